@@ -1,0 +1,250 @@
+//! Everything generated code names, and nothing else. Not a public API: generated code
+//! reaches the runtime's dependencies only through here, so a user's crate needs
+//! `auth-runtime` alone in its `Cargo.toml`.
+
+pub use secrecy::{ExposeSecret, SecretString};
+pub use serde_json::Value;
+pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String, vec::Vec};
+
+pub use crate::error::{Error, Stage};
+pub use crate::expiry::{ExpiryPolicy, Lifetime};
+pub use crate::provider::{
+    Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
+};
+
+pub use std::time::Duration;
+
+/// Typestate of a builder field that has been given a value.
+#[derive(Debug)]
+pub struct Set;
+/// Typestate of a builder field that has not been given a value yet.
+#[derive(Debug)]
+pub struct Unset;
+
+/// What a builder stores for a field in a given state: the value once `Set`, nothing
+/// while `Unset`. `build()` therefore never has to unwrap.
+pub trait FieldState {
+    /// The storage for a field of type `T` in this state.
+    type Slot<T>;
+    /// The value, if this state has one.
+    fn into_option<T>(slot: Self::Slot<T>) -> Option<T>;
+}
+
+impl FieldState for Set {
+    type Slot<T> = T;
+    fn into_option<T>(slot: T) -> Option<T> {
+        Some(slot)
+    }
+}
+
+impl FieldState for Unset {
+    type Slot<T> = ();
+    fn into_option<T>(_: ()) -> Option<T> {
+        None
+    }
+}
+
+/// Builds an endpoint URL: `base` (or the user's override of it) with its `{placeholder}`s
+/// filled from `settings`, then `path` appended.
+///
+/// Plain `http://` is refused unless the host is a loopback address: a token or a
+/// password must not cross a network in clear text.
+pub fn endpoint(
+    vendor: &'static str,
+    base: &str,
+    settings: &[(&str, &str)],
+    base_override: Option<&str>,
+    path: &str,
+) -> Result<url::Url, Error> {
+    let invalid = |reason: String| Error::InvalidUrl { vendor, reason };
+    let base = match base_override {
+        Some(url) => url.to_owned(),
+        None => {
+            let mut filled = base.to_owned();
+            for (name, value) in settings {
+                if value.is_empty() {
+                    return Err(invalid(format!("the setting `{name}` is empty")));
+                }
+                filled = filled.replace(&format!("{{{name}}}"), value);
+            }
+            filled
+        }
+    };
+    let joined = format!("{}{}", base.trim_end_matches('/'), path);
+    let url = url::Url::parse(&joined).map_err(|e| invalid(format!("{e} in `{joined}`")))?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(invalid(format!(
+            "plain http is allowed only for loopback hosts, not `{}`",
+            url.host_str().unwrap_or_default()
+        ))),
+        other => Err(invalid(format!("unsupported scheme `{other}`"))),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Parses a response body as JSON, or says why not without echoing a secret.
+pub fn parse_json(
+    vendor: &'static str,
+    stage: Stage,
+    status: u16,
+    body: &[u8],
+) -> Result<Value, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        vendor,
+        stage,
+        status,
+        reason: format!("not JSON ({})", e.classify_name()),
+        excerpt: crate::error::excerpt(body),
+    })
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "I/O error",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "unexpected data",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+/// The value at a dotted path such as `data.token`; `None` where any step is missing.
+pub fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |v, key| v.get(key))
+}
+
+/// A value as text, tolerating what vendors send in practice: strings, numbers and
+/// booleans become text; `null`, absent and empty strings become `None`.
+pub fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether the value at `path` is the string (or number, or boolean) `expected`.
+pub fn equals(value: &Value, path: &[&str], expected: &str) -> bool {
+    text(lookup(value, path)).as_deref() == Some(expected)
+}
+
+/// The token at `path`, which must be a non-empty string.
+pub fn token_at(
+    vendor: &'static str,
+    status: u16,
+    body: &[u8],
+    value: &Value,
+    path: &[&str],
+    shown_path: &str,
+) -> Result<SecretString, Error> {
+    match lookup(value, path) {
+        Some(Value::String(token)) if !token.is_empty() => Ok(SecretString::from(token.as_str())),
+        _ => Err(Error::Decode {
+            vendor,
+            stage: Stage::Login,
+            status,
+            reason: format!("no token at `{shown_path}`"),
+            excerpt: crate::error::excerpt(body),
+        }),
+    }
+}
+
+/// The error for a login response that is neither a documented failure nor a success.
+pub fn unexpected(vendor: &'static str, status: u16, body: &[u8]) -> Error {
+    Error::UnexpectedStatus {
+        vendor,
+        stage: Stage::Login,
+        status,
+        excerpt: crate::error::excerpt(body),
+    }
+}
+
+/// Writes ` (name: value, …)` for the fields that have a value, after an error's message.
+pub fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[(&str, &Option<String>)]) -> fmt::Result {
+    let mut first = true;
+    for (name, value) in fields {
+        if let Some(value) = value {
+            f.write_str(if first { " (" } else { ", " })?;
+            write!(f, "{name}: {value}")?;
+            first = false;
+        }
+    }
+    if !first {
+        f.write_str(")")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_fills_placeholders_and_refuses_plain_http_off_loopback() {
+        let url = endpoint(
+            "V",
+            "https://{account}.example.com",
+            &[("account", "acme")],
+            None,
+            "/api/x",
+        )
+        .expect("valid");
+        assert_eq!(url.as_str(), "https://acme.example.com/api/x");
+        let url = endpoint(
+            "V",
+            "{server}",
+            &[("server", "http://127.0.0.1:9/p/")],
+            None,
+            "/a",
+        )
+        .expect("loopback");
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/p/a");
+        let err = endpoint(
+            "V",
+            "{server}",
+            &[("server", "http://example.com")],
+            None,
+            "/a",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+        assert!(endpoint("V", "{server}", &[("server", "")], None, "/a").is_err());
+        let url = endpoint(
+            "V",
+            "https://{a}.x",
+            &[("a", "b")],
+            Some("http://localhost:1"),
+            "/p",
+        )
+        .expect("override");
+        assert_eq!(url.as_str(), "http://localhost:1/p");
+    }
+
+    #[test]
+    fn text_tolerates_vendor_variations() {
+        let v: Value = serde_json::json!({"a": {"s": "x", "n": 401, "e": "", "z": null}});
+        assert_eq!(text(lookup(&v, &["a", "s"])).as_deref(), Some("x"));
+        assert_eq!(text(lookup(&v, &["a", "n"])).as_deref(), Some("401"));
+        assert_eq!(text(lookup(&v, &["a", "e"])), None);
+        assert_eq!(text(lookup(&v, &["a", "z"])), None);
+        assert_eq!(text(lookup(&v, &["a", "missing", "deeper"])), None);
+        assert!(equals(&v, &["a", "n"], "401"));
+    }
+}

@@ -1,0 +1,45 @@
+//! # auth-runtime
+//!
+//! Token authentication for vendor HTTP APIs: describe the vendor's token endpoint once
+//! with `#[auth_provider]`, and a [`Session`] logs in, caches the token, replaces it once
+//! for any number of concurrent callers when it is due, puts it on your requests the
+//! vendor's way, and logs out — without ever showing a secret in `Debug`, errors or logs.
+//!
+//! ```ignore
+//! use auth_runtime::{auth_provider, Session};
+//!
+//! let credentials = CrmCom::credentials()
+//!     .organisation("CRMDEMO")
+//!     .username("mpadministrator")
+//!     .password("1234")
+//!     .build();
+//! let session = Session::new(CrmCom::new("https://crm.example.com"), credentials)?;
+//! let response = session.send(session.request(Method::GET, url)).await?;
+//! ```
+#![warn(missing_docs)]
+
+mod clock;
+mod error;
+mod expiry;
+mod provider;
+mod session;
+mod token;
+mod transport;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use clock::Clock;
+pub use error::{EXCERPT_CHARS, Error, Stage, excerpt};
+pub use expiry::{ExpiryPolicy, Lifetime};
+pub use provider::{
+    Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
+};
+pub use session::{Session, SessionBuilder};
+pub use token::TokenRef;
+pub use transport::DEFAULT_MAX_BODY;
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+#[cfg(feature = "derive")]
+pub use auth_derive::auth_provider;

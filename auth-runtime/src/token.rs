@@ -1,0 +1,214 @@
+//! A cached token and its expiry bookkeeping, read lock-free on the hot path.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::clock::millis;
+use crate::expiry::{ExpiryPolicy, Lifetime};
+
+/// One issued token as the session caches it. Times are milliseconds on the session clock.
+pub(crate) struct Cached {
+    secret: SecretString,
+    /// Increases with every login; a rejection invalidates only the generation it saw.
+    pub(crate) generation: u64,
+    /// From this time on, callers replace the token before using it.
+    refresh_at: AtomicU64,
+    /// From this time on, the token is not used at all.
+    expires_at: AtomicU64,
+    /// For idle expiry: how far a use pushes the expiry, the margin kept, and the last
+    /// recorded use. A use is recorded only when it moved by `touch_step` since the last
+    /// one, so the hot path almost never writes shared memory.
+    idle: Option<Idle>,
+}
+
+struct Idle {
+    lifetime: u64,
+    margin: u64,
+    touch_step: u64,
+    last_use: AtomicU64,
+}
+
+impl Cached {
+    /// The placeholder a session starts with: never fresh, never exposed.
+    pub(crate) fn empty() -> Arc<Self> {
+        Arc::new(Cached {
+            secret: SecretString::from(""),
+            generation: 0,
+            refresh_at: AtomicU64::new(0),
+            expires_at: AtomicU64::new(0),
+            idle: None,
+        })
+    }
+
+    /// A token issued at `now` with the given lifetime under `policy`.
+    pub(crate) fn issued(
+        secret: SecretString,
+        generation: u64,
+        now: u64,
+        policy: &ExpiryPolicy,
+        lifetime: Option<Duration>,
+    ) -> Self {
+        let (refresh_at, expires_at, idle) = match (policy.lifetime, lifetime) {
+            (_, None) | (Lifetime::Unknown, _) => (u64::MAX, u64::MAX, None),
+            (Lifetime::Idle(_), Some(lifetime)) => {
+                let margin = millis(policy.margin(lifetime));
+                let lifetime = millis(lifetime);
+                let idle = Idle {
+                    lifetime,
+                    margin,
+                    touch_step: (lifetime / 100).max(1),
+                    last_use: AtomicU64::new(now),
+                };
+                (
+                    now.saturating_add(lifetime - margin),
+                    now.saturating_add(lifetime),
+                    Some(idle),
+                )
+            }
+            (Lifetime::Absolute(_), Some(lifetime)) => {
+                let margin = millis(policy.margin(lifetime));
+                let lifetime = millis(lifetime);
+                (
+                    now.saturating_add(lifetime - margin),
+                    now.saturating_add(lifetime),
+                    None,
+                )
+            }
+        };
+        Cached {
+            secret,
+            generation,
+            refresh_at: AtomicU64::new(refresh_at),
+            expires_at: AtomicU64::new(expires_at),
+            idle,
+        }
+    }
+
+    /// Whether the token may be used at `now` without replacing it first.
+    #[inline]
+    pub(crate) fn is_fresh(&self, now: u64) -> bool {
+        now < self.refresh_at.load(Ordering::Relaxed)
+    }
+
+    /// Whether the token is still accepted by the vendor at `now` (it may be due for refresh).
+    pub(crate) fn is_valid(&self, now: u64) -> bool {
+        self.generation != 0 && now < self.expires_at.load(Ordering::Relaxed)
+    }
+
+    /// Records a use at `now`, renewing an idle expiry when the use moved by a full step.
+    #[inline]
+    pub(crate) fn touch(&self, now: u64) {
+        if let Some(idle) = &self.idle {
+            let last = idle.last_use.load(Ordering::Relaxed);
+            if now >= last.saturating_add(idle.touch_step) {
+                idle.last_use.store(now, Ordering::Relaxed);
+                self.expires_at
+                    .store(now.saturating_add(idle.lifetime), Ordering::Relaxed);
+                self.refresh_at.store(
+                    now.saturating_add(idle.lifetime - idle.margin),
+                    Ordering::Relaxed,
+                );
+            }
+        }
+    }
+
+    pub(crate) fn secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+}
+
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("generation", &self.generation)
+            .field("value", &"[REDACTED]")
+            .field("expires_at_ms", &self.expires_at.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// A borrowed view of the session's current token.
+///
+/// Holding it pins that token in memory (one arc-swap guard, no reference-count write);
+/// drop it soon. `Debug` shows no secret; the value is reachable only through
+/// [`TokenRef::expose_secret`].
+pub struct TokenRef {
+    pub(crate) inner: arc_swap::Guard<Arc<Cached>>,
+}
+
+impl TokenRef {
+    /// The token's value, to put on a request.
+    pub fn expose_secret(&self) -> &str {
+        self.inner.secret()
+    }
+
+    /// The login generation that issued this token (1 for the first login).
+    pub fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+}
+
+impl std::fmt::Debug for TokenRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self.inner, f)
+    }
+}
+
+/// The expiry a JWT states in its `exp` claim, as seconds since the Unix epoch.
+/// `None` when the token is not a JWT or has no numeric `exp`.
+pub(crate) fn jwt_exp(token: &str) -> Option<u64> {
+    use base64::Engine as _;
+    let mut parts = token.split('.');
+    let (_header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(claims.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&claims).ok()?;
+    let exp = claims.get("exp")?;
+    exp.as_u64()
+        .or_else(|| exp.as_f64().filter(|e| *e >= 0.0).map(|e| e as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The OneBox document's example token.
+    const ONEBOX: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJvbmVjbG91ZC5jaXB0YWRyYXNvZnQubmV0Iiwic3ViIjoiNTUiLCJleHAiOjE1Nzg5ODU3ODAsIm5iZiI6MTU3ODk4NDg4MCwiaWF0IjoxNTc4OTg0ODgwLCJqdGkiOiJwYkpHSk5sXC9RVUppNEVLSFd1dFwvQk9cL0pneG9QZ2c3YlQ2UWZaNVAwT0swPSIsInNpZCI6IjE2OSJ9.W0R0qxWHU25sqeMObsLiFWT5WKkL-Oeae-yc4BlYZX8";
+
+    #[test]
+    fn reads_exp_from_a_jwt_and_nothing_from_other_tokens() {
+        assert_eq!(jwt_exp(ONEBOX), Some(1_578_985_780));
+        assert_eq!(jwt_exp("4AD9C84FA60F9FE407140E20F707726A"), None);
+        assert_eq!(jwt_exp("a.b.c"), None);
+        assert_eq!(jwt_exp("a.b.c.d"), None);
+    }
+
+    #[test]
+    fn idle_tokens_are_renewed_by_use_absolute_ones_are_not() {
+        let minute = Duration::from_secs(60);
+        let idle = Cached::issued("t".into(), 1, 0, &ExpiryPolicy::idle(minute), Some(minute));
+        assert!(idle.is_fresh(50_000));
+        idle.touch(50_000);
+        assert!(idle.is_fresh(100_000));
+        assert!(!idle.is_fresh(50_000 + 60_000));
+
+        let absolute = Cached::issued(
+            "t".into(),
+            1,
+            0,
+            &ExpiryPolicy::absolute(minute),
+            Some(minute),
+        );
+        absolute.touch(50_000);
+        assert!(!absolute.is_fresh(55_000), "margin is 6 s of a 60 s token");
+        assert!(absolute.is_valid(55_000));
+        assert!(!absolute.is_valid(60_000));
+    }
+}

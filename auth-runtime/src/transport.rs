@@ -1,0 +1,258 @@
+//! Turning provider requests into HTTP and responses into bounded bytes.
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use crate::error::{Error, Stage};
+use crate::provider::{Placement, VendorRequest, WireField, WireFormat, WireValue};
+
+/// The largest response body read by default: login answers are small, and an endless
+/// body must end in an error, not in memory exhaustion.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// The HTTP settings a session uses.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    /// For login and logout: follows no redirects, so credentials go only where configured.
+    pub(crate) auth_client: reqwest::Client,
+    /// For API requests built through the session.
+    pub(crate) api_client: reqwest::Client,
+    pub(crate) max_body: usize,
+}
+
+impl Transport {
+    pub(crate) fn new(
+        vendor: &'static str,
+        timeout: Duration,
+        api_client: Option<reqwest::Client>,
+        max_body: usize,
+    ) -> Result<Self, Error> {
+        let build = |redirects| {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout.min(Duration::from_secs(10)))
+                .redirect(redirects)
+                .build()
+                .map_err(|e| Error::transport(vendor, Stage::Login, e))
+        };
+        let auth_client = build(reqwest::redirect::Policy::none())?;
+        let api_client = match api_client {
+            Some(client) => client,
+            None => build(reqwest::redirect::Policy::none())?,
+        };
+        Ok(Transport {
+            auth_client,
+            api_client,
+            max_body,
+        })
+    }
+
+    /// Sends a login or logout request; returns its status and body.
+    pub(crate) async fn exchange(
+        &self,
+        vendor: &'static str,
+        stage: Stage,
+        request: VendorRequest,
+        token: Option<(&Placement, &str)>,
+    ) -> Result<(u16, Vec<u8>), Error> {
+        let mut http = encode(&self.auth_client, request)
+            .build()
+            .map_err(|e| Error::transport(vendor, stage, e))?;
+        if let Some((placement, token)) = token {
+            apply(vendor, placement, &mut http, token)?;
+        }
+        let response = self
+            .auth_client
+            .execute(http)
+            .await
+            .map_err(|e| Error::transport(vendor, stage, e))?;
+        let status = response.status().as_u16();
+        let body = read_capped(vendor, stage, response, self.max_body).await?;
+        Ok((status, body))
+    }
+}
+
+fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
+    let builder = client.request(request.method.into(), request.url);
+    let has_body = !request.fields.is_empty();
+    match request.format {
+        // An empty JSON object still goes out, so a token body field can be added to it
+        // (CRM.COM's token/release).
+        WireFormat::Json => builder.json(&json_body(&request.fields)),
+        WireFormat::Form if has_body => builder.form(&flat_pairs(&request.fields)),
+        WireFormat::Multipart if has_body => {
+            let form = flat_pairs(&request.fields)
+                .into_iter()
+                .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                    form.text(name, value.to_owned())
+                });
+            builder.multipart(form)
+        }
+        WireFormat::Form | WireFormat::Multipart => builder,
+    }
+}
+
+fn exposed(value: &WireValue) -> &str {
+    match value {
+        WireValue::Plain(v) => v,
+        WireValue::Secret(s) => s.expose_secret(),
+    }
+}
+
+/// JSON with dotted wire names nested: `access_token_identifier.identifier`.
+fn json_body(fields: &[WireField]) -> serde_json::Value {
+    let mut root = serde_json::Map::new();
+    'fields: for field in fields {
+        let Some((last, parents)) = field.path.split_last() else {
+            continue;
+        };
+        let mut map = &mut root;
+        for key in parents {
+            let entry = map
+                .entry(key.to_string())
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if !entry.is_object() {
+                *entry = serde_json::Value::Object(serde_json::Map::new());
+            }
+            let Some(inner) = entry.as_object_mut() else {
+                continue 'fields;
+            };
+            map = inner;
+        }
+        map.insert(
+            last.to_string(),
+            serde_json::Value::String(exposed(&field.value).to_owned()),
+        );
+    }
+    serde_json::Value::Object(root)
+}
+
+/// Form fields are flat; a dotted name (rejected by the generator's validation) is sent joined.
+fn flat_pairs(fields: &[WireField]) -> Vec<(String, &str)> {
+    fields
+        .iter()
+        .map(|f| (f.path.join("."), exposed(&f.value)))
+        .collect()
+}
+
+/// Puts the token on an API request the vendor's way.
+pub(crate) fn apply(
+    vendor: &'static str,
+    placement: &Placement,
+    request: &mut reqwest::Request,
+    token: &str,
+) -> Result<(), Error> {
+    use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+    let invalid = |reason: &str| Error::InvalidRequest {
+        vendor,
+        reason: reason.to_owned(),
+    };
+    let sensitive = |text: &str| {
+        HeaderValue::from_str(text)
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            })
+            .map_err(|_| invalid("the token is not a valid header value"))
+    };
+    if placement.bearer {
+        let value = sensitive(&format!("Bearer {token}"))?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    if let Some(name) = placement.header {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("the token header name is not valid"))?;
+        request.headers_mut().insert(name, sensitive(token)?);
+    }
+    let mut in_body = false;
+    if let Some(field) = placement.body_field {
+        in_body = put_in_json_body(request, field, token);
+    }
+    if let (Some(name), false) = (placement.query, in_body) {
+        request.url_mut().query_pairs_mut().append_pair(name, token);
+    }
+    Ok(())
+}
+
+/// Adds `field: token` to a JSON object body; `false` when the request has none.
+fn put_in_json_body(request: &mut reqwest::Request, field: &str, token: &str) -> bool {
+    let is_json = request
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let Some(bytes) = request.body().and_then(|b| b.as_bytes()) else {
+        return false;
+    };
+    if !is_json {
+        return false;
+    }
+    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(bytes) else {
+        return false;
+    };
+    object.insert(
+        field.to_owned(),
+        serde_json::Value::String(token.to_owned()),
+    );
+    let encoded = serde_json::Value::Object(object).to_string();
+    *request.body_mut() = Some(encoded.into());
+    true
+}
+
+/// Reads a body, failing once it passes `limit` bytes (announced or actual).
+pub(crate) async fn read_capped(
+    vendor: &'static str,
+    stage: Stage,
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, Error> {
+    let too_large = Error::BodyTooLarge {
+        vendor,
+        stage,
+        limit,
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| Error::transport(vendor, stage, e))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_wire_names_nest_in_json() {
+        let fields = vec![
+            WireField {
+                path: &["organisation"],
+                value: WireValue::Plain("CRMDEMO".into()),
+            },
+            WireField {
+                path: &["access_token_identifier", "identifier"],
+                value: WireValue::Plain("id".into()),
+            },
+            WireField {
+                path: &["access_token_identifier", "pass_code"],
+                value: WireValue::Secret("pc".into()),
+            },
+        ];
+        assert_eq!(
+            json_body(&fields),
+            serde_json::json!({"organisation": "CRMDEMO",
+                "access_token_identifier": {"identifier": "id", "pass_code": "pc"}})
+        );
+    }
+}
