@@ -5,6 +5,7 @@
 pub use secrecy::{ExposeSecret, SecretString};
 pub use serde_json::Value;
 pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String, vec::Vec};
+pub use url::Url;
 
 pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};
@@ -190,6 +191,81 @@ pub fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[(&str, &Option<String>
         f.write_str(")")?;
     }
     Ok(())
+}
+
+/// A login response as generated decoders read it: status, raw body and, when the body
+/// is JSON, its parsed value. Every accessor tolerates absent or odd values.
+pub struct LoginResponse<'b> {
+    vendor: &'static str,
+    status: u16,
+    body: &'b [u8],
+    json: Option<Value>,
+}
+
+impl<'b> LoginResponse<'b> {
+    /// Parses `body` (JSON or not) of a response with `status`.
+    pub fn new(vendor: &'static str, status: u16, body: &'b [u8]) -> Self {
+        LoginResponse {
+            vendor,
+            status,
+            body,
+            json: serde_json::from_slice(body).ok(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// Whether the HTTP status is 2xx.
+    pub fn is_2xx(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// Whether the value at `path` reads as `expected` (see [`text`]).
+    pub fn equals(&self, path: &[&str], expected: &str) -> bool {
+        self.json
+            .as_ref()
+            .is_some_and(|v| equals(v, path, expected))
+    }
+
+    /// The value at `path` as text (see [`text`]).
+    pub fn text(&self, path: &[&str]) -> Option<String> {
+        text(self.json.as_ref().and_then(|v| lookup(v, path)))
+    }
+
+    /// The token at `path` (shown in errors as `shown_path`).
+    pub fn token(&self, path: &[&str], shown_path: &str) -> Result<SecretString, Error> {
+        match &self.json {
+            Some(json) => token_at(self.vendor, self.status, self.body, json, path, shown_path),
+            None => Err(self.not_json()),
+        }
+    }
+
+    /// The error for a response that is neither a documented failure nor a success.
+    pub fn unexpected(&self) -> Error {
+        if !self.is_2xx() {
+            return unexpected(self.vendor, self.status, self.body);
+        }
+        if self.json.is_none() {
+            return self.not_json();
+        }
+        Error::Decode {
+            vendor: self.vendor,
+            stage: Stage::Login,
+            status: self.status,
+            reason: "not the documented success response".to_owned(),
+            excerpt: crate::error::excerpt(self.body),
+        }
+    }
+
+    fn not_json(&self) -> Error {
+        match parse_json(self.vendor, Stage::Login, self.status, self.body) {
+            Err(error) => error,
+            Ok(_) => unexpected(self.vendor, self.status, self.body),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@
 //! ```
 #![warn(missing_docs)]
 
+// Lets the providers derived inside this crate name it as generated code does.
+extern crate self as auth_runtime;
+
 mod clock;
 mod error;
 mod expiry;
@@ -43,3 +46,6 @@ pub use secrecy::{ExposeSecret, SecretString};
 
 #[cfg(feature = "derive")]
 pub use auth_derive::auth_provider;
+
+#[cfg(feature = "vendors")]
+pub mod vendors;

@@ -1,0 +1,280 @@
+//! The credentials builder: a typestate per field, and the vendor's rules as trait
+//! bounds that name the vendor and the fields when they fail.
+//!
+//! Each field has a type parameter, `Set` or `Unset`. Each rule is a trait implemented
+//! only for the combinations of states it allows, marked
+//! `#[diagnostic::on_unimplemented]` with the rule in the vendor's words. Bounds on
+//! `build()`'s own where clause make rustc report an unmet rule at the `.build()` call
+//! (E0277 with our message); bounds on a setter report a conflicting alternative at
+//! that setter's call.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::credentials::value_type;
+use super::{Names, camel_case};
+use crate::model::{Provider, Rule};
+
+pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let vis = &provider.vis;
+    let Names {
+        builder,
+        credentials,
+        rules,
+        ..
+    } = names;
+    let vendor = &provider.vendor.value;
+    let state = quote!(#rt::__private::FieldState);
+    let set = quote!(#rt::__private::Set);
+    let unset = quote!(#rt::__private::Unset);
+
+    let fields = &provider.fields;
+    let params: Vec<Ident> = fields
+        .iter()
+        .map(|f| format_ident!("{}", camel_case(&f.ident.to_string())))
+        .collect();
+    let param_of = |ident: &Ident| provider.field_index(ident).map(|i| params[i].clone());
+
+    let slots = fields.iter().zip(&params).map(|(field, param)| {
+        let ident = &field.ident;
+        let ty = value_type(field, rt);
+        quote!(#ident: <#param as #state>::Slot<#ty>)
+    });
+
+    let mut rule_items = Vec::new();
+
+    // Setters: each field once, and not beside another alternative of its `one_of`.
+    let setters = fields.iter().enumerate().map(|(i, field)| {
+        let ident = &field.ident;
+        let camel = &params[i];
+        let unset_trait = format_ident!("{}Unset", camel);
+        rule_items.push(diagnostic_trait(
+            &unset_trait,
+            &format!("{vendor} credentials: `{ident}` is given twice"),
+            &format!("`{ident}` was already given before this call"),
+            None,
+            &[quote!(#unset)],
+        ));
+        let mut bounds = vec![quote!(#camel: #rules::#unset_trait)];
+        if let Some((others, alternatives)) = other_alternatives(provider, ident) {
+            let exclusive = format_ident!("{}Exclusive", camel);
+            let other_params: Vec<Ident> = others.iter().filter_map(&param_of).collect();
+            let all_unset = tuple(&vec![unset.clone(); other_params.len()]);
+            rule_items.push(diagnostic_trait(
+                &exclusive,
+                &format!("{vendor} credentials: `{ident}` cannot be combined with {alternatives}"),
+                &format!("another alternative to `{ident}` was already given"),
+                Some(&format!("{vendor} accepts exactly one of these alternatives")),
+                &[all_unset],
+            ));
+            let other_tuple = tuple(&other_params.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+            bounds.push(quote!(#other_tuple: #rules::#exclusive));
+        }
+        let out_params = params.iter().enumerate().map(|(j, p)| if i == j { set.clone() } else { quote!(#p) });
+        let value = if field.secret {
+            quote!(#rt::__private::SecretString::from(::core::convert::Into::<#rt::__private::String>::into(value)))
+        } else {
+            quote!(::core::convert::Into::<#rt::__private::String>::into(value))
+        };
+        let moves = fields.iter().enumerate().map(|(j, other)| {
+            let other = &other.ident;
+            if i == j { quote!(#other: #value) } else { quote!(#other: self.#other) }
+        });
+        let mut docs: Vec<String> = field.docs.clone();
+        if docs.is_empty() {
+            docs.push(format!("Sets `{}` (sent as `{}`).", ident, field.wire_name()));
+        }
+        if field.secret {
+            docs.push(String::new());
+            docs.push("Kept as a secret: redacted in `Debug`, zeroized when dropped.".to_owned());
+        }
+        quote! {
+            #(#[doc = #docs])*
+            pub fn #ident(self, value: impl ::core::convert::Into<#rt::__private::String>) -> #builder<#(#out_params),*>
+            where #(#bounds,)*
+            {
+                #builder { #(#moves,)* }
+            }
+        }
+    }).collect::<Vec<_>>();
+
+    // `build()`: mandatory fields, requirements, alternatives.
+    let mut build_bounds = Vec::new();
+    let mut takes = Vec::new();
+    for (field, param) in fields.iter().zip(&params) {
+        let ident = &field.ident;
+        if field.optional {
+            takes.push(quote!(#ident: <#param as #state>::into_option(self.#ident)));
+            continue;
+        }
+        let mandatory = format_ident!("{}Mandatory", param);
+        let message = format!("{vendor} credentials: `{ident}` is mandatory");
+        let label = format!("`{ident}` was never given");
+        let note = format!("call `.{ident}(...)` before `.build()`");
+        rule_items.push(quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #mandatory: #state {
+                /// The value of a field that is certainly set.
+                fn take<T>(slot: <Self as #state>::Slot<T>) -> T;
+            }
+            impl #mandatory for #set {
+                fn take<T>(slot: T) -> T { slot }
+            }
+        });
+        build_bounds.push(quote!(#param: #rules::#mandatory));
+        takes.push(quote!(#ident: <#param as #rules::#mandatory>::take(self.#ident)));
+    }
+    for requirement in provider.requirements() {
+        let (Some(a), Some(b)) = (param_of(&requirement.field), param_of(&requirement.needs))
+        else {
+            continue;
+        };
+        let (field, needs) = (&requirement.field, &requirement.needs);
+        let name = format_ident!("{}Requires{}", a, b);
+        let allowed =
+            [(&unset, &unset), (&unset, &set), (&set, &set)].map(|(x, y)| quote!((#x, #y)));
+        rule_items.push(diagnostic_trait(
+            &name,
+            &format!("{vendor} credentials: `{needs}` is mandatory when `{field}` is set"),
+            &format!("`{field}` is given without `{needs}`"),
+            Some(&format!(
+                "call `.{needs}(...)` before `.build()`, or leave out `{field}`"
+            )),
+            &allowed,
+        ));
+        build_bounds.push(quote!((#a, #b): #rules::#name));
+    }
+    for (n, rule) in provider.rules.iter().enumerate() {
+        let Rule::OneOf { groups, .. } = rule else {
+            continue;
+        };
+        let name = format_ident!("OneOf{}", n);
+        let members: Vec<Ident> = groups.iter().flatten().filter_map(&param_of).collect();
+        let mut allowed = Vec::new();
+        let mut offset = 0;
+        for group in groups {
+            // Every non-empty subset of this alternative, all others unset; an
+            // incomplete alternative is reported by its `Requires` bounds instead.
+            for mask in 1u32..(1 << group.len()) {
+                let states = (0..members.len()).map(|m| {
+                    let inside = m >= offset && m < offset + group.len();
+                    if inside && mask & (1 << (m - offset)) != 0 {
+                        set.clone()
+                    } else {
+                        unset.clone()
+                    }
+                });
+                allowed.push(tuple(&states.collect::<Vec<_>>()));
+            }
+            offset += group.len();
+        }
+        let alternatives = describe_groups(groups, "or");
+        rule_items.push(diagnostic_trait(
+            &name,
+            &format!("{vendor} credentials: give one of {alternatives}"),
+            "none of the alternatives was given",
+            None,
+            &allowed,
+        ));
+        let member_tuple = tuple(&members.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+        build_bounds.push(quote!(#member_tuple: #rules::#name));
+    }
+
+    let doc = format!(
+        "Builds [`{credentials}`]. Each setter may be called once; `build()` compiles only \
+         when the credentials are complete, the way {vendor} requires."
+    );
+    let rules_doc = format!("The {vendor} credential rules as traits, for the builder's bounds.");
+    let defaults = params.iter().map(|p| quote!(#p: #state = #unset));
+    let bounded = params.iter().map(|p| quote!(#p: #state));
+    quote! {
+        #[doc = #doc]
+        #[must_use = "call `.build()` to get the credentials"]
+        #vis struct #builder<#(#defaults),*> {
+            #( #slots, )*
+        }
+
+        impl<#(#bounded),*> #builder<#(#params),*> {
+            #( #setters )*
+
+            /// The finished credentials. Compiles only when they are complete.
+            pub fn build(self) -> #credentials
+            where #(#build_bounds,)*
+            {
+                #credentials { #( #takes, )* }
+            }
+        }
+
+        #[doc = #rules_doc]
+        #[doc(hidden)]
+        #vis mod #rules {
+            #( #rule_items )*
+        }
+    }
+}
+
+fn tuple(items: &[TokenStream]) -> TokenStream {
+    if items.len() == 1 {
+        let item = &items[0];
+        quote!((#item,))
+    } else {
+        quote!((#(#items),*))
+    }
+}
+
+/// A marker trait implemented for `allowed`, reporting `message` when it is not.
+fn diagnostic_trait(
+    name: &Ident,
+    message: &str,
+    label: &str,
+    note: Option<&str>,
+    allowed: &[TokenStream],
+) -> TokenStream {
+    let note = note.map(|note| quote!(, note = #note));
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label #note)]
+        pub trait #name {}
+        #( impl #name for #allowed {} )*
+    }
+}
+
+/// For a member of a `one_of` alternative: the members of the other alternatives, and
+/// those alternatives in words.
+fn other_alternatives(provider: &Provider, ident: &Ident) -> Option<(Vec<Ident>, String)> {
+    provider.rules.iter().find_map(|rule| {
+        let Rule::OneOf { groups, .. } = rule else {
+            return None;
+        };
+        let own = groups.iter().position(|g| g.contains(ident))?;
+        let others: Vec<Vec<Ident>> = groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != own)
+            .map(|(_, g)| g.clone())
+            .collect();
+        Some((
+            others.iter().flatten().cloned().collect(),
+            describe_groups(&others, "or"),
+        ))
+    })
+}
+
+/// `` `username` + `password`, `authentication_code`, or `identifier` + `pass_code` ``
+fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
+    let words: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] if rest.len() == 1 => format!("{} {conjunction} {last}", rest[0]),
+        [rest @ .., last] => format!("{}, {conjunction} {last}", rest.join(", ")),
+    }
+}

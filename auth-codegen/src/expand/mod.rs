@@ -1,0 +1,91 @@
+//! IR → Rust. Each module generates one part of a vendor's client; none looks at syn
+//! input, only at the validated [`Provider`].
+
+mod builder;
+mod credentials;
+mod error;
+mod provider;
+mod response;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::Provider;
+
+/// All generated items of one provider.
+pub fn expand(provider: &Provider) -> TokenStream {
+    let names = Names::of(provider);
+    let parts = [
+        provider::expand(provider, &names),
+        credentials::expand(provider, &names),
+        builder::expand(provider, &names),
+        response::expand(provider, &names),
+        error::expand(provider, &names),
+    ];
+    quote! { #(#parts)* }
+}
+
+/// The names of the generated items, all derived from the provider's.
+pub(crate) struct Names {
+    pub(crate) provider: Ident,
+    pub(crate) credentials: Ident,
+    pub(crate) builder: Ident,
+    pub(crate) response: Ident,
+    pub(crate) error: Ident,
+    /// The hidden module holding the builder's rule traits.
+    pub(crate) rules: Ident,
+}
+
+impl Names {
+    fn of(provider: &Provider) -> Self {
+        let name = &provider.ident;
+        Names {
+            provider: name.clone(),
+            credentials: format_ident!("{}Credentials", name),
+            builder: format_ident!("{}CredentialsBuilder", name),
+            response: format_ident!("{}LoginResponse", name),
+            error: format_ident!("{}Error", name),
+            rules: format_ident!("__{}_credential_rules", snake_case(&name.to_string())),
+        }
+    }
+}
+
+/// `#[doc = "..."]` lines, or `fallback` when there are none.
+pub(crate) fn doc_attrs(docs: &[String], fallback: &str) -> TokenStream {
+    if docs.is_empty() {
+        return quote! { #[doc = #fallback] };
+    }
+    quote! { #(#[doc = #docs])* }
+}
+
+/// `CrmCom` → `crm_com`.
+pub(crate) fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// `pass_code` → `PassCode`.
+pub(crate) fn camel_case(name: &str) -> String {
+    name.trim_start_matches("r#")
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// `&["data", "token"]`
+pub(crate) fn path_literal(segments: &[String]) -> TokenStream {
+    quote! { &[#(#segments),*] }
+}

@@ -1,0 +1,290 @@
+//! The provider type (endpoint settings) and its `impl Provider`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{Names, doc_attrs, path_literal};
+use crate::model::{Lifetime, Method, Provider, WireFormat};
+
+pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let vis = &provider.vis;
+    let Names {
+        provider: name,
+        credentials,
+        builder,
+        response,
+        error,
+        ..
+    } = names;
+    let vendor = &provider.vendor.value;
+    let base = &provider.base.template.value;
+    let docs = doc_attrs(&provider.docs, &format!("The {vendor} token endpoint."));
+
+    let settings: Vec<_> = provider
+        .base
+        .placeholders
+        .iter()
+        .map(|p| format_ident!("{}", p))
+        .collect();
+    let setting_names = &provider.base.placeholders;
+    let new_doc = if settings.is_empty() {
+        format!("The {vendor} endpoint at `{base}`.")
+    } else {
+        let list = setting_names
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("The {vendor} endpoint at `{base}`, with {list} filled in.")
+    };
+    let default_impl = settings.is_empty().then(|| {
+        quote! {
+            impl ::core::default::Default for #name {
+                fn default() -> Self { Self::new() }
+            }
+        }
+    });
+
+    let login = request_fn(
+        provider,
+        &provider.login,
+        quote!(login_request),
+        Some(credentials),
+    );
+    let logout = provider
+        .logout
+        .as_ref()
+        .map(|endpoint| request_fn(provider, endpoint, quote!(logout_request), None));
+    let decode = decode_fn(provider, names);
+    let placement = placement(provider);
+    let expiry = expiry(provider);
+
+    quote! {
+        #docs
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #name {
+            #( #settings: #rt::__private::String, )*
+            base_url_override: #rt::__private::Option<#rt::__private::String>,
+        }
+
+        impl #name {
+            /// The vendor's name, as used in messages.
+            pub const VENDOR: &'static str = #vendor;
+
+            #[doc = #new_doc]
+            pub fn new(#( #settings: impl ::core::convert::Into<#rt::__private::String> ),*) -> Self {
+                Self { #( #settings: #settings.into(), )* base_url_override: #rt::__private::Option::None }
+            }
+
+            /// Sends every request to `base_url` instead of the documented base (a test
+            /// server, a proxy, a regional host). Plain `http://` is accepted only for
+            /// loopback hosts.
+            pub fn with_base_url(mut self, base_url: impl ::core::convert::Into<#rt::__private::String>) -> Self {
+                self.base_url_override = #rt::__private::Option::Some(base_url.into());
+                self
+            }
+
+            /// Starts building credentials; `build()` compiles only when they are complete.
+            pub fn credentials() -> #builder {
+                #credentials::builder()
+            }
+
+            fn endpoint(&self, path: &str) -> #rt::__private::Result<#rt::__private::Url, #rt::__private::Error> {
+                #rt::__private::endpoint(
+                    #vendor,
+                    #base,
+                    &[#( (#setting_names, self.#settings.as_str()) ),*],
+                    self.base_url_override.as_deref(),
+                    path,
+                )
+            }
+        }
+
+        #default_impl
+
+        impl #rt::__private::Provider for #name {
+            type Credentials = #credentials;
+            type Response = #response;
+            type Error = #error;
+            const VENDOR: &'static str = #vendor;
+
+            #login
+            #decode
+            #placement
+            #expiry
+            #logout
+        }
+    }
+}
+
+fn method(m: Method, rt: &syn::Path) -> TokenStream {
+    match m {
+        Method::Get => quote!(#rt::__private::Method::Get),
+        Method::Post => quote!(#rt::__private::Method::Post),
+        Method::Put => quote!(#rt::__private::Method::Put),
+        Method::Delete => quote!(#rt::__private::Method::Delete),
+    }
+}
+
+fn format(f: WireFormat, rt: &syn::Path) -> TokenStream {
+    match f {
+        WireFormat::Json => quote!(#rt::__private::WireFormat::Json),
+        WireFormat::Form => quote!(#rt::__private::WireFormat::Form),
+        WireFormat::Multipart => quote!(#rt::__private::WireFormat::Multipart),
+    }
+}
+
+/// `login_request` (with the credential fields as body) or `logout_request` (no body).
+fn request_fn(
+    provider: &Provider,
+    endpoint: &crate::model::Endpoint,
+    fn_name: TokenStream,
+    credentials: Option<&syn::Ident>,
+) -> TokenStream {
+    let rt = &provider.runtime;
+    let path = &endpoint.path.value;
+    let method = method(endpoint.method, rt);
+    let format = format(endpoint.format, rt);
+    let request = quote! {
+        #rt::__private::VendorRequest { method: #method, url, format: #format, fields }
+    };
+    let Some(credentials) = credentials else {
+        return quote! {
+            fn #fn_name(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
+                let url = self.endpoint(#path)?;
+                let fields = #rt::__private::Vec::new();
+                #rt::__private::Result::Ok(#rt::__private::Option::Some(#request))
+            }
+        };
+    };
+    let pushes = provider.fields.iter().map(|field| {
+        let ident = &field.ident;
+        let wire = path_literal(&field.wire);
+        let value = if field.secret {
+            quote!(#rt::__private::WireValue::Secret(#rt::__private::Clone::clone(value)))
+        } else {
+            quote!(#rt::__private::WireValue::Plain(#rt::__private::Clone::clone(value)))
+        };
+        let push =
+            quote! { fields.push(#rt::__private::WireField { path: #wire, value: #value }); };
+        if field.optional {
+            quote! { if let #rt::__private::Option::Some(value) = &credentials.#ident { #push } }
+        } else {
+            quote! { { let value = &credentials.#ident; #push } }
+        }
+    });
+    let capacity = provider.fields.len();
+    quote! {
+        fn #fn_name(&self, credentials: &#credentials) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
+            let url = self.endpoint(#path)?;
+            let mut fields = #rt::__private::Vec::with_capacity(#capacity);
+            #( #pushes )*
+            #rt::__private::Result::Ok(#request)
+        }
+    }
+}
+
+fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let vendor = &provider.vendor.value;
+    let Names {
+        response: response_ty,
+        error,
+        ..
+    } = names;
+    let success = match &provider.success {
+        Some(condition) => {
+            let path = path_literal(&condition.path.segments);
+            let expected = &condition.equals;
+            quote! { response.is_2xx() && response.equals(#path, #expected) }
+        }
+        None => quote! { response.is_2xx() },
+    };
+    let cases = provider.errors.iter().map(|case| {
+        let variant = &case.variant;
+        let mut test = vec![quote!(!success)];
+        if let Some(status) = case.status {
+            test.push(quote!(response.status() == #status));
+        }
+        if let Some(when) = &case.when {
+            let path = path_literal(&when.path.segments);
+            let expected = &when.equals;
+            test.push(quote!(response.equals(#path, #expected)));
+        }
+        let fields = case.fields.iter().map(|f| {
+            let ident = &f.ident;
+            let path = path_literal(&f.path.segments);
+            quote! { #ident: response.text(#path) }
+        });
+        quote! {
+            if #(#test)&&* {
+                return #rt::__private::Result::Err(#error::#variant { #(#fields),* });
+            }
+        }
+    });
+    let token_path = path_literal(&provider.token.segments);
+    let token_shown = provider.token.dotted();
+    let response_fields = provider.response_fields.iter().map(|f| {
+        let ident = &f.ident;
+        let path = path_literal(&f.path.segments);
+        quote! { #ident: response.text(#path) }
+    });
+    quote! {
+        fn decode_login(&self, status: u16, body: &[u8]) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
+            let response = #rt::__private::LoginResponse::new(#vendor, status, body);
+            let success = #success;
+            #( #cases )*
+            if !success {
+                return #rt::__private::Result::Err(response.unexpected().into());
+            }
+            let token = response.token(#token_path, #token_shown)?;
+            #rt::__private::Result::Ok(#rt::__private::Login {
+                token,
+                response: #response_ty { #(#response_fields),* },
+                expires_in: #rt::__private::Option::None,
+            })
+        }
+    }
+}
+
+fn placement(provider: &Provider) -> TokenStream {
+    let rt = &provider.runtime;
+    let p = &provider.placement;
+    let bearer = p.bearer;
+    let opt = |value: &Option<String>| match value {
+        Some(v) => quote!(#rt::__private::Option::Some(#v)),
+        None => quote!(#rt::__private::Option::None),
+    };
+    let (header, query, body) = (opt(&p.header), opt(&p.query), opt(&p.body_field));
+    quote! {
+        fn placement(&self) -> &#rt::__private::Placement {
+            const PLACEMENT: #rt::__private::Placement = #rt::__private::Placement {
+                bearer: #bearer,
+                header: #header,
+                query: #query,
+                body_field: #body,
+            };
+            &PLACEMENT
+        }
+    }
+}
+
+fn expiry(provider: &Provider) -> TokenStream {
+    let rt = &provider.runtime;
+    let policy = match provider.expiry.lifetime {
+        Lifetime::Absolute(secs) => {
+            quote!(#rt::__private::ExpiryPolicy::absolute(#rt::__private::Duration::from_secs(#secs)))
+        }
+        Lifetime::Idle(secs) => {
+            quote!(#rt::__private::ExpiryPolicy::idle(#rt::__private::Duration::from_secs(#secs)))
+        }
+        Lifetime::Unknown => quote!(#rt::__private::ExpiryPolicy::unknown()),
+    };
+    let jwt = provider.expiry.jwt_exp.then(|| quote!(.with_jwt_exp()));
+    quote! {
+        fn expiry(&self) -> #rt::__private::ExpiryPolicy {
+            #policy #jwt
+        }
+    }
+}

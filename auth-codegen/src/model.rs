@@ -1,0 +1,271 @@
+//! The intermediate representation: one vendor's token endpoint, whatever it was
+//! described with (attribute or spec file). Parsers produce it, [`crate::validate`]
+//! checks it, and the expanders read nothing else.
+
+use proc_macro2::{Ident, Span};
+
+/// One vendor's token endpoint.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// The provider type's name, e.g. `CrmCom`; generated items are named after it.
+    pub ident: Ident,
+    /// The provider type's visibility, applied to everything generated.
+    pub vis: syn::Visibility,
+    /// Doc comments of the provider type.
+    pub docs: Vec<String>,
+    /// The vendor's name as users know it, e.g. `CRM.COM`: used in every message.
+    pub vendor: Spanned<String>,
+    /// Path of the runtime crate in generated code (`::auth_runtime` unless overridden).
+    pub runtime: syn::Path,
+    /// The base URL template, e.g. `{server}` or `https://{account}.modulus.biz`.
+    pub base: UrlTemplate,
+    /// The login endpoint.
+    pub login: Endpoint,
+    /// The logout endpoint, where the vendor has one.
+    pub logout: Option<Endpoint>,
+    /// Where the token is in a successful login response.
+    pub token: JsonPath,
+    /// What marks a login response as successful besides a 2xx status.
+    pub success: Option<Condition>,
+    /// Where the token goes on API requests.
+    pub placement: Placement,
+    /// How long a token lives.
+    pub expiry: Expiry,
+    /// The credential fields, in declaration order.
+    pub fields: Vec<Field>,
+    /// Rules over the credential fields.
+    pub rules: Vec<Rule>,
+    /// Other fields of a successful login response, kept on the typed response.
+    pub response_fields: Vec<ResponseField>,
+    /// The documented login failures, tried in order.
+    pub errors: Vec<ErrorCase>,
+}
+
+/// A value with the place it was written, for diagnostics.
+#[derive(Debug, Clone)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A URL template with `{name}` placeholders.
+#[derive(Debug, Clone)]
+pub struct UrlTemplate {
+    /// The template text.
+    pub template: Spanned<String>,
+    /// The placeholder names, in order of appearance, each once.
+    pub placeholders: Vec<String>,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// DELETE
+    Delete,
+}
+
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireFormat {
+    /// `application/json`
+    Json,
+    /// `application/x-www-form-urlencoded`
+    Form,
+    /// `multipart/form-data`
+    Multipart,
+}
+
+/// An endpoint relative to the base URL.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: Method,
+    /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`.
+    pub path: Spanned<String>,
+    /// Body encoding.
+    pub format: WireFormat,
+}
+
+/// A dotted path into a JSON document, e.g. `data.token`.
+#[derive(Debug, Clone)]
+pub struct JsonPath {
+    /// The segments.
+    pub segments: Vec<String>,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl JsonPath {
+    /// The path as written.
+    pub fn dotted(&self) -> String {
+        self.segments.join(".")
+    }
+}
+
+/// A test on a response: the value at `path`, as text, equals `equals`.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    /// Where to look.
+    pub path: JsonPath,
+    /// The expected text.
+    pub equals: String,
+}
+
+/// Where the token goes on API requests.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
+    /// `Authorization: Bearer`.
+    pub bearer: bool,
+    /// A custom header.
+    pub header: Option<String>,
+    /// A query parameter (on requests without a JSON body, when a body field is also set).
+    pub query: Option<String>,
+    /// A field of the JSON request body.
+    pub body_field: Option<String>,
+    /// Where `apply(...)` was written.
+    pub span: Option<Span>,
+}
+
+/// A token's lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// Seconds after issue.
+    Absolute(u64),
+    /// Seconds after the last use.
+    Idle(u64),
+    /// Until rejected.
+    Unknown,
+}
+
+/// The expiry policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expiry {
+    /// The documented lifetime.
+    pub lifetime: Lifetime,
+    /// Whether a JWT token's `exp` claim overrides it.
+    pub jwt_exp: bool,
+}
+
+/// A credential field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The Rust name.
+    pub ident: Ident,
+    /// The name on the wire, split at dots (`access_token_identifier.identifier`).
+    pub wire: Vec<String>,
+    /// Where the wire name was written (the field itself when not renamed).
+    pub wire_span: Span,
+    /// Stored as a secret: redacted in `Debug`, zeroized on drop.
+    pub secret: bool,
+    /// `Option<String>`: not always given.
+    pub optional: bool,
+    /// Doc comments.
+    pub docs: Vec<String>,
+}
+
+impl Field {
+    /// The wire name as written.
+    pub fn wire_name(&self) -> String {
+        self.wire.join(".")
+    }
+}
+
+/// A rule over credential fields.
+#[derive(Debug, Clone)]
+pub enum Rule {
+    /// When `field` is set, `needs` must be set too.
+    Requires {
+        /// The field that brings the requirement.
+        field: Ident,
+        /// The field it requires.
+        needs: Ident,
+    },
+    /// Exactly one group of alternatives is given (partly given groups are caught by
+    /// the `Requires` rules that validation derives from each group).
+    OneOf {
+        /// The alternatives, each a group of fields given together.
+        groups: Vec<Vec<Ident>>,
+        /// Where the rule was written.
+        span: Span,
+    },
+}
+
+/// An extra field of the successful login response.
+#[derive(Debug, Clone)]
+pub struct ResponseField {
+    /// The Rust name on the typed response.
+    pub ident: Ident,
+    /// Where it is in the response.
+    pub path: JsonPath,
+}
+
+/// A documented login failure: becomes a variant of the vendor's error enum.
+#[derive(Debug, Clone)]
+pub struct ErrorCase {
+    /// The variant name.
+    pub variant: Ident,
+    /// Doc comment (or a default).
+    pub docs: Vec<String>,
+    /// The message shown by `Display`, before the fields.
+    pub display: Option<String>,
+    /// Matches only this HTTP status.
+    pub status: Option<u16>,
+    /// Matches only when this holds.
+    pub when: Option<Condition>,
+    /// Fields read from the body into the variant.
+    pub fields: Vec<ResponseField>,
+}
+
+/// One "when `field` is set, `needs` must be set" requirement of the builder.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    /// The field that brings the requirement.
+    pub field: Ident,
+    /// The field it requires.
+    pub needs: Ident,
+}
+
+impl Provider {
+    /// Every requirement of the builder: the `requires` rules, and the members of each
+    /// `one_of` alternative requiring each other (an alternative is given whole), each
+    /// pair once.
+    pub fn requirements(&self) -> Vec<Requirement> {
+        let mut out: Vec<Requirement> = Vec::new();
+        let mut push = |field: &Ident, needs: &Ident| {
+            if field != needs && !out.iter().any(|r| r.field == *field && r.needs == *needs) {
+                out.push(Requirement {
+                    field: field.clone(),
+                    needs: needs.clone(),
+                });
+            }
+        };
+        for rule in &self.rules {
+            match rule {
+                Rule::Requires { field, needs } => push(field, needs),
+                Rule::OneOf { groups, .. } => {
+                    for group in groups {
+                        for field in group {
+                            for needs in group {
+                                push(field, needs);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The index of the credential field named `ident`.
+    pub fn field_index(&self, ident: &Ident) -> Option<usize> {
+        self.fields.iter().position(|f| f.ident == *ident)
+    }
+}

@@ -1,0 +1,578 @@
+//! `#[auth_provider(...)]` on a struct → IR.
+//!
+//! The struct's fields are the credential fields (`String` is mandatory,
+//! `Option<String>` is not always given); `#[auth(...)]` on a field refines it. The
+//! attribute's arguments describe the endpoint. Every problem is recorded with its span
+//! and parsing goes on, so one compile shows them all.
+
+use proc_macro2::{Span, TokenStream};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::spanned::Spanned as _;
+use syn::{Ident, LitInt, LitStr, Token};
+
+use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
+use crate::errors::{Errors, did_you_mean};
+use crate::model::{
+    Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Method, Placement, Provider,
+    ResponseField, Rule, Spanned, UrlTemplate, WireFormat,
+};
+
+const PROVIDER_KEYS: &[&str] = &[
+    "vendor", "crate", "base", "login", "logout", "token", "success", "apply", "expiry", "one_of",
+    "response", "error",
+];
+const FIELD_KEYS: &[&str] = &["secret", "rename", "requires"];
+const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
+const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt"];
+const SUCCESS_KEYS: &[&str] = &["path", "equals"];
+const ERROR_KEYS: &[&str] = &["status", "when", "display", "doc", "fields"];
+
+/// The struct with `#[auth(...)]` removed: what the macro emits when the description has
+/// errors, so the user sees those errors and no cascade of "type not found".
+pub fn strip_field_attributes(mut item: syn::ItemStruct) -> syn::ItemStruct {
+    for field in item.fields.iter_mut() {
+        field.attrs.retain(|a| !a.path().is_ident("auth"));
+    }
+    item
+}
+
+/// Parses the attribute arguments and the struct. Returns the IR when it could be
+/// built; every problem is in `errors`.
+pub fn parse(args: TokenStream, item: &syn::ItemStruct, errors: &Errors) -> Option<Provider> {
+    let mut raw = RawProvider::default();
+    let parser = syn::meta::parser(|meta| raw.key(meta, errors));
+    if let Err(e) = parser.parse2(args) {
+        errors.push(e);
+    }
+    let (fields, requires) = fields(item, errors);
+    raw.rules.extend(requires);
+    let docs = docs(&item.attrs);
+    raw.finish(item, docs, fields, errors)
+}
+
+#[derive(Default)]
+struct RawProvider {
+    vendor: Option<Spanned<String>>,
+    runtime: Option<syn::Path>,
+    base: Option<UrlTemplate>,
+    login: Option<Endpoint>,
+    logout: Option<Endpoint>,
+    token: Option<JsonPath>,
+    success: Option<Condition>,
+    placement: Option<Placement>,
+    expiry: Option<Expiry>,
+    rules: Vec<Rule>,
+    response: Vec<ResponseField>,
+    errors: Vec<ErrorCase>,
+}
+
+fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    meta.value()?.parse()
+}
+
+/// Records an unknown key and consumes its value, so parsing goes on.
+fn unknown(
+    meta: &ParseNestedMeta<'_>,
+    known: &[&str],
+    what: &str,
+    errors: &Errors,
+) -> syn::Result<()> {
+    let written = meta
+        .path
+        .get_ident()
+        .map(Ident::to_string)
+        .unwrap_or_default();
+    let hint = did_you_mean(&written, known);
+    let list = known
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    errors.error(
+        meta.path.span(),
+        format!("unknown key `{written}` in {what}{hint}\nexpected one of: {list}"),
+    );
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+fn once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &Errors) {
+    if slot.is_some() {
+        errors.error(span, format!("`{key}` is given twice"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+impl RawProvider {
+    fn key(&mut self, meta: ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<()> {
+        let span = meta.path.span();
+        let key = meta
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "vendor" => {
+                let lit = string(&meta)?;
+                let value = Spanned {
+                    value: lit.value(),
+                    span: lit.span(),
+                };
+                once(&mut self.vendor, value, span, "vendor", errors);
+            }
+            "crate" => {
+                let lit = string(&meta)?;
+                match lit.parse::<syn::Path>() {
+                    Ok(path) => once(&mut self.runtime, path, span, "crate", errors),
+                    Err(_) => errors.error(
+                        lit.span(),
+                        "`crate` must be a path such as `::my_crate::auth`",
+                    ),
+                }
+            }
+            "base" => {
+                let lit = string(&meta)?;
+                let template = url_template(&lit.value(), lit.span(), errors);
+                once(&mut self.base, template, span, "base", errors);
+            }
+            "login" => {
+                let endpoint = endpoint(&meta, "login(...)", errors)?;
+                once(&mut self.login, endpoint, span, "login", errors);
+            }
+            "logout" => {
+                let endpoint = endpoint(&meta, "logout(...)", errors)?;
+                once(&mut self.logout, endpoint, span, "logout", errors);
+            }
+            "token" => {
+                let lit = string(&meta)?;
+                let path = json_path(&lit.value(), lit.span(), errors);
+                once(&mut self.token, path, span, "token", errors);
+            }
+            "success" => {
+                let condition = condition(&meta, "success(...)", errors)?;
+                if let Some(condition) = condition {
+                    once(&mut self.success, condition, span, "success", errors);
+                }
+            }
+            "apply" => {
+                let placement = placement(&meta, errors)?;
+                once(&mut self.placement, placement, span, "apply", errors);
+            }
+            "expiry" => {
+                let expiry = expiry(&meta, errors)?;
+                once(&mut self.expiry, expiry, span, "expiry", errors);
+            }
+            "one_of" => self.rules.push(one_of(&meta)?),
+            "response" => {
+                meta.parse_nested_meta(|field| {
+                    let lit = string(&field)?;
+                    match field.path.get_ident() {
+                        Some(ident) => self.response.push(ResponseField {
+                            ident: ident.clone(),
+                            path: json_path(&lit.value(), lit.span(), errors),
+                        }),
+                        None => errors.error(field.path.span(), "expected a field name"),
+                    }
+                    Ok(())
+                })?;
+            }
+            "error" => self.errors.push(error_case(&meta, errors)?),
+            _ => unknown(&meta, PROVIDER_KEYS, "#[auth_provider(...)]", errors)?,
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self,
+        item: &syn::ItemStruct,
+        docs: Vec<String>,
+        fields: Vec<Field>,
+        errors: &Errors,
+    ) -> Option<Provider> {
+        let missing = |key: &str, example: &str| {
+            errors.error(
+                Span::call_site(),
+                format!("#[auth_provider(...)] needs `{key}`, e.g. `{example}`"),
+            );
+        };
+        if self.vendor.is_none() {
+            missing("vendor", "vendor = \"CRM.COM\"");
+        }
+        if self.base.is_none() {
+            missing("base", "base = \"{server}\"");
+        }
+        if self.login.is_none() {
+            missing(
+                "login",
+                "login(path = \"/api/authenticate\", format = \"json\")",
+            );
+        }
+        if self.token.is_none() {
+            missing("token", "token = \"data.token\"");
+        }
+        if self.placement.is_none() {
+            missing("apply", "apply(bearer)");
+        }
+        Some(Provider {
+            ident: item.ident.clone(),
+            vis: item.vis.clone(),
+            docs,
+            vendor: self.vendor?,
+            runtime: self
+                .runtime
+                .unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
+            base: self.base?,
+            login: self.login?,
+            logout: self.logout,
+            token: self.token?,
+            success: self.success,
+            placement: self.placement?,
+            expiry: self.expiry.unwrap_or(Expiry {
+                lifetime: Lifetime::Unknown,
+                jwt_exp: false,
+            }),
+            fields,
+            rules: self.rules,
+            response_fields: self.response,
+            errors: self.errors,
+        })
+    }
+}
+
+fn endpoint(meta: &ParseNestedMeta<'_>, what: &str, errors: &Errors) -> syn::Result<Endpoint> {
+    let mut path = None;
+    let mut http_method = Method::Post;
+    let mut format = WireFormat::Json;
+    meta.parse_nested_meta(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "path" => {
+                let lit = string(&inner)?;
+                path = Some(Spanned {
+                    value: lit.value(),
+                    span: lit.span(),
+                });
+            }
+            "method" => {
+                let lit = string(&inner)?;
+                http_method = method(&lit.value(), lit.span(), errors);
+            }
+            "format" => {
+                let lit = string(&inner)?;
+                format = wire_format(&lit.value(), lit.span(), errors);
+            }
+            _ => unknown(&inner, ENDPOINT_KEYS, what, errors)?,
+        }
+        Ok(())
+    })?;
+    let path = path.unwrap_or_else(|| {
+        errors.error(meta.path.span(), format!("{what} needs `path = \"/...\"`"));
+        Spanned {
+            value: String::new(),
+            span: meta.path.span(),
+        }
+    });
+    Ok(Endpoint {
+        method: http_method,
+        path,
+        format,
+    })
+}
+
+fn condition(
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    errors: &Errors,
+) -> syn::Result<Option<Condition>> {
+    let mut path = None;
+    let mut equals = None;
+    meta.parse_nested_meta(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "path" => {
+                let lit = string(&inner)?;
+                path = Some(json_path(&lit.value(), lit.span(), errors));
+            }
+            "equals" => equals = Some(string(&inner)?.value()),
+            _ => unknown(&inner, SUCCESS_KEYS, what, errors)?,
+        }
+        Ok(())
+    })?;
+    match (path, equals) {
+        (Some(path), Some(equals)) => Ok(Some(Condition { path, equals })),
+        _ => {
+            errors.error(
+                meta.path.span(),
+                format!("{what} needs both `path` and `equals`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn placement(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Placement> {
+    let mut placement = Placement {
+        span: Some(meta.path.span()),
+        ..Placement::default()
+    };
+    meta.parse_nested_meta(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "bearer" => placement.bearer = true,
+            "header" => placement.header = Some(string(&inner)?.value()),
+            "query" => placement.query = Some(string(&inner)?.value()),
+            "body" => placement.body_field = Some(string(&inner)?.value()),
+            _ => unknown(&inner, APPLY_KEYS, "apply(...)", errors)?,
+        }
+        Ok(())
+    })?;
+    Ok(placement)
+}
+
+fn expiry(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Expiry> {
+    let mut lifetime_kind: Option<Lifetime> = None;
+    let mut jwt_exp = false;
+    meta.parse_nested_meta(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        let chosen = match key.as_str() {
+            "absolute" | "idle" => {
+                let lit = string(&inner)?;
+                Some(lifetime(&key, duration(&lit.value(), lit.span(), errors)))
+            }
+            "unknown" => Some(Lifetime::Unknown),
+            "jwt" => {
+                jwt_exp = true;
+                None
+            }
+            _ => {
+                unknown(&inner, EXPIRY_KEYS, "expiry(...)", errors)?;
+                None
+            }
+        };
+        if let Some(chosen) = chosen {
+            if lifetime_kind.is_some() {
+                errors.error(
+                    inner.path.span(),
+                    "give one of `absolute`, `idle` or `unknown`",
+                );
+            }
+            lifetime_kind = Some(chosen);
+        }
+        Ok(())
+    })?;
+    Ok(Expiry {
+        lifetime: lifetime_kind.unwrap_or(Lifetime::Unknown),
+        jwt_exp,
+    })
+}
+
+/// `one_of((username, password), (authentication_code), (identifier, pass_code))`
+fn one_of(meta: &ParseNestedMeta<'_>) -> syn::Result<Rule> {
+    let span = meta.path.span();
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let mut groups = Vec::new();
+    while !content.is_empty() {
+        let group;
+        syn::parenthesized!(group in content);
+        let members = group.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
+        groups.push(members.into_iter().collect());
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    Ok(Rule::OneOf { groups, span })
+}
+
+/// `error(Rejected, status = 401, when(path = "...", equals = "..."), display = "...", fields(code = "..."))`
+fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorCase> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let variant: Ident = content.parse()?;
+    let rest: TokenStream = if content.peek(Token![,]) {
+        content.parse::<Token![,]>()?;
+        content.parse()?
+    } else {
+        content.parse()?
+    };
+    let mut case = ErrorCase {
+        docs: Vec::new(),
+        variant,
+        display: None,
+        status: None,
+        when: None,
+        fields: Vec::new(),
+    };
+    let parser = syn::meta::parser(|inner| {
+        let key = inner
+            .path
+            .get_ident()
+            .map(Ident::to_string)
+            .unwrap_or_default();
+        match key.as_str() {
+            "status" => {
+                let lit: LitInt = inner.value()?.parse()?;
+                match lit.base10_parse::<u16>() {
+                    Ok(code) if (100..600).contains(&code) => case.status = Some(code),
+                    _ => errors.error(lit.span(), "`status` is an HTTP status code, 100 to 599"),
+                }
+            }
+            "when" => case.when = condition(&inner, "when(...)", errors)?,
+            "display" => case.display = Some(string(&inner)?.value()),
+            "doc" => case.docs.push(string(&inner)?.value()),
+            "fields" => inner.parse_nested_meta(|field| {
+                let lit = string(&field)?;
+                match field.path.get_ident() {
+                    Some(ident) => case.fields.push(ResponseField {
+                        ident: ident.clone(),
+                        path: json_path(&lit.value(), lit.span(), errors),
+                    }),
+                    None => errors.error(field.path.span(), "expected a field name"),
+                }
+                Ok(())
+            })?,
+            _ => unknown(&inner, ERROR_KEYS, "error(...)", errors)?,
+        }
+        Ok(())
+    });
+    parser.parse2(rest)?;
+    Ok(case)
+}
+
+/// The credential fields, and the `requires` rules written on them.
+fn fields(item: &syn::ItemStruct, errors: &Errors) -> (Vec<Field>, Vec<Rule>) {
+    let syn::Fields::Named(named) = &item.fields else {
+        errors.error(
+            item.ident.span(),
+            "#[auth_provider] goes on a struct with named fields: the vendor's credential fields",
+        );
+        return (Vec::new(), Vec::new());
+    };
+    let mut rules = Vec::new();
+    let fields = named
+        .named
+        .iter()
+        .filter_map(|field| {
+            let (field, requires) = credential_field(field, errors)?;
+            rules.extend(requires);
+            Some(field)
+        })
+        .collect();
+    (fields, rules)
+}
+
+fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Option<Rule>)> {
+    let ident = field.ident.clone()?;
+    let optional = match string_type(&field.ty) {
+        Some(optional) => optional,
+        None => {
+            errors.error(
+                field.ty.span(),
+                format!("credential field `{ident}` must be `String` (mandatory) or `Option<String>` (not always given)"),
+            );
+            false
+        }
+    };
+    let name = ident.to_string();
+    let mut parsed = Field {
+        wire: vec![name.trim_start_matches("r#").to_owned()],
+        wire_span: ident.span(),
+        ident,
+        secret: false,
+        optional,
+        docs: docs(&field.attrs),
+    };
+    let mut requires = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("auth")) {
+        let result = attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            match key.as_str() {
+                "secret" => parsed.secret = true,
+                "rename" => {
+                    let lit = string(&meta)?;
+                    parsed.wire = lit.value().split('.').map(str::to_owned).collect();
+                    parsed.wire_span = lit.span();
+                    if parsed.wire.iter().any(String::is_empty) {
+                        errors.error(lit.span(), "a wire name is a name or a dotted path such as `access_token_identifier.identifier`");
+                    }
+                }
+                "requires" => requires = Some(meta.value()?.parse::<Ident>()?),
+                _ => unknown(&meta, FIELD_KEYS, "#[auth(...)]", errors)?,
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    let rule = requires.map(|needs| Rule::Requires {
+        field: parsed.ident.clone(),
+        needs,
+    });
+    Some((parsed, rule))
+}
+
+/// `Some(false)` for `String`, `Some(true)` for `Option<String>`, `None` otherwise.
+fn string_type(ty: &syn::Type) -> Option<bool> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == "String" && last.arguments.is_empty() {
+        return Some(false);
+    }
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) if args.args.len() == 1 => {
+            (string_type(inner) == Some(false)).then_some(true)
+        }
+        _ => None,
+    }
+}
+
+fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}

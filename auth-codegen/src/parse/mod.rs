@@ -1,0 +1,132 @@
+//! Sources of the IR. Each parser turns one way of describing a vendor into
+//! [`crate::model::Provider`], recording every problem it finds instead of stopping at
+//! the first.
+
+pub mod attr;
+
+use proc_macro2::Span;
+
+use crate::errors::{Errors, did_you_mean};
+use crate::model::{JsonPath, Lifetime, Method, Spanned, UrlTemplate, WireFormat};
+
+/// Keys of `login(...)` and `logout(...)`.
+pub(crate) const ENDPOINT_KEYS: &[&str] = &["path", "method", "format"];
+
+pub(crate) fn method(text: &str, span: Span, errors: &Errors) -> Method {
+    match text.to_ascii_uppercase().as_str() {
+        "GET" => Method::Get,
+        "POST" => Method::Post,
+        "PUT" => Method::Put,
+        "DELETE" => Method::Delete,
+        _ => {
+            errors.error(
+                span,
+                format!("unknown HTTP method `{text}`: expected GET, POST, PUT or DELETE"),
+            );
+            Method::Post
+        }
+    }
+}
+
+pub(crate) fn wire_format(text: &str, span: Span, errors: &Errors) -> WireFormat {
+    match text {
+        "json" => WireFormat::Json,
+        "form" => WireFormat::Form,
+        "multipart" => WireFormat::Multipart,
+        _ => {
+            errors.error(
+                span,
+                format!(
+                    "unknown wire format `{text}`: expected `json`, `form` or `multipart`{}",
+                    did_you_mean(text, &["json", "form", "multipart"])
+                ),
+            );
+            WireFormat::Json
+        }
+    }
+}
+
+/// A dotted JSON path such as `data.token`.
+pub(crate) fn json_path(text: &str, span: Span, errors: &Errors) -> JsonPath {
+    let segments: Vec<String> = text.split('.').map(str::to_owned).collect();
+    if segments.iter().any(String::is_empty) {
+        errors.error(
+            span,
+            format!("`{text}` is not a dotted path such as `data.token`"),
+        );
+    }
+    JsonPath { segments, span }
+}
+
+/// A URL template: `{name}` placeholders, each a valid Rust identifier.
+pub(crate) fn url_template(text: &str, span: Span, errors: &Errors) -> UrlTemplate {
+    let mut placeholders = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            errors.error(span, format!("unmatched `}}` in URL template `{text}`"));
+            break;
+        }
+        let Some(close) = rest[open..].find('}') else {
+            errors.error(span, format!("unclosed `{{` in URL template `{text}`"));
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if syn::parse_str::<syn::Ident>(name).is_err() {
+            errors.error(
+                span,
+                format!("`{{{name}}}` in URL template `{text}` is not a valid placeholder name"),
+            );
+        } else if !placeholders.iter().any(|p| p == name) {
+            placeholders.push(name.to_owned());
+        }
+        rest = &rest[open + close + 1..];
+    }
+    UrlTemplate {
+        template: Spanned {
+            value: text.to_owned(),
+            span,
+        },
+        placeholders,
+    }
+}
+
+/// A duration such as `15m`, `1h`, `900s` or `1h30m`, in seconds.
+pub(crate) fn duration(text: &str, span: Span, errors: &Errors) -> u64 {
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    let mut ok = !text.is_empty();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 0,
+        };
+        match number.parse::<u64>() {
+            Ok(n) if unit > 0 => total = total.saturating_add(n.saturating_mul(unit)),
+            _ => ok = false,
+        }
+        number.clear();
+    }
+    if !number.is_empty() || !ok || total == 0 {
+        errors.error(
+            span,
+            format!("`{text}` is not a duration: write e.g. `900s`, `15m`, `1h` or `1h30m`"),
+        );
+    }
+    total
+}
+
+/// The lifetime named by an `expiry` key.
+pub(crate) fn lifetime(kind: &str, seconds: u64) -> Lifetime {
+    match kind {
+        "idle" => Lifetime::Idle(seconds),
+        _ => Lifetime::Absolute(seconds),
+    }
+}
