@@ -118,6 +118,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
                 /// The value of a field that is certainly set.
                 fn take<T>(slot: <Self as #state>::Slot<T>) -> T;
             }
+            #[diagnostic::do_not_recommend]
             impl #mandatory for #set {
                 fn take<T>(slot: T) -> T { slot }
             }
@@ -151,24 +152,16 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         };
         let name = format_ident!("OneOf{}", n);
         let members: Vec<Ident> = groups.iter().flatten().filter_map(&param_of).collect();
-        let mut allowed = Vec::new();
-        let mut offset = 0;
-        for group in groups {
-            // Every non-empty subset of this alternative, all others unset; an
-            // incomplete alternative is reported by its `Requires` bounds instead.
-            for mask in 1u32..(1 << group.len()) {
-                let states = (0..members.len()).map(|m| {
-                    let inside = m >= offset && m < offset + group.len();
-                    if inside && mask & (1 << (m - offset)) != 0 {
-                        set.clone()
-                    } else {
-                        unset.clone()
-                    }
-                });
-                allowed.push(tuple(&states.collect::<Vec<_>>()));
-            }
-            offset += group.len();
-        }
+        let allowed: Vec<TokenStream> = one_of_states(groups)
+            .into_iter()
+            .map(|states| {
+                let states: Vec<TokenStream> = states
+                    .into_iter()
+                    .map(|s| if s { set.clone() } else { unset.clone() })
+                    .collect();
+                tuple(&states)
+            })
+            .collect();
         let alternatives = describe_groups(groups, "or");
         rule_items.push(diagnostic_trait(
             &name,
@@ -214,6 +207,40 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     }
 }
 
+/// Above this many fields in a `one_of`, `build()` accepts only combinations with
+/// exactly one alternative touched (linear in the fields) instead of every combination
+/// with at least one (exponential).
+const ALL_COMBINATIONS_UP_TO: usize = 8;
+
+/// The combinations of states (`true` = set) of a `one_of`'s members that `build()`
+/// accepts: at least one alternative touched. Two touched alternatives are already
+/// refused at the second one's setter, so accepting them here avoids a second,
+/// misleading error. Incomplete alternatives are reported by their `Requires` bounds.
+fn one_of_states(groups: &[Vec<Ident>]) -> Vec<Vec<bool>> {
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    let total: usize = sizes.iter().sum();
+    if total <= ALL_COMBINATIONS_UP_TO {
+        return (1u32..(1 << total))
+            .map(|mask| (0..total).map(|bit| mask & (1 << bit) != 0).collect())
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for size in sizes {
+        for mask in 1u32..(1 << size) {
+            out.push(
+                (0..total)
+                    .map(|m| {
+                        (offset..offset + size).contains(&m) && mask & (1 << (m - offset)) != 0
+                    })
+                    .collect(),
+            );
+        }
+        offset += size;
+    }
+    out
+}
+
 fn tuple(items: &[TokenStream]) -> TokenStream {
     if items.len() == 1 {
         let item = &items[0];
@@ -235,7 +262,8 @@ fn diagnostic_trait(
     quote! {
         #[diagnostic::on_unimplemented(message = #message, label = #label #note)]
         pub trait #name {}
-        #( impl #name for #allowed {} )*
+        // `do_not_recommend`: the error names the rule, not a list of state tuples.
+        #( #[diagnostic::do_not_recommend] impl #name for #allowed {} )*
     }
 }
 

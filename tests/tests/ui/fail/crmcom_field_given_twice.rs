@@ -1,0 +1,9 @@
+use auth_runtime::vendors::CrmCom;
+
+fn main() {
+    let _credentials = CrmCom::credentials()
+        .organisation("CRMDEMO")
+        .organisation("OTHER")
+        .authentication_code("code")
+        .build();
+}

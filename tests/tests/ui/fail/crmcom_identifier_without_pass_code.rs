@@ -1,0 +1,8 @@
+use auth_runtime::vendors::CrmCom;
+
+fn main() {
+    let _credentials = CrmCom::credentials()
+        .organisation("CRMDEMO")
+        .identifier("id")
+        .build();
+}
