@@ -306,3 +306,51 @@ fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
         [rest @ .., last] => format!("{}, {conjunction} {last}", rest.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::format_ident;
+
+    fn groups(spec: &[&[&str]]) -> Vec<Vec<Ident>> {
+        spec.iter()
+            .map(|g| g.iter().map(|n| format_ident!("{}", n)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn alternatives_read_as_a_sentence() {
+        let crm = groups(&[
+            &["username", "password"],
+            &["authentication_code"],
+            &["identifier", "pass_code"],
+        ]);
+        assert_eq!(
+            describe_groups(&crm, "or"),
+            "`username` + `password`, `authentication_code`, or `identifier` + `pass_code`"
+        );
+        assert_eq!(
+            describe_groups(&crm[1..], "or"),
+            "`authentication_code` or `identifier` + `pass_code`"
+        );
+    }
+
+    #[test]
+    fn build_accepts_any_touched_alternative_and_refuses_none() {
+        let small = one_of_states(&groups(&[&["a", "b"], &["c"]]));
+        assert_eq!(small.len(), 7, "every combination but all-unset");
+        assert!(!small.contains(&vec![false, false, false]));
+
+        // Large: exactly one alternative touched, linear in size.
+        let large = one_of_states(&groups(&[
+            &["a", "b", "c", "d", "e"],
+            &["f", "g", "h", "i"],
+        ]));
+        assert_eq!(large.len(), 31 + 15);
+        assert!(
+            large
+                .iter()
+                .all(|s| !(s[..5].iter().any(|x| *x) && s[5..].iter().any(|x| *x)))
+        );
+    }
+}

@@ -130,3 +130,55 @@ pub(crate) fn lifetime(kind: &str, seconds: u64) -> Lifetime {
         _ => Lifetime::Absolute(seconds),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_the_vendors_units() {
+        let errors = Errors::default();
+        let span = Span::call_site();
+        assert_eq!(duration("15m", span, &errors), 900);
+        assert_eq!(duration("1h", span, &errors), 3600);
+        assert_eq!(duration("1h30m", span, &errors), 5400);
+        assert_eq!(duration("900s", span, &errors), 900);
+        assert!(errors.is_empty());
+        for bad in ["", "15", "m", "1x", "0s", "1.5h"] {
+            let errors = Errors::default();
+            duration(bad, span, &errors);
+            assert!(!errors.is_empty(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn url_templates_list_their_placeholders_once() {
+        let errors = Errors::default();
+        let t = url_template(
+            "https://{account}.modulus.biz/{account}/{v}",
+            Span::call_site(),
+            &errors,
+        );
+        assert_eq!(t.placeholders, ["account", "v"]);
+        assert!(errors.is_empty());
+        for bad in [
+            "https://{account.x",
+            "https://}x",
+            "https://{not valid}.x",
+            "https://{}.x",
+        ] {
+            let errors = Errors::default();
+            url_template(bad, Span::call_site(), &errors);
+            assert!(!errors.is_empty(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn suggestions_only_for_near_misses() {
+        assert_eq!(
+            did_you_mean("tokn", &["token", "vendor"]),
+            "; did you mean `token`?"
+        );
+        assert_eq!(did_you_mean("zzz", &["token", "vendor"]), "");
+    }
+}
