@@ -169,6 +169,46 @@ pub struct Field {
     pub optional: bool,
     /// Doc comments.
     pub docs: Vec<String>,
+    /// Checks on the value, made when it is given to the builder.
+    pub checks: Vec<Check>,
+}
+
+/// A check on a credential value (Currencycloud: `login_id` at most 255 characters,
+/// `api_key` 64 lowercase hexadecimal characters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// At most this many characters.
+    MaxLength(usize),
+    /// Exactly this many characters.
+    Length(usize),
+    /// Only characters of this set.
+    Charset(Charset),
+}
+
+/// Character sets a credential may be restricted to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charset {
+    /// `0-9a-f`
+    LowerHex,
+    /// `0-9a-fA-F`
+    Hex,
+    /// `0-9`
+    Digits,
+}
+
+impl Charset {
+    /// The name used in descriptions.
+    pub const NAMES: &'static [&'static str] = &["lower_hex", "hex", "digits"];
+
+    /// The charset named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "lower_hex" => Some(Charset::LowerHex),
+            "hex" => Some(Charset::Hex),
+            "digits" => Some(Charset::Digits),
+            _ => None,
+        }
+    }
 }
 
 impl Field {
@@ -198,13 +238,24 @@ pub enum Rule {
     },
 }
 
-/// An extra field of the successful login response.
+/// A field read from a login response.
 #[derive(Debug, Clone)]
 pub struct ResponseField {
-    /// The Rust name on the typed response.
+    /// The Rust name on the typed response or error variant.
     pub ident: Ident,
     /// Where it is in the response.
     pub path: JsonPath,
+    /// What it is read as.
+    pub kind: ValueKind,
+}
+
+/// What a response field is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Text (`Option<String>`): strings, numbers and booleans, absent/null/empty as `None`.
+    Text,
+    /// Per-field messages (`FieldMessages`), e.g. Currencycloud's `error_messages`.
+    FieldMessages,
 }
 
 /// A documented login failure: becomes a variant of the vendor's error enum.

@@ -24,6 +24,7 @@ extern crate self as auth_runtime;
 mod clock;
 mod error;
 mod expiry;
+mod messages;
 mod provider;
 mod session;
 mod token;
@@ -35,6 +36,7 @@ pub mod __private;
 pub use clock::Clock;
 pub use error::{EXCERPT_CHARS, Error, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
+pub use messages::{FieldMessage, FieldMessages};
 pub use provider::{
     Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
 };

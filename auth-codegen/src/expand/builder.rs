@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use super::credentials::value_type;
 use super::{Names, camel_case};
-use crate::model::{Provider, Rule};
+use crate::model::{Charset, Check, Provider, Rule};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -72,15 +72,36 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             bounds.push(quote!(#other_tuple: #rules::#exclusive));
         }
         let out_params = params.iter().enumerate().map(|(j, p)| if i == j { set.clone() } else { quote!(#p) });
-        let value = if field.secret {
-            quote!(#rt::__private::SecretString::from(::core::convert::Into::<#rt::__private::String>::into(value)))
-        } else {
-            quote!(::core::convert::Into::<#rt::__private::String>::into(value))
-        };
         let moves = fields.iter().enumerate().map(|(j, other)| {
             let other = &other.ident;
-            if i == j { quote!(#other: #value) } else { quote!(#other: self.#other) }
+            if i == j { quote!(#other: value) } else { quote!(#other: self.#other) }
         });
+        let into_string = quote!(::core::convert::Into::<#rt::__private::String>::into(value));
+        let value = if field.secret {
+            quote!(let value = #rt::__private::SecretString::from(#into_string);)
+        } else {
+            quote!(let value = #into_string;)
+        };
+        let out = quote!(#builder<#(#out_params),*>);
+        let (returns, body) = if field.checks.is_empty() {
+            (out, quote!(#value #builder { #(#moves,)* }))
+        } else {
+            let checks = field.checks.iter().map(|c| check(c, rt));
+            let name = ident.to_string();
+            let exposed = if field.secret {
+                quote!(#rt::__private::ExposeSecret::expose_secret(&value))
+            } else {
+                quote!(&value)
+            };
+            (
+                quote!(#rt::__private::Result<#out, #rt::__private::Error>),
+                quote! {
+                    #value
+                    #rt::__private::check(#vendor, #name, #exposed, &[#(#checks),*])?;
+                    #rt::__private::Result::Ok(#builder { #(#moves,)* })
+                },
+            )
+        };
         let mut docs: Vec<String> = field.docs.clone();
         if docs.is_empty() {
             docs.push(format!("Sets `{}` (sent as `{}`).", ident, field.wire_name()));
@@ -89,12 +110,19 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             docs.push(String::new());
             docs.push("Kept as a secret: redacted in `Debug`, zeroized when dropped.".to_owned());
         }
+        if !field.checks.is_empty() {
+            docs.push(String::new());
+            docs.push("# Errors".to_owned());
+            docs.push(String::new());
+            let rules: Vec<String> = field.checks.iter().map(describe_check).collect();
+            docs.push(format!("`Error::InvalidCredential` unless the value {}.", rules.join(" and ")));
+        }
         quote! {
             #(#[doc = #docs])*
-            pub fn #ident(self, value: impl ::core::convert::Into<#rt::__private::String>) -> #builder<#(#out_params),*>
+            pub fn #ident(self, value: impl ::core::convert::Into<#rt::__private::String>) -> #returns
             where #(#bounds,)*
             {
-                #builder { #(#moves,)* }
+                #body
             }
         }
     }).collect::<Vec<_>>();
@@ -239,6 +267,26 @@ fn one_of_states(groups: &[Vec<Ident>]) -> Vec<Vec<bool>> {
         offset += size;
     }
     out
+}
+
+fn check(check: &Check, rt: &syn::Path) -> TokenStream {
+    match check {
+        Check::MaxLength(n) => quote!(#rt::__private::Check::MaxLength(#n)),
+        Check::Length(n) => quote!(#rt::__private::Check::Length(#n)),
+        Check::Charset(Charset::LowerHex) => quote!(#rt::__private::Check::LowerHex),
+        Check::Charset(Charset::Hex) => quote!(#rt::__private::Check::Hex),
+        Check::Charset(Charset::Digits) => quote!(#rt::__private::Check::Digits),
+    }
+}
+
+fn describe_check(check: &Check) -> String {
+    match check {
+        Check::MaxLength(n) => format!("has at most {n} characters"),
+        Check::Length(n) => format!("has exactly {n} characters"),
+        Check::Charset(Charset::LowerHex) => "is lowercase hexadecimal".to_owned(),
+        Check::Charset(Charset::Hex) => "is hexadecimal".to_owned(),
+        Check::Charset(Charset::Digits) => "is digits only".to_owned(),
+    }
 }
 
 fn tuple(items: &[TokenStream]) -> TokenStream {

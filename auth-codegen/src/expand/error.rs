@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Names;
-use crate::model::Provider;
+use crate::model::{Provider, ValueKind};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -22,7 +22,11 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         let fields = case.fields.iter().map(|f| {
             let ident = &f.ident;
             let doc = format!("`{}` in the response, when present.", f.path.dotted());
-            quote! { #[doc = #doc] #ident: #rt::__private::Option<#rt::__private::String> }
+            let ty = match f.kind {
+                ValueKind::Text => quote!(#rt::__private::Option<#rt::__private::String>),
+                ValueKind::FieldMessages => quote!(#rt::__private::FieldMessages),
+            };
+            quote! { #[doc = #doc] #ident: #ty }
         });
         quote! { #(#[doc = #docs])* #variant { #(#fields),* } }
     });

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Names, doc_attrs, path_literal};
-use crate::model::{Lifetime, Method, Provider, WireFormat};
+use crate::model::{Lifetime, Method, Provider, ValueKind, WireFormat};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -215,7 +215,12 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
         let fields = case.fields.iter().map(|f| {
             let ident = &f.ident;
             let path = path_literal(&f.path.segments);
-            quote! { #ident: response.text(#path) }
+            match f.kind {
+                ValueKind::Text => quote! { #ident: response.text(#path) },
+                ValueKind::FieldMessages => {
+                    quote! { #ident: #rt::__private::field_messages(&response, #path) }
+                }
+            }
         });
         quote! {
             if #(#test)&&* {

@@ -14,15 +14,22 @@ use syn::{Ident, LitInt, LitStr, Token};
 use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Method, Placement, Provider,
-    ResponseField, Rule, Spanned, UrlTemplate, WireFormat,
+    Charset, Check, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Method,
+    Placement, Provider, ResponseField, Rule, Spanned, UrlTemplate, ValueKind, WireFormat,
 };
 
 const PROVIDER_KEYS: &[&str] = &[
     "vendor", "crate", "base", "login", "logout", "token", "success", "apply", "expiry", "one_of",
     "response", "error",
 ];
-const FIELD_KEYS: &[&str] = &["secret", "rename", "requires"];
+const FIELD_KEYS: &[&str] = &[
+    "secret",
+    "rename",
+    "requires",
+    "max_length",
+    "length",
+    "charset",
+];
 const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
 const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt"];
 const SUCCESS_KEYS: &[&str] = &["path", "equals"];
@@ -178,6 +185,7 @@ impl RawProvider {
                         Some(ident) => self.response.push(ResponseField {
                             ident: ident.clone(),
                             path: json_path(&lit.value(), lit.span(), errors),
+                            kind: ValueKind::Text,
                         }),
                         None => errors.error(field.path.span(), "expected a field name"),
                     }
@@ -446,11 +454,12 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
             "display" => case.display = Some(string(&inner)?.value()),
             "doc" => case.docs.push(string(&inner)?.value()),
             "fields" => inner.parse_nested_meta(|field| {
-                let lit = string(&field)?;
+                let (lit, kind) = error_field_value(&field, errors)?;
                 match field.path.get_ident() {
                     Some(ident) => case.fields.push(ResponseField {
                         ident: ident.clone(),
                         path: json_path(&lit.value(), lit.span(), errors),
+                        kind,
                     }),
                     None => errors.error(field.path.span(), "expected a field name"),
                 }
@@ -462,6 +471,29 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
     });
     parser.parse2(rest)?;
     Ok(case)
+}
+
+/// `"path"` (text) or `field_messages("path")`.
+fn error_field_value(
+    meta: &ParseNestedMeta<'_>,
+    errors: &Errors,
+) -> syn::Result<(LitStr, ValueKind)> {
+    let input = meta.value()?;
+    if input.peek(LitStr) {
+        return Ok((input.parse()?, ValueKind::Text));
+    }
+    let kind: Ident = input.parse()?;
+    let content;
+    syn::parenthesized!(content in input);
+    let lit: LitStr = content.parse()?;
+    if kind != "field_messages" {
+        errors.error(
+            kind.span(),
+            format!("unknown field kind `{kind}`: write `\"path\"` for text or `field_messages(\"path\")`"),
+        );
+        return Ok((lit, ValueKind::Text));
+    }
+    Ok((lit, ValueKind::FieldMessages))
 }
 
 /// The credential fields, and the `requires` rules written on them.
@@ -506,6 +538,7 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
         secret: false,
         optional,
         docs: docs(&field.attrs),
+        checks: Vec::new(),
     };
     let mut requires = None;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("auth")) {
@@ -522,6 +555,29 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
                     }
                 }
                 "requires" => requires = Some(meta.value()?.parse::<Ident>()?),
+                "max_length" | "length" => {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    match lit.base10_parse::<usize>() {
+                        Ok(n) if n > 0 && key == "length" => parsed.checks.push(Check::Length(n)),
+                        Ok(n) if n > 0 => parsed.checks.push(Check::MaxLength(n)),
+                        _ => errors.error(lit.span(), format!("`{key}` is a number of characters, at least 1")),
+                    }
+                }
+                "charset" => {
+                    let lit = string(&meta)?;
+                    match Charset::from_name(&lit.value()) {
+                        Some(charset) => parsed.checks.push(Check::Charset(charset)),
+                        None => errors.error(
+                            lit.span(),
+                            format!(
+                                "unknown charset `{}`{}; expected one of: {}",
+                                lit.value(),
+                                did_you_mean(&lit.value(), Charset::NAMES),
+                                Charset::NAMES.join(", ")
+                            ),
+                        ),
+                    }
+                }
                 _ => unknown(&meta, FIELD_KEYS, "#[auth(...)]", errors)?,
             }
             Ok(())
