@@ -1,0 +1,182 @@
+//! In-process simulator of the vendors' token endpoints.
+//!
+//! [`Sim::start`] binds an [axum] server to an ephemeral port on `127.0.0.1` and
+//! spawns it on the current tokio runtime; client tests talk to it over real HTTP.
+//! Every vendor lives under its own path prefix, standing in for the vendor's host:
+//!
+//! | vendor | module | prefix (`{server}` = `sim.base_url() + PREFIX`) |
+//! |---|---|---|
+//! | CRM.COM | [`crmcom`] | `/crmcom` |
+//! | Modulus | `modulus` (to come) | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
+//! | Currencycloud | `currencycloud` (to come) | `/currencycloud` |
+//! | OneBox | `onebox` (to come) | `/onebox` |
+//!
+//! This crate is written from the vendors' own documents and deliberately shares
+//! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
+//! vendor cannot hide by being shared between client and server.
+//!
+//! Time: the server's clock is real time plus an offset ([`SimClock`]). Tests
+//! never sleep to make a token expire; they call [`SimClock::advance`].
+//!
+//! Each vendor has a handle ([`Sim::crmcom`], ...) with counters (login attempts,
+//! successful logins, logouts, API calls) and switches (token lifetime, login
+//! delay, fault injection, revoking every token).
+//!
+//! No handler panics on request data: a malformed request gets the vendor's
+//! documented error, or a plain `400 Bad Request` where the vendor documents none.
+#![warn(missing_docs)]
+
+pub mod crmcom;
+mod util;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use tokio::sync::oneshot;
+
+pub use crmcom::CrmCom;
+
+/// State shared by all handlers: the clock and every vendor's handle.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) clock: Arc<SimClock>,
+    pub(crate) crmcom: CrmCom,
+}
+
+/// A running simulator. Dropping it shuts the server down.
+#[derive(Debug)]
+pub struct Sim {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Sim {
+    /// Binds `127.0.0.1:0` and spawns the server on the current tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, or when no loopback port can be bound.
+    pub async fn start() -> Sim {
+        // If another crate in the build enables a second jsonwebtoken backend, the
+        // automatic choice is ambiguous; pin ours. An already installed one is fine.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+
+        let clock = Arc::new(SimClock::new());
+        let shared = Arc::new(Shared {
+            crmcom: CrmCom::new(Arc::clone(&clock)),
+            clock,
+        });
+        let app: Router = Router::new()
+            .merge(crmcom::routes())
+            .with_state(Arc::clone(&shared));
+
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("auth-sim: cannot bind 127.0.0.1:0");
+        let addr = listener
+            .local_addr()
+            .expect("auth-sim: bound listener has no local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        tokio::spawn(async move {
+            let _ = server.await;
+        });
+        Sim {
+            shared,
+            addr,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's notion of time.
+    pub fn clock(&self) -> &SimClock {
+        &self.shared.clock
+    }
+
+    /// CRM.COM: counters and switches.
+    pub fn crmcom(&self) -> &CrmCom {
+        &self.shared.crmcom
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The simulator's clock: real time plus an offset that only grows.
+///
+/// Every expiry decision of the simulator, and every time claim it writes into a
+/// token (OneBox `iat`/`exp`, ...), uses this clock. Tests move time forward with
+/// [`advance`](Self::advance) instead of sleeping.
+#[derive(Debug)]
+pub struct SimClock {
+    /// Offset in nanoseconds.
+    offset_nanos: AtomicU64,
+}
+
+impl SimClock {
+    fn new() -> SimClock {
+        SimClock {
+            offset_nanos: AtomicU64::new(0),
+        }
+    }
+
+    /// Moves the server's time forward by `by` (saturating).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self
+            .offset_nanos
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                Some(cur.saturating_add(by))
+            });
+    }
+
+    /// How far the server's time is ahead of real time.
+    pub fn offset(&self) -> Duration {
+        Duration::from_nanos(self.offset_nanos.load(Ordering::Acquire))
+    }
+
+    /// The server's wall-clock time (real time + offset).
+    pub fn now(&self) -> SystemTime {
+        let now = SystemTime::now();
+        now.checked_add(self.offset()).unwrap_or(now)
+    }
+
+    /// The server's wall-clock time in whole seconds since the Unix epoch.
+    pub fn unix_now(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    }
+
+    /// The server's monotonic time (real monotonic time + offset).
+    pub(crate) fn instant(&self) -> Instant {
+        let now = Instant::now();
+        now.checked_add(self.offset()).unwrap_or(now)
+    }
+}

@@ -1,0 +1,110 @@
+//! Small helpers shared by the vendor modules (never by the client crates).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rand::RngExt;
+
+/// A monotonically increasing event counter.
+#[derive(Debug, Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    pub(crate) fn inc(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// A `Duration` that handlers read and tests set.
+#[derive(Debug)]
+pub(crate) struct DurationCell(AtomicU64);
+
+impl DurationCell {
+    pub(crate) fn new(d: Duration) -> DurationCell {
+        DurationCell(AtomicU64::new(nanos(d)))
+    }
+
+    pub(crate) fn get(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn set(&self, d: Duration) {
+        self.0.store(nanos(d), Ordering::Release);
+    }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// A boolean switch.
+#[derive(Debug, Default)]
+pub(crate) struct Flag(AtomicBool);
+
+impl Flag {
+    pub(crate) fn get(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set(&self, v: bool) {
+        self.0.store(v, Ordering::Release);
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `bytes` random bytes as hex, upper- or lowercase.
+pub(crate) fn random_hex(bytes: usize, upper: bool) -> String {
+    let mut rng = rand::rng();
+    let mut out = String::with_capacity(bytes * 2);
+    for _ in 0..bytes {
+        let b: u8 = rng.random();
+        if upper {
+            out.push_str(&format!("{b:02X}"));
+        } else {
+            out.push_str(&format!("{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Waits `d` (real time) when it is non-zero.
+pub(crate) async fn delay(d: Duration) {
+    if !d.is_zero() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+/// A JSON response with the given status.
+pub(crate) fn json(status: StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Parses an `application/x-www-form-urlencoded` body into pairs; `None` if malformed.
+pub(crate) fn form_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).ok()
+}
+
+/// The first value of `name` among form pairs, treating an empty value as absent.
+pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
