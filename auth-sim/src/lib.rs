@@ -7,7 +7,7 @@
 //! | vendor | module | prefix (`{server}` = `sim.base_url() + PREFIX`) |
 //! |---|---|---|
 //! | CRM.COM | [`crmcom`] | `/crmcom` |
-//! | Modulus | `modulus` (to come) | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
+//! | Modulus | [`modulus`] | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
 //! | Currencycloud | `currencycloud` (to come) | `/currencycloud` |
 //! | OneBox | `onebox` (to come) | `/onebox` |
 //!
@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod crmcom;
+pub mod modulus;
 mod util;
 
 use std::net::SocketAddr;
@@ -38,12 +39,14 @@ use axum::Router;
 use tokio::sync::oneshot;
 
 pub use crmcom::CrmCom;
+pub use modulus::Modulus;
 
 /// State shared by all handlers: the clock and every vendor's handle.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) clock: Arc<SimClock>,
     pub(crate) crmcom: CrmCom,
+    pub(crate) modulus: Modulus,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -68,10 +71,12 @@ impl Sim {
         let clock = Arc::new(SimClock::new());
         let shared = Arc::new(Shared {
             crmcom: CrmCom::new(Arc::clone(&clock)),
+            modulus: Modulus::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
             .merge(crmcom::routes())
+            .merge(modulus::routes())
             .with_state(Arc::clone(&shared));
 
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -116,6 +121,11 @@ impl Sim {
     /// CRM.COM: counters and switches.
     pub fn crmcom(&self) -> &CrmCom {
         &self.shared.crmcom
+    }
+
+    /// Modulus: counters and switches.
+    pub fn modulus(&self) -> &Modulus {
+        &self.shared.modulus
     }
 }
 
