@@ -123,6 +123,13 @@ pub enum Error {
         /// What is wrong with it (never the value itself).
         reason: String,
     },
+    /// The login was interrupted by a panic in the task running it; the next call
+    /// starts a new one.
+    #[error("{vendor}: the login was interrupted")]
+    Interrupted {
+        /// The vendor's name.
+        vendor: &'static str,
+    },
     /// The request given to the session cannot be sent as it is.
     #[error("{vendor}: cannot send this request: {reason}")]
     InvalidRequest {

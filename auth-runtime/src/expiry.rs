@@ -78,6 +78,16 @@ impl ExpiryPolicy {
     }
 }
 
+impl ExpiryPolicy {
+    /// [`ExpiryPolicy::margin`] stretched by up to a quarter at random, so that replicas
+    /// sharing an account do not all log in at the same moment.
+    pub(crate) fn jittered_margin(&self, lifetime: Duration) -> Duration {
+        self.margin(lifetime)
+            .mul_f64(1.0 + 0.25 * fastrand::f64())
+            .min(lifetime / 2)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ mod error;
 mod expiry;
 mod messages;
 mod provider;
+mod retry;
 mod session;
 mod token;
 mod transport;
@@ -40,7 +41,8 @@ pub use messages::{FieldMessage, FieldMessages};
 pub use provider::{
     Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
 };
-pub use session::{Session, SessionBuilder};
+pub use retry::RetryPolicy;
+pub use session::{Session, SessionBuilder, StoredToken};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 

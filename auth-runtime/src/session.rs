@@ -1,18 +1,21 @@
 //! The token cache: lock-free when the token is fresh, one login for any number of
 //! callers when it is not.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
+use secrecy::{ExposeSecret as _, SecretString};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, millis};
 use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
-use crate::provider::Provider;
+use crate::provider::{Login, Provider};
+use crate::retry::{RetryPolicy, Verdict};
 use crate::token::{Cached, TokenRef, jwt_exp};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
@@ -32,8 +35,37 @@ impl<P: Provider> Clone for Session<P> {
     }
 }
 
+/// A token as handed to an [`on_token`](SessionBuilder::on_token) hook for safekeeping,
+/// and as given back to [`restore`](SessionBuilder::restore).
+#[derive(Clone)]
+pub struct StoredToken {
+    /// The token.
+    pub token: SecretString,
+    /// When it expires (wall-clock time); `None` when the vendor does not say.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
+
+/// How a login failed, for the session's own bookkeeping.
+#[derive(Clone)]
+struct Failure<E> {
+    error: E,
+    /// The vendor answered and refused (as opposed to a transport or server failure).
+    refused: bool,
+}
+
 /// A login in progress, awaited by every caller that needs a token meanwhile.
-type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, <P as Provider>::Error>>>;
+type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, Failure<<P as Provider>::Error>>>>;
 
 struct Inner<P: Provider> {
     provider: P,
@@ -41,11 +73,18 @@ struct Inner<P: Provider> {
     transport: Transport,
     clock: Clock,
     expiry: ExpiryPolicy,
+    retry: RetryPolicy,
+    on_token: Option<TokenHook>,
     current: ArcSwap<Cached>,
     generations: AtomicU64,
+    /// After a failed refresh while the old token is still valid: no new attempt before
+    /// this time (session clock, ms), so a failing vendor is not asked on every call.
+    hold_until: AtomicU64,
     /// The login in flight, if any. A plain mutex: it is held only to look at or
     /// replace the slot, never across an await.
     flight: Mutex<Option<Flight<P>>>,
+    /// Wakes the background refresher when a token arrives.
+    logged_in: Arc<tokio::sync::Notify>,
 }
 
 /// Configures a [`Session`]; start with [`Session::builder`].
@@ -54,9 +93,13 @@ pub struct SessionBuilder<P: Provider> {
     credentials: P::Credentials,
     clock: Clock,
     expiry: Option<ExpiryPolicy>,
+    retry: RetryPolicy,
     timeout: Duration,
     api_client: Option<reqwest::Client>,
     max_body: usize,
+    on_token: Option<TokenHook>,
+    restore: Option<StoredToken>,
+    background_refresh: bool,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -67,9 +110,17 @@ impl<P: Provider> SessionBuilder<P> {
     }
 
     /// Overrides the provider's documented expiry policy (e.g. CRM.COM releases whose
-    /// tokens expire after an hour of inactivity rather than an hour after issue).
+    /// tokens expire after an hour of inactivity rather than an hour after issue), or
+    /// just its refresh margin.
     pub fn expiry(mut self, policy: ExpiryPolicy) -> Self {
         self.expiry = Some(policy);
+        self
+    }
+
+    /// How logins that failed for a transient reason are retried (default: 3 attempts,
+    /// backoff from 200 ms to 5 s, `Retry-After` up to 30 s).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
         self
     }
 
@@ -80,7 +131,7 @@ impl<P: Provider> SessionBuilder<P> {
     }
 
     /// The client used for requests made with [`Session::request`] (by default one with
-    /// the session's timeout that follows no redirects).
+    /// the session's timeout that follows redirects only within the same origin).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.api_client = Some(client);
         self
@@ -92,22 +143,64 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
+    /// Called with every new token, e.g. to persist it for [`restore`](Self::restore)
+    /// after a restart. Runs on the login path: keep it quick.
+    pub fn on_token(mut self, hook: impl Fn(&StoredToken) + Send + Sync + 'static) -> Self {
+        self.on_token = Some(Arc::new(hook));
+        self
+    }
+
+    /// Starts with a token kept from an earlier run. It is used only while it has more
+    /// than its refresh margin left; otherwise the session logs in as usual.
+    pub fn restore(mut self, token: StoredToken) -> Self {
+        self.restore = Some(token);
+        self
+    }
+
+    /// Replaces the token in the background shortly before it is due, so callers never
+    /// wait for a login after the first. The task ends when the last clone of the
+    /// session is dropped. Needs a Tokio runtime when the session is built.
+    pub fn background_refresh(mut self, enabled: bool) -> Self {
+        self.background_refresh = enabled;
+        self
+    }
+
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
-        let transport = Transport::new(P::VENDOR, self.timeout, self.api_client, self.max_body)?;
+        let vendor = P::VENDOR;
+        let transport = Transport::new(vendor, self.timeout, self.api_client, self.max_body)?;
         let expiry = self.expiry.unwrap_or_else(|| self.provider.expiry());
-        Ok(Session {
-            inner: Arc::new(Inner {
-                provider: self.provider,
-                credentials: self.credentials,
-                transport,
-                clock: self.clock,
-                expiry,
-                current: ArcSwap::new(Cached::empty()),
-                generations: AtomicU64::new(0),
-                flight: Mutex::new(None),
-            }),
-        })
+        let runtime = match self.background_refresh {
+            true => Some(tokio::runtime::Handle::try_current().map_err(|_| {
+                Error::InvalidRequest {
+                    vendor,
+                    reason: "background refresh needs a Tokio runtime when the session is built"
+                        .to_owned(),
+                }
+            })?),
+            false => None,
+        };
+        let inner = Arc::new(Inner {
+            provider: self.provider,
+            credentials: self.credentials,
+            transport,
+            clock: self.clock,
+            expiry,
+            retry: self.retry,
+            on_token: self.on_token,
+            current: ArcSwap::new(Cached::empty()),
+            generations: AtomicU64::new(0),
+            hold_until: AtomicU64::new(0),
+            flight: Mutex::new(None),
+            logged_in: Arc::new(tokio::sync::Notify::new()),
+        });
+        if let Some(stored) = self.restore {
+            inner.restore(stored);
+        }
+        if let Some(runtime) = runtime {
+            runtime.spawn(refresh_in_background(Arc::downgrade(&inner)));
+        }
+        Ok(Session { inner })
     }
 }
 
@@ -119,9 +212,13 @@ impl<P: Provider> Session<P> {
             credentials,
             clock: Clock::system(),
             expiry: None,
+            retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             api_client: None,
             max_body: DEFAULT_MAX_BODY,
+            on_token: None,
+            restore: None,
+            background_refresh: false,
         }
     }
 
@@ -139,7 +236,8 @@ impl<P: Provider> Session<P> {
     ///
     /// When the token is fresh this is one atomic load and a coarse clock read: no lock,
     /// no allocation, no shared write. When it is not, every concurrent caller waits for
-    /// the same single login.
+    /// the same single login. When that login fails but the old token has not expired
+    /// yet, the old token is returned (and the failure logged).
     pub async fn token(&self) -> Result<TokenRef, P::Error> {
         let now = self.inner.clock.now_ms();
         let current = self.inner.current.load();
@@ -147,12 +245,39 @@ impl<P: Provider> Session<P> {
             current.touch(now);
             return Ok(TokenRef { inner: current });
         }
+        if current.is_valid(now) && now < self.inner.hold_until.load(Ordering::Relaxed) {
+            return Ok(TokenRef { inner: current });
+        }
         let stale = current.generation;
         drop(current);
-        let fresh = self.refresh(stale).await?;
-        Ok(TokenRef {
-            inner: arc_swap::Guard::from_inner(fresh),
-        })
+        match self.refresh(stale).await {
+            Ok(fresh) => Ok(TokenRef {
+                inner: arc_swap::Guard::from_inner(fresh),
+            }),
+            Err(failure) => self.keep_valid_token(failure),
+        }
+    }
+
+    /// After a failed refresh: the old token while it is valid, else the error.
+    fn keep_valid_token(&self, failure: Failure<P::Error>) -> Result<TokenRef, P::Error> {
+        let now = self.inner.clock.now_ms();
+        let current = self.inner.current.load();
+        if !current.is_valid(now) {
+            return Err(failure.error);
+        }
+        // A refusal will not change before the token expires; a transient failure may.
+        let hold = if failure.refused {
+            current.expires_at()
+        } else {
+            now.saturating_add(1000)
+        };
+        self.inner.hold_until.fetch_max(hold, Ordering::Relaxed);
+        tracing::warn!(
+            vendor = P::VENDOR,
+            error = %failure.error,
+            "refresh failed; using the current token until it expires"
+        );
+        Ok(TokenRef { inner: current })
     }
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
@@ -168,6 +293,7 @@ impl<P: Provider> Session<P> {
     /// Forgets the current token; the next call logs in again.
     pub fn invalidate(&self) {
         self.inner.current.store(Cached::empty());
+        self.inner.hold_until.store(0, Ordering::Relaxed);
     }
 
     /// Forgets the token of `generation` only: a rejection seen by many callers at once
@@ -178,11 +304,12 @@ impl<P: Provider> Session<P> {
             self.inner
                 .current
                 .compare_and_swap(&*current, Cached::empty());
+            self.inner.hold_until.store(0, Ordering::Relaxed);
         }
     }
 
     /// Joins the login in flight, or starts one, to replace the token of generation `stale`.
-    async fn refresh(&self, stale: u64) -> Result<Arc<Cached>, P::Error> {
+    async fn refresh(&self, stale: u64) -> Result<Arc<Cached>, Failure<P::Error>> {
         let flight = {
             let mut slot = self
                 .inner
@@ -198,7 +325,8 @@ impl<P: Provider> Session<P> {
                 Some(flight) if flight.peek().is_none() => flight.clone(),
                 _ => {
                     let inner = Arc::clone(&self.inner);
-                    let flight: Flight<P> = async move { inner.login().await }.boxed().shared();
+                    let flight: Flight<P> =
+                        async move { inner.login_guarded().await }.boxed().shared();
                     *slot = Some(flight.clone());
                     flight
                 }
@@ -221,7 +349,7 @@ impl<P: Provider> Session<P> {
     /// Puts the token on `request` the vendor's way and sends it with the client that
     /// built it. When the vendor answers 401 and the request can be replayed, the token
     /// is replaced (one login however many callers saw the rejection) and the request is
-    /// sent once more.
+    /// sent once more; a request whose body cannot be replayed gets the 401 response.
     pub async fn send(
         &self,
         request: reqwest::RequestBuilder,
@@ -239,7 +367,7 @@ impl<P: Provider> Session<P> {
         drop(token);
         match (response.status(), replay) {
             (reqwest::StatusCode::UNAUTHORIZED, Some(replay)) => {
-                tracing::debug!(vendor, generation, "token rejected; logging in again");
+                tracing::info!(vendor, generation, "token rejected; logging in again");
                 self.invalidate_generation(generation);
                 let token = self.token().await?;
                 let response = self.send_with(&client, replay, &token).await?;
@@ -283,7 +411,8 @@ impl<P: Provider> Session<P> {
             return Ok(());
         };
         let placement = self.inner.provider.placement();
-        let (status, body) = self
+        let started = std::time::Instant::now();
+        let exchange = self
             .inner
             .transport
             .exchange(
@@ -293,7 +422,13 @@ impl<P: Provider> Session<P> {
                 Some((placement, current.secret())),
             )
             .await?;
-        tracing::debug!(vendor, status, "logged out");
+        let status = exchange.status;
+        tracing::info!(
+            vendor,
+            status,
+            elapsed_ms = elapsed_ms(started),
+            "logged out"
+        );
         if (200..300).contains(&status) {
             Ok(())
         } else {
@@ -301,61 +436,136 @@ impl<P: Provider> Session<P> {
                 vendor,
                 stage: Stage::Logout,
                 status,
-                excerpt: crate::error::excerpt(&body),
+                excerpt: crate::error::excerpt(&exchange.body),
             }
             .into())
         }
     }
 }
 
+fn elapsed_ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
 impl<P: Provider> Inner<P> {
-    /// One login: request, decode, cache.
-    async fn login(self: Arc<Self>) -> Result<Arc<Cached>, P::Error> {
+    /// [`Inner::login`], with a panic turned into an error: the waiters of a flight
+    /// whose login panicked get an error, and the next caller starts a new flight.
+    async fn login_guarded(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
+        match AssertUnwindSafe(self.login()).catch_unwind().await {
+            Ok(result) => result,
+            Err(_) => Err(Failure {
+                error: Error::Interrupted { vendor: P::VENDOR }.into(),
+                refused: false,
+            }),
+        }
+    }
+
+    /// One login, with the transient failures retried: request, decode, cache.
+    async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let vendor = P::VENDOR;
+        let span = tracing::info_span!("login", vendor);
         let started = std::time::Instant::now();
-        let request = self.provider.login_request(&self.credentials)?;
-        let (status, body) = self
-            .transport
-            .exchange(vendor, Stage::Login, request, None)
-            .await?;
-        let login = self.provider.decode_login(status, &body);
-        let login = match login {
-            Ok(login) => login,
-            Err(error) => {
-                tracing::warn!(
-                    vendor,
-                    status,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "login failed"
-                );
-                return Err(error);
+        let mut attempt = 0;
+        let transient = |error: P::Error| Failure {
+            error,
+            refused: false,
+        };
+        let login = loop {
+            attempt += 1;
+            let request = self
+                .provider
+                .login_request(&self.credentials)
+                .map_err(transient)?;
+            let outcome = self
+                .transport
+                .exchange(vendor, Stage::Login, request, None)
+                .await;
+            let (status, retry_after) = match &outcome {
+                Ok(exchange) => (Some(exchange.status), exchange.retry_after),
+                Err(_) => (None, None),
+            };
+            let succeeded = status.is_some_and(|s| (200..300).contains(&s));
+            if !succeeded
+                && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
+            {
+                span.in_scope(|| {
+                    tracing::warn!(
+                        attempt,
+                        status,
+                        wait_ms = millis(wait),
+                        "login failed; retrying"
+                    )
+                });
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let exchange = outcome.map_err(|e| transient(e.into()))?;
+            let status = exchange.status;
+            match self.provider.decode_login(status, &exchange.body) {
+                Ok(login) => break login,
+                Err(error) => {
+                    span.in_scope(|| {
+                        tracing::warn!(status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
+                    });
+                    let refused = (400..500).contains(&status) && status != 429
+                        || (200..300).contains(&status);
+                    return Err(Failure { error, refused });
+                }
             }
         };
         let now = self.clock.now_ms();
         let lifetime = self.lifetime(&login);
-        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let cached = Arc::new(Cached::issued(
-            login.token,
-            generation,
-            now,
-            &self.expiry,
-            lifetime,
-        ));
+        let cached = Arc::new(self.issue(login.token, now, lifetime));
         self.current.store(Arc::clone(&cached));
-        tracing::debug!(
-            vendor,
-            generation,
-            lifetime_s = lifetime.map(|d| d.as_secs()),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "logged in"
-        );
+        self.hold_until.store(0, Ordering::Relaxed);
+        span.in_scope(|| {
+            tracing::info!(
+                generation = cached.generation,
+                attempt,
+                lifetime_s = lifetime.map(|d| d.as_secs()),
+                elapsed_ms = elapsed_ms(started),
+                "logged in"
+            )
+        });
+        if let Some(hook) = &self.on_token {
+            hook(&StoredToken {
+                token: cached_secret(&cached),
+                expires_at: lifetime.map(|d| SystemTime::now() + d),
+            });
+        }
+        self.logged_in.notify_waiters();
         Ok(cached)
+    }
+
+    /// A new cache entry under the session's policy.
+    fn issue(&self, token: SecretString, now: u64, lifetime: Option<Duration>) -> Cached {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let idle = matches!(self.expiry.lifetime, Lifetime::Idle(_));
+        let margin = lifetime
+            .map(|l| self.expiry.jittered_margin(l))
+            .unwrap_or_default();
+        Cached::issued(token, generation, now, lifetime, idle, margin)
+    }
+
+    /// Uses a token kept from an earlier run, when it has more than its margin left.
+    fn restore(&self, stored: StoredToken) {
+        let remaining = match stored.expires_at {
+            Some(at) => match at.duration_since(SystemTime::now()) {
+                Ok(remaining) => Some(remaining),
+                Err(_) => return,
+            },
+            None => None,
+        };
+        let cached = self.issue(stored.token, self.clock.now_ms(), remaining);
+        if cached.is_fresh(self.clock.now_ms()) {
+            tracing::info!(vendor = P::VENDOR, "restored a kept token");
+            self.current.store(Arc::new(cached));
+        }
     }
 
     /// How long a new token lives: a JWT's `exp` when the policy trusts it, else the
     /// lifetime the response states, else the documented one.
-    fn lifetime(&self, login: &crate::provider::Login<P::Response>) -> Option<Duration> {
-        use secrecy::ExposeSecret as _;
+    fn lifetime(&self, login: &Login<P::Response>) -> Option<Duration> {
         if self.expiry.jwt_exp
             && let Some(exp) = jwt_exp(login.token.expose_secret())
         {
@@ -370,6 +580,45 @@ impl<P: Provider> Inner<P> {
         match self.expiry.lifetime {
             Lifetime::Absolute(d) | Lifetime::Idle(d) => Some(d),
             Lifetime::Unknown => None,
+        }
+    }
+}
+
+fn cached_secret(cached: &Cached) -> SecretString {
+    SecretString::from(cached.secret())
+}
+
+/// Replaces the token shortly before it is due, for as long as the session lives.
+async fn refresh_in_background<P: Provider>(session: Weak<Inner<P>>) {
+    loop {
+        let wait = {
+            let Some(inner) = session.upgrade() else {
+                return;
+            };
+            let current = inner.current.load();
+            let now = inner.clock.now_ms();
+            if current.generation == 0 {
+                // No token yet: wait for the first login, but look again now and then,
+                // so a dropped session ends this task.
+                let logged_in = Arc::clone(&inner.logged_in);
+                drop(current);
+                drop(inner);
+                let _ = tokio::time::timeout(Duration::from_secs(1), logged_in.notified()).await;
+                continue;
+            }
+            let hold = inner.hold_until.load(Ordering::Relaxed);
+            Duration::from_millis(current.refresh_at().max(hold).saturating_sub(now))
+        };
+        // Sleep in short steps so a dropped session ends this task soon.
+        tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
+        let Some(inner) = session.upgrade() else {
+            return;
+        };
+        let session_now = Session { inner };
+        let due = session_now.cached_token().is_none();
+        if due && let Err(error) = session_now.token().await {
+            tracing::warn!(vendor = P::VENDOR, error = %error, "background refresh failed");
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 }

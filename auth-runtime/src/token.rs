@@ -7,7 +7,6 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::millis;
-use crate::expiry::{ExpiryPolicy, Lifetime};
 
 /// One issued token as the session caches it. Times are milliseconds on the session clock.
 pub(crate) struct Cached {
@@ -43,48 +42,50 @@ impl Cached {
         })
     }
 
-    /// A token issued at `now` with the given lifetime under `policy`.
+    /// A token issued at `now` that lives `lifetime` (`None`: until rejected), renewed
+    /// by use when `idle`, replaced `margin` before it expires.
     pub(crate) fn issued(
         secret: SecretString,
         generation: u64,
         now: u64,
-        policy: &ExpiryPolicy,
         lifetime: Option<Duration>,
+        idle: bool,
+        margin: Duration,
     ) -> Self {
-        let (refresh_at, expires_at, idle) = match (policy.lifetime, lifetime) {
-            (_, None) | (Lifetime::Unknown, _) => (u64::MAX, u64::MAX, None),
-            (Lifetime::Idle(_), Some(lifetime)) => {
-                let margin = millis(policy.margin(lifetime));
-                let lifetime = millis(lifetime);
-                let idle = Idle {
-                    lifetime,
-                    margin,
-                    touch_step: (lifetime / 100).max(1),
-                    last_use: AtomicU64::new(now),
-                };
-                (
-                    now.saturating_add(lifetime - margin),
-                    now.saturating_add(lifetime),
-                    Some(idle),
-                )
-            }
-            (Lifetime::Absolute(_), Some(lifetime)) => {
-                let margin = millis(policy.margin(lifetime));
-                let lifetime = millis(lifetime);
-                (
-                    now.saturating_add(lifetime - margin),
-                    now.saturating_add(lifetime),
-                    None,
-                )
-            }
+        let Some(lifetime) = lifetime else {
+            return Cached {
+                secret,
+                generation,
+                refresh_at: AtomicU64::new(u64::MAX),
+                expires_at: AtomicU64::new(u64::MAX),
+                idle: None,
+            };
         };
+        let lifetime = millis(lifetime);
+        let margin = millis(margin).min(lifetime);
+        let idle = idle.then(|| Idle {
+            lifetime,
+            margin,
+            touch_step: (lifetime / 100).max(1),
+            last_use: AtomicU64::new(now),
+        });
         Cached {
             secret,
             generation,
-            refresh_at: AtomicU64::new(refresh_at),
-            expires_at: AtomicU64::new(expires_at),
+            refresh_at: AtomicU64::new(now.saturating_add(lifetime - margin)),
+            expires_at: AtomicU64::new(now.saturating_add(lifetime)),
             idle,
         }
+    }
+
+    /// Milliseconds (session clock) from which the token is due for replacement.
+    pub(crate) fn refresh_at(&self) -> u64 {
+        self.refresh_at.load(Ordering::Relaxed)
+    }
+
+    /// Milliseconds (session clock) from which the token is expired.
+    pub(crate) fn expires_at(&self) -> u64 {
+        self.expires_at.load(Ordering::Relaxed)
     }
 
     /// Whether the token may be used at `now` without replacing it first.
@@ -193,19 +194,14 @@ mod tests {
     #[test]
     fn idle_tokens_are_renewed_by_use_absolute_ones_are_not() {
         let minute = Duration::from_secs(60);
-        let idle = Cached::issued("t".into(), 1, 0, &ExpiryPolicy::idle(minute), Some(minute));
+        let margin = Duration::from_secs(6);
+        let idle = Cached::issued("t".into(), 1, 0, Some(minute), true, margin);
         assert!(idle.is_fresh(50_000));
         idle.touch(50_000);
         assert!(idle.is_fresh(100_000));
         assert!(!idle.is_fresh(50_000 + 60_000));
 
-        let absolute = Cached::issued(
-            "t".into(),
-            1,
-            0,
-            &ExpiryPolicy::absolute(minute),
-            Some(minute),
-        );
+        let absolute = Cached::issued("t".into(), 1, 0, Some(minute), false, margin);
         absolute.touch(50_000);
         assert!(!absolute.is_fresh(55_000), "margin is 6 s of a 60 s token");
         assert!(absolute.is_valid(55_000));

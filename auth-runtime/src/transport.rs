@@ -39,7 +39,7 @@ impl Transport {
         let auth_client = build(reqwest::redirect::Policy::none())?;
         let api_client = match api_client {
             Some(client) => client,
-            None => build(reqwest::redirect::Policy::none())?,
+            None => build(same_origin_redirects())?,
         };
         Ok(Transport {
             auth_client,
@@ -48,14 +48,14 @@ impl Transport {
         })
     }
 
-    /// Sends a login or logout request; returns its status and body.
+    /// Sends a login or logout request; returns its status, `Retry-After` and body.
     pub(crate) async fn exchange(
         &self,
         vendor: &'static str,
         stage: Stage,
         request: VendorRequest,
         token: Option<(&Placement, &str)>,
-    ) -> Result<(u16, Vec<u8>), Error> {
+    ) -> Result<Exchange, Error> {
         let mut http = encode(&self.auth_client, request)
             .build()
             .map_err(|e| Error::transport(vendor, stage, e))?;
@@ -68,9 +68,42 @@ impl Transport {
             .await
             .map_err(|e| Error::transport(vendor, stage, e))?;
         let status = response.status().as_u16();
+        let retry_after = crate::retry::retry_after(response.headers());
         let body = read_capped(vendor, stage, response, self.max_body).await?;
-        Ok((status, body))
+        Ok(Exchange {
+            status,
+            retry_after,
+            body,
+        })
     }
+}
+
+/// A login or logout response, read whole (up to the cap).
+pub(crate) struct Exchange {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Follows redirects only within the origin of the request.
+///
+/// reqwest drops `Authorization` when a redirect leaves the origin, but not custom
+/// headers such as Currencycloud's `X-Auth-Token`, and never a token in the query or
+/// body: so the session's own client does not leave the origin at all.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if attempt.previous().len() > 5 {
+            attempt.error("more than 5 redirects")
+        } else if same_origin {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
