@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The session's clock, in milliseconds since an arbitrary origin.
 #[derive(Clone)]
@@ -16,8 +16,11 @@ pub struct Clock {
 
 #[derive(Clone)]
 enum Source {
-    System { origin: coarsetime::Instant },
-    Manual(Arc<AtomicU64>),
+    System {
+        origin: coarsetime::Instant,
+    },
+    /// Milliseconds advanced so far, and the wall-clock time the clock started at.
+    Manual(Arc<AtomicU64>, SystemTime),
 }
 
 impl Clock {
@@ -33,13 +36,13 @@ impl Clock {
     /// A clock that moves only when told to, for tests; see [`Clock::advance`].
     pub fn manual() -> Self {
         Clock {
-            source: Source::Manual(Arc::new(AtomicU64::new(0))),
+            source: Source::Manual(Arc::new(AtomicU64::new(0)), SystemTime::now()),
         }
     }
 
     /// Moves a manual clock forward. Does nothing on the system clock.
     pub fn advance(&self, by: Duration) {
-        if let Source::Manual(now) = &self.source {
+        if let Source::Manual(now, _) = &self.source {
             now.fetch_add(millis(by), Ordering::Relaxed);
         }
     }
@@ -53,7 +56,18 @@ impl Clock {
             Source::System { origin } => coarsetime::Instant::now_without_cache_update()
                 .duration_since(*origin)
                 .as_millis(),
-            Source::Manual(now) => now.load(Ordering::Relaxed),
+            Source::Manual(now, _) => now.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Wall-clock time on this clock, to compare with a JWT's `exp`: the real time, or
+    /// for a manual clock its start time plus what it was advanced by.
+    pub(crate) fn wall_now(&self) -> SystemTime {
+        match &self.source {
+            Source::System { .. } => SystemTime::now(),
+            Source::Manual(now, started) => {
+                *started + Duration::from_millis(now.load(Ordering::Relaxed))
+            }
         }
     }
 }
@@ -68,7 +82,9 @@ impl std::fmt::Debug for Clock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.source {
             Source::System { .. } => f.write_str("Clock::System"),
-            Source::Manual(now) => write!(f, "Clock::Manual({} ms)", now.load(Ordering::Relaxed)),
+            Source::Manual(now, _) => {
+                write!(f, "Clock::Manual({} ms)", now.load(Ordering::Relaxed))
+            }
         }
     }
 }

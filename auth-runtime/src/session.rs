@@ -76,6 +76,8 @@ struct Inner<P: Provider> {
     retry: RetryPolicy,
     on_token: Option<TokenHook>,
     current: ArcSwap<Cached>,
+    /// The typed response of the latest successful login.
+    last_response: arc_swap::ArcSwapOption<P::Response>,
     generations: AtomicU64,
     /// After a failed refresh while the old token is still valid: no new attempt before
     /// this time (session clock, ms), so a failing vendor is not asked on every call.
@@ -189,6 +191,7 @@ impl<P: Provider> SessionBuilder<P> {
             retry: self.retry,
             on_token: self.on_token,
             current: ArcSwap::new(Cached::empty()),
+            last_response: arc_swap::ArcSwapOption::empty(),
             generations: AtomicU64::new(0),
             hold_until: AtomicU64::new(0),
             flight: Mutex::new(None),
@@ -278,6 +281,12 @@ impl<P: Provider> Session<P> {
             "refresh failed; using the current token until it expires"
         );
         Ok(TokenRef { inner: current })
+    }
+
+    /// What the latest successful login returned besides the token (e.g. Modulus'
+    /// `app_id` and `ip`); `None` before the first login.
+    pub fn login_response(&self) -> Option<Arc<P::Response>> {
+        self.inner.last_response.load_full()
     }
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
@@ -515,6 +524,7 @@ impl<P: Provider> Inner<P> {
         };
         let now = self.clock.now_ms();
         let lifetime = self.lifetime(&login);
+        self.last_response.store(Some(Arc::new(login.response)));
         let cached = Arc::new(self.issue(login.token, now, lifetime));
         self.current.store(Arc::clone(&cached));
         self.hold_until.store(0, Ordering::Relaxed);
@@ -530,7 +540,7 @@ impl<P: Provider> Inner<P> {
         if let Some(hook) = &self.on_token {
             hook(&StoredToken {
                 token: cached_secret(&cached),
-                expires_at: lifetime.map(|d| SystemTime::now() + d),
+                expires_at: lifetime.map(|d| self.clock.wall_now() + d),
             });
         }
         self.logged_in.notify_waiters();
@@ -550,7 +560,7 @@ impl<P: Provider> Inner<P> {
     /// Uses a token kept from an earlier run, when it has more than its margin left.
     fn restore(&self, stored: StoredToken) {
         let remaining = match stored.expires_at {
-            Some(at) => match at.duration_since(SystemTime::now()) {
+            Some(at) => match at.duration_since(self.clock.wall_now()) {
                 Ok(remaining) => Some(remaining),
                 Err(_) => return,
             },
