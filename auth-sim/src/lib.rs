@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | CRM.COM | [`crmcom`] | `/crmcom` |
 //! | Modulus | [`modulus`] | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
-//! | Currencycloud | `currencycloud` (to come) | `/currencycloud` |
+//! | Currencycloud | [`currencycloud`] | `/currencycloud` |
 //! | OneBox | `onebox` (to come) | `/onebox` |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod crmcom;
+pub mod currencycloud;
 pub mod modulus;
 mod util;
 
@@ -39,6 +40,7 @@ use axum::Router;
 use tokio::sync::oneshot;
 
 pub use crmcom::CrmCom;
+pub use currencycloud::Currencycloud;
 pub use modulus::Modulus;
 
 /// State shared by all handlers: the clock and every vendor's handle.
@@ -47,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) clock: Arc<SimClock>,
     pub(crate) crmcom: CrmCom,
     pub(crate) modulus: Modulus,
+    pub(crate) currencycloud: Currencycloud,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -72,11 +75,13 @@ impl Sim {
         let shared = Arc::new(Shared {
             crmcom: CrmCom::new(Arc::clone(&clock)),
             modulus: Modulus::new(Arc::clone(&clock)),
+            currencycloud: Currencycloud::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
             .merge(crmcom::routes())
             .merge(modulus::routes())
+            .merge(currencycloud::routes())
             .with_state(Arc::clone(&shared));
 
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -126,6 +131,11 @@ impl Sim {
     /// Modulus: counters and switches.
     pub fn modulus(&self) -> &Modulus {
         &self.shared.modulus
+    }
+
+    /// Currencycloud: counters and switches.
+    pub fn currencycloud(&self) -> &Currencycloud {
+        &self.shared.currencycloud
     }
 }
 
