@@ -9,7 +9,7 @@
 //! | CRM.COM | [`crmcom`] | `/crmcom` |
 //! | Modulus | [`modulus`] | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
 //! | Currencycloud | [`currencycloud`] | `/currencycloud` |
-//! | OneBox | `onebox` (to come) | `/onebox` |
+//! | OneBox | [`onebox`] | `/onebox` |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
 //! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
@@ -23,12 +23,14 @@
 //! delay, fault injection, revoking every token).
 //!
 //! No handler panics on request data: a malformed request gets the vendor's
-//! documented error, or a plain `400 Bad Request` where the vendor documents none.
+//! documented error shape (or axum's plain 4xx for an unknown route, a wrong
+//! method or an oversized body).
 #![warn(missing_docs)]
 
 pub mod crmcom;
 pub mod currencycloud;
 pub mod modulus;
+pub mod onebox;
 mod util;
 
 use std::net::SocketAddr;
@@ -42,6 +44,7 @@ use tokio::sync::oneshot;
 pub use crmcom::CrmCom;
 pub use currencycloud::Currencycloud;
 pub use modulus::Modulus;
+pub use onebox::OneBox;
 
 /// State shared by all handlers: the clock and every vendor's handle.
 #[derive(Debug)]
@@ -50,6 +53,7 @@ pub(crate) struct Shared {
     pub(crate) crmcom: CrmCom,
     pub(crate) modulus: Modulus,
     pub(crate) currencycloud: Currencycloud,
+    pub(crate) onebox: OneBox,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -76,12 +80,14 @@ impl Sim {
             crmcom: CrmCom::new(Arc::clone(&clock)),
             modulus: Modulus::new(Arc::clone(&clock)),
             currencycloud: Currencycloud::new(Arc::clone(&clock)),
+            onebox: OneBox::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
             .merge(crmcom::routes())
             .merge(modulus::routes())
             .merge(currencycloud::routes())
+            .merge(onebox::routes())
             .with_state(Arc::clone(&shared));
 
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -136,6 +142,11 @@ impl Sim {
     /// Currencycloud: counters and switches.
     pub fn currencycloud(&self) -> &Currencycloud {
         &self.shared.currencycloud
+    }
+
+    /// OneBox: counters and switches.
+    pub fn onebox(&self) -> &OneBox {
+        &self.shared.onebox
     }
 }
 
