@@ -224,7 +224,7 @@ impl CrmCom {
     fn issue(&self, now: Instant) -> String {
         let token = util::random_hex(16, true);
         let entry = TokenEntry {
-            expires_at: now + self.lifetime.get(),
+            expires_at: util::later(now, self.lifetime.get()),
             state: TokenState::Active,
         };
         lock(&self.tokens).insert(token.clone(), entry);
@@ -247,7 +247,7 @@ impl CrmCom {
             return Err("The token has expired");
         }
         if self.idle_expiry.get() {
-            entry.expires_at = now + self.lifetime.get();
+            entry.expires_at = util::later(now, self.lifetime.get());
         }
         Ok(())
     }

@@ -301,7 +301,7 @@ impl Currencycloud {
         if close {
             entry.live = false;
         } else {
-            entry.expires_at = now + self.lifetime.get();
+            entry.expires_at = util::later(now, self.lifetime.get());
         }
         true
     }
@@ -501,7 +501,7 @@ async fn login(State(s): State<Arc<Shared>>, req: Request) -> Response {
     lock(&vendor.tokens).insert(
         token.clone(),
         TokenEntry {
-            expires_at: now + vendor.lifetime.get(),
+            expires_at: util::later(now, vendor.lifetime.get()),
             live: true,
         },
     );

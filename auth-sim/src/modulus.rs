@@ -191,7 +191,7 @@ impl Modulus {
     fn store(&self, token: &str, account: &str) {
         let entry = TokenEntry {
             account: account.to_owned(),
-            expires_at: self.clock.instant() + self.lifetime.get(),
+            expires_at: util::later(self.clock.instant(), self.lifetime.get()),
             revoked: false,
         };
         lock(&self.tokens).insert(token.to_owned(), entry);
@@ -214,7 +214,7 @@ impl Modulus {
             "aud": account,
             "iat": now,
             "nbf": now,
-            "exp": now + self.lifetime.get().as_secs(),
+            "exp": now.saturating_add(self.lifetime.get().as_secs()),
             "jti": util::random_hex(16, false),
         });
         jsonwebtoken::encode(

@@ -199,7 +199,7 @@ impl OneBox {
         let claims = json!({
             "iss": ISSUER,
             "sub": USER_ID,
-            "exp": now + self.lifetime.get().as_secs(),
+            "exp": now.saturating_add(self.lifetime.get().as_secs()),
             "nbf": now,
             "iat": now,
             "jti": jti,
