@@ -170,6 +170,13 @@ pub fn token_at(
 
 /// The error for a login response that is neither a documented failure nor a success.
 pub fn unexpected(vendor: &'static str, status: u16, body: &[u8]) -> Error {
+    if status == 429 {
+        // The session already waited out any short Retry-After before giving up.
+        return Error::RateLimited {
+            vendor,
+            retry_after: None,
+        };
+    }
     Error::UnexpectedStatus {
         vendor,
         stage: Stage::Login,

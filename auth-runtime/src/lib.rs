@@ -24,6 +24,8 @@ extern crate self as auth_runtime;
 mod clock;
 mod error;
 mod expiry;
+#[cfg(any(feature = "middleware", feature = "tower"))]
+mod integrations;
 mod messages;
 mod provider;
 mod retry;
@@ -37,6 +39,10 @@ pub mod __private;
 pub use clock::Clock;
 pub use error::{EXCERPT_CHARS, Error, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
+#[cfg(feature = "middleware")]
+pub use integrations::AuthMiddleware;
+#[cfg(feature = "tower")]
+pub use integrations::{AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use provider::{
     Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,

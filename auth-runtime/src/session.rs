@@ -56,6 +56,13 @@ impl std::fmt::Debug for StoredToken {
 
 type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
 
+/// A request with the token on it, and what is needed to retry it with a new one.
+pub(crate) struct Authorized {
+    pub(crate) request: reqwest::Request,
+    pub(crate) replay: Option<reqwest::Request>,
+    pub(crate) generation: u64,
+}
+
 /// How a login failed, for the session's own bookkeeping.
 #[derive(Clone)]
 struct Failure<E> {
@@ -307,7 +314,7 @@ impl<P: Provider> Session<P> {
 
     /// Forgets the token of `generation` only: a rejection seen by many callers at once
     /// replaces the token once, not once per caller.
-    fn invalidate_generation(&self, generation: u64) {
+    pub(crate) fn invalidate_generation(&self, generation: u64) {
         let current = self.inner.current.load();
         if current.generation == generation {
             self.inner
@@ -369,17 +376,18 @@ impl<P: Provider> Session<P> {
             vendor,
             reason: e.without_url().to_string(),
         })?;
-        let replay = request.try_clone();
-        let token = self.token().await?;
-        let generation = token.generation();
-        let response = self.send_with(&client, request, &token).await?;
-        drop(token);
-        match (response.status(), replay) {
-            (reqwest::StatusCode::UNAUTHORIZED, Some(replay)) => {
-                tracing::info!(vendor, generation, "token rejected; logging in again");
-                self.invalidate_generation(generation);
-                let token = self.token().await?;
-                let response = self.send_with(&client, replay, &token).await?;
+        let execute = |request| async {
+            client
+                .execute(request)
+                .await
+                .map_err(|e| P::Error::from(Error::transport(vendor, Stage::Api, e)))
+        };
+        let authorized = self.authorize(request).await?;
+        let response = execute(authorized.request).await?;
+        match authorized.replay {
+            Some(replay) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
+                let request = self.reauthorize(replay, authorized.generation).await?;
+                let response = execute(request).await?;
                 if response.status() == reqwest::StatusCode::UNAUTHORIZED {
                     return Err(Error::TokenRejected { vendor }.into());
                 }
@@ -389,23 +397,48 @@ impl<P: Provider> Session<P> {
         }
     }
 
-    async fn send_with(
+    /// Puts the current token on `request` (logging in first if needed), keeping a copy
+    /// of the request to replay if the vendor rejects the token.
+    pub(crate) async fn authorize(
         &self,
-        client: &reqwest::Client,
         mut request: reqwest::Request,
-        token: &TokenRef,
-    ) -> Result<reqwest::Response, P::Error> {
-        let vendor = P::VENDOR;
+    ) -> Result<Authorized, P::Error> {
+        let replay = request.try_clone();
+        let token = self.token().await?;
         transport::apply(
-            vendor,
+            P::VENDOR,
             self.inner.provider.placement(),
             &mut request,
             token.expose_secret(),
         )?;
-        Ok(client
-            .execute(request)
-            .await
-            .map_err(|e| Error::transport(vendor, Stage::Api, e))?)
+        Ok(Authorized {
+            request,
+            replay,
+            generation: token.generation(),
+        })
+    }
+
+    /// After the vendor rejected the token of `generation`: replaces it (once, however
+    /// many callers saw the rejection) and puts the new one on `replay`.
+    pub(crate) async fn reauthorize(
+        &self,
+        mut replay: reqwest::Request,
+        generation: u64,
+    ) -> Result<reqwest::Request, P::Error> {
+        tracing::info!(
+            vendor = P::VENDOR,
+            generation,
+            "token rejected; logging in again"
+        );
+        self.invalidate_generation(generation);
+        let token = self.token().await?;
+        transport::apply(
+            P::VENDOR,
+            self.inner.provider.placement(),
+            &mut replay,
+            token.expose_secret(),
+        )?;
+        Ok(replay)
     }
 
     /// Retires the token: calls the vendor's logout where it has one, and forgets the
@@ -489,12 +522,22 @@ impl<P: Provider> Inner<P> {
                 .transport
                 .exchange(vendor, Stage::Login, request, None)
                 .await;
-            let (status, retry_after) = match &outcome {
-                Ok(exchange) => (Some(exchange.status), exchange.retry_after),
-                Err(_) => (None, None),
+            // Retried: a vendor that could not be reached, or answered with a status the
+            // retry policy deems transient. Not: a response we refuse to read (too
+            // large), nor a refusal.
+            let (status, retry_after, retryable) = match &outcome {
+                Ok(exchange) => (
+                    Some(exchange.status),
+                    exchange.retry_after,
+                    !(200..300).contains(&exchange.status),
+                ),
+                Err(error) => (
+                    None,
+                    None,
+                    matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
+                ),
             };
-            let succeeded = status.is_some_and(|s| (200..300).contains(&s));
-            if !succeeded
+            if retryable
                 && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
             {
                 span.in_scope(|| {

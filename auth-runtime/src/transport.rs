@@ -176,6 +176,62 @@ pub(crate) fn apply(
     request: &mut reqwest::Request,
     token: &str,
 ) -> Result<(), Error> {
+    for (name, value) in token_headers(vendor, placement, token)? {
+        request.headers_mut().insert(name, value);
+    }
+    let mut in_body = false;
+    if let Some(field) = placement.body_field {
+        in_body = put_in_json_body(request, field, token);
+    }
+    if let (Some(name), false) = (placement.query, in_body) {
+        request.url_mut().query_pairs_mut().append_pair(name, token);
+    }
+    Ok(())
+}
+
+/// Puts the token on an `http::Request` (for the tower layer): headers and query only,
+/// since the body is opaque here.
+#[cfg(feature = "tower")]
+pub(crate) fn apply_to_http<B>(
+    vendor: &'static str,
+    placement: &Placement,
+    request: &mut http::Request<B>,
+    token: &str,
+) -> Result<(), Error> {
+    let invalid = |reason: &str| Error::InvalidRequest {
+        vendor,
+        reason: reason.to_owned(),
+    };
+    for (name, value) in token_headers(vendor, placement, token)? {
+        request.headers_mut().insert(name, value);
+    }
+    match (placement.query, placement.body_field) {
+        (Some(name), _) => {
+            let uri = request.uri().clone();
+            let mut url = url::Url::parse(&uri.to_string())
+                .map_err(|_| invalid("the request URI is not absolute"))?;
+            url.query_pairs_mut().append_pair(name, token);
+            *request.uri_mut() = url
+                .as_str()
+                .parse()
+                .map_err(|_| invalid("the request URI could not carry the token"))?;
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "this vendor takes the token in the JSON body: use Session::send",
+            ));
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+/// The headers that carry the token under `placement`, marked sensitive.
+fn token_headers(
+    vendor: &'static str,
+    placement: &Placement,
+    token: &str,
+) -> Result<Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>, Error> {
     use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
     let invalid = |reason: &str| Error::InvalidRequest {
         vendor,
@@ -189,23 +245,16 @@ pub(crate) fn apply(
             })
             .map_err(|_| invalid("the token is not a valid header value"))
     };
+    let mut headers = Vec::new();
     if placement.bearer {
-        let value = sensitive(&format!("Bearer {token}"))?;
-        request.headers_mut().insert(AUTHORIZATION, value);
+        headers.push((AUTHORIZATION, sensitive(&format!("Bearer {token}"))?));
     }
     if let Some(name) = placement.header {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("the token header name is not valid"))?;
-        request.headers_mut().insert(name, sensitive(token)?);
+        headers.push((name, sensitive(token)?));
     }
-    let mut in_body = false;
-    if let Some(field) = placement.body_field {
-        in_body = put_in_json_body(request, field, token);
-    }
-    if let (Some(name), false) = (placement.query, in_body) {
-        request.url_mut().query_pairs_mut().append_pair(name, token);
-    }
-    Ok(())
+    Ok(headers)
 }
 
 /// Adds `field: token` to a JSON object body; `false` when the request has none.
