@@ -1,38 +1,69 @@
 //! Collects every problem found in a description, so the user sees all of them in one
 //! compile (the way serde_derive's context does).
+//!
+//! A problem is recorded at a [`Location`]: a span of Rust source (reported by the
+//! macro as a `compile_error!` at that span) or a byte range of a spec file (rendered as
+//! `file:line:col` by [`crate::parse::spec`]).
 
 use std::cell::RefCell;
 
 use proc_macro2::{Span, TokenStream};
 
+use crate::model::Location;
+
 /// The problems found so far. Shared by reference between nested parsers, hence the
 /// `RefCell`.
 #[derive(Default)]
 pub struct Errors {
-    errors: RefCell<Vec<syn::Error>>,
+    entries: RefCell<Vec<Entry>>,
+}
+
+enum Entry {
+    Rust(syn::Error),
+    Spec {
+        start: usize,
+        end: usize,
+        message: String,
+    },
+}
+
+/// One recorded problem.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    /// Where it is.
+    pub location: Location,
+    /// What is wrong, in words.
+    pub message: String,
 }
 
 impl Errors {
-    /// Records a problem at `span`.
-    pub fn error(&self, span: Span, message: impl std::fmt::Display) {
-        self.errors
-            .borrow_mut()
-            .push(syn::Error::new(span, message));
+    /// Records a problem at `location`.
+    pub fn error(&self, location: impl Into<Location>, message: impl std::fmt::Display) {
+        let entry = match location.into() {
+            Location::Rust(span) => Entry::Rust(syn::Error::new(span, message)),
+            Location::Spec { start, end } => Entry::Spec {
+                start,
+                end,
+                message: message.to_string(),
+            },
+        };
+        self.entries.borrow_mut().push(entry);
     }
 
     /// Records a parse error.
     pub fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        self.entries.borrow_mut().push(Entry::Rust(error));
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.errors.borrow().is_empty()
+        self.entries.borrow().is_empty()
     }
 
-    /// The problems as one combined error, if any.
+    /// The problems as one combined error, if any (problems in a spec file at the call
+    /// site).
     pub fn into_result(self) -> Result<(), syn::Error> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let mut errors = self.entries.into_inner().into_iter().map(Entry::into_syn);
         match errors.next() {
             None => Ok(()),
             Some(mut first) => {
@@ -42,13 +73,55 @@ impl Errors {
         }
     }
 
-    /// The problems as `compile_error!` invocations.
+    /// The problems as `compile_error!` invocations (problems in a spec file at the call
+    /// site; render those with [`Errors::diagnostics`] to say where they are).
     pub fn to_compile_errors(&self) -> TokenStream {
-        self.errors
+        self.entries
             .borrow()
             .iter()
-            .map(syn::Error::to_compile_error)
+            .map(|entry| match entry {
+                Entry::Rust(error) => error.to_compile_error(),
+                Entry::Spec { message, .. } => {
+                    syn::Error::new(Span::call_site(), message).to_compile_error()
+                }
+            })
             .collect()
+    }
+
+    /// Every problem, in the order found.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for entry in self.entries.borrow().iter() {
+            match entry {
+                Entry::Rust(error) => {
+                    out.extend(error.clone().into_iter().map(|e| Diagnostic {
+                        location: Location::Rust(e.span()),
+                        message: e.to_string(),
+                    }));
+                }
+                Entry::Spec {
+                    start,
+                    end,
+                    message,
+                } => out.push(Diagnostic {
+                    location: Location::Spec {
+                        start: *start,
+                        end: *end,
+                    },
+                    message: message.clone(),
+                }),
+            }
+        }
+        out
+    }
+}
+
+impl Entry {
+    fn into_syn(self) -> syn::Error {
+        match self {
+            Entry::Rust(error) => error,
+            Entry::Spec { message, .. } => syn::Error::new(Span::call_site(), message),
+        }
     }
 }
 

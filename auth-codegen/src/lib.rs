@@ -9,12 +9,24 @@
 //! Data flows one way: **source → [`model::Provider`] → [`validate`] → [`expand`] →
 //! tokens**. The parsers are the only code that reads the source; the expanders read
 //! only the IR.
+//!
+//! Three entry points share that pipeline:
+//!
+//! * the attribute, [`expand_attribute`] (through `auth-derive`), which may also point at
+//!   a spec file: `#[auth_provider(spec = "specs/crmcom.toml")]`;
+//! * [`Builder`], for build scripts: spec files → formatted Rust in `OUT_DIR`;
+//! * the `authgen` command line (crate `authgen-cli`): `check`, `generate`, `explain`.
 
+pub mod build;
 pub mod errors;
 pub mod expand;
+pub mod explain;
 pub mod model;
 pub mod parse;
 pub mod validate;
+
+pub use build::Builder;
+pub use parse::spec::{SpecDiagnostic, SpecErrors, SpecFile};
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -36,6 +48,9 @@ pub fn expand_attribute(args: TokenStream, item: TokenStream) -> TokenStream {
             return combined.to_compile_error();
         }
     };
+    if let Some(spec) = parse::spec::attribute_args(&args) {
+        return parse::spec::expand_attribute(spec, item);
+    }
     let errors = Errors::default();
     let provider = parse::attr::parse(args, &item, &errors);
     if let Some(provider) = &provider {

@@ -41,13 +41,52 @@ pub struct Provider {
     pub errors: Vec<ErrorCase>,
 }
 
+/// Where something was written, for diagnostics: a span of Rust source (the attribute
+/// and its struct) or a byte range of a spec file. Validation reports problems at these,
+/// whichever source the IR came from.
+#[derive(Debug, Clone, Copy)]
+pub enum Location {
+    /// In Rust source.
+    Rust(Span),
+    /// In a spec file: the byte range `start..end` of its text.
+    Spec {
+        /// First byte.
+        start: usize,
+        /// One past the last byte.
+        end: usize,
+    },
+}
+
+impl From<Span> for Location {
+    fn from(span: Span) -> Self {
+        Location::Rust(span)
+    }
+}
+
+impl From<std::ops::Range<usize>> for Location {
+    fn from(range: std::ops::Range<usize>) -> Self {
+        Location::Spec {
+            start: range.start,
+            end: range.end,
+        }
+    }
+}
+
 /// A value with the place it was written, for diagnostics.
 #[derive(Debug, Clone)]
 pub struct Spanned<T> {
     /// The value.
     pub value: T,
     /// Where it was written.
-    pub span: Span,
+    pub span: Location,
+}
+
+impl Spanned<Ident> {
+    /// A name written at `ident`'s own span.
+    pub fn ident(ident: Ident) -> Self {
+        let span = ident.span().into();
+        Spanned { value: ident, span }
+    }
 }
 
 /// A URL template with `{name}` placeholders.
@@ -100,7 +139,7 @@ pub struct JsonPath {
     /// The segments.
     pub segments: Vec<String>,
     /// Where it was written.
-    pub span: Span,
+    pub span: Location,
 }
 
 impl JsonPath {
@@ -131,7 +170,7 @@ pub struct Placement {
     /// A field of the JSON request body.
     pub body_field: Option<String>,
     /// Where `apply(...)` was written.
-    pub span: Option<Span>,
+    pub span: Option<Location>,
 }
 
 /// A token's lifetime.
@@ -159,10 +198,12 @@ pub struct Expiry {
 pub struct Field {
     /// The Rust name.
     pub ident: Ident,
+    /// Where the field was declared.
+    pub span: Location,
     /// The name on the wire, split at dots (`access_token_identifier.identifier`).
     pub wire: Vec<String>,
     /// Where the wire name was written (the field itself when not renamed).
-    pub wire_span: Span,
+    pub wire_span: Location,
     /// Stored as a secret: redacted in `Debug`, zeroized on drop.
     pub secret: bool,
     /// `Option<String>`: not always given.
@@ -224,17 +265,17 @@ pub enum Rule {
     /// When `field` is set, `needs` must be set too.
     Requires {
         /// The field that brings the requirement.
-        field: Ident,
+        field: Spanned<Ident>,
         /// The field it requires.
-        needs: Ident,
+        needs: Spanned<Ident>,
     },
     /// Exactly one group of alternatives is given (partly given groups are caught by
     /// the `Requires` rules that validation derives from each group).
     OneOf {
         /// The alternatives, each a group of fields given together.
-        groups: Vec<Vec<Ident>>,
+        groups: Vec<Vec<Spanned<Ident>>>,
         /// Where the rule was written.
-        span: Span,
+        span: Location,
     },
 }
 
@@ -243,6 +284,8 @@ pub enum Rule {
 pub struct ResponseField {
     /// The Rust name on the typed response or error variant.
     pub ident: Ident,
+    /// Where the name was written.
+    pub span: Location,
     /// Where it is in the response.
     pub path: JsonPath,
     /// What it is read as.
@@ -263,6 +306,8 @@ pub enum ValueKind {
 pub struct ErrorCase {
     /// The variant name.
     pub variant: Ident,
+    /// Where the variant name was written.
+    pub span: Location,
     /// Doc comment (or a default).
     pub docs: Vec<String>,
     /// The message shown by `Display`, before the fields.
@@ -300,12 +345,12 @@ impl Provider {
         };
         for rule in &self.rules {
             match rule {
-                Rule::Requires { field, needs } => push(field, needs),
+                Rule::Requires { field, needs } => push(&field.value, &needs.value),
                 Rule::OneOf { groups, .. } => {
                     for group in groups {
                         for field in group {
                             for needs in group {
-                                push(field, needs);
+                                push(&field.value, &needs.value);
                             }
                         }
                     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{Provider, Rule, WireFormat};
+use crate::model::{Provider, Rule, Spanned, WireFormat};
 use crate::parse::url_template;
 
 /// Records every problem of `provider` in `errors`.
@@ -45,7 +45,7 @@ fn fields(provider: &Provider, errors: &Errors) {
         }
         if provider.base.placeholders.iter().any(|p| field.ident == p) {
             errors.error(
-                field.ident.span(),
+                field.span,
                 format!(
                     "`{}` is both a credential field and a `{{{}}}` setting of `base`",
                     field.ident, field.ident
@@ -56,7 +56,8 @@ fn fields(provider: &Provider, errors: &Errors) {
 }
 
 /// Checks that `ident` names a credential field; says which one was meant otherwise.
-fn known_field(provider: &Provider, ident: &Ident, errors: &Errors) -> bool {
+fn known_field(provider: &Provider, name: &Spanned<Ident>, errors: &Errors) -> bool {
+    let ident = &name.value;
     if provider.fields.iter().any(|f| f.ident == *ident) {
         return true;
     }
@@ -67,7 +68,7 @@ fn known_field(provider: &Provider, ident: &Ident, errors: &Errors) -> bool {
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     errors.error(
-        ident.span(),
+        name.span,
         format!(
             "no credential field named `{ident}`{}",
             did_you_mean(&ident.to_string(), &names)
@@ -83,8 +84,11 @@ fn rules(provider: &Provider, errors: &Errors) {
             Rule::Requires { field, needs } => {
                 let known =
                     known_field(provider, field, errors) & known_field(provider, needs, errors);
-                if known && field == needs {
-                    errors.error(needs.span(), format!("`{field}` cannot require itself"));
+                if known && field.value == needs.value {
+                    errors.error(
+                        needs.span,
+                        format!("`{}` cannot require itself", field.value),
+                    );
                 }
             }
             Rule::OneOf { groups, span } => {
@@ -95,20 +99,21 @@ fn rules(provider: &Provider, errors: &Errors) {
                     if !known_field(provider, member, errors) {
                         continue;
                     }
-                    if !in_a_group.insert(member.to_string()) {
+                    let (name, member) = (&member.value, member.span);
+                    if !in_a_group.insert(name.to_string()) {
                         errors.error(
-                            member.span(),
-                            format!("`{member}` is already an alternative of a `one_of`"),
+                            member,
+                            format!("`{name}` is already an alternative of a `one_of`"),
                         );
                     }
                     let declared_mandatory = provider
                         .fields
                         .iter()
-                        .any(|f| f.ident == *member && !f.optional);
+                        .any(|f| f.ident == *name && !f.optional);
                     if declared_mandatory {
                         errors.error(
-                            member.span(),
-                            format!("`{member}` is one of several alternatives, so it is not always given: declare it `Option<String>`"),
+                            member,
+                            format!("`{name}` is one of several alternatives, so it is not always given: declare it `Option<String>`"),
                         );
                     }
                 }
@@ -157,7 +162,9 @@ fn endpoints(provider: &Provider, errors: &Errors) {
 
 fn placement(provider: &Provider, errors: &Errors) {
     let p = &provider.placement;
-    let span = p.span.unwrap_or_else(proc_macro2::Span::call_site);
+    let span = p
+        .span
+        .unwrap_or_else(|| proc_macro2::Span::call_site().into());
     if !p.bearer && p.header.is_none() && p.query.is_none() && p.body_field.is_none() {
         errors.error(span, "`apply(...)` needs where the token goes: `bearer`, `header = \"...\"`, `query = \"...\"` or `body = \"...\"`");
     }
@@ -178,20 +185,17 @@ fn outputs(provider: &Provider, errors: &Errors) {
         let name = case.variant.to_string();
         if name == "Runtime" {
             errors.error(
-                case.variant.span(),
+                case.span,
                 "`Runtime` is the variant for failures every vendor shares; choose another name",
             );
         } else if !variants.insert(name.clone()) {
-            errors.error(
-                case.variant.span(),
-                format!("the error `{name}` is declared twice"),
-            );
+            errors.error(case.span, format!("the error `{name}` is declared twice"));
         }
         let mut names = HashSet::new();
         for field in &case.fields {
             if !names.insert(field.ident.to_string()) {
                 errors.error(
-                    field.ident.span(),
+                    field.span,
                     format!("`{}` is declared twice in `{name}`", field.ident),
                 );
             }
@@ -201,7 +205,7 @@ fn outputs(provider: &Provider, errors: &Errors) {
     for field in &provider.response_fields {
         if !names.insert(field.ident.to_string()) {
             errors.error(
-                field.ident.span(),
+                field.span,
                 format!("the response field `{}` is declared twice", field.ident),
             );
         }

@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use super::credentials::value_type;
 use super::{Names, camel_case};
-use crate::model::{Charset, Check, Provider, Rule};
+use crate::model::{Charset, Check, Provider, Rule, Spanned};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -178,6 +178,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         let Rule::OneOf { groups, .. } = rule else {
             continue;
         };
+        let groups = &idents(groups);
         let name = format_ident!("OneOf{}", n);
         let members: Vec<Ident> = groups.iter().flatten().filter_map(&param_of).collect();
         let allowed: Vec<TokenStream> = one_of_states(groups)
@@ -279,7 +280,7 @@ fn check(check: &Check, rt: &syn::Path) -> TokenStream {
     }
 }
 
-fn describe_check(check: &Check) -> String {
+pub(crate) fn describe_check(check: &Check) -> String {
     match check {
         Check::MaxLength(n) => format!("has at most {n} characters"),
         Check::Length(n) => format!("has exactly {n} characters"),
@@ -322,6 +323,7 @@ fn other_alternatives(provider: &Provider, ident: &Ident) -> Option<(Vec<Ident>,
         let Rule::OneOf { groups, .. } = rule else {
             return None;
         };
+        let groups = idents(groups);
         let own = groups.iter().position(|g| g.contains(ident))?;
         let others: Vec<Vec<Ident>> = groups
             .iter()
@@ -336,8 +338,16 @@ fn other_alternatives(provider: &Provider, ident: &Ident) -> Option<(Vec<Ident>,
     })
 }
 
+/// The names in a `one_of`'s alternatives.
+pub(crate) fn idents(groups: &[Vec<Spanned<Ident>>]) -> Vec<Vec<Ident>> {
+    groups
+        .iter()
+        .map(|g| g.iter().map(|m| m.value.clone()).collect())
+        .collect()
+}
+
 /// `` `username` + `password`, `authentication_code`, or `identifier` + `pass_code` ``
-fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
+pub(crate) fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
     let words: Vec<String> = groups
         .iter()
         .map(|g| {

@@ -1,7 +1,7 @@
 //! IR → Rust. Each module generates one part of a vendor's client; none looks at syn
 //! input, only at the validated [`Provider`].
 
-mod builder;
+pub(crate) mod builder;
 mod credentials;
 mod error;
 mod provider;

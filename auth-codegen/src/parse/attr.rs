@@ -131,7 +131,7 @@ impl RawProvider {
                 let lit = string(&meta)?;
                 let value = Spanned {
                     value: lit.value(),
-                    span: lit.span(),
+                    span: lit.span().into(),
                 };
                 once(&mut self.vendor, value, span, "vendor", errors);
             }
@@ -184,6 +184,7 @@ impl RawProvider {
                     match field.path.get_ident() {
                         Some(ident) => self.response.push(ResponseField {
                             ident: ident.clone(),
+                            span: ident.span().into(),
                             path: json_path(&lit.value(), lit.span(), errors),
                             kind: ValueKind::Text,
                         }),
@@ -270,7 +271,7 @@ fn endpoint(meta: &ParseNestedMeta<'_>, what: &str, errors: &Errors) -> syn::Res
                 let lit = string(&inner)?;
                 path = Some(Spanned {
                     value: lit.value(),
-                    span: lit.span(),
+                    span: lit.span().into(),
                 });
             }
             "method" => {
@@ -289,7 +290,7 @@ fn endpoint(meta: &ParseNestedMeta<'_>, what: &str, errors: &Errors) -> syn::Res
         errors.error(meta.path.span(), format!("{what} needs `path = \"/...\"`"));
         Spanned {
             value: String::new(),
-            span: meta.path.span(),
+            span: meta.path.span().into(),
         }
     });
     Ok(Endpoint {
@@ -336,7 +337,7 @@ fn condition(
 
 fn placement(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Placement> {
     let mut placement = Placement {
-        span: Some(meta.path.span()),
+        span: Some(meta.path.span().into()),
         ..Placement::default()
     };
     meta.parse_nested_meta(|inner| {
@@ -408,13 +409,16 @@ fn one_of(meta: &ParseNestedMeta<'_>) -> syn::Result<Rule> {
         let group;
         syn::parenthesized!(group in content);
         let members = group.parse_terminated(<Ident as syn::parse::Parse>::parse, Token![,])?;
-        groups.push(members.into_iter().collect());
+        groups.push(members.into_iter().map(Spanned::ident).collect());
         if content.is_empty() {
             break;
         }
         content.parse::<Token![,]>()?;
     }
-    Ok(Rule::OneOf { groups, span })
+    Ok(Rule::OneOf {
+        groups,
+        span: span.into(),
+    })
 }
 
 /// `error(Rejected, status = 401, when(path = "...", equals = "..."), display = "...", fields(code = "..."))`
@@ -430,6 +434,7 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
     };
     let mut case = ErrorCase {
         docs: Vec::new(),
+        span: variant.span().into(),
         variant,
         display: None,
         status: None,
@@ -458,6 +463,7 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
                 match field.path.get_ident() {
                     Some(ident) => case.fields.push(ResponseField {
                         ident: ident.clone(),
+                        span: ident.span().into(),
                         path: json_path(&lit.value(), lit.span(), errors),
                         kind,
                     }),
@@ -533,7 +539,8 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
     let name = ident.to_string();
     let mut parsed = Field {
         wire: vec![name.trim_start_matches("r#").to_owned()],
-        wire_span: ident.span(),
+        span: ident.span().into(),
+        wire_span: ident.span().into(),
         ident,
         secret: false,
         optional,
@@ -549,7 +556,7 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
                 "rename" => {
                     let lit = string(&meta)?;
                     parsed.wire = lit.value().split('.').map(str::to_owned).collect();
-                    parsed.wire_span = lit.span();
+                    parsed.wire_span = lit.span().into();
                     if parsed.wire.iter().any(String::is_empty) {
                         errors.error(lit.span(), "a wire name is a name or a dotted path such as `access_token_identifier.identifier`");
                     }
@@ -587,8 +594,8 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
         }
     }
     let rule = requires.map(|needs| Rule::Requires {
-        field: parsed.ident.clone(),
-        needs,
+        field: Spanned::ident(parsed.ident.clone()),
+        needs: Spanned::ident(needs),
     });
     Some((parsed, rule))
 }
@@ -616,7 +623,7 @@ fn string_type(ty: &syn::Type) -> Option<bool> {
     }
 }
 
-fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
+pub(crate) fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))

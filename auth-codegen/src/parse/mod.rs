@@ -3,16 +3,16 @@
 //! the first.
 
 pub mod attr;
-
-use proc_macro2::Span;
+pub mod spec;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{JsonPath, Lifetime, Method, Spanned, UrlTemplate, WireFormat};
+use crate::model::{JsonPath, Lifetime, Location, Method, Spanned, UrlTemplate, WireFormat};
 
 /// Keys of `login(...)` and `logout(...)`.
 pub(crate) const ENDPOINT_KEYS: &[&str] = &["path", "method", "format"];
 
-pub(crate) fn method(text: &str, span: Span, errors: &Errors) -> Method {
+pub(crate) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> Method {
+    let span: Location = span.into();
     match text.to_ascii_uppercase().as_str() {
         "GET" => Method::Get,
         "POST" => Method::Post,
@@ -28,7 +28,8 @@ pub(crate) fn method(text: &str, span: Span, errors: &Errors) -> Method {
     }
 }
 
-pub(crate) fn wire_format(text: &str, span: Span, errors: &Errors) -> WireFormat {
+pub(crate) fn wire_format(text: &str, span: impl Into<Location>, errors: &Errors) -> WireFormat {
+    let span: Location = span.into();
     match text {
         "json" => WireFormat::Json,
         "form" => WireFormat::Form,
@@ -47,7 +48,8 @@ pub(crate) fn wire_format(text: &str, span: Span, errors: &Errors) -> WireFormat
 }
 
 /// A dotted JSON path such as `data.token`.
-pub(crate) fn json_path(text: &str, span: Span, errors: &Errors) -> JsonPath {
+pub(crate) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) -> JsonPath {
+    let span: Location = span.into();
     let segments: Vec<String> = text.split('.').map(str::to_owned).collect();
     if segments.iter().any(String::is_empty) {
         errors.error(
@@ -59,7 +61,8 @@ pub(crate) fn json_path(text: &str, span: Span, errors: &Errors) -> JsonPath {
 }
 
 /// A URL template: `{name}` placeholders, each a valid Rust identifier.
-pub(crate) fn url_template(text: &str, span: Span, errors: &Errors) -> UrlTemplate {
+pub(crate) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
+    let span: Location = span.into();
     let mut placeholders = Vec::new();
     let mut rest = text;
     while let Some(open) = rest.find(['{', '}']) {
@@ -92,7 +95,8 @@ pub(crate) fn url_template(text: &str, span: Span, errors: &Errors) -> UrlTempla
 }
 
 /// A duration such as `15m`, `1h`, `900s` or `1h30m`, in seconds.
-pub(crate) fn duration(text: &str, span: Span, errors: &Errors) -> u64 {
+pub(crate) fn duration(text: &str, span: impl Into<Location>, errors: &Errors) -> u64 {
+    let span: Location = span.into();
     let mut total: u64 = 0;
     let mut number = String::new();
     let mut ok = !text.is_empty();
@@ -134,6 +138,7 @@ pub(crate) fn lifetime(kind: &str, seconds: u64) -> Lifetime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::Span;
 
     #[test]
     fn durations_in_the_vendors_units() {

@@ -1,0 +1,228 @@
+//! A provider's credential rules and endpoint in plain words (`authgen explain`).
+
+use std::fmt::Write as _;
+
+use crate::expand::builder::{describe_check, describe_groups, idents};
+use crate::model::{Lifetime, Method, Provider, Rule, ValueKind, WireFormat};
+
+/// What `provider` expects of its credentials and how it logs in, in plain words.
+pub fn explain(provider: &Provider) -> String {
+    let mut out = String::new();
+    // `write!` to a `String` cannot fail; the results are ignored on purpose.
+    let vendor = &provider.vendor.value;
+    let name = &provider.ident;
+    let _ = writeln!(out, "{vendor} (`{name}`)");
+    let _ = writeln!(out);
+
+    let _ = writeln!(out, "Credentials ({name}::credentials()):");
+    for field in &provider.fields {
+        let mut facts = vec![if field.optional {
+            "optional".to_owned()
+        } else {
+            "mandatory".to_owned()
+        }];
+        if field.secret {
+            facts.push("secret (redacted in Debug, zeroized when dropped)".to_owned());
+        }
+        facts.extend(
+            field
+                .checks
+                .iter()
+                .map(|c| format!("{} (checked when given)", describe_check(c))),
+        );
+        let wire = field.wire_name();
+        let sent = if field.ident == wire {
+            String::new()
+        } else {
+            format!(", sent as `{wire}`")
+        };
+        let _ = writeln!(out, "  - `{}`{sent}: {}", field.ident, facts.join("; "));
+    }
+
+    let one_ofs: Vec<_> = provider
+        .rules
+        .iter()
+        .filter_map(|rule| match rule {
+            Rule::OneOf { groups, .. } => Some(idents(groups)),
+            Rule::Requires { .. } => None,
+        })
+        .collect();
+    let requirements = provider.requirements();
+    if !one_ofs.is_empty() || !requirements.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Rules (a builder that breaks one does not compile):");
+        for groups in &one_ofs {
+            let _ = writeln!(
+                out,
+                "  - give exactly one of {}; a second alternative is refused at its setter",
+                describe_groups(groups, "or")
+            );
+        }
+        for r in &requirements {
+            let _ = writeln!(
+                out,
+                "  - `{}` is mandatory when `{}` is set",
+                r.needs, r.field
+            );
+        }
+    }
+    let mandatory: Vec<String> = provider
+        .fields
+        .iter()
+        .filter(|f| !f.optional)
+        .map(|f| format!("`{}`", f.ident))
+        .collect();
+    if !mandatory.is_empty() {
+        let _ = writeln!(out, "  - always give {}", mandatory.join(", "));
+    }
+    let _ = writeln!(out, "  - each setter may be called once");
+
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Login:");
+    let settings = &provider.base.placeholders;
+    if !settings.is_empty() {
+        let list: Vec<String> = settings.iter().map(|s| format!("`{s}`")).collect();
+        let _ = writeln!(
+            out,
+            "  - {name}::new({}) fills in {}",
+            settings.join(", "),
+            list.join(", ")
+        );
+    }
+    let login = &provider.login;
+    let _ = writeln!(
+        out,
+        "  - {} {}{} with a {} body",
+        method(login.method),
+        provider.base.template.value,
+        login.path.value,
+        format(login.format)
+    );
+    let _ = write!(
+        out,
+        "  - the token is `{}` of the response",
+        provider.token.dotted()
+    );
+    match &provider.success {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "; the login succeeded only when `{}` is `{}`",
+                c.path.dotted(),
+                c.equals
+            );
+        }
+        None => {
+            let _ = writeln!(out, "; any 2xx status is a success");
+        }
+    }
+    let p = &provider.placement;
+    let mut places = Vec::new();
+    if p.bearer {
+        places.push("the `Authorization: Bearer` header".to_owned());
+    }
+    if let Some(h) = &p.header {
+        places.push(format!("the `{h}` header"));
+    }
+    match (&p.query, &p.body_field) {
+        (Some(q), Some(b)) => places.push(format!(
+            "the `{b}` field of a JSON body, or the `{q}` query parameter on requests without one"
+        )),
+        (Some(q), None) => places.push(format!("the `{q}` query parameter")),
+        (None, Some(b)) => places.push(format!("the `{b}` field of the JSON body")),
+        (None, None) => {}
+    }
+    let _ = writeln!(out, "  - API requests carry it in {}", places.join(" and "));
+    let lifetime = match provider.expiry.lifetime {
+        Lifetime::Absolute(s) => format!("it expires {} after it was issued", duration(s)),
+        Lifetime::Idle(s) => format!("it expires after {} without use", duration(s)),
+        Lifetime::Unknown => "its lifetime is unknown: it is replaced when rejected".to_owned(),
+    };
+    let jwt = if provider.expiry.jwt_exp {
+        "; a JWT's `exp` claim decides when present"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "  - {lifetime}{jwt}");
+    match &provider.logout {
+        Some(logout) => {
+            let _ = writeln!(
+                out,
+                "  - logout: {} {}{}",
+                method(logout.method),
+                provider.base.template.value,
+                logout.path.value
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  - no logout");
+        }
+    }
+
+    if !provider.errors.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Documented login failures ({name}Error):");
+        for case in &provider.errors {
+            let mut when = Vec::new();
+            if let Some(status) = case.status {
+                when.push(format!("HTTP {status}"));
+            }
+            if let Some(c) = &case.when {
+                when.push(format!("`{}` is `{}`", c.path.dotted(), c.equals));
+            }
+            if when.is_empty() {
+                when.push("any failed login".to_owned());
+            }
+            let fields: Vec<String> = case
+                .fields
+                .iter()
+                .map(|f| match f.kind {
+                    ValueKind::Text => format!("`{}`", f.path.dotted()),
+                    ValueKind::FieldMessages => {
+                        format!("`{}` (per-field messages)", f.path.dotted())
+                    }
+                })
+                .collect();
+            let read = if fields.is_empty() {
+                String::new()
+            } else {
+                format!("; reads {}", fields.join(", "))
+            };
+            let _ = writeln!(out, "  - {}: {}{read}", case.variant, when.join(" and "));
+        }
+    }
+    out
+}
+
+fn method(m: Method) -> &'static str {
+    match m {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Delete => "DELETE",
+    }
+}
+
+fn format(f: WireFormat) -> &'static str {
+    match f {
+        WireFormat::Json => "JSON",
+        WireFormat::Form => "form-urlencoded",
+        WireFormat::Multipart => "multipart/form-data",
+    }
+}
+
+/// `5400` → `1h30m`.
+fn duration(seconds: u64) -> String {
+    let mut out = String::new();
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    if h > 0 {
+        let _ = write!(out, "{h}h");
+    }
+    if m > 0 {
+        let _ = write!(out, "{m}m");
+    }
+    if s > 0 || out.is_empty() {
+        let _ = write!(out, "{s}s");
+    }
+    out
+}

@@ -1,0 +1,191 @@
+//! Mistakes in a spec file are reported as `file:line:col`, at the key or value at
+//! fault, with the attribute's wording and "did you mean" suggestions; every problem at
+//! once. The messages are pinned here.
+
+use auth_codegen::{SpecErrors, SpecFile};
+
+fn problems(name: &str, text: &str) -> SpecErrors {
+    match SpecFile::new(name, text).provider() {
+        Ok(provider) => panic!("{name} should be refused, got {}", provider.ident),
+        Err(errors) => errors,
+    }
+}
+
+fn fixture(name: &str) -> SpecErrors {
+    let path = format!("{}/tests/specs/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    problems(&format!("tests/specs/{name}"), &text)
+}
+
+fn short(errors: &SpecErrors) -> Vec<String> {
+    errors.diagnostics.iter().map(|d| d.short()).collect()
+}
+
+#[test]
+fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
+    let errors = fixture("typo_key.toml");
+    assert_eq!(
+        errors.to_string(),
+        r#"error: unknown key `fromat` in `login`; did you mean `format`?
+       expected one of: `path`, `method`, `format`
+ --> tests/specs/typo_key.toml:4:28
+  |
+4 | login = { path = "/login", fromat = "json" }
+  |                            ^^^^^^
+
+error: unknown key `tokn` in the spec; did you mean `token`?
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `token`, `success`, `apply`, `expiry`, `one_of`, `response`, `fields`, `error`
+ --> tests/specs/typo_key.toml:5:1
+  |
+5 | tokn = "token"
+  | ^^^^
+
+error: unknown key `secert` in `[fields.password]`; did you mean `secret`?
+       expected one of: `doc`, `optional`, `secret`, `rename`, `requires`, `max_length`, `length`, `charset`
+  --> tests/specs/typo_key.toml:10:1
+   |
+10 | secert = true
+   | ^^^^^^"#
+    );
+}
+
+#[test]
+fn a_rule_naming_a_missing_field_is_reported_at_the_name() {
+    let errors = fixture("rule_unknown_field.toml");
+    assert_eq!(
+        short(&errors),
+        [
+            "tests/specs/rule_unknown_field.toml:7:24: no credential field named `pasword`; did you mean `password`?",
+            "tests/specs/rule_unknown_field.toml:15:12: no credential field named `usernme`; did you mean `username`?",
+        ]
+    );
+    assert_eq!(
+        errors.diagnostics[1].to_string(),
+        r#"error: no credential field named `usernme`; did you mean `username`?
+  --> tests/specs/rule_unknown_field.toml:15:12
+   |
+15 | requires = "usernme"
+   |            ^^^^^^^^^"#
+    );
+}
+
+#[test]
+fn a_bad_url_template_is_reported_at_the_template() {
+    let errors = fixture("bad_url_template.toml");
+    assert_eq!(
+        short(&errors),
+        [
+            "tests/specs/bad_url_template.toml:3:8: unclosed `{` in URL template `https://{tenant.example.com`",
+            "tests/specs/bad_url_template.toml:4:18: `{tenant}`: placeholders go in `base` (e.g. `base = \"https://{tenant}.example.com\"`), not in paths",
+        ]
+    );
+    assert_eq!(
+        errors.diagnostics[0].to_string(),
+        r#"error: unclosed `{` in URL template `https://{tenant.example.com`
+ --> tests/specs/bad_url_template.toml:3:8
+  |
+3 | base = "https://{tenant.example.com"
+  |        ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#
+    );
+}
+
+#[test]
+fn missing_keys_are_named_with_an_example() {
+    let errors = problems("x.toml", "vendor = \"Example\"\n");
+    assert_eq!(
+        short(&errors),
+        [
+            "x.toml:1:1: the spec needs `name`, e.g. `name = \"CrmCom\" (the provider type's name)`",
+            "x.toml:1:1: the spec needs `base`, e.g. `base = \"{server}\"`",
+            "x.toml:1:1: the spec needs `login`, e.g. `login = { path = \"/api/authenticate\", format = \"json\" }`",
+            "x.toml:1:1: the spec needs `token`, e.g. `token = \"data.token\"`",
+            "x.toml:1:1: the spec needs `apply`, e.g. `apply = { bearer = true }`",
+        ]
+    );
+}
+
+const MINIMAL: &str = r#"name = "Example"
+vendor = "Example"
+base = "https://api.example.com"
+login = { path = "/login" }
+token = "token"
+apply = { bearer = true }
+"#;
+
+#[test]
+fn values_of_the_wrong_type_say_what_was_expected() {
+    let text = format!(
+        "{MINIMAL}expiry = {{ idle = 30 }}\n\n[fields.api_key]\nsecret = \"yes\"\nmax_length = 0\ncharset = \"lowerhex\"\n"
+    );
+    let errors = problems("x.toml", &text);
+    assert_eq!(
+        short(&errors),
+        [
+            "x.toml:7:19: `expiry.idle` must be a string, not an integer",
+            "x.toml:10:10: `fields.api_key.secret` must be `true` or `false`, not a string",
+            "x.toml:11:14: `max_length` is a number of characters, at least 1",
+            "x.toml:12:11: unknown charset `lowerhex`; did you mean `lower_hex`?; expected one of: lower_hex, hex, digits",
+        ]
+    );
+}
+
+#[test]
+fn errors_need_a_name_and_a_valid_status() {
+    let text =
+        format!("{MINIMAL}\n[[error]]\nstatus = 42\n\n[[error]]\nname = \"Locked\"\nstaus = 423\n");
+    let errors = problems("x.toml", &text);
+    let short = short(&errors);
+    assert_eq!(short.len(), 3, "{short:#?}");
+    assert_eq!(
+        short[0],
+        "x.toml:9:10: `status` is an HTTP status code, 100 to 599"
+    );
+    assert!(
+        short[1].starts_with("x.toml:8:1: each `[[error]]` needs `name`"),
+        "{}",
+        short[1]
+    );
+    assert!(
+        short[2].starts_with(
+            "x.toml:13:1: unknown key `staus` in an `[[error]]`; did you mean `status`?"
+        ),
+        "{}",
+        short[2]
+    );
+}
+
+#[test]
+fn toml_syntax_errors_are_located_too() {
+    let errors = problems("x.toml", "name = \"Example\nvendor = 1\n");
+    let short = short(&errors);
+    assert!(!short.is_empty());
+    assert!(short[0].starts_with("x.toml:1:"), "{short:?}");
+    assert!(short[0].contains("invalid TOML"), "{short:?}");
+}
+
+#[test]
+fn the_runtime_path_is_not_part_of_a_spec() {
+    let errors = problems("x.toml", &format!("{MINIMAL}crate = \"::x\"\n"));
+    assert_eq!(errors.diagnostics.len(), 1);
+    assert!(
+        errors.diagnostics[0]
+            .short()
+            .starts_with("x.toml:7:1: the runtime crate's path is not part of a spec")
+    );
+}
+
+#[test]
+fn a_minimal_spec_is_accepted_and_fields_keep_their_order() {
+    let text = format!(
+        "{MINIMAL}one_of = [[\"b\"], \"a\"]\n[fields.z]\n[fields.b]\noptional = true\n[fields.a]\noptional = true\n"
+    );
+    let provider = SpecFile::new("x.toml", text)
+        .provider()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = provider
+        .fields
+        .iter()
+        .map(|f| f.ident.to_string())
+        .collect();
+    assert_eq!(names, ["z", "b", "a"]);
+}
