@@ -1,8 +1,8 @@
 //! When a failed login is tried again, and how long to wait first.
 //!
 //! Only failures that say nothing about the credentials are retried: connection errors,
-//! timeouts, 500/502/503/504, and 429 (after the vendor's `Retry-After`, when it is
-//! short enough). A refused login (any other 4xx, or a documented refusal) is never
+//! timeouts, 500/502/503/504, and 429; after the vendor's `Retry-After` when it gives
+//! one that is short enough, else with exponential backoff. A refused login (any other 4xx, or a documented refusal) is never
 //! retried: Currencycloud locks an account after four failed logins.
 
 use std::time::Duration;
@@ -78,17 +78,17 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return Verdict::Stop;
         }
-        match status {
-            None => Verdict::RetryAfter(self.backoff(attempt)),
-            Some(429) => match retry_after {
-                Some(wait) if wait <= self.max_retry_after => Verdict::RetryAfter(wait),
-                Some(_) => Verdict::Stop,
-                None => Verdict::RetryAfter(self.backoff(attempt)),
-            },
-            Some(status) if is_transient_status(status) => {
-                Verdict::RetryAfter(self.backoff(attempt))
-            }
-            Some(_) => Verdict::Stop,
+        let retryable = match status {
+            None => true,
+            Some(status) => status == 429 || is_transient_status(status),
+        };
+        match (retryable, retry_after) {
+            (false, _) => Verdict::Stop,
+            // The vendor said how long (429, or 503 with Retry-After): honour it when
+            // short enough.
+            (true, Some(wait)) if wait <= self.max_retry_after => Verdict::RetryAfter(wait),
+            (true, Some(_)) => Verdict::Stop,
+            (true, None) => Verdict::RetryAfter(self.backoff(attempt)),
         }
     }
 }
@@ -160,6 +160,15 @@ mod tests {
         assert_eq!(
             policy.verdict(1, Some(429), Some(Duration::from_secs(3600))),
             Verdict::Stop
+        );
+        assert_eq!(
+            policy.verdict(1, Some(503), two),
+            Verdict::RetryAfter(Duration::from_secs(2))
+        );
+        assert_eq!(
+            policy.verdict(1, Some(401), two),
+            Verdict::Stop,
+            "a refusal is final"
         );
 
         let mut headers = reqwest::header::HeaderMap::new();
