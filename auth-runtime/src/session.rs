@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use crate::clock::{Clock, millis};
 use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
-use crate::provider::{Login, Provider};
+use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
 use crate::token::{Cached, TokenRef, jwt_exp};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
@@ -81,6 +81,7 @@ struct Inner<P: Provider> {
     clock: Clock,
     expiry: ExpiryPolicy,
     retry: RetryPolicy,
+    login_format: Option<WireFormat>,
     on_token: Option<TokenHook>,
     current: ArcSwap<Cached>,
     /// The typed response of the latest successful login.
@@ -103,6 +104,7 @@ pub struct SessionBuilder<P: Provider> {
     clock: Clock,
     expiry: Option<ExpiryPolicy>,
     retry: RetryPolicy,
+    login_format: Option<WireFormat>,
     timeout: Duration,
     api_client: Option<reqwest::Client>,
     max_body: usize,
@@ -130,6 +132,14 @@ impl<P: Provider> SessionBuilder<P> {
     /// backoff from 200 ms to 5 s, `Retry-After` up to 30 s).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Sends the login request in `format` instead of the documented one, for vendors
+    /// that accept several (Currencycloud documents `multipart/form-data` and also
+    /// accepts `application/x-www-form-urlencoded`).
+    pub fn login_format(mut self, format: WireFormat) -> Self {
+        self.login_format = Some(format);
         self
     }
 
@@ -196,6 +206,7 @@ impl<P: Provider> SessionBuilder<P> {
             clock: self.clock,
             expiry,
             retry: self.retry,
+            login_format: self.login_format,
             on_token: self.on_token,
             current: ArcSwap::new(Cached::empty()),
             last_response: arc_swap::ArcSwapOption::empty(),
@@ -223,6 +234,7 @@ impl<P: Provider> Session<P> {
             clock: Clock::system(),
             expiry: None,
             retry: RetryPolicy::default(),
+            login_format: None,
             timeout: Duration::from_secs(30),
             api_client: None,
             max_body: DEFAULT_MAX_BODY,
@@ -514,10 +526,13 @@ impl<P: Provider> Inner<P> {
         };
         let login = loop {
             attempt += 1;
-            let request = self
+            let mut request = self
                 .provider
                 .login_request(&self.credentials)
                 .map_err(transient)?;
+            if let Some(format) = self.login_format {
+                request.format = format;
+            }
             let outcome = self
                 .transport
                 .exchange(vendor, Stage::Login, request, None)

@@ -7,8 +7,8 @@ use std::time::Duration;
 use auth_runtime::vendors::Currencycloud;
 use auth_runtime::vendors::currencycloud::{CurrencycloudCredentials, CurrencycloudError};
 use auth_runtime::{Clock, RetryPolicy, Session};
-use auth_sim::currencycloud::{self as sim_cc, Outage};
 use auth_sim::Sim;
+use auth_sim::currencycloud::{self as sim_cc, Outage};
 use reqwest::Method;
 
 fn provider(sim: &Sim) -> Currencycloud {
@@ -39,8 +39,18 @@ fn advance(sim: &Sim, clock: &Clock, by: Duration) {
 }
 
 async fn balances(sim: &Sim, session: &Session<Currencycloud>) -> u16 {
-    let url = format!("{}{}{}", sim.base_url(), sim_cc::PREFIX, sim_cc::BALANCES_PATH);
-    session.send(session.request(Method::GET, url)).await.expect("sent").status().as_u16()
+    let url = format!(
+        "{}{}{}",
+        sim.base_url(),
+        sim_cc::PREFIX,
+        sim_cc::BALANCES_PATH
+    );
+    session
+        .send(session.request(Method::GET, url))
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
 }
 
 const WRONG_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -64,16 +74,26 @@ async fn wrong_credentials_are_auth_failed_with_field_messages_and_never_retried
         .build()
         .expect("session");
     match session.token().await {
-        Err(CurrencycloudError::AuthFailed { error_code, error_messages }) => {
+        Err(CurrencycloudError::AuthFailed {
+            error_code,
+            error_messages,
+        }) => {
             assert_eq!(error_code.as_deref(), Some(sim_cc::AUTH_FAILED));
             let username = error_messages.get("username");
-            assert_eq!(username[0].code.as_deref(), Some(sim_cc::INVALID_SUPPLIED_CREDENTIALS));
+            assert_eq!(
+                username[0].code.as_deref(),
+                Some(sim_cc::INVALID_SUPPLIED_CREDENTIALS)
+            );
             assert!(username[0].message.is_some());
         }
         other => panic!("expected AuthFailed, got {other:?}"),
     }
     assert_eq!(sim.currencycloud().login_attempts(), 1);
-    assert_eq!(sim.currencycloud().failed_logins(), 1, "far from the lock at 4");
+    assert_eq!(
+        sim.currencycloud().failed_logins(),
+        1,
+        "far from the lock at 4"
+    );
 }
 
 #[tokio::test]
@@ -86,9 +106,18 @@ async fn missing_login_details_are_invalid_login_details() {
         .build();
     let (session, _) = session(&sim, credentials);
     match session.token().await {
-        Err(CurrencycloudError::InvalidLoginDetails { error_code, error_messages }) => {
-            assert_eq!(error_code.as_deref(), Some(sim_cc::AUTH_INVALID_USER_LOGIN_DETAILS));
-            assert_eq!(error_messages.get("login_id")[0].code.as_deref(), Some(sim_cc::LOGIN_ID_IS_REQUIRED));
+        Err(CurrencycloudError::InvalidLoginDetails {
+            error_code,
+            error_messages,
+        }) => {
+            assert_eq!(
+                error_code.as_deref(),
+                Some(sim_cc::AUTH_INVALID_USER_LOGIN_DETAILS)
+            );
+            assert_eq!(
+                error_messages.get("login_id")[0].code.as_deref(),
+                Some(sim_cc::LOGIN_ID_IS_REQUIRED)
+            );
         }
         other => panic!("expected InvalidLoginDetails, got {other:?}"),
     }
@@ -102,32 +131,46 @@ async fn rate_limits_and_outages_are_their_own_variants() {
     first.token().await.expect("first login");
     let (second, _) = session(&sim, credentials(sim_cc::API_KEY));
     let error = second.token().await.expect_err("limited");
-    assert!(matches!(error, CurrencycloudError::TooManyRequests { ref error_code, .. }
-        if error_code.as_deref() == Some(sim_cc::TOO_MANY_REQUESTS)), "{error:?}");
+    assert!(
+        matches!(error, CurrencycloudError::TooManyRequests { ref error_code, .. }
+        if error_code.as_deref() == Some(sim_cc::TOO_MANY_REQUESTS)),
+        "{error:?}"
+    );
     sim.currencycloud().set_logins_per_minute(None);
 
     for (outage, check) in [
-        (Outage::InternalServerError, (|e: &CurrencycloudError| matches!(e, CurrencycloudError::ServerError { .. })) as fn(&CurrencycloudError) -> bool),
-        (Outage::ServiceUnavailable, |e| matches!(e, CurrencycloudError::Unavailable { .. })),
+        (
+            Outage::InternalServerError,
+            (|e: &CurrencycloudError| matches!(e, CurrencycloudError::ServerError { .. }))
+                as fn(&CurrencycloudError) -> bool,
+        ),
+        (Outage::ServiceUnavailable, |e| {
+            matches!(e, CurrencycloudError::Unavailable { .. })
+        }),
     ] {
         sim.currencycloud().set_outage(Some(outage));
         let (session, _) = session(&sim, credentials(sim_cc::API_KEY));
         let error = session.token().await.expect_err("outage");
         assert!(check(&error), "{error:?}");
         sim.currencycloud().set_outage(None);
-        session.token().await.expect("recovers when the outage ends");
+        session
+            .token()
+            .await
+            .expect("recovers when the outage ends");
     }
 }
 
 #[tokio::test]
 async fn a_transient_outage_is_retried_after_retry_after() {
     let sim = Sim::start().await;
-    sim.currencycloud().set_outage(Some(Outage::ServiceUnavailable));
+    sim.currencycloud()
+        .set_outage(Some(Outage::ServiceUnavailable));
     let session = Session::builder(provider(&sim), credentials(sim_cc::API_KEY))
         .clock(Clock::manual())
         .build()
         .expect("session");
-    let waiter = tokio::spawn(async move { session.token().await.map(|t| t.expose_secret().len()) });
+    let waiter =
+        tokio::spawn(async move { session.token().await.map(|t| t.expose_secret().len()) });
     tokio::time::sleep(Duration::from_millis(300)).await;
     sim.currencycloud().set_outage(None);
     let length = tokio::time::timeout(Duration::from_secs(10), waiter)
@@ -176,4 +219,15 @@ async fn logout_closes_the_session() {
     session.logout().await.expect("closed");
     assert_eq!(sim.currencycloud().logouts(), 1);
     assert_eq!(sim.currencycloud().active_tokens(), 0);
+}
+
+#[tokio::test]
+async fn form_urlencoded_is_selectable() {
+    let sim = Sim::start().await;
+    let session = Session::builder(provider(&sim), credentials(sim_cc::API_KEY))
+        .login_format(auth_runtime::WireFormat::Form)
+        .build()
+        .expect("session");
+    assert_eq!(balances(&sim, &session).await, 200);
+    assert_eq!(sim.currencycloud().logins(), 1);
 }
