@@ -1,21 +1,154 @@
 //! # auth-runtime
 //!
-//! Token authentication for vendor HTTP APIs: describe the vendor's token endpoint once
-//! with `#[auth_provider]`, and a [`Session`] logs in, caches the token, replaces it once
-//! for any number of concurrent callers when it is due, puts it on your requests the
-//! vendor's way, and logs out — without ever showing a secret in `Debug`, errors or logs.
+//! Token authentication for vendor HTTP APIs. Describe the vendor's token endpoint once
+//! with [`#[auth_provider]`](macro@auth_provider), and a [`Session`] logs in, caches the
+//! token (lock-free while it is fresh), replaces it once for any number of concurrent
+//! callers when it is due, puts it on your requests the vendor's way, logs in again
+//! once when the vendor rejects it, and logs out — without ever showing a secret in
+//! `Debug`, errors or logs.
 //!
-//! ```ignore
-//! use auth_runtime::{auth_provider, Session};
+//! Ready-made providers for Modulus, CRM.COM, Currencycloud and OneBox are in
+//! [`vendors`].
 //!
+//! ## Use a vendor
+//!
+//! ```
+//! use auth_runtime::vendors::CrmCom;
+//! use auth_runtime::Session;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = auth_sim::Sim::start().await;
+//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
+//! // let server = "https://crm.example.com";
+//!
+//! // The builder compiles only for credentials CRM.COM accepts: leave out
+//! // `.password(...)` and the error says "`password` is mandatory when `username` is set".
 //! let credentials = CrmCom::credentials()
 //!     .organisation("CRMDEMO")
 //!     .username("mpadministrator")
 //!     .password("1234")
 //!     .build();
-//! let session = Session::new(CrmCom::new("https://crm.example.com"), credentials)?;
-//! let response = session.send(session.request(Method::GET, url)).await?;
+//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//!
+//! // Logs in on first use; CRM.COM takes the token as a `token` query parameter.
+//! let url = format!("{server}/crmapi/rest/v2/contacts/list");
+//! let response = session.send(session.request(reqwest::Method::GET, &url)).await?;
+//! assert!(response.status().is_success());
+//! session.logout().await?;
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! ## Describe your vendor
+//!
+//! The struct's fields are the credentials (`String`: mandatory, `Option<String>`: not
+//! always given); the attribute describes the endpoint. The struct becomes the provider
+//! (its constructor takes the `{placeholders}` of `base`), and the attribute generates
+//! `ExampleCredentials` with its builder, `ExampleLoginResponse` and `ExampleError`.
+//!
+//! ```
+//! use auth_runtime::auth_provider;
+//!
+//! /// Example Corp's token endpoint.
+//! #[auth_provider(
+//!     vendor = "Example Corp",
+//!     base = "https://{tenant}.example.com",
+//!     login(path = "/oauth/login", format = "form"),
+//!     token = "data.access_token",
+//!     success(path = "status", equals = "ok"),
+//!     apply(bearer),
+//!     expiry(idle = "30m"),
+//!     response(user_id = "data.user.id"),
+//!     one_of((username, password), (api_key)),
+//!     error(Locked, status = 423, display = "the account is locked", fields(reason = "reason")),
+//!     logout(path = "/oauth/logout"),
+//! )]
+//! pub struct Example {
+//!     /// The user's name.
+//!     username: Option<String>,
+//!     #[auth(secret)]
+//!     password: Option<String>,
+//!     #[auth(secret, rename = "key", length = 32, charset = "hex")]
+//!     api_key: Option<String>,
+//! }
+//!
+//! let provider = Example::new("acme");
+//! let credentials = Example::credentials().username("ada").password("s3cret").build();
+//! # let _ = (provider, credentials);
+//! ```
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `vendor = ".."` | the vendor's name, used in every message |
+//! | `base = ".."` | base URL; `{name}` placeholders become arguments of `new` |
+//! | `login(path, method, format)` | the token endpoint; `format` is `json`, `form` or `multipart` |
+//! | `logout(path, method, format)` | the vendor's logout, if any; the token is applied to it |
+//! | `token = "a.b"` | where the token is in a successful response |
+//! | `success(path, equals)` | what marks a response as successful besides a 2xx status |
+//! | `apply(bearer \| header = ".." \| query = ".." \| body = "..")` | where the token goes on API requests |
+//! | `expiry(absolute = ".." \| idle = ".." \| unknown, jwt)` | the lifetime; `jwt` lets a JWT's `exp` decide |
+//! | `one_of((a, b), (c))` | exactly one alternative is given, each whole |
+//! | `response(name = "path")` | more fields of the successful response |
+//! | `error(Variant, status, when(path, equals), display, doc, fields(..))` | a documented failure; `fields(x = field_messages("path"))` keeps per-field messages |
+//! | `crate = "path"` | where `auth_runtime` is, when re-exported under another name |
+//! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset)]` | secrets, wire names (dotted: nested JSON), rules, checks |
+//!
+//! ## Choose an expiry policy
+//!
+//! A provider states the vendor's documented lifetime; [`SessionBuilder::expiry`]
+//! overrides it (CRM.COM releases that expire tokens after an hour of *inactivity*:
+//! `ExpiryPolicy::idle(Duration::from_secs(3600))`). A token is replaced a margin before
+//! it expires: 10% of its lifetime, between 1 s and 5 min, plus up to a quarter more at
+//! random so replicas do not log in together. [`ExpiryPolicy::with_jwt_exp`] lets a JWT's
+//! `exp` claim decide; [`SessionBuilder::background_refresh`] replaces tokens before any
+//! caller has to wait; [`SessionBuilder::on_token`] and [`SessionBuilder::restore`] keep
+//! a token across restarts.
+//!
+//! ## Send requests
+//!
+//! [`Session::send`] takes a `reqwest::RequestBuilder`, puts the token on, and on a 401
+//! replaces the token (one login for all concurrent callers) and replays the request
+//! once when its body can be replayed. Existing clients adopt it with one line:
+//! `AuthMiddleware` for `reqwest-middleware` (feature `middleware`) or `AuthLayer` for
+//! `tower` (feature `tower`). [`Session::token`] gives the token itself.
+//!
+//! ## Handle errors
+//!
+//! Each vendor has its own error enum: one variant per documented failure, with the
+//! vendor's fields, plus `Runtime(`[`Error`]`)` for what every vendor shares
+//! (transport, timeout, decoding, rate limiting, a rejected token). A refused login is
+//! never retried (Currencycloud locks an account after four); transient failures are,
+//! as [`RetryPolicy`] says.
+//!
+//! ```
+//! use auth_runtime::vendors::{CrmCom, crmcom::CrmComError};
+//! use auth_runtime::{Error, Session};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = auth_sim::Sim::start().await;
+//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
+//! let credentials = CrmCom::credentials()
+//!     .organisation("CRMDEMO")
+//!     .username("mpadministrator")
+//!     .password("wrong")
+//!     .build();
+//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//! match session.token().await {
+//!     Err(CrmComError::Rejected { code, .. }) => println!("refused: {code:?}"),
+//!     Err(CrmComError::Runtime(Error::Timeout { .. })) => println!("try later"),
+//!     Err(other) => return Err(other.into()),
+//!     Ok(_) => unreachable!("the password is wrong"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Test against a simulator
+//!
+//! Give the session a [`Clock::manual`] and advance it instead of sleeping; point the
+//! provider at a local server with `with_base_url` or its `base` setting (plain `http://`
+//! is accepted for loopback hosts only). This repository's `auth-sim` crate serves the
+//! four vendors that way, and its tests show the pattern.
 #![warn(missing_docs)]
 
 // Lets the providers derived inside this crate name it as generated code does.

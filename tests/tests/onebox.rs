@@ -33,7 +33,12 @@ fn session(sim: &Sim, credentials: OneBoxCredentials) -> (Session<OneBox>, Clock
 
 async fn list(sim: &Sim, session: &Session<OneBox>) -> u16 {
     let url = format!("{}{}{}", sim.base_url(), onebox::PREFIX, onebox::LIST_PATH);
-    session.send(session.request(Method::GET, url)).await.expect("sent").status().as_u16()
+    session
+        .send(session.request(Method::GET, url))
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
@@ -55,10 +60,19 @@ async fn the_documented_401_with_a_string_or_numeric_error_code() {
         sim.onebox().set_numeric_error_code(numeric);
         let (session, _) = session(&sim, credentials("wrong"));
         match session.token().await {
-            Err(OneBoxError::Unauthorized { status, error_code, user_message, application_code, .. }) => {
+            Err(OneBoxError::Unauthorized {
+                status,
+                error_code,
+                user_message,
+                application_code,
+                ..
+            }) => {
                 assert_eq!(status.as_deref(), Some("ERROR"));
                 assert_eq!(error_code.as_deref(), Some("401"));
-                assert_eq!(user_message, Some(onebox::not_authorized_message(onebox::SITE_ID)));
+                assert_eq!(
+                    user_message,
+                    Some(onebox::not_authorized_message(onebox::SITE_ID))
+                );
                 assert_eq!(application_code, None);
             }
             other => panic!("expected Unauthorized, got {other:?}"),
