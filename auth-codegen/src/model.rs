@@ -27,6 +27,9 @@ pub struct Provider {
     pub token: JsonPath,
     /// What marks a login response as successful besides a 2xx status.
     pub success: Option<Condition>,
+    /// What marks an API response as a rejection of the token besides HTTP 401 (CRM.COM
+    /// answers 200 with a non-OK `status.code`).
+    pub rejected: Option<Condition>,
     /// Where the token goes on API requests.
     pub placement: Placement,
     /// How long a token lives.

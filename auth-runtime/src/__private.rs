@@ -11,7 +11,7 @@ pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};
 pub use crate::messages::FieldMessages;
 pub use crate::provider::{
-    Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
+    BodyMatch, Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
 };
 
 pub use std::time::Duration;

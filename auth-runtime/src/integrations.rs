@@ -36,8 +36,13 @@ impl<P: Provider> reqwest_middleware::Middleware for AuthMiddleware<P> {
             .await
             .map_err(reqwest_middleware::Error::middleware)?;
         let response = next.clone().run(authorized.request, extensions).await?;
+        let (response, rejected) = self
+            .session
+            .inspect(response)
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
         match authorized.replay {
-            Some(replay) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
+            Some(replay) if rejected => {
                 let request = self
                     .session
                     .reauthorize(replay, authorized.generation)

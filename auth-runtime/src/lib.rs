@@ -85,6 +85,7 @@
 //! | `logout(path, method, format)` | the vendor's logout, if any; the token is applied to it |
 //! | `token = "a.b"` | where the token is in a successful response |
 //! | `success(path, equals)` | what marks a response as successful besides a 2xx status |
+//! | `rejected(path, equals)` | what in an API response's JSON body means "token rejected", besides HTTP 401 |
 //! | `apply(bearer \| header = ".." \| query = ".." \| body = "..")` | where the token goes on API requests |
 //! | `expiry(absolute = ".." \| idle = ".." \| unknown, jwt)` | the lifetime; `jwt` lets a JWT's `exp` decide |
 //! | `one_of((a, b), (c))` | exactly one alternative is given, each whole |
@@ -178,10 +179,10 @@ pub use integrations::AuthMiddleware;
 pub use integrations::{AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use provider::{
-    Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
+    BodyMatch, Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use retry::RetryPolicy;
-pub use session::{Session, SessionBuilder, StoredToken};
+pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 

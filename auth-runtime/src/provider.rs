@@ -36,6 +36,13 @@ pub trait Provider: Send + Sync + 'static {
     /// How long a token lives.
     fn expiry(&self) -> ExpiryPolicy;
 
+    /// Besides HTTP 401, what in an API response's JSON body says the token was
+    /// rejected (CRM.COM answers 200 with a non-OK `status.code`). When set, the session
+    /// reads JSON API responses whole (up to its body cap) to look.
+    fn rejection(&self) -> Option<BodyMatch> {
+        None
+    }
+
     /// The logout request that retires `token`, if the vendor has one. The session
     /// applies the token to it the vendor's way.
     fn logout_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
@@ -137,6 +144,23 @@ pub struct VendorRequest {
     pub format: WireFormat,
     /// Body fields; empty means no body.
     pub fields: Vec<WireField>,
+}
+
+/// A test on a JSON body: the value at `path`, as text, equals `equals`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyMatch {
+    /// The path's segments, e.g. `["status", "code"]`.
+    pub path: &'static [&'static str],
+    /// The expected text.
+    pub equals: &'static str,
+}
+
+impl BodyMatch {
+    /// Whether `body` is JSON holding `equals` at `path`.
+    pub fn matches(&self, body: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .is_ok_and(|json| crate::__private::equals(&json, self.path, self.equals))
+    }
 }
 
 /// Where the token goes on an API request.

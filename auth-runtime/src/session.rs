@@ -56,6 +56,10 @@ impl std::fmt::Debug for StoredToken {
 
 type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
 
+/// The largest API response body read to look for a token rejection in it (only for
+/// providers with a [`rejection`](Provider::rejection) test, only for JSON bodies).
+pub const API_MAX_BODY: usize = 16 * 1024 * 1024;
+
 /// A request with the token on it, and what is needed to retry it with a new one.
 pub(crate) struct Authorized {
     pub(crate) request: reqwest::Request,
@@ -395,18 +399,58 @@ impl<P: Provider> Session<P> {
                 .map_err(|e| P::Error::from(Error::transport(vendor, Stage::Api, e)))
         };
         let authorized = self.authorize(request).await?;
-        let response = execute(authorized.request).await?;
+        let (response, rejected) = self.inspect(execute(authorized.request).await?).await?;
         match authorized.replay {
-            Some(replay) if response.status() == reqwest::StatusCode::UNAUTHORIZED => {
+            Some(replay) if rejected => {
                 let request = self.reauthorize(replay, authorized.generation).await?;
-                let response = execute(request).await?;
-                if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+                let (response, rejected) = self.inspect(execute(request).await?).await?;
+                if rejected {
                     return Err(Error::TokenRejected { vendor }.into());
                 }
                 Ok(response)
             }
             _ => Ok(response),
         }
+    }
+
+    /// The response, and whether it says the token was rejected: HTTP 401, or the
+    /// provider's [`rejection`](Provider::rejection) test on a JSON body, in which case
+    /// the body is read (up to [`API_MAX_BODY`]) and the response rebuilt around it.
+    pub(crate) async fn inspect(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<(reqwest::Response, bool), P::Error> {
+        use reqwest::ResponseBuilderExt as _;
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
+            return Ok((response, true));
+        }
+        let is_json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let Some(test) = self.inner.provider.rejection().filter(|_| is_json) else {
+            return Ok((response, false));
+        };
+        let (status, version, url) = (
+            response.status(),
+            response.version(),
+            response.url().clone(),
+        );
+        let headers = response.headers().clone();
+        let body = transport::read_capped(P::VENDOR, Stage::Api, response, API_MAX_BODY).await?;
+        let rejected = test.matches(&body);
+        let mut rebuilt = http::Response::builder()
+            .status(status)
+            .version(version)
+            .url(url)
+            .body(body)
+            .map_err(|e| Error::InvalidRequest {
+                vendor: P::VENDOR,
+                reason: format!("could not rebuild the response: {e}"),
+            })?;
+        *rebuilt.headers_mut() = headers;
+        Ok((reqwest::Response::from(rebuilt), rejected))
     }
 
     /// Puts the current token on `request` (logging in first if needed), keeping a copy

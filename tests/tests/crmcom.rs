@@ -326,3 +326,36 @@ async fn debug_output_shows_no_secret() {
         assert!(!shown.contains(crmcom::PASS_CODE), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn a_token_refused_in_the_envelope_causes_one_re_login_and_a_replay() {
+    let sim = Sim::start().await;
+    let (session, _) = session(&sim, by_password());
+    assert_eq!(list_contacts(&sim, &session).await, "OK");
+    // CRM.COM answers HTTP 200 with `status.code` INVALID_TOKEN for a revoked token.
+    sim.crmcom().revoke_all();
+    assert_eq!(list_contacts(&sim, &session).await, "OK");
+    assert_eq!(sim.crmcom().logins(), 2);
+    assert_eq!(sim.crmcom().rejected_api_calls(), 1);
+
+    // The same for a POST with the token in the JSON body.
+    sim.crmcom().revoke_all();
+    let url = format!(
+        "{}{}{}",
+        sim.base_url(),
+        crmcom::PREFIX,
+        crmcom::CONTACTS_CREATE_PATH
+    );
+    let request = session
+        .request(Method::POST, url)
+        .json(&serde_json::json!({"first_name": "Ada"}));
+    let body: serde_json::Value = session
+        .send(request)
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON envelope, rebuilt after inspection");
+    assert_eq!(body["status"]["code"], "OK", "{body}");
+    assert_eq!(sim.crmcom().logins(), 3);
+}

@@ -58,6 +58,16 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .map(|endpoint| request_fn(provider, endpoint, quote!(logout_request), None));
     let decode = decode_fn(provider, names);
     let placement = placement(provider);
+    let rejection = provider.rejected.as_ref().map(|condition| {
+        let rt = &provider.runtime;
+        let path = path_literal(&condition.path.segments);
+        let expected = &condition.equals;
+        quote! {
+            fn rejection(&self) -> #rt::__private::Option<#rt::__private::BodyMatch> {
+                #rt::__private::Option::Some(#rt::__private::BodyMatch { path: #path, equals: #expected })
+            }
+        }
+    });
     let expiry = expiry(provider);
 
     quote! {
@@ -112,6 +122,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             #login
             #decode
             #placement
+            #rejection
             #expiry
             #logout
         }

@@ -19,8 +19,8 @@ use crate::model::{
 };
 
 const PROVIDER_KEYS: &[&str] = &[
-    "vendor", "crate", "base", "login", "logout", "token", "success", "apply", "expiry", "one_of",
-    "response", "error",
+    "vendor", "crate", "base", "login", "logout", "token", "success", "rejected", "apply",
+    "expiry", "one_of", "response", "error",
 ];
 const FIELD_KEYS: &[&str] = &[
     "secret",
@@ -67,6 +67,7 @@ struct RawProvider {
     logout: Option<Endpoint>,
     token: Option<JsonPath>,
     success: Option<Condition>,
+    rejected: Option<Condition>,
     placement: Option<Placement>,
     expiry: Option<Expiry>,
     rules: Vec<Rule>,
@@ -169,6 +170,12 @@ impl RawProvider {
                     once(&mut self.success, condition, span, "success", errors);
                 }
             }
+            "rejected" => {
+                let condition = condition(&meta, "rejected(...)", errors)?;
+                if let Some(condition) = condition {
+                    once(&mut self.rejected, condition, span, "rejected", errors);
+                }
+            }
             "apply" => {
                 let placement = placement(&meta, errors)?;
                 once(&mut self.placement, placement, span, "apply", errors);
@@ -243,6 +250,7 @@ impl RawProvider {
             logout: self.logout,
             token: self.token?,
             success: self.success,
+            rejected: self.rejected,
             placement: self.placement?,
             expiry: self.expiry.unwrap_or(Expiry {
                 lifetime: Lifetime::Unknown,

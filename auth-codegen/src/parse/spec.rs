@@ -34,6 +34,7 @@ pub const PROVIDER_KEYS: &[&str] = &[
     "logout",
     "token",
     "success",
+    "rejected",
     "apply",
     "expiry",
     "one_of",
@@ -303,6 +304,7 @@ struct Raw {
     logout: Option<Endpoint>,
     token: Option<JsonPath>,
     success: Option<Condition>,
+    rejected: Option<Condition>,
     placement: Option<Placement>,
     expiry: Option<Expiry>,
     one_of: Option<Rule>,
@@ -355,6 +357,7 @@ impl Parser<'_> {
                         .map(|s| json_path(&s.value, s.span, self.errors));
                 }
                 "success" => raw.success = self.condition(&entry),
+                "rejected" => raw.rejected = self.condition(&entry),
                 "apply" => raw.placement = self.placement(&entry),
                 "expiry" => raw.expiry = self.expiry(&entry),
                 "one_of" => raw.one_of = self.one_of(&entry),
@@ -412,6 +415,7 @@ impl Parser<'_> {
             logout: raw.logout,
             token: raw.token?,
             success: raw.success,
+            rejected: raw.rejected,
             placement: raw.placement?,
             expiry: raw.expiry.unwrap_or(Expiry {
                 lifetime: Lifetime::Unknown,

@@ -9,6 +9,11 @@
 //! hour after issue (some releases: after an hour of inactivity, see
 //! [`ExpiryPolicy::idle`](crate::ExpiryPolicy::idle)); R12 and later issue JWTs, whose
 //! `exp` claim then decides. `authentication/token/release` retires a token.
+//!
+//! An API call with a token CRM.COM no longer accepts is answered with HTTP 200 and a
+//! non-OK `status.code`; the document names no code, and this provider takes
+//! `INVALID_TOKEN` as the one that means "log in again" (so a validation failure on a
+//! call is not mistaken for an expired token).
 
 use crate::auth_provider;
 
@@ -20,6 +25,7 @@ use crate::auth_provider;
     logout(path = "/crmapi/rest/v2/authentication/token/release", format = "json"),
     token = "data.token",
     success(path = "status.code", equals = "OK"),
+    rejected(path = "status.code", equals = "INVALID_TOKEN"),
     apply(query = "token", body = "token"),
     expiry(absolute = "1h", jwt),
     one_of((username, password), (authentication_code), (identifier, pass_code)),
