@@ -553,6 +553,7 @@ async fn logs_errors_and_debug_output_never_show_a_secret() {
         format!("{error} {error:?}"),
         format!("{session:?}"),
         format!("{:?}", credentials()),
+        format!("{:?}", Quirks::credentials().user("ada").password(PASSWORD)),
     ];
     for text in shown {
         for secret in [PASSWORD, token.as_str(), second.as_str()] {

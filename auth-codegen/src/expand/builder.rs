@@ -209,12 +209,20 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     );
     let rules_doc = format!("The {vendor} credential rules as traits, for the builder's bounds.");
     let defaults = params.iter().map(|p| quote!(#p: #state = #unset));
-    let bounded = params.iter().map(|p| quote!(#p: #state));
+    let bounded: Vec<TokenStream> = params.iter().map(|p| quote!(#p: #state)).collect();
+    let builder_name = builder.to_string();
     quote! {
         #[doc = #doc]
         #[must_use = "call `.build()` to get the credentials"]
         #vis struct #builder<#(#defaults),*> {
             #( #slots, )*
+        }
+
+        // Values given so far are not shown: some are secrets.
+        impl<#(#bounded),*> ::core::fmt::Debug for #builder<#(#params),*> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#builder_name).finish_non_exhaustive()
+            }
         }
 
         impl<#(#bounded),*> #builder<#(#params),*> {
