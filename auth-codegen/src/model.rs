@@ -23,6 +23,8 @@ pub struct Provider {
     pub login: Endpoint,
     /// The logout endpoint, where the vendor has one.
     pub logout: Option<Endpoint>,
+    /// The endpoint that extends a token's life, where the vendor has one.
+    pub keepalive: Option<Endpoint>,
     /// Where the token is in a successful login response.
     pub token: JsonPath,
     /// What marks a login response as successful besides a 2xx status.
@@ -188,12 +190,58 @@ pub enum Lifetime {
 }
 
 /// The expiry policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expiry {
     /// The documented lifetime.
     pub lifetime: Lifetime,
     /// Whether a JWT token's `exp` claim overrides it.
     pub jwt_exp: bool,
+    /// A field of the login response stating the expiry, overriding the lifetime.
+    pub field: Option<ExpiryField>,
+}
+
+/// Where and how a login response states its token's expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryField {
+    /// Where it is.
+    pub path: Vec<String>,
+    /// How it is written.
+    pub format: ExpiryFormat,
+}
+
+/// How a response states an expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryFormat {
+    /// Seconds from now (`expires_in: 900`).
+    Seconds,
+    /// An RFC 3339 / ISO 8601 time (`"2026-11-23T10:00:00Z"`).
+    Rfc3339,
+    /// Seconds since the Unix epoch.
+    UnixTime,
+}
+
+impl ExpiryFormat {
+    /// The names used in descriptions.
+    pub const NAMES: &'static [&'static str] = &["seconds", "rfc3339", "unix"];
+
+    /// The format named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "seconds" => Some(ExpiryFormat::Seconds),
+            "rfc3339" | "iso8601" => Some(ExpiryFormat::Rfc3339),
+            "unix" => Some(ExpiryFormat::UnixTime),
+            _ => None,
+        }
+    }
+}
+
+/// Which part of HTTP Basic credentials a field is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasicPart {
+    /// The user name.
+    User,
+    /// The password.
+    Password,
 }
 
 /// A credential field.
@@ -215,6 +263,8 @@ pub struct Field {
     pub docs: Vec<String>,
     /// Checks on the value, made when it is given to the builder.
     pub checks: Vec<Check>,
+    /// Sent as part of HTTP Basic credentials instead of in the body.
+    pub basic: Option<BasicPart>,
 }
 
 /// A check on a credential value (Currencycloud: `login_id` at most 255 characters,

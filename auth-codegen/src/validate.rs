@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{Provider, Rule, Spanned, WireFormat};
+use crate::model::{BasicPart, Provider, Rule, Spanned, WireFormat};
 use crate::parse::url_template;
 
 /// Records every problem of `provider` in `errors`.
@@ -26,6 +26,7 @@ pub fn validate(provider: &Provider, errors: &Errors) {
 }
 
 fn fields(provider: &Provider, errors: &Errors) {
+    basic(provider, errors);
     let mut wire_names = BTreeMap::new();
     for field in &provider.fields {
         let wire = field.wire_name();
@@ -209,5 +210,40 @@ fn outputs(provider: &Provider, errors: &Errors) {
                 format!("the response field `{}` is declared twice", field.ident),
             );
         }
+    }
+}
+
+/// HTTP Basic credentials: one mandatory user field and one mandatory password field.
+fn basic(provider: &Provider, errors: &Errors) {
+    let parts: Vec<_> = provider
+        .fields
+        .iter()
+        .filter(|f| f.basic.is_some())
+        .collect();
+    for (i, field) in parts.iter().enumerate() {
+        if field.optional {
+            errors.error(
+                field.span,
+                format!("`{}` is part of HTTP Basic credentials, so it is always sent: declare it `String`", field.ident),
+            );
+        }
+        if parts[..i].iter().any(|other| other.basic == field.basic) {
+            errors.error(
+                field.span,
+                format!(
+                    "`{}`: HTTP Basic credentials have one user and one password",
+                    field.ident
+                ),
+            );
+        }
+    }
+    let has = |part| parts.iter().any(|f| f.basic == Some(part));
+    if let Some(first) = parts.first()
+        && !(has(BasicPart::User) && has(BasicPart::Password))
+    {
+        errors.error(
+            first.span,
+            "HTTP Basic credentials need a field with `basic = \"user\"` and one with `basic = \"password\"`",
+        );
     }
 }

@@ -34,14 +34,14 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `token`, `success`, `rejected`, `apply`, `expiry`, `one_of`, `response`, `fields`, `error`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `token`, `success`, `rejected`, `apply`, `expiry`, `one_of`, `response`, `fields`, `error`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"
   | ^^^^
 
 error: unknown key `secert` in `[fields.password]`; did you mean `secret`?
-       expected one of: `doc`, `optional`, `secret`, `rename`, `requires`, `max_length`, `length`, `charset`
+       expected one of: `doc`, `optional`, `secret`, `rename`, `requires`, `max_length`, `length`, `charset`, `basic`
   --> tests/specs/typo_key.toml:10:1
    |
 10 | secert = true

@@ -271,6 +271,27 @@ impl<'b> LoginResponse<'b> {
         text(self.json.as_ref().and_then(|v| lookup(v, path)))
     }
 
+    /// A lifetime in seconds at `path` (a number or a numeric string).
+    pub fn seconds(&self, path: &[&str]) -> Option<Duration> {
+        let seconds: f64 = self.text(path)?.parse().ok()?;
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e12)))
+    }
+
+    /// An expiry time at `path`, as RFC 3339 / ISO 8601 (`2026-11-23T10:00:00Z`,
+    /// `2026-11-23T12:00:00+02:00`).
+    pub fn rfc3339(&self, path: &[&str]) -> Option<std::time::SystemTime> {
+        let text = self.text(path)?;
+        let at = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        Some(at.into())
+    }
+
+    /// An expiry time at `path`, as seconds since the Unix epoch.
+    pub fn unix_time(&self, path: &[&str]) -> Option<std::time::SystemTime> {
+        self.seconds(path)
+            .map(|since| std::time::UNIX_EPOCH + since)
+    }
+
     /// The token at `path` (shown in errors as `shown_path`).
     pub fn token(&self, path: &[&str], shown_path: &str) -> Result<SecretString, Error> {
         match &self.json {

@@ -83,16 +83,17 @@
 //! | `base = ".."` | base URL; `{name}` placeholders become arguments of `new` |
 //! | `login(path, method, format)` | the token endpoint; `format` is `json`, `form` or `multipart` |
 //! | `logout(path, method, format)` | the vendor's logout, if any; the token is applied to it |
-//! | `token = "a.b"` | where the token is in a successful response |
+//! | `keepalive(path, method, format)` | the call that extends a token's life ([`Session::keep_alive`]) |
+//! | `token = "a.b"` | where the token is in a successful response; `"."`: the body is the token |
 //! | `success(path, equals)` | what marks a response as successful besides a 2xx status |
 //! | `rejected(path, equals)` | what in an API response's JSON body means "token rejected", besides HTTP 401 |
 //! | `apply(bearer \| header = ".." \| query = ".." \| body = "..")` | where the token goes on API requests |
-//! | `expiry(absolute = ".." \| idle = ".." \| unknown, jwt)` | the lifetime; `jwt` lets a JWT's `exp` decide |
+//! | `expiry(absolute = ".." \| idle = ".." \| unknown, jwt, field = "..", format = "..")` | the lifetime; `jwt` lets a JWT's `exp` decide; `field` reads it from the response (`seconds`, `rfc3339`, `unix`) |
 //! | `one_of((a, b), (c))` | exactly one alternative is given, each whole |
 //! | `response(name = "path")` | more fields of the successful response |
 //! | `error(Variant, status, when(path, equals), display, doc, fields(..))` | a documented failure; `fields(x = field_messages("path"))` keeps per-field messages |
 //! | `crate = "path"` | where `auth_runtime` is, when re-exported under another name |
-//! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset)]` | secrets, wire names (dotted: nested JSON), rules, checks |
+//! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset, basic = "user" \| "password")]` | secrets, wire names (dotted: nested JSON), rules, checks, HTTP Basic credentials |
 //!
 //! ## Choose an expiry policy
 //!

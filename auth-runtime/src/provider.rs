@@ -5,7 +5,7 @@
 //! them (with its timeouts, body cap and redirect rules). That keeps every vendor's
 //! decoding a pure function that can be tested and fuzzed on bytes.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
 
@@ -48,6 +48,12 @@ pub trait Provider: Send + Sync + 'static {
     fn logout_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
         Ok(None)
     }
+
+    /// The request that extends the current token's life, if the vendor has one. The
+    /// session applies the token to it.
+    fn keepalive_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
+        Ok(None)
+    }
 }
 
 /// A successful login.
@@ -58,6 +64,9 @@ pub struct Login<R> {
     pub response: R,
     /// A lifetime stated by the vendor in this response, overriding the documented one.
     pub expires_in: Option<Duration>,
+    /// An expiry time stated by the vendor in this response (wall clock), overriding
+    /// the documented lifetime.
+    pub expires_at: Option<SystemTime>,
 }
 
 impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
@@ -66,6 +75,7 @@ impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
             .field("token", &"[REDACTED]")
             .field("response", &self.response)
             .field("expires_in", &self.expires_in)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }
@@ -144,6 +154,8 @@ pub struct VendorRequest {
     pub format: WireFormat,
     /// Body fields; empty means no body.
     pub fields: Vec<WireField>,
+    /// HTTP Basic credentials (user, password), for vendors whose login uses them.
+    pub basic: Option<(String, SecretString)>,
 }
 
 /// A test on a JSON body: the value at `path`, as text, equals `equals`.

@@ -497,6 +497,59 @@ impl<P: Provider> Session<P> {
         Ok(replay)
     }
 
+    /// Builds a GET request with the session's HTTP client; send it with [`Session::send`].
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    /// Builds a POST request with the session's HTTP client; send it with [`Session::send`].
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    /// Extends the current token's life with the vendor's keep-alive call, where it has
+    /// one; the session then counts the token's lifetime from now. Without a valid
+    /// token, or without a keep-alive endpoint, there is nothing to extend.
+    pub async fn keep_alive(&self) -> Result<(), P::Error> {
+        let vendor = P::VENDOR;
+        let current = self.inner.current.load_full();
+        if !current.is_valid(self.inner.clock.now_ms()) {
+            return Ok(());
+        }
+        let Some(request) = self.inner.provider.keepalive_request()? else {
+            return Ok(());
+        };
+        let placement = self.inner.provider.placement();
+        let exchange = self
+            .inner
+            .transport
+            .exchange(
+                vendor,
+                Stage::Api,
+                request,
+                Some((placement, current.secret())),
+            )
+            .await?;
+        match exchange.status {
+            200..=299 => {
+                current.renew(self.inner.clock.now_ms());
+                tracing::debug!(vendor, generation = current.generation, "token kept alive");
+                Ok(())
+            }
+            401 => {
+                self.invalidate_generation(current.generation);
+                Err(Error::TokenRejected { vendor }.into())
+            }
+            status => Err(Error::UnexpectedStatus {
+                vendor,
+                stage: Stage::Api,
+                status,
+                excerpt: crate::error::excerpt(&exchange.body),
+            }
+            .into()),
+        }
+    }
+
     /// Retires the token: calls the vendor's logout where it has one, and forgets the
     /// token either way. Without a valid token there is nothing to retire.
     pub async fn logout(&self) -> Result<(), P::Error> {
@@ -685,6 +738,9 @@ impl<P: Provider> Inner<P> {
                 .duration_since(UNIX_EPOCH)
                 .unwrap_or_default();
             return Some(Duration::from_secs(exp).saturating_sub(now));
+        }
+        if let Some(at) = login.expires_at {
+            return Some(at.duration_since(self.clock.wall_now()).unwrap_or_default());
         }
         if login.expires_in.is_some() {
             return login.expires_in;

@@ -17,6 +17,9 @@ pub(crate) struct Cached {
     refresh_at: AtomicU64,
     /// From this time on, the token is not used at all.
     expires_at: AtomicU64,
+    /// The lifetime and refresh margin it was issued with (ms), for [`Cached::renew`].
+    lifetime: u64,
+    margin: u64,
     /// For idle expiry: how far a use pushes the expiry, the margin kept, and the last
     /// recorded use. A use is recorded only when it moved by `touch_step` since the last
     /// one, so the hot path almost never writes shared memory.
@@ -38,6 +41,8 @@ impl Cached {
             generation: 0,
             refresh_at: AtomicU64::new(0),
             expires_at: AtomicU64::new(0),
+            lifetime: 0,
+            margin: 0,
             idle: None,
         })
     }
@@ -58,6 +63,8 @@ impl Cached {
                 generation,
                 refresh_at: AtomicU64::new(u64::MAX),
                 expires_at: AtomicU64::new(u64::MAX),
+                lifetime: u64::MAX,
+                margin: 0,
                 idle: None,
             };
         };
@@ -74,6 +81,8 @@ impl Cached {
             generation,
             refresh_at: AtomicU64::new(now.saturating_add(lifetime - margin)),
             expires_at: AtomicU64::new(now.saturating_add(lifetime)),
+            lifetime,
+            margin,
             idle,
         }
     }
@@ -97,6 +106,22 @@ impl Cached {
     /// Whether the token is still accepted by the vendor at `now` (it may be due for refresh).
     pub(crate) fn is_valid(&self, now: u64) -> bool {
         self.generation != 0 && now < self.expires_at.load(Ordering::Relaxed)
+    }
+
+    /// Counts the token's lifetime again from `now` (after the vendor's keep-alive).
+    pub(crate) fn renew(&self, now: u64) {
+        if self.lifetime == u64::MAX {
+            return;
+        }
+        self.expires_at
+            .store(now.saturating_add(self.lifetime), Ordering::Relaxed);
+        self.refresh_at.store(
+            now.saturating_add(self.lifetime - self.margin),
+            Ordering::Relaxed,
+        );
+        if let Some(idle) = &self.idle {
+            idle.last_use.store(now, Ordering::Relaxed);
+        }
     }
 
     /// Records a use at `now`, renewing an idle expiry when the use moved by a full step.

@@ -107,7 +107,10 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
 }
 
 fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
-    let builder = client.request(request.method.into(), request.url);
+    let mut builder = client.request(request.method.into(), request.url);
+    if let Some((user, password)) = &request.basic {
+        builder = builder.basic_auth(user, Some(password.expose_secret()));
+    }
     let has_body = !request.fields.is_empty();
     match request.format {
         // An empty JSON object still goes out, so a token body field can be added to it

@@ -143,8 +143,7 @@ fn currencycloud_checks_credentials_when_given() {
     assert!(built.is_ok());
     let error = Currencycloud::credentials()
         .login_id("x".repeat(256))
-        .err()
-        .expect("too long");
+        .expect_err("too long");
     assert_eq!(
         error.to_string(),
         "Currencycloud credentials: `login_id` must be at most 255 characters, not 256"
@@ -152,8 +151,7 @@ fn currencycloud_checks_credentials_when_given() {
     let error = Currencycloud::credentials()
         .login_id("me")
         .and_then(|b| b.api_key(key.to_uppercase()))
-        .err()
-        .expect("upper case");
+        .expect_err("upper case");
     assert!(!error.to_string().contains(&key.to_uppercase()));
 }
 

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Names, doc_attrs, path_literal};
-use crate::model::{Lifetime, Method, Provider, ValueKind, WireFormat};
+use crate::model::{BasicPart, ExpiryFormat, Lifetime, Method, Provider, ValueKind, WireFormat};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -56,6 +56,10 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .logout
         .as_ref()
         .map(|endpoint| request_fn(provider, endpoint, quote!(logout_request), None));
+    let keepalive = provider
+        .keepalive
+        .as_ref()
+        .map(|endpoint| request_fn(provider, endpoint, quote!(keepalive_request), None));
     let decode = decode_fn(provider, names);
     let placement = placement(provider);
     let rejection = provider.rejected.as_ref().map(|condition| {
@@ -125,6 +129,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             #rejection
             #expiry
             #logout
+            #keepalive
         }
     }
 }
@@ -158,18 +163,36 @@ fn request_fn(
     let method = method(endpoint.method, rt);
     let format = format(endpoint.format, rt);
     let request = quote! {
-        #rt::__private::VendorRequest { method: #method, url, format: #format, fields }
+        #rt::__private::VendorRequest { method: #method, url, format: #format, fields, basic }
     };
     let Some(credentials) = credentials else {
         return quote! {
             fn #fn_name(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
                 let url = self.endpoint(#path)?;
                 let fields = #rt::__private::Vec::new();
+                let basic = #rt::__private::Option::None;
                 #rt::__private::Result::Ok(#rt::__private::Option::Some(#request))
             }
         };
     };
-    let pushes = provider.fields.iter().map(|field| {
+    // HTTP Basic parts (validation made both mandatory) go in the header, not the body.
+    let basic_part = |part| provider.fields.iter().find(|f| f.basic == Some(part));
+    let basic = match (basic_part(BasicPart::User), basic_part(BasicPart::Password)) {
+        (Some(user), Some(password)) => {
+            let user = &user.ident;
+            let ident = &password.ident;
+            let password = if password.secret {
+                quote!(#rt::__private::Clone::clone(&credentials.#ident))
+            } else {
+                quote!(#rt::__private::SecretString::from(#rt::__private::Clone::clone(&credentials.#ident)))
+            };
+            quote! {
+                #rt::__private::Option::Some((#rt::__private::Clone::clone(&credentials.#user), #password))
+            }
+        }
+        _ => quote!(#rt::__private::Option::None),
+    };
+    let pushes = provider.fields.iter().filter(|field| field.basic.is_none()).map(|field| {
         let ident = &field.ident;
         let wire = path_literal(&field.wire);
         let value = if field.secret {
@@ -191,6 +214,7 @@ fn request_fn(
             let url = self.endpoint(#path)?;
             let mut fields = #rt::__private::Vec::with_capacity(#capacity);
             #( #pushes )*
+            let basic = #basic;
             #rt::__private::Result::Ok(#request)
         }
     }
@@ -246,6 +270,18 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
         let path = path_literal(&f.path.segments);
         quote! { #ident: response.text(#path) }
     });
+    let none = quote!(#rt::__private::Option::None);
+    let (expires_in, expires_at) = match &provider.expiry.field {
+        None => (none.clone(), none),
+        Some(field) => {
+            let path = path_literal(&field.path);
+            match field.format {
+                ExpiryFormat::Seconds => (quote!(response.seconds(#path)), none),
+                ExpiryFormat::Rfc3339 => (none, quote!(response.rfc3339(#path))),
+                ExpiryFormat::UnixTime => (none, quote!(response.unix_time(#path))),
+            }
+        }
+    };
     quote! {
         fn decode_login(&self, status: u16, body: &[u8]) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
             let response = #rt::__private::LoginResponse::new(#vendor, status, body);
@@ -258,7 +294,8 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             #rt::__private::Result::Ok(#rt::__private::Login {
                 token,
                 response: #response_ty { #(#response_fields),* },
-                expires_in: #rt::__private::Option::None,
+                expires_in: #expires_in,
+                expires_at: #expires_at,
             })
         }
     }

@@ -14,13 +14,26 @@ use syn::{Ident, LitInt, LitStr, Token};
 use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    Charset, Check, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Method,
-    Placement, Provider, ResponseField, Rule, Spanned, UrlTemplate, ValueKind, WireFormat,
+    BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expiry, ExpiryField, ExpiryFormat,
+    Field, JsonPath, Lifetime, Location, Method, Placement, Provider, ResponseField, Rule, Spanned,
+    UrlTemplate, ValueKind, WireFormat,
 };
 
 const PROVIDER_KEYS: &[&str] = &[
-    "vendor", "crate", "base", "login", "logout", "token", "success", "rejected", "apply",
-    "expiry", "one_of", "response", "error",
+    "vendor",
+    "crate",
+    "base",
+    "login",
+    "logout",
+    "keepalive",
+    "token",
+    "success",
+    "rejected",
+    "apply",
+    "expiry",
+    "one_of",
+    "response",
+    "error",
 ];
 const FIELD_KEYS: &[&str] = &[
     "secret",
@@ -29,9 +42,10 @@ const FIELD_KEYS: &[&str] = &[
     "max_length",
     "length",
     "charset",
+    "basic",
 ];
 const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
-const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt"];
+const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
 const SUCCESS_KEYS: &[&str] = &["path", "equals"];
 const ERROR_KEYS: &[&str] = &["status", "when", "display", "doc", "fields"];
 
@@ -48,7 +62,13 @@ pub fn strip_field_attributes(mut item: syn::ItemStruct) -> syn::ItemStruct {
 /// built; every problem is in `errors`.
 pub fn parse(args: TokenStream, item: &syn::ItemStruct, errors: &Errors) -> Option<Provider> {
     let mut raw = RawProvider::default();
-    let parser = syn::meta::parser(|meta| raw.key(meta, errors));
+    // A key whose value is wrong is recorded and skipped: the next keys are still read.
+    let parser = syn::meta::parser(|meta| {
+        if let Err(error) = raw.key(meta, errors) {
+            errors.push(error);
+        }
+        Ok(())
+    });
     if let Err(e) = parser.parse2(args) {
         errors.push(e);
     }
@@ -60,11 +80,14 @@ pub fn parse(args: TokenStream, item: &syn::ItemStruct, errors: &Errors) -> Opti
 
 #[derive(Default)]
 struct RawProvider {
+    /// Every key written, valid or not.
+    written: Vec<String>,
     vendor: Option<Spanned<String>>,
     runtime: Option<syn::Path>,
     base: Option<UrlTemplate>,
     login: Option<Endpoint>,
     logout: Option<Endpoint>,
+    keepalive: Option<Endpoint>,
     token: Option<JsonPath>,
     success: Option<Condition>,
     rejected: Option<Condition>,
@@ -75,8 +98,23 @@ struct RawProvider {
     errors: Vec<ErrorCase>,
 }
 
+/// A key's string value. Anything else is an error, after the value is consumed, so the
+/// keys that follow are still read.
 fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
-    meta.value()?.parse()
+    let input = meta.value()?;
+    if input.peek(LitStr) {
+        return input.parse();
+    }
+    let value: syn::Expr = input.parse()?;
+    let key = meta
+        .path
+        .get_ident()
+        .map(Ident::to_string)
+        .unwrap_or_default();
+    Err(syn::Error::new_spanned(
+        value,
+        format!("`{key}` takes a string in double quotes"),
+    ))
 }
 
 /// Records an unknown key and consumes its value, so parsing goes on.
@@ -127,6 +165,7 @@ impl RawProvider {
             .get_ident()
             .map(Ident::to_string)
             .unwrap_or_default();
+        self.written.push(key.clone());
         match key.as_str() {
             "vendor" => {
                 let lit = string(&meta)?;
@@ -158,6 +197,10 @@ impl RawProvider {
             "logout" => {
                 let endpoint = endpoint(&meta, "logout(...)", errors)?;
                 once(&mut self.logout, endpoint, span, "logout", errors);
+            }
+            "keepalive" => {
+                let endpoint = endpoint(&meta, "keepalive(...)", errors)?;
+                once(&mut self.keepalive, endpoint, span, "keepalive", errors);
             }
             "token" => {
                 let lit = string(&meta)?;
@@ -213,48 +256,77 @@ impl RawProvider {
         fields: Vec<Field>,
         errors: &Errors,
     ) -> Option<Provider> {
-        let missing = |key: &str, example: &str| {
-            errors.error(
-                Span::call_site(),
-                format!("#[auth_provider(...)] needs `{key}`, e.g. `{example}`"),
-            );
+        // A required key that is absent is reported here. One that was written with a
+        // bad value was reported already: it gets a stand-in, so that validation still
+        // runs and reports the other problems in the same compile.
+        let written = &self.written;
+        let required = |key: &str, example: &str| {
+            if !written.iter().any(|k| k == key) {
+                errors.error(
+                    Span::call_site(),
+                    format!("#[auth_provider(...)] needs `{key}`, e.g. `{example}`"),
+                );
+                return false;
+            }
+            true
         };
-        if self.vendor.is_none() {
-            missing("vendor", "vendor = \"CRM.COM\"");
-        }
-        if self.base.is_none() {
-            missing("base", "base = \"{server}\"");
-        }
-        if self.login.is_none() {
-            missing(
+        let here = Location::from(Span::call_site());
+        let vendor = self.vendor.or_else(|| {
+            required("vendor", "vendor = \"CRM.COM\"").then(|| Spanned {
+                value: "?".to_owned(),
+                span: here,
+            })
+        });
+        let base = self.base.or_else(|| {
+            required("base", "base = \"{server}\"")
+                .then(|| url_template("https://stand-in", Span::call_site(), errors))
+        });
+        let login = self.login.or_else(|| {
+            required(
                 "login",
                 "login(path = \"/api/authenticate\", format = \"json\")",
-            );
-        }
-        if self.token.is_none() {
-            missing("token", "token = \"data.token\"");
-        }
-        if self.placement.is_none() {
-            missing("apply", "apply(bearer)");
-        }
+            )
+            .then(|| Endpoint {
+                method: Method::Post,
+                path: Spanned {
+                    value: "/".to_owned(),
+                    span: here,
+                },
+                format: WireFormat::Json,
+            })
+        });
+        let token = self.token.or_else(|| {
+            required("token", "token = \"data.token\"").then(|| JsonPath {
+                segments: Vec::new(),
+                span: here,
+            })
+        });
+        let placement = self.placement.or_else(|| {
+            required("apply", "apply(bearer)").then(|| Placement {
+                bearer: true,
+                ..Placement::default()
+            })
+        });
         Some(Provider {
             ident: item.ident.clone(),
             vis: item.vis.clone(),
             docs,
-            vendor: self.vendor?,
+            vendor: vendor?,
             runtime: self
                 .runtime
                 .unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
-            base: self.base?,
-            login: self.login?,
+            base: base?,
+            login: login?,
             logout: self.logout,
-            token: self.token?,
+            keepalive: self.keepalive,
+            token: token?,
             success: self.success,
             rejected: self.rejected,
-            placement: self.placement?,
+            placement: placement?,
             expiry: self.expiry.unwrap_or(Expiry {
                 lifetime: Lifetime::Unknown,
                 jwt_exp: false,
+                field: None,
             }),
             fields,
             rules: self.rules,
@@ -369,6 +441,8 @@ fn placement(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Placeme
 fn expiry(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Expiry> {
     let mut lifetime_kind: Option<Lifetime> = None;
     let mut jwt_exp = false;
+    let mut field_path: Option<Vec<String>> = None;
+    let mut format = ExpiryFormat::Seconds;
     meta.parse_nested_meta(|inner| {
         let key = inner
             .path
@@ -383,6 +457,26 @@ fn expiry(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Expiry> {
             "unknown" => Some(Lifetime::Unknown),
             "jwt" => {
                 jwt_exp = true;
+                None
+            }
+            "field" => {
+                let lit = string(&inner)?;
+                field_path = Some(json_path(&lit.value(), lit.span(), errors).segments);
+                None
+            }
+            "format" => {
+                let lit = string(&inner)?;
+                match ExpiryFormat::from_name(&lit.value()) {
+                    Some(chosen) => format = chosen,
+                    None => errors.error(
+                        lit.span(),
+                        format!(
+                            "unknown expiry format `{}`; expected one of: {}",
+                            lit.value(),
+                            ExpiryFormat::NAMES.join(", ")
+                        ),
+                    ),
+                }
                 None
             }
             _ => {
@@ -404,6 +498,7 @@ fn expiry(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Expiry> {
     Ok(Expiry {
         lifetime: lifetime_kind.unwrap_or(Lifetime::Unknown),
         jwt_exp,
+        field: field_path.map(|path| ExpiryField { path, format }),
     })
 }
 
@@ -554,6 +649,7 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
         optional,
         docs: docs(&field.attrs),
         checks: Vec::new(),
+        basic: None,
     };
     let mut requires = None;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("auth")) {
@@ -576,6 +672,17 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
                         Ok(n) if n > 0 && key == "length" => parsed.checks.push(Check::Length(n)),
                         Ok(n) if n > 0 => parsed.checks.push(Check::MaxLength(n)),
                         _ => errors.error(lit.span(), format!("`{key}` is a number of characters, at least 1")),
+                    }
+                }
+                "basic" => {
+                    let lit = string(&meta)?;
+                    match lit.value().as_str() {
+                        "user" => parsed.basic = Some(BasicPart::User),
+                        "password" => parsed.basic = Some(BasicPart::Password),
+                        other => errors.error(
+                            lit.span(),
+                            format!("`basic` is `\"user\"` or `\"password\"`, not `{other}`"),
+                        ),
                     }
                 }
                 "charset" => {

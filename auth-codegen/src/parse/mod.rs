@@ -50,7 +50,11 @@ pub(crate) fn wire_format(text: &str, span: impl Into<Location>, errors: &Errors
 /// A dotted JSON path such as `data.token`.
 pub(crate) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) -> JsonPath {
     let span: Location = span.into();
-    let segments: Vec<String> = text.split('.').map(str::to_owned).collect();
+    // `.` is the whole document (a bare JSON string token).
+    let segments: Vec<String> = match text {
+        "." => Vec::new(),
+        _ => text.split('.').map(str::to_owned).collect(),
+    };
     if segments.iter().any(String::is_empty) {
         errors.error(
             span,

@@ -19,8 +19,9 @@ use toml::de::{DeTable, DeValue};
 use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    Charset, Check, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location,
-    Method, Placement, Provider, ResponseField, Rule, Spanned, UrlTemplate, ValueKind, WireFormat,
+    BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expiry, ExpiryField, ExpiryFormat,
+    Field, JsonPath, Lifetime, Location, Method, Placement, Provider, ResponseField, Rule, Spanned,
+    UrlTemplate, ValueKind, WireFormat,
 };
 
 /// Keys of a spec's top level.
@@ -32,6 +33,7 @@ pub const PROVIDER_KEYS: &[&str] = &[
     "base",
     "login",
     "logout",
+    "keepalive",
     "token",
     "success",
     "rejected",
@@ -51,10 +53,11 @@ const FIELD_KEYS: &[&str] = &[
     "max_length",
     "length",
     "charset",
+    "basic",
 ];
 const CONDITION_KEYS: &[&str] = &["path", "equals"];
 const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
-const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt"];
+const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
 const ERROR_KEYS: &[&str] = &["name", "status", "when", "display", "doc", "fields"];
 const ERROR_FIELD_KEYS: &[&str] = &["field_messages"];
 
@@ -302,6 +305,7 @@ struct Raw {
     base: Option<UrlTemplate>,
     login: Option<Endpoint>,
     logout: Option<Endpoint>,
+    keepalive: Option<Endpoint>,
     token: Option<JsonPath>,
     success: Option<Condition>,
     rejected: Option<Condition>,
@@ -351,6 +355,7 @@ impl Parser<'_> {
                 }
                 "login" => raw.login = self.endpoint(&entry),
                 "logout" => raw.logout = self.endpoint(&entry),
+                "keepalive" => raw.keepalive = self.endpoint(&entry),
                 "token" => {
                     raw.token = self
                         .string(&entry)
@@ -413,6 +418,7 @@ impl Parser<'_> {
             base: raw.base?,
             login: raw.login?,
             logout: raw.logout,
+            keepalive: raw.keepalive,
             token: raw.token?,
             success: raw.success,
             rejected: raw.rejected,
@@ -420,6 +426,7 @@ impl Parser<'_> {
             expiry: raw.expiry.unwrap_or(Expiry {
                 lifetime: Lifetime::Unknown,
                 jwt_exp: false,
+                field: None,
             }),
             fields: raw.fields,
             rules,
@@ -620,6 +627,8 @@ impl Parser<'_> {
         let table = self.table(entry, "{ absolute = \"15m\", jwt = true }")?;
         let mut chosen_lifetime: Option<Lifetime> = None;
         let mut jwt_exp = false;
+        let mut field_path: Option<Vec<String>> = None;
+        let mut format = ExpiryFormat::Seconds;
         for inner in entries(table, &entry.path) {
             let chosen = match inner.key {
                 "absolute" | "idle" => self
@@ -630,6 +639,28 @@ impl Parser<'_> {
                     .and_then(|b| b.then_some(Lifetime::Unknown)),
                 "jwt" => {
                     jwt_exp = self.boolean(&inner).unwrap_or(false);
+                    None
+                }
+                "field" => {
+                    field_path = self
+                        .string(&inner)
+                        .map(|s| json_path(&s.value, s.span, self.errors).segments);
+                    None
+                }
+                "format" => {
+                    if let Some(name) = self.string(&inner) {
+                        match ExpiryFormat::from_name(&name.value) {
+                            Some(chosen) => format = chosen,
+                            None => self.errors.error(
+                                name.span,
+                                format!(
+                                    "unknown expiry format `{}`; expected one of: {}",
+                                    name.value,
+                                    ExpiryFormat::NAMES.join(", ")
+                                ),
+                            ),
+                        }
+                    }
                     None
                 }
                 _ => {
@@ -650,6 +681,7 @@ impl Parser<'_> {
         Some(Expiry {
             lifetime: chosen_lifetime.unwrap_or(Lifetime::Unknown),
             jwt_exp,
+            field: field_path.map(|path| ExpiryField { path, format }),
         })
     }
 
@@ -759,6 +791,7 @@ impl Parser<'_> {
                 optional: false,
                 docs: Vec::new(),
                 checks: Vec::new(),
+                basic: None,
             };
             let mut requires = None;
             for setting in entries(settings, &field.path) {
@@ -828,6 +861,18 @@ impl Parser<'_> {
                         setting.value_span(),
                         format!("`{}` is a number of characters, at least 1", setting.key),
                     ),
+                }
+            }
+            "basic" => {
+                if let Some(part) = self.string(setting) {
+                    match part.value.as_str() {
+                        "user" => field.basic = Some(BasicPart::User),
+                        "password" => field.basic = Some(BasicPart::Password),
+                        other => self.errors.error(
+                            part.span,
+                            format!("`basic` is `\"user\"` or `\"password\"`, not `{other}`"),
+                        ),
+                    }
                 }
             }
             "charset" => {

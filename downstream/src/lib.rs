@@ -1,0 +1,60 @@
+//! A downstream user's crate: two vendors authgen does not ship, described with the
+//! attribute alone, with `auth-runtime` as the only dependency.
+//!
+//! * [`Vaultly`] logs in with HTTP Basic credentials and answers `{token, expires}`
+//!   with an ISO 8601 expiry; it has a keep-alive and an invalidate endpoint.
+//! * [`Plainly`] answers the token as a bare JSON string, valid five minutes, sent as
+//!   `Authorization: Bearer`.
+//!
+//! The runtime is reached through a re-export, as a crate wrapping it would do, so the
+//! attribute's `crate = "..."` is exercised too.
+
+/// The runtime, re-exported under this crate's own name for it.
+pub use auth_runtime as auth;
+
+use auth::auth_provider;
+
+/// Vaultly's session endpoint. `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "Vaultly",
+    base = "{host}",
+    login(path = "/auth/login", format = "json"),
+    token = "token",
+    apply(header = "X-Session"),
+    expiry(unknown, field = "expires", format = "rfc3339"),
+    keepalive(path = "/auth/keepalive"),
+    logout(path = "/auth/invalidate"),
+    error(
+        BadCredentials,
+        status = 401,
+        display = "Vaultly refused the credentials",
+        fields(reason = "error")
+    )
+)]
+pub struct Vaultly {
+    /// The account's user name.
+    #[auth(basic = "user")]
+    user: String,
+    /// The account's password.
+    #[auth(secret, basic = "password")]
+    password: String,
+}
+
+/// Plainly's login endpoint. `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "Plainly",
+    base = "{host}",
+    login(path = "/login", format = "json"),
+    token = ".",
+    apply(bearer),
+    expiry(absolute = "5m")
+)]
+pub struct Plainly {
+    /// The user's name.
+    username: String,
+    /// The user's password.
+    #[auth(secret)]
+    password: String,
+}
