@@ -136,6 +136,12 @@ async fn start() -> (Arc<Server>, String) {
     (server, url)
 }
 
+/// The HTTP status of a GET to `url` through `session`.
+async fn status<P: authgen_downstream::auth::Provider>(session: &Session<P>, url: &str) -> u16 {
+    let response = session.send(session.get(url)).await.expect("sent");
+    response.status().as_u16()
+}
+
 fn advance(server: &Server, clock: &Clock, by: Duration) {
     clock.advance(by);
     server
@@ -160,38 +166,17 @@ async fn vaultly_logs_in_with_basic_credentials_and_uses_the_servers_expiry() {
     let clock = Clock::manual();
     let session = vaultly(&url, "correct horse", &clock);
     let secrets = format!("{url}/secrets");
-    assert_eq!(
-        session
-            .send(session.get(&secrets))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &secrets).await, 200);
     // The server said ten minutes: fresh at eight, replaced before ten.
     advance(&server, &clock, Duration::from_secs(8 * 60));
-    assert_eq!(
-        session
-            .send(session.get(&secrets))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &secrets).await, 200);
     assert_eq!(server.logins.load(Ordering::SeqCst), 1);
     advance(&server, &clock, Duration::from_secs(90));
     assert!(
         session.cached_token().is_none(),
         "due within the margin of the server's expiry"
     );
-    assert_eq!(
-        session
-            .send(session.get(&secrets))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &secrets).await, 200);
     assert_eq!(server.logins.load(Ordering::SeqCst), 2);
 }
 
@@ -217,14 +202,7 @@ async fn vaultly_keep_alive_extends_the_token() {
         "28 minutes on one token"
     );
     let secrets = format!("{url}/secrets");
-    assert_eq!(
-        session
-            .send(session.get(&secrets))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &secrets).await, 200);
     assert_eq!(server.keepalives.load(Ordering::SeqCst), 3);
     assert_eq!(server.logins.load(Ordering::SeqCst), 1);
 }
@@ -268,14 +246,7 @@ async fn plainly_takes_a_bare_json_string_token_with_a_fixed_lifetime() {
         .build()
         .expect("session");
     let items = format!("{url}/items");
-    assert_eq!(
-        session
-            .send(session.get(&items))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &items).await, 200);
     assert!(
         session
             .token()
@@ -285,24 +256,10 @@ async fn plainly_takes_a_bare_json_string_token_with_a_fixed_lifetime() {
             .starts_with("token-1-")
     );
     advance(&server, &clock, Duration::from_secs(4 * 60));
-    assert_eq!(
-        session
-            .send(session.get(&items))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &items).await, 200);
     assert_eq!(server.logins.load(Ordering::SeqCst), 1);
     advance(&server, &clock, Duration::from_secs(61));
-    assert_eq!(
-        session
-            .send(session.get(&items))
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
+    assert_eq!(status(&session, &items).await, 200);
     assert_eq!(
         server.logins.load(Ordering::SeqCst),
         2,

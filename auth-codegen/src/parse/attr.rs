@@ -98,6 +98,11 @@ struct RawProvider {
     errors: Vec<ErrorCase>,
 }
 
+/// The name of a key as written (empty for a path that is not a single name).
+fn key_name(path: &syn::Path) -> String {
+    path.get_ident().map(Ident::to_string).unwrap_or_default()
+}
+
 /// A key's string value. Anything else is an error, after the value is consumed, so the
 /// keys that follow are still read.
 fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
@@ -106,11 +111,7 @@ fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
         return input.parse();
     }
     let value: syn::Expr = input.parse()?;
-    let key = meta
-        .path
-        .get_ident()
-        .map(Ident::to_string)
-        .unwrap_or_default();
+    let key = key_name(&meta.path);
     Err(syn::Error::new_spanned(
         value,
         format!("`{key}` takes a string in double quotes"),
@@ -124,11 +125,7 @@ fn unknown(
     what: &str,
     errors: &Errors,
 ) -> syn::Result<()> {
-    let written = meta
-        .path
-        .get_ident()
-        .map(Ident::to_string)
-        .unwrap_or_default();
+    let written = key_name(&meta.path);
     let hint = did_you_mean(&written, known);
     let list = known
         .iter()
@@ -160,11 +157,7 @@ fn once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str, errors: &Error
 impl RawProvider {
     fn key(&mut self, meta: ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<()> {
         let span = meta.path.span();
-        let key = meta
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&meta.path);
         self.written.push(key.clone());
         match key.as_str() {
             "vendor" => {
@@ -341,11 +334,7 @@ fn endpoint(meta: &ParseNestedMeta<'_>, what: &str, errors: &Errors) -> syn::Res
     let mut http_method = Method::Post;
     let mut format = WireFormat::Json;
     meta.parse_nested_meta(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&inner.path);
         match key.as_str() {
             "path" => {
                 let lit = string(&inner)?;
@@ -388,11 +377,7 @@ fn condition(
     let mut path = None;
     let mut equals = None;
     meta.parse_nested_meta(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&inner.path);
         match key.as_str() {
             "path" => {
                 let lit = string(&inner)?;
@@ -421,11 +406,7 @@ fn placement(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Placeme
         ..Placement::default()
     };
     meta.parse_nested_meta(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&inner.path);
         match key.as_str() {
             "bearer" => placement.bearer = true,
             "header" => placement.header = Some(string(&inner)?.value()),
@@ -444,11 +425,7 @@ fn expiry(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Expiry> {
     let mut field_path: Option<Vec<String>> = None;
     let mut format = ExpiryFormat::Seconds;
     meta.parse_nested_meta(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&inner.path);
         let chosen = match key.as_str() {
             "absolute" | "idle" => {
                 let lit = string(&inner)?;
@@ -545,11 +522,7 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
         fields: Vec::new(),
     };
     let parser = syn::meta::parser(|inner| {
-        let key = inner
-            .path
-            .get_ident()
-            .map(Ident::to_string)
-            .unwrap_or_default();
+        let key = key_name(&inner.path);
         match key.as_str() {
             "status" => {
                 let lit: LitInt = inner.value()?.parse()?;
@@ -654,7 +627,7 @@ fn credential_field(field: &syn::Field, errors: &Errors) -> Option<(Field, Optio
     let mut requires = None;
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("auth")) {
         let result = attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(Ident::to_string).unwrap_or_default();
+            let key = key_name(&meta.path);
             match key.as_str() {
                 "secret" => parsed.secret = true,
                 "rename" => {
