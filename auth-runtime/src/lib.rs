@@ -165,6 +165,7 @@ mod messages;
 mod provider;
 mod retry;
 mod session;
+pub mod store;
 mod token;
 mod transport;
 
@@ -184,12 +185,16 @@ pub use provider::{
 };
 pub use retry::RetryPolicy;
 pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{MemoryStore, SharedToken, StoreError, TokenStore};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 
 pub use secrecy::{ExposeSecret, SecretString};
 
 #[cfg(feature = "derive")]
+#[doc = include_str!("attribute.md")]
 pub use auth_derive::auth_provider;
 
 #[cfg(feature = "vendors")]
