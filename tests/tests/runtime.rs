@@ -193,10 +193,10 @@ fn builder(server: &Server) -> auth_runtime::SessionBuilder<Quirks> {
     Session::builder(Quirks::new(&server.url), credentials()).retry(fast_retries())
 }
 
-async fn call_api(server: &Server, session: &Session<Quirks>) -> u16 {
+async fn call_api<P: auth_runtime::Provider>(server: &Server, session: &Session<P>) -> u16 {
     let url = format!("{}/api", server.url);
     session
-        .send(session.request(Method::GET, url))
+        .send(session.get(url))
         .await
         .expect("sent")
         .status()
@@ -624,4 +624,74 @@ async fn the_tower_layer_authorizes_and_re_logs_in_once() {
         .into_body();
     assert_eq!(status, 200, "replayed with a new token");
     assert_eq!(server.issued.load(Ordering::SeqCst), 2);
+}
+
+/// Quirks, except that decoding its first login response panics: a bug in a provider
+/// must not strand the callers waiting for that login, nor poison the session.
+struct PanicsOnce {
+    inner: Quirks,
+    panicked: std::sync::atomic::AtomicBool,
+}
+
+impl auth_runtime::Provider for PanicsOnce {
+    type Credentials = QuirksCredentials;
+    type Response = QuirksLoginResponse;
+    type Error = QuirksError;
+    const VENDOR: &'static str = "Quirks";
+
+    fn login_request(
+        &self,
+        credentials: &QuirksCredentials,
+    ) -> Result<auth_runtime::VendorRequest, QuirksError> {
+        self.inner.login_request(credentials)
+    }
+    fn decode_login(
+        &self,
+        status: u16,
+        body: &[u8],
+    ) -> Result<auth_runtime::Login<QuirksLoginResponse>, QuirksError> {
+        if !self.panicked.swap(true, Ordering::SeqCst) {
+            panic!("a provider bug");
+        }
+        self.inner.decode_login(status, body)
+    }
+    fn placement(&self) -> &auth_runtime::Placement {
+        self.inner.placement()
+    }
+    fn expiry(&self) -> ExpiryPolicy {
+        self.inner.expiry()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_login_fails_its_waiters_and_the_next_call_logs_in() {
+    let server = start().await;
+    // The login takes a while, so every caller joins it before it panics.
+    server.login_delay_ms.store(300, Ordering::SeqCst);
+    let provider = PanicsOnce {
+        inner: Quirks::new(&server.url),
+        panicked: std::sync::atomic::AtomicBool::new(false),
+    };
+    let session = Session::builder(provider, credentials())
+        .build()
+        .expect("session");
+    let callers = (0..5).map(|_| {
+        let session = session.clone();
+        tokio::spawn(async move { session.token().await.map(|_| ()) })
+    });
+    for joined in futures::future::join_all(callers).await {
+        let outcome = joined.expect("the caller's task itself does not panic");
+        assert!(
+            matches!(
+                outcome,
+                Err(QuirksError::Runtime(Error::Interrupted { .. }))
+            ),
+            "{outcome:?}"
+        );
+    }
+    assert_eq!(
+        call_api(&server, &session).await,
+        200,
+        "the next call logs in"
+    );
 }
