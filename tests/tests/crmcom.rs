@@ -359,3 +359,53 @@ async fn a_token_refused_in_the_envelope_causes_one_re_login_and_a_replay() {
     assert_eq!(body["status"]["code"], "OK", "{body}");
     assert_eq!(sim.crmcom().logins(), 3);
 }
+
+/// A CRM.COM R12+ server: the token is a JWT whose `exp` says 2 minutes.
+async fn jwt_issuing_crmcom() -> String {
+    use base64::Engine as _;
+    let app = axum::Router::new().route(
+        "/crmapi/rest/v2/authentication/token",
+        axum::routing::post(|| async {
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let exp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs()
+                + 120;
+            let token = format!(
+                "{}.{}.{}",
+                b64.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+                b64.encode(format!(r#"{{"sub":"mpadministrator","exp":{exp}}}"#)),
+                b64.encode("signature")
+            );
+            axum::Json(serde_json::json!({
+                "status": {"code": "OK", "message": null, "description": null},
+                "data": {"token": token}
+            }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_jwt_token_expires_by_its_exp_claim_not_the_documented_hour() {
+    let server = jwt_issuing_crmcom().await;
+    let clock = Clock::manual();
+    let session = Session::builder(CrmCom::new(&server), by_password())
+        .clock(clock.clone())
+        .build()
+        .expect("session");
+    session.token().await.expect("login");
+    clock.advance(Duration::from_secs(60));
+    assert!(session.cached_token().is_some(), "fresh after a minute");
+    clock.advance(Duration::from_secs(50));
+    assert!(
+        session.cached_token().is_none(),
+        "due within the margin of the JWT's two minutes"
+    );
+}
