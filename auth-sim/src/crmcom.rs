@@ -69,6 +69,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
+use crate::fault::Faults;
 use crate::util::{self, Counter, DurationCell, Flag, lock};
 use crate::{Shared, SimClock};
 
@@ -143,6 +144,7 @@ pub struct CrmCom {
     rejected_api_calls: Counter,
     lifetime: DurationCell,
     login_delay: DurationCell,
+    faults: Faults,
     idle_expiry: Flag,
 }
 
@@ -158,6 +160,7 @@ impl CrmCom {
             rejected_api_calls: Counter::default(),
             lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
             login_delay: DurationCell::new(Duration::ZERO),
+            faults: Faults::default(),
             idle_expiry: Flag::default(),
         }
     }
@@ -210,6 +213,11 @@ impl CrmCom {
     /// The login endpoint waits this long (real time) before answering; default zero.
     pub fn set_login_delay(&self, delay: Duration) {
         self.login_delay.set(delay);
+    }
+
+    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Invalidates every token issued so far.

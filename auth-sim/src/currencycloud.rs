@@ -51,6 +51,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
+use crate::fault::Faults;
 use crate::util::{self, Counter, DurationCell, lock};
 use crate::{Shared, SimClock};
 
@@ -137,6 +138,7 @@ pub struct Currencycloud {
     rejected_api_calls: Counter,
     lifetime: DurationCell,
     login_delay: DurationCell,
+    faults: Faults,
 }
 
 impl Currencycloud {
@@ -152,6 +154,7 @@ impl Currencycloud {
             rejected_api_calls: Counter::default(),
             lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
             login_delay: DurationCell::new(Duration::ZERO),
+            faults: Faults::default(),
         }
     }
 
@@ -225,6 +228,11 @@ impl Currencycloud {
     /// Makes every endpoint fail with a 500 or 503 until set back to `None`.
     pub fn set_outage(&self, outage: Option<Outage>) {
         lock(&self.limits).outage = outage;
+    }
+
+    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Invalidates every token issued so far.

@@ -20,7 +20,7 @@
 //!
 //! Each vendor has a handle ([`Sim::crmcom`], ...) with counters (login attempts,
 //! successful logins, logouts, API calls) and switches (token lifetime, login
-//! delay, fault injection, revoking every token).
+//! delay, fault injection — see [`fault`] — and revoking every token).
 //!
 //! No handler panics on request data: a malformed request gets the vendor's
 //! documented error shape (or axum's plain 4xx for an unknown route, a wrong
@@ -29,6 +29,7 @@
 
 pub mod crmcom;
 pub mod currencycloud;
+pub mod fault;
 pub mod modulus;
 pub mod onebox;
 mod util;
@@ -43,6 +44,7 @@ use tokio::sync::oneshot;
 
 pub use crmcom::CrmCom;
 pub use currencycloud::Currencycloud;
+pub use fault::{Fault, Faults, Scope};
 pub use modulus::Modulus;
 pub use onebox::OneBox;
 
@@ -88,6 +90,10 @@ impl Sim {
             .merge(modulus::routes())
             .merge(currencycloud::routes())
             .merge(onebox::routes())
+            .route_layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                fault::inject,
+            ))
             .with_state(Arc::clone(&shared));
 
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
@@ -158,22 +164,38 @@ impl Drop for Sim {
     }
 }
 
-/// The simulator's clock: real time plus an offset that only grows.
+/// The simulator's clock: real time plus an offset that only grows, minus a skew.
 ///
 /// Every expiry decision of the simulator, and every time claim it writes into a
 /// token (OneBox `iat`/`exp`, ...), uses this clock. Tests move time forward with
-/// [`advance`](Self::advance) instead of sleeping.
+/// [`advance`](Self::advance) instead of sleeping. A server whose clock runs behind
+/// the client's is [`set_behind`](Self::set_behind); one that runs ahead is
+/// [`advance`](Self::advance) without advancing the client's clock.
 #[derive(Debug)]
 pub struct SimClock {
     /// Offset in nanoseconds.
     offset_nanos: AtomicU64,
+    /// How far the server's clock runs behind, in nanoseconds.
+    behind_nanos: AtomicU64,
 }
 
 impl SimClock {
     fn new() -> SimClock {
         SimClock {
             offset_nanos: AtomicU64::new(0),
+            behind_nanos: AtomicU64::new(0),
         }
+    }
+
+    /// Makes the server's clock run `by` behind real time (plus the offset): a clock
+    /// skew between client and server. `Duration::ZERO` lifts it.
+    pub fn set_behind(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+        self.behind_nanos.store(by, Ordering::Release);
+    }
+
+    fn behind(&self) -> Duration {
+        Duration::from_nanos(self.behind_nanos.load(Ordering::Acquire))
     }
 
     /// Moves the server's time forward by `by` (saturating).
@@ -191,10 +213,11 @@ impl SimClock {
         Duration::from_nanos(self.offset_nanos.load(Ordering::Acquire))
     }
 
-    /// The server's wall-clock time (real time + offset).
+    /// The server's wall-clock time (real time + offset - skew).
     pub fn now(&self) -> SystemTime {
         let now = SystemTime::now();
-        now.checked_add(self.offset()).unwrap_or(now)
+        let ahead = now.checked_add(self.offset()).unwrap_or(now);
+        ahead.checked_sub(self.behind()).unwrap_or(ahead)
     }
 
     /// The server's wall-clock time in whole seconds since the Unix epoch.
@@ -205,9 +228,10 @@ impl SimClock {
             .unwrap_or(0)
     }
 
-    /// The server's monotonic time (real monotonic time + offset).
+    /// The server's monotonic time (real monotonic time + offset - skew).
     pub(crate) fn instant(&self) -> Instant {
         let now = Instant::now();
-        now.checked_add(self.offset()).unwrap_or(now)
+        let ahead = now.checked_add(self.offset()).unwrap_or(now);
+        ahead.checked_sub(self.behind()).unwrap_or(ahead)
     }
 }

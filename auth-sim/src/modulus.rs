@@ -59,6 +59,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::fault::Faults;
 use crate::util::{self, Counter, DurationCell, lock};
 use crate::{Shared, SimClock};
 
@@ -125,6 +126,7 @@ pub struct Modulus {
     rejected_api_calls: Counter,
     lifetime: DurationCell,
     login_delay: DurationCell,
+    faults: Faults,
 }
 
 impl Modulus {
@@ -139,6 +141,7 @@ impl Modulus {
             rejected_api_calls: Counter::default(),
             lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
             login_delay: DurationCell::new(Duration::ZERO),
+            faults: Faults::default(),
         }
     }
 
@@ -179,6 +182,11 @@ impl Modulus {
     /// The login endpoints wait this long (real time) before answering; default zero.
     pub fn set_login_delay(&self, delay: Duration) {
         self.login_delay.set(delay);
+    }
+
+    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Invalidates every token issued so far.

@@ -54,6 +54,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use crate::fault::Faults;
 use crate::util::{self, Counter, DurationCell, Flag, lock};
 use crate::{Shared, SimClock};
 
@@ -111,6 +112,7 @@ pub struct OneBox {
     rejected_api_calls: Counter,
     lifetime: DurationCell,
     login_delay: DurationCell,
+    faults: Faults,
     numeric_error_code: Flag,
 }
 
@@ -125,6 +127,7 @@ impl OneBox {
             rejected_api_calls: Counter::default(),
             lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
             login_delay: DurationCell::new(Duration::ZERO),
+            faults: Faults::default(),
             numeric_error_code: Flag::default(),
         }
     }
@@ -163,6 +166,11 @@ impl OneBox {
     /// `""`, as documented; `true`: `errorCode` is a number and `applicationCode` null.
     pub fn set_numeric_error_code(&self, numeric: bool) {
         self.numeric_error_code.set(numeric);
+    }
+
+    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
     }
 
     /// Refuses every token issued so far.

@@ -1,0 +1,217 @@
+//! The hot path: reading a fresh token, with 1 thread and with 2 threads hammering.
+//!
+//! Baselines measured in the same run: a bare `ArcSwap::load` guard (the floor: one
+//! atomic load, no shared write), `ArcSwap::load_full` (an `Arc` clone per call), and
+//! the caches most token managers use, a `std::sync::Mutex<Option<Arc<T>>>` and a
+//! `tokio::sync::Mutex<Option<Arc<T>>>` (lock, clone the `Arc` out, unlock). Also the
+//! clocks a hot path may read.
+//!
+//! Every figure is time per operation per thread: with 2 threads, both run the same
+//! number of operations on the same shared value, started together, and the reported
+//! time is the mean of their elapsed times divided by that number.
+//!
+//! `cargo bench -p authgen-benches --bench hot_path`
+
+use std::hint::black_box;
+use std::sync::{Arc, Barrier};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use auth_runtime::Provider;
+use auth_runtime::Session;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// What the baselines cache: a token and its expiry, like the session's entry.
+struct Token {
+    secret: String,
+    refresh_at: u64,
+}
+
+fn token() -> Arc<Token> {
+    Arc::new(Token {
+        secret: "4AD9C84FA60F9FE407140E20F707726A".to_owned(),
+        refresh_at: u64::MAX,
+    })
+}
+
+/// Runs `op` `iters` times on each of `threads` threads started together; returns
+/// the mean elapsed time per thread.
+fn hammer<F: Fn() + Sync>(threads: usize, iters: u64, op: &F) -> Duration {
+    if threads == 1 {
+        let start = Instant::now();
+        for _ in 0..iters {
+            op();
+        }
+        return start.elapsed();
+    }
+    let barrier = Barrier::new(threads);
+    let total: Duration = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        op();
+                    }
+                    start.elapsed()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread"))
+            .sum()
+    });
+    total / u32::try_from(threads).expect("few threads")
+}
+
+/// Polls `session.token()` once with a no-op waker; a fresh token is ready at once.
+fn poll_token<P: Provider>(session: &Session<P>) -> u64 {
+    let mut cx = Context::from_waker(Waker::noop());
+    let future = std::pin::pin!(session.token());
+    match future.poll(&mut cx) {
+        Poll::Ready(Ok(token)) => token.generation(),
+        Poll::Ready(Err(_)) | Poll::Pending => panic!("the token is fresh"),
+    }
+}
+
+fn hot_path(c: &mut Criterion) {
+    // Log in once against the simulator (tokens live an hour / 30 idle minutes), then
+    // only read the cache: no network in the measured loop.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (sim, crm, cc) = rt.block_on(async {
+        let sim = auth_sim::Sim::start().await;
+        let crm = authgen_benches::crmcom(&sim).build().expect("session");
+        crm.token().await.expect("CRM.COM login");
+        let cc = authgen_benches::currencycloud(&sim)
+            .build()
+            .expect("session");
+        cc.token().await.expect("Currencycloud login");
+        (sim, crm, cc)
+    });
+
+    let swap = ArcSwap::new(token());
+    let origin = coarsetime::Instant::now();
+    let ticker = coarsetime::Updater::new(1).start().expect("clock ticker");
+    let std_mutex = std::sync::Mutex::new(Some(token()));
+    let tokio_mutex = tokio::sync::Mutex::new(Some(token()));
+
+    for threads in [1usize, 2] {
+        let mut group = c.benchmark_group(format!("hot_path/{threads}_thread"));
+        group
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(2))
+            .sample_size(40);
+
+        group.bench_function("arcswap_guard_load", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let guard = swap.load();
+                    black_box(guard.refresh_at > 0 && !guard.secret.is_empty());
+                })
+            })
+        });
+        // The floor plus the expiry check the session must make, with the clock the
+        // session reads (coarse monotonic, via the vDSO) and with a cached clock that a
+        // ticker thread updates every millisecond (`coarsetime::Instant::recent`).
+        group.bench_function("arcswap_guard_load_coarse_clock", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let now = coarsetime::Instant::now_without_cache_update()
+                        .duration_since(origin)
+                        .as_millis();
+                    let guard = swap.load();
+                    black_box(now < guard.refresh_at && !guard.secret.is_empty());
+                })
+            })
+        });
+        group.bench_function("arcswap_guard_load_cached_clock", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let now = coarsetime::Instant::recent()
+                        .duration_since(origin)
+                        .as_millis();
+                    let guard = swap.load();
+                    black_box(now < guard.refresh_at && !guard.secret.is_empty());
+                })
+            })
+        });
+        group.bench_function("arcswap_load_full", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    black_box(swap.load_full());
+                })
+            })
+        });
+        group.bench_function("std_mutex", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let guard = std_mutex.lock().unwrap_or_else(|e| e.into_inner());
+                    black_box(guard.as_ref().map(Arc::clone));
+                })
+            })
+        });
+        group.bench_function("tokio_mutex_blocking_lock", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let guard = tokio_mutex.blocking_lock();
+                    black_box(guard.as_ref().map(Arc::clone));
+                })
+            })
+        });
+        group.bench_function("session_cached_token_crmcom", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let token = crm.cached_token().expect("fresh");
+                    black_box(token.expose_secret().len());
+                })
+            })
+        });
+        group.bench_function("session_cached_token_currencycloud_idle", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    let token = cc.cached_token().expect("fresh");
+                    black_box(token.expose_secret().len());
+                })
+            })
+        });
+        group.bench_function("session_token_poll_crmcom", |b| {
+            b.iter_custom(|iters| {
+                hammer(threads, iters, &|| {
+                    black_box(poll_token(&crm));
+                })
+            })
+        });
+        group.finish();
+    }
+
+    // The clocks a hot path may read (1 thread; they share nothing).
+    let mut group = c.benchmark_group("clock");
+    group
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(40);
+    group.bench_function("std_instant_now", |b| b.iter(|| black_box(Instant::now())));
+    group.bench_function("coarsetime_now_without_cache_update", |b| {
+        b.iter(|| black_box(coarsetime::Instant::now_without_cache_update()))
+    });
+    group.bench_function("coarsetime_recent_cached", |b| {
+        b.iter(|| black_box(coarsetime::Instant::recent()))
+    });
+    group.bench_function("system_time_now", |b| {
+        b.iter(|| black_box(std::time::SystemTime::now()))
+    });
+    group.finish();
+
+    ticker.stop().expect("clock ticker");
+    drop((crm, cc, sim));
+    drop(rt);
+}
+
+criterion_group!(benches, hot_path);
+criterion_main!(benches);

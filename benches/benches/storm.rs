@@ -1,0 +1,175 @@
+//! Refresh storm: 10,000 tasks call `token()` at once on a cold session and on one
+//! whose token has expired, against auth-sim's CRM.COM with a login that takes a fixed
+//! delay. Reports the logins per storm (must be 1) and each caller's wait (p50, p99,
+//! max) relative to one login's duration measured in the same run, then lets criterion
+//! time whole storms against a single login.
+//!
+//! `cargo bench -p authgen-benches --bench storm`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use auth_runtime::vendors::CrmCom;
+use auth_runtime::{Clock, Session};
+use auth_sim::Sim;
+use authgen_benches::quantile;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const TASKS: usize = 10_000;
+const LOGIN_DELAY: Duration = Duration::from_millis(25);
+const ROUNDS: usize = 5;
+
+/// A session on a manual clock (so it can be expired without sleeping).
+fn session(sim: &Sim) -> (Session<CrmCom>, Clock) {
+    let clock = Clock::manual();
+    let session = authgen_benches::crmcom(sim)
+        .clock(clock.clone())
+        .build()
+        .expect("session");
+    (session, clock)
+}
+
+/// One caller's `token()` on a cold session: one login's duration, client side.
+async fn one_login(sim: &Sim) -> Duration {
+    let (session, _) = session(sim);
+    let start = Instant::now();
+    session.token().await.expect("login");
+    start.elapsed()
+}
+
+/// `TASKS` callers at once; returns each caller's wait.
+async fn storm(session: &Session<CrmCom>) -> Vec<Duration> {
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move {
+                let start = Instant::now();
+                session.token().await.expect("token");
+                start.elapsed()
+            })
+        })
+        .collect();
+    let mut waits = Vec::with_capacity(TASKS);
+    for task in tasks {
+        waits.push(task.await.expect("task"));
+    }
+    waits
+}
+
+/// A session whose token has just expired (both clocks moved past its hour).
+async fn expired(sim: &Sim) -> Session<CrmCom> {
+    let (session, clock) = session(sim);
+    session.token().await.expect("first login");
+    let two_hours = Duration::from_secs(2 * 3600);
+    clock.advance(two_hours);
+    sim.clock().advance(two_hours);
+    session
+}
+
+fn report(name: &str, waits: &mut [Duration], logins: &[u64], login: Duration) {
+    let p50 = quantile(waits, 0.50);
+    let p99 = quantile(waits, 0.99);
+    let max = quantile(waits, 1.0);
+    let ratio = |d: Duration| d.as_secs_f64() / login.as_secs_f64();
+    println!(
+        "storm/{name}: {TASKS} tasks x {} rounds, logins per storm {logins:?}, \
+         p50 {p50:.2?} ({:.2}x login), p99 {p99:.2?} ({:.2}x login), max {max:.2?} ({:.2}x login)",
+        logins.len(),
+        ratio(p50),
+        ratio(p99),
+        ratio(max),
+    );
+}
+
+fn storms(c: &mut Criterion) {
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime"),
+    );
+    let sim = rt.block_on(Sim::start());
+    sim.crmcom().set_login_delay(LOGIN_DELAY);
+
+    // The figures: waits and logins over a few storms, against one login's duration.
+    rt.block_on(async {
+        let mut singles = Vec::new();
+        for _ in 0..ROUNDS {
+            singles.push(one_login(&sim).await);
+        }
+        let login = quantile(&mut singles, 0.5);
+        println!("storm/baseline: one login (server delay {LOGIN_DELAY:?}) takes {login:.2?} (median of {ROUNDS})");
+
+        let (mut waits, mut logins) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let (session, _) = session(&sim);
+            let before = sim.crmcom().logins();
+            waits.extend(storm(&session).await);
+            logins.push(sim.crmcom().logins() - before);
+        }
+        report("cold", &mut waits, &logins, login);
+        assert!(logins.iter().all(|&n| n == 1), "one login per storm");
+
+        let (mut waits, mut logins) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let session = expired(&sim).await;
+            let before = sim.crmcom().logins();
+            waits.extend(storm(&session).await);
+            logins.push(sim.crmcom().logins() - before);
+        }
+        report("expired", &mut waits, &logins, login);
+        assert!(logins.iter().all(|&n| n == 1), "one login per storm");
+    });
+
+    // Criterion: a whole storm against a single login.
+    let mut group = c.benchmark_group("storm");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    group.bench_function("single_login", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    total += one_login(&sim).await;
+                }
+                total
+            })
+        })
+    });
+    group.bench_function("cold_10000_tasks", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let (session, _) = session(&sim);
+                    let start = Instant::now();
+                    storm(&session).await;
+                    total += start.elapsed();
+                }
+                total
+            })
+        })
+    });
+    group.bench_function("expired_10000_tasks", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let session = expired(&sim).await;
+                    let start = Instant::now();
+                    storm(&session).await;
+                    total += start.elapsed();
+                }
+                total
+            })
+        })
+    });
+    group.finish();
+    drop(sim);
+}
+
+criterion_group!(benches, storms);
+criterion_main!(benches);
