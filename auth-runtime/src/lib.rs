@@ -165,6 +165,7 @@ mod messages;
 mod provider;
 mod retry;
 mod session;
+pub mod store;
 mod token;
 mod transport;
 
@@ -184,6 +185,9 @@ pub use provider::{
 };
 pub use retry::RetryPolicy;
 pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{MemoryStore, SharedToken, StoreError, TokenStore};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 

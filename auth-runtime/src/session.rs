@@ -16,6 +16,7 @@ use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
 use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
+use crate::store::{SharedToken, TokenStore, stable_hash};
 use crate::token::{Cached, TokenRef, jwt_exp};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
@@ -99,6 +100,19 @@ struct Inner<P: Provider> {
     flight: Mutex<Option<Flight<P>>>,
     /// Wakes the background refresher when a token arrives.
     logged_in: Arc<tokio::sync::Notify>,
+    /// The store shared with other sessions of the same account, if any.
+    shared: Option<SharedStore>,
+}
+
+/// A session's place in a shared [`TokenStore`].
+struct SharedStore {
+    store: Arc<dyn TokenStore>,
+    key: String,
+    lease_key: String,
+    lease: Duration,
+    /// The last token this session saw rejected (or was told to forget): never adopted
+    /// from the store again. Looked at only on the slow path.
+    rejected: Mutex<Option<SecretString>>,
 }
 
 /// Configures a [`Session`]; start with [`Session::builder`].
@@ -115,6 +129,9 @@ pub struct SessionBuilder<P: Provider> {
     on_token: Option<TokenHook>,
     restore: Option<StoredToken>,
     background_refresh: bool,
+    store: Option<Arc<dyn TokenStore>>,
+    store_key: Option<String>,
+    store_lease: Duration,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -188,9 +205,51 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
+    /// Shares the token with every session given the same store and account — e.g. the
+    /// replicas of a service, through a [`RedisStore`](crate::store) — so that they log
+    /// in once between them: see [`crate::store`]. Consulted only when this session has
+    /// no fresh token; when the store cannot be reached the session logs in on its own
+    /// (and logs a warning).
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Names the account in the store explicitly. By default the key is a stable hash of
+    /// the login request's URL and non-secret fields, which is the same for every
+    /// session of the same account and never reveals a secret.
+    pub fn store_key(mut self, key: impl Into<String>) -> Self {
+        self.store_key = Some(key.into());
+        self
+    }
+
+    /// How long a session may hold the store's lease while it logs in (default 30 s):
+    /// when it dies meanwhile, another takes over after this time.
+    pub fn store_lease(mut self, lease: Duration) -> Self {
+        self.store_lease = lease;
+        self
+    }
+
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
         let vendor = P::VENDOR;
+        let shared = match self.store {
+            Some(store) => {
+                let account = match self.store_key {
+                    Some(key) => key,
+                    None => account_hash(&self.provider.login_request(&self.credentials)?),
+                };
+                let key = format!("authgen:{vendor}:{account}");
+                Some(SharedStore {
+                    store,
+                    lease_key: format!("{key}:lease"),
+                    key,
+                    lease: self.store_lease,
+                    rejected: Mutex::new(None),
+                })
+            }
+            None => None,
+        };
         let transport = Transport::new(vendor, self.timeout, self.api_client, self.max_body)?;
         let expiry = self.expiry.unwrap_or_else(|| self.provider.expiry());
         let runtime = match self.background_refresh {
@@ -218,6 +277,7 @@ impl<P: Provider> SessionBuilder<P> {
             hold_until: AtomicU64::new(0),
             flight: Mutex::new(None),
             logged_in: Arc::new(tokio::sync::Notify::new()),
+            shared,
         });
         if let Some(stored) = self.restore {
             inner.restore(stored);
@@ -245,6 +305,9 @@ impl<P: Provider> Session<P> {
             on_token: None,
             restore: None,
             background_refresh: false,
+            store: None,
+            store_key: None,
+            store_lease: Duration::from_secs(30),
         }
     }
 
@@ -324,7 +387,8 @@ impl<P: Provider> Session<P> {
 
     /// Forgets the current token; the next call logs in again.
     pub fn invalidate(&self) {
-        self.inner.current.store(Cached::empty());
+        let old = self.inner.current.swap(Cached::empty());
+        self.inner.remember_rejected(&old);
         self.inner.hold_until.store(0, Ordering::Relaxed);
     }
 
@@ -333,6 +397,7 @@ impl<P: Provider> Session<P> {
     pub(crate) fn invalidate_generation(&self, generation: u64) {
         let current = self.inner.current.load();
         if current.generation == generation {
+            self.inner.remember_rejected(&current);
             self.inner
                 .current
                 .compare_and_swap(&*current, Cached::empty());
@@ -602,7 +667,13 @@ impl<P: Provider> Inner<P> {
     /// [`Inner::login`], with a panic turned into an error: the waiters of a flight
     /// whose login panicked get an error, and the next caller starts a new flight.
     async fn login_guarded(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
-        match AssertUnwindSafe(self.login()).catch_unwind().await {
+        let login = async {
+            match &self.shared {
+                Some(shared) => Arc::clone(&self).login_shared(shared).await,
+                None => Arc::clone(&self).login().await,
+            }
+        };
+        match AssertUnwindSafe(login).catch_unwind().await {
             Ok(result) => result,
             Err(_) => Err(Failure {
                 error: Error::Interrupted { vendor: P::VENDOR }.into(),
@@ -704,12 +775,164 @@ impl<P: Provider> Inner<P> {
 
     /// A new cache entry under the session's policy.
     fn issue(&self, token: SecretString, now: u64, lifetime: Option<Duration>) -> Cached {
+        self.issue_remaining(token, now, lifetime, lifetime)
+    }
+
+    /// A cache entry for a token with `remaining` of its `full` lifetime left: replaced
+    /// the margin of its full lifetime before it expires.
+    fn issue_remaining(
+        &self,
+        token: SecretString,
+        now: u64,
+        remaining: Option<Duration>,
+        full: Option<Duration>,
+    ) -> Cached {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let idle = matches!(self.expiry.lifetime, Lifetime::Idle(_));
-        let margin = lifetime
+        let margin = full
             .map(|l| self.expiry.jittered_margin(l))
             .unwrap_or_default();
-        Cached::issued(token, generation, now, lifetime, idle, margin)
+        Cached::issued(token, generation, now, remaining, idle, margin)
+    }
+
+    /// Notes `old` as a token not to take from the store again (rejected or forgotten).
+    fn remember_rejected(&self, old: &Cached) {
+        if let Some(shared) = &self.shared
+            && old.generation != 0
+        {
+            *shared
+                .rejected
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(cached_secret(old));
+        }
+    }
+
+    /// The token in the store, as this session would cache it, if it is fresh and
+    /// neither rejected here nor the token this session already found due.
+    fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
+        let secret = stored.token.expose_secret();
+        let rejected = shared
+            .rejected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|r| r.expose_secret() == secret);
+        if rejected || self.current.load().secret() == secret {
+            return None;
+        }
+        let wall = self.clock.wall_now();
+        let (remaining, full) = match stored.expires_at {
+            Some(at) => (
+                Some(at.duration_since(wall).ok()?),
+                Some(at.duration_since(stored.issued_at).unwrap_or_default()),
+            ),
+            None => (None, None),
+        };
+        let now = self.clock.now_ms();
+        let cached = self.issue_remaining(stored.token, now, remaining, full);
+        cached.is_fresh(now).then_some(cached)
+    }
+
+    /// Makes a token taken from the store this session's token.
+    fn adopt(&self, cached: Cached) -> Arc<Cached> {
+        let cached = Arc::new(cached);
+        self.current.store(Arc::clone(&cached));
+        self.hold_until.store(0, Ordering::Relaxed);
+        tracing::debug!(
+            vendor = P::VENDOR,
+            generation = cached.generation,
+            "took the token from the shared store"
+        );
+        if let Some(hook) = &self.on_token {
+            hook(&StoredToken {
+                token: cached_secret(&cached),
+                expires_at: (cached.expires_at() != u64::MAX).then(|| {
+                    self.clock.wall_now()
+                        + Duration::from_millis(
+                            cached.expires_at().saturating_sub(self.clock.now_ms()),
+                        )
+                }),
+            });
+        }
+        self.logged_in.notify_waiters();
+        cached
+    }
+
+    /// A login coordinated through the shared store: the token there when it is
+    /// usable; else, under the store's lease, one login published for everyone; while
+    /// another session holds the lease, its token. Without the store, a local login.
+    async fn login_shared(
+        self: Arc<Self>,
+        shared: &SharedStore,
+    ) -> Result<Arc<Cached>, Failure<P::Error>> {
+        let vendor = P::VENDOR;
+        let started = std::time::Instant::now();
+        let holder = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
+        let poll = (shared.lease / 20).clamp(Duration::from_millis(10), Duration::from_millis(100));
+        let give_up = shared.lease.saturating_mul(3) + Duration::from_secs(1);
+        let local = |error: crate::store::StoreError| {
+            tracing::warn!(vendor, error = %error, "token store unavailable; logging in locally");
+        };
+        loop {
+            match shared.store.load(&shared.key).await {
+                Ok(Some(stored)) => {
+                    if let Some(cached) = self.adoptable(shared, stored) {
+                        return Ok(self.adopt(cached));
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
+            if started.elapsed() > give_up {
+                tracing::warn!(
+                    vendor,
+                    "no token in the shared store after waiting for its lease; logging in locally"
+                );
+                return self.login().await;
+            }
+            match shared
+                .store
+                .try_lease(&shared.lease_key, &holder, shared.lease)
+                .await
+            {
+                Ok(true) => break,
+                Ok(false) => tokio::time::sleep(poll).await,
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
+        }
+        // Under the lease: someone may have published between our look and the lease.
+        if let Ok(Some(stored)) = shared.store.load(&shared.key).await
+            && let Some(cached) = self.adoptable(shared, stored)
+        {
+            let _ = shared.store.release(&shared.lease_key, &holder).await;
+            return Ok(self.adopt(cached));
+        }
+        let issued_at = self.clock.wall_now();
+        let result = Arc::clone(&self).login().await;
+        if let Ok(cached) = &result {
+            let expires_at = (cached.expires_at() != u64::MAX).then(|| {
+                self.clock.wall_now()
+                    + Duration::from_millis(cached.expires_at().saturating_sub(self.clock.now_ms()))
+            });
+            let token = SharedToken {
+                token: cached_secret(cached),
+                issued_at,
+                expires_at,
+            };
+            if let Err(error) = shared.store.save(&shared.key, &token).await {
+                tracing::warn!(vendor, error = %error, "could not publish the token to the store");
+            }
+        }
+        if let Err(error) = shared.store.release(&shared.lease_key, &holder).await {
+            tracing::warn!(vendor, error = %error, "could not release the store's lease");
+        }
+        result
     }
 
     /// Uses a token kept from an earlier run, when it has more than its margin left.
@@ -750,6 +973,24 @@ impl<P: Provider> Inner<P> {
             Lifetime::Unknown => None,
         }
     }
+}
+
+/// The account's name in a shared store: a hash of the login request's URL, HTTP Basic
+/// user and non-secret fields — the same for every session of the account, and no
+/// secret in it.
+fn account_hash(request: &crate::provider::VendorRequest) -> String {
+    let url = request.url.as_str();
+    let mut parts: Vec<&[u8]> = vec![url.as_bytes()];
+    if let Some((user, _)) = &request.basic {
+        parts.push(user.as_bytes());
+    }
+    for field in &request.fields {
+        if let crate::provider::WireValue::Plain(value) = &field.value {
+            parts.extend(field.path.iter().map(|p| p.as_bytes()));
+            parts.push(value.as_bytes());
+        }
+    }
+    format!("{:016x}", stable_hash(&parts))
 }
 
 fn cached_secret(cached: &Cached) -> SecretString {

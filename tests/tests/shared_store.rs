@@ -1,0 +1,471 @@
+//! Sessions sharing one vendor account through a token store (issue 9): "replicas" —
+//! separate sessions, each with its own cache and its own Redis connection — log in
+//! once between them per expiry, take over a lease whose holder died, coordinate the
+//! re-login after a rejection, and keep serving on their own when Redis goes away.
+//!
+//! Each test starts its own `redis-server` on a free loopback port (no persistence) and
+//! stops it afterwards. Without the binary the tests fail and say how to install it.
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use auth_runtime::vendors::Modulus;
+use auth_runtime::vendors::modulus::ModulusCredentials;
+use auth_runtime::{Clock, MemoryStore, RedisStore, Session, TokenStore};
+use auth_sim::{Sim, modulus};
+
+const REPLICAS: usize = 4;
+const TASKS: usize = 50;
+const EXPIRY: Duration = Duration::from_secs(16 * 60);
+
+/// A `redis-server` of this test's own; killed on drop.
+struct Redis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> Redis {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run `redis-server` ({e}); these tests need it: \
+                     install it with `apt-get update && apt-get install -y redis-server`"
+                )
+            });
+        let redis = Redis {
+            port,
+            child: Some(child),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn store(&self) -> RedisStore {
+        RedisStore::new(&self.url()).expect("redis url")
+    }
+
+    /// Sends one command in RESP, e.g. to plant a lease as a dead holder would leave it.
+    fn command(&self, args: &[&str]) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let mut request = format!("*{}\r\n", args.len());
+        for arg in args {
+            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        }
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut reply = [0_u8; 64];
+        let _ = std::io::Read::read(&mut stream, &mut reply).expect("reply");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn base(sim: &Sim) -> String {
+    format!("{}{}", sim.base_url(), modulus::prefix(modulus::ACCOUNT))
+}
+
+fn credentials() -> ModulusCredentials {
+    Modulus::credentials()
+        .app(modulus::APP)
+        .secret(modulus::SECRET)
+        .build()
+}
+
+fn replica(sim: &Sim, clock: &Clock, store: Option<impl TokenStore>) -> Session<Modulus> {
+    let provider = Modulus::new(modulus::ACCOUNT).with_base_url(base(sim));
+    let builder = Session::builder(provider, credentials()).clock(clock.clone());
+    match store {
+        Some(store) => builder.store(store),
+        None => builder,
+    }
+    .build()
+    .expect("session")
+}
+
+/// `TASKS` concurrent callers on every replica; every one must get a token.
+async fn storm(replicas: &[Session<Modulus>]) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for session in replicas {
+        for _ in 0..TASKS {
+            let session = session.clone();
+            tasks.push(tokio::spawn(async move {
+                let token = session.token().await.expect("token");
+                token.expose_secret().to_owned()
+            }));
+        }
+    }
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no caller hangs")
+                .expect("task"),
+        );
+    }
+    tokens
+}
+
+fn advance(sim: &Sim, clock: &Clock, by: Duration) {
+    clock.advance(by);
+    sim.clock().advance(by);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_sharing_redis_log_in_once_per_expiry_and_a_late_one_reuses_the_token() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, Some(redis.store())))
+        .collect();
+
+    let tokens = storm(&replicas).await;
+    assert_eq!(
+        sim.modulus().logins(),
+        1,
+        "one login for all on a cold store"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token shared");
+
+    // A replica starting later reuses the stored token.
+    let late = replica(&sim, &clock, Some(redis.store()));
+    assert_eq!(
+        late.token().await.expect("token").expose_secret(),
+        tokens[0]
+    );
+    assert_eq!(sim.modulus().logins(), 1);
+
+    advance(&sim, &clock, EXPIRY);
+    let renewed = storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 2, "exactly one more after expiry");
+    assert!(renewed.iter().all(|t| *t == renewed[0] && *t != tokens[0]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_store_every_replica_logs_in_once_per_expiry() {
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, None::<MemoryStore>))
+        .collect();
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), REPLICAS as u64);
+    advance(&sim, &clock, EXPIRY);
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 2 * REPLICAS as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_of_one_process_share_a_memory_store() {
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let store = Arc::new(MemoryStore::new());
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, Some(Arc::clone(&store))))
+        .collect();
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 1);
+    advance(&sim, &clock, EXPIRY);
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_whose_holder_died_is_taken_over_within_the_lease_time() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let lease = Duration::from_millis(800);
+    // What a holder that died mid-login leaves behind: the lease, and no token.
+    redis.command(&["SET", "authgen:Modulus:acct:lease", "dead", "PX", "800"]);
+    let started = Instant::now();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| {
+            Session::builder(
+                Modulus::new(modulus::ACCOUNT).with_base_url(base(&sim)),
+                credentials(),
+            )
+            .clock(clock.clone())
+            .store(redis.store())
+            .store_key("acct")
+            .store_lease(lease)
+            .build()
+            .expect("session")
+        })
+        .collect();
+    let tokens = storm(&replicas).await;
+    let took = started.elapsed();
+    assert_eq!(sim.modulus().logins(), 1, "one replica took over");
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert!(
+        took >= lease / 2,
+        "waited for the dead holder's lease: {took:?}"
+    );
+    assert!(
+        took < lease + Duration::from_secs(2),
+        "took over within the lease time: {took:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_rejected_on_every_replica_is_replaced_once() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, Some(redis.store())))
+        .collect();
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 1);
+
+    sim.modulus().revoke_all();
+    let url = format!("{}{}", base(&sim), modulus::BALANCE_PATH);
+    let mut calls = Vec::new();
+    for session in &replicas {
+        for _ in 0..10 {
+            let session = session.clone();
+            let url = url.clone();
+            calls.push(tokio::spawn(async move {
+                let response = session.send(session.get(url)).await.expect("sent");
+                response.status().as_u16()
+            }));
+        }
+    }
+    for call in calls {
+        assert_eq!(
+            call.await.expect("task"),
+            200,
+            "replayed with the new token"
+        );
+    }
+    assert_eq!(sim.modulus().logins(), 2, "one re-login for every replica");
+}
+
+/// Collects what the `fmt` subscriber writes.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn count(&self, needle: &str) -> usize {
+        String::from_utf8_lossy(&self.0.lock().expect("logs"))
+            .matches(needle)
+            .count()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_stopped_replicas_log_in_locally_and_share_again_when_it_is_back() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_global_default(subscriber);
+
+    let mut redis = Redis::start();
+    let port = redis.port;
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, Some(redis.store())))
+        .collect();
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 1);
+
+    redis.stop();
+    advance(&sim, &clock, EXPIRY);
+    storm(&replicas).await;
+    assert_eq!(
+        sim.modulus().logins(),
+        1 + REPLICAS as u64,
+        "each replica logged in on its own"
+    );
+    assert!(
+        logs.count("token store unavailable; logging in locally") >= REPLICAS,
+        "a warning per local login"
+    );
+
+    let _redis = Redis::start_on(port);
+    advance(&sim, &clock, EXPIRY);
+    storm(&replicas).await;
+    assert_eq!(
+        sim.modulus().logins(),
+        2 + REPLICAS as u64,
+        "sharing again: one login"
+    );
+}
+
+/// One replica process of [`four_processes_of_fifty_tasks_log_in_once_per_expiry`]: reads
+/// commands on stdin (`storm`, `advance <ms>`), answers each with a `REPLY` line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "helper: run as a child process by four_processes_of_fifty_tasks_log_in_once_per_expiry"]
+async fn child_replica() {
+    let sim = std::env::var("AUTHGEN_SIM_BASE").expect("AUTHGEN_SIM_BASE");
+    let redis = std::env::var("AUTHGEN_REDIS_URL").expect("AUTHGEN_REDIS_URL");
+    let clock = Clock::manual();
+    let session = Session::builder(
+        Modulus::new(modulus::ACCOUNT)
+            .with_base_url(format!("{sim}{}", modulus::prefix(modulus::ACCOUNT))),
+        credentials(),
+    )
+    .clock(clock.clone())
+    .store(RedisStore::new(&redis).expect("redis url"))
+    .build()
+    .expect("session");
+    loop {
+        let mut line = String::new();
+        let read = tokio::task::block_in_place(|| std::io::stdin().read_line(&mut line));
+        if read.unwrap_or(0) == 0 {
+            return;
+        }
+        let reply = match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["storm"] => {
+                let tokens = storm(std::slice::from_ref(&session)).await;
+                let same = tokens.iter().all(|t| *t == tokens[0]);
+                format!("{} {}", tokens[0], if same { "same" } else { "differ" })
+            }
+            ["advance", ms] => {
+                clock.advance(Duration::from_millis(ms.parse().expect("ms")));
+                "advanced".to_owned()
+            }
+            _ => "unknown".to_owned(),
+        };
+        println!("REPLY {reply}");
+    }
+}
+
+/// A child process running [`child_replica`], and its replies.
+struct Replica {
+    child: Child,
+    replies: std::sync::mpsc::Receiver<String>,
+}
+
+impl Replica {
+    fn spawn(sim: &Sim, redis: &Redis) -> Replica {
+        let mut child = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["child_replica", "--exact", "--ignored", "--nocapture"])
+            .env("AUTHGEN_SIM_BASE", sim.base_url())
+            .env("AUTHGEN_REDIS_URL", redis.url())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn a replica process");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, replies) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead as _;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(reply) = line.strip_prefix("REPLY ") {
+                    let _ = tx.send(reply.to_owned());
+                }
+            }
+        });
+        Replica { child, replies }
+    }
+
+    fn send(&mut self, command: &str) {
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        writeln!(stdin, "{command}").expect("write to replica");
+    }
+
+    fn reply(&self) -> String {
+        self.replies
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the replica process answers (no hang)")
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every process runs `command` at once; their replies.
+fn all(children: &mut [Replica], command: &str) -> Vec<String> {
+    for child in children.iter_mut() {
+        child.send(command);
+    }
+    tokio::task::block_in_place(|| children.iter().map(Replica::reply).collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_processes_of_fifty_tasks_log_in_once_per_expiry() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let mut children: Vec<_> = (0..REPLICAS)
+        .map(|_| Replica::spawn(&sim, &redis))
+        .collect();
+
+    let first = all(&mut children, "storm");
+    assert_eq!(
+        sim.modulus().logins(),
+        1,
+        "one login for 4 processes × 50 tasks"
+    );
+    assert!(
+        first.iter().all(|r| *r == first[0] && r.ends_with(" same")),
+        "{first:?}"
+    );
+
+    sim.clock().advance(EXPIRY);
+    all(&mut children, &format!("advance {}", EXPIRY.as_millis()));
+    let second = all(&mut children, "storm");
+    assert_eq!(sim.modulus().logins(), 2, "exactly one more after expiry");
+    assert!(
+        second.iter().all(|r| *r == second[0] && *r != first[0]),
+        "{second:?}"
+    );
+}
