@@ -345,7 +345,7 @@ async fn with_redis_stopped_replicas_log_in_locally_and_share_again_when_it_is_b
 /// One replica process of [`four_processes_of_fifty_tasks_log_in_once_per_expiry`]: reads
 /// commands on stdin (`storm`, `advance <ms>`), answers each with a `REPLY` line.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "helper: run as a child process by four_processes_of_fifty_tasks_log_in_once_per_expiry"]
+#[ignore = "helper: run as a child process by the multi-process tests"]
 async fn child_replica() {
     let sim = std::env::var("AUTHGEN_SIM_BASE").expect("AUTHGEN_SIM_BASE");
     let redis = std::env::var("AUTHGEN_REDIS_URL").expect("AUTHGEN_REDIS_URL");
@@ -357,6 +357,9 @@ async fn child_replica() {
     )
     .clock(clock.clone())
     .store(RedisStore::new(&redis).expect("redis url"))
+    .store_lease(Duration::from_millis(
+        std::env::var("AUTHGEN_LEASE_MS").map_or(30_000, |ms| ms.parse().expect("ms")),
+    ))
     .build()
     .expect("session");
     loop {
@@ -389,10 +392,15 @@ struct Replica {
 
 impl Replica {
     fn spawn(sim: &Sim, redis: &Redis) -> Replica {
+        Self::spawn_with_lease(sim, redis, Duration::from_secs(30))
+    }
+
+    fn spawn_with_lease(sim: &Sim, redis: &Redis, lease: Duration) -> Replica {
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
             .args(["child_replica", "--exact", "--ignored", "--nocapture"])
             .env("AUTHGEN_SIM_BASE", sim.base_url())
             .env("AUTHGEN_REDIS_URL", redis.url())
+            .env("AUTHGEN_LEASE_MS", lease.as_millis().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -467,5 +475,48 @@ async fn four_processes_of_fifty_tasks_log_in_once_per_expiry() {
     assert!(
         second.iter().all(|r| *r == second[0] && *r != first[0]),
         "{second:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_lease_holder_process_mid_login_another_process_logs_in_within_the_lease() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let lease = Duration::from_millis(1000);
+    let login = Duration::from_millis(600);
+    sim.modulus().set_login_delay(login);
+    let mut holder = Replica::spawn_with_lease(&sim, &redis, lease);
+    let mut others: Vec<_> = (1..REPLICAS)
+        .map(|_| Replica::spawn_with_lease(&sim, &redis, lease))
+        .collect();
+
+    // The holder takes the lease and starts its (slow) login; it dies meanwhile.
+    holder.send("storm");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.modulus().login_attempts() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never started its login"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(holder);
+
+    let started = Instant::now();
+    let replies = all(&mut others, "storm");
+    let took = started.elapsed();
+    assert!(
+        replies
+            .iter()
+            .all(|r| *r == replies[0] && r.ends_with(" same")),
+        "the survivors share one token: {replies:?}"
+    );
+    assert!(
+        took >= lease / 2,
+        "the dead holder's lease was respected: {took:?}"
+    );
+    assert!(
+        took < lease + login + Duration::from_secs(2),
+        "taken over within the lease time: {took:?}"
     );
 }
