@@ -685,7 +685,17 @@ impl<P: Provider> Inner<P> {
     /// One login, with the transient failures retried: request, decode, cache.
     async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let vendor = P::VENDOR;
-        let span = tracing::info_span!("login", vendor);
+        // Why this login happens, for the logs: the session's first, a token that was
+        // rejected or forgotten, or one that is due.
+        let reason = match (
+            self.generations.load(Ordering::Relaxed),
+            self.current.load().generation,
+        ) {
+            (0, _) => "first login",
+            (_, 0) => "token rejected or invalidated",
+            _ => "token due",
+        };
+        let span = tracing::info_span!("login", vendor, reason);
         let started = std::time::Instant::now();
         let mut attempt = 0;
         let transient = |error: P::Error| Failure {
@@ -725,6 +735,7 @@ impl<P: Provider> Inner<P> {
             {
                 span.in_scope(|| {
                     tracing::warn!(
+                        reason,
                         attempt,
                         status,
                         wait_ms = millis(wait),
@@ -740,7 +751,7 @@ impl<P: Provider> Inner<P> {
                 Ok(login) => break login,
                 Err(error) => {
                     span.in_scope(|| {
-                        tracing::warn!(status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
+                        tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
                     });
                     let refused = (400..500).contains(&status) && status != 429
                         || (200..300).contains(&status);
@@ -756,6 +767,7 @@ impl<P: Provider> Inner<P> {
         self.hold_until.store(0, Ordering::Relaxed);
         span.in_scope(|| {
             tracing::info!(
+                reason,
                 generation = cached.generation,
                 attempt,
                 lifetime_s = lifetime.map(|d| d.as_secs()),

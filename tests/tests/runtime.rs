@@ -548,6 +548,9 @@ async fn logs_errors_and_debug_output_never_show_a_secret() {
         logged.contains("logged in") && logged.contains("retrying"),
         "{logged}"
     );
+    for reason in ["first login", "token rejected or invalidated"] {
+        assert!(logged.contains(reason), "no {reason:?} in {logged}");
+    }
     let shown = [
         logged,
         format!("{error} {error:?}"),
