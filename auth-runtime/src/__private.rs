@@ -266,6 +266,14 @@ impl<'b> LoginResponse<'b> {
             .is_some_and(|v| equals(v, path, expected))
     }
 
+    /// Whether the body is JSON holding a value (even `null`) at one of `paths`; with
+    /// no paths, whether the body is JSON at all.
+    pub fn has_any(&self, paths: &[&[&str]]) -> bool {
+        self.json.as_ref().is_some_and(|json| {
+            paths.is_empty() || paths.iter().any(|path| lookup(json, path).is_some())
+        })
+    }
+
     /// The value at `path` as text (see [`text`]).
     pub fn text(&self, path: &[&str]) -> Option<String> {
         text(self.json.as_ref().and_then(|v| lookup(v, path)))

@@ -232,3 +232,30 @@ fn login_requests_use_each_vendors_wire_format() {
         .login_request(&credentials);
     assert!(request.is_err(), "plain http off loopback is refused");
 }
+
+#[test]
+fn crmcom_reports_only_its_own_envelope_as_a_refusal() {
+    let provider = CrmCom::new("https://crm.example.com");
+    let error = provider
+        .decode_login(500, b"<html>Internal Server Error</html>")
+        .expect_err("500");
+    assert!(
+        matches!(
+            error,
+            CrmComError::Runtime(Error::UnexpectedStatus { status: 500, .. })
+        ),
+        "{error:?}"
+    );
+    let error = provider.decode_login(429, b"").expect_err("429");
+    assert!(
+        matches!(error, CrmComError::Runtime(Error::RateLimited { .. })),
+        "{error:?}"
+    );
+    let error = provider
+        .decode_login(200, br#"{"status":{"code":"OK"},"da"#)
+        .expect_err("cut off");
+    assert!(
+        matches!(error, CrmComError::Runtime(Error::Decode { .. })),
+        "{error:?}"
+    );
+}

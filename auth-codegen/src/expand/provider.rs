@@ -247,6 +247,13 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             let expected = &when.equals;
             test.push(quote!(response.equals(#path, #expected)));
         }
+        if case.status.is_none() && case.when.is_none() {
+            // A case that names neither a status nor a condition is the vendor's own
+            // refusal only when the answer has its shape: a 500 page or a cut-off body
+            // is not "CRM.COM refused the login", it falls through to the shared errors.
+            let paths = case.fields.iter().map(|f| path_literal(&f.path.segments));
+            test.push(quote!(response.has_any(&[#(#paths),*])));
+        }
         let fields = case.fields.iter().map(|f| {
             let ident = &f.ident;
             let path = path_literal(&f.path.segments);
