@@ -17,7 +17,7 @@ use crate::expiry::{ExpiryPolicy, Lifetime};
 use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
 use crate::store::{SharedToken, TokenStore, stable_hash};
-use crate::token::{Cached, TokenRef, jwt_exp};
+use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
 /// A logged-in connection to one vendor account: caches the token, logs in again when
@@ -967,12 +967,29 @@ impl<P: Provider> Inner<P> {
     /// lifetime the response states, else the documented one.
     fn lifetime(&self, login: &Login<P::Response>) -> Option<Duration> {
         if self.expiry.jwt_exp
-            && let Some(exp) = jwt_exp(login.token.expose_secret())
+            && let Some(claims) = jwt_times(login.token.expose_secret())
         {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            return Some(Duration::from_secs(exp).saturating_sub(now));
+            // `exp - iat` is the lifetime the vendor granted, whatever either clock says;
+            // without `iat`, count from our clock (a skewed server shortens or lengthens
+            // the token, and a rejection then replaces it).
+            let granted = match claims.issued_at {
+                Some(iat) if claims.expires > iat => claims.expires - iat,
+                _ => {
+                    let now = self
+                        .clock
+                        .wall_now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default();
+                    claims.expires.saturating_sub(now.as_secs())
+                }
+            };
+            if granted > 0 {
+                return Some(Duration::from_secs(granted));
+            }
+            tracing::warn!(
+                vendor = P::VENDOR,
+                "the token's JWT says it has already expired; using the documented lifetime"
+            );
         }
         if let Some(at) = login.expires_at {
             return Some(at.duration_since(self.clock.wall_now()).unwrap_or_default());

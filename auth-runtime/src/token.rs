@@ -183,9 +183,14 @@ impl std::fmt::Debug for TokenRef {
     }
 }
 
-/// The expiry a JWT states in its `exp` claim, as seconds since the Unix epoch.
-/// `None` when the token is not a JWT or has no numeric `exp`.
-pub(crate) fn jwt_exp(token: &str) -> Option<u64> {
+/// The times a JWT states: `exp`, and `iat` when present, in seconds since the Unix epoch.
+pub(crate) struct JwtTimes {
+    pub(crate) expires: u64,
+    pub(crate) issued_at: Option<u64>,
+}
+
+/// The times in a JWT's claims; `None` when the token is not a JWT or has no numeric `exp`.
+pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
     use base64::Engine as _;
     let mut parts = token.split('.');
     let (_header, claims, _signature) = (parts.next()?, parts.next()?, parts.next()?);
@@ -196,9 +201,16 @@ pub(crate) fn jwt_exp(token: &str) -> Option<u64> {
         .decode(claims.trim_end_matches('='))
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&claims).ok()?;
-    let exp = claims.get("exp")?;
-    exp.as_u64()
-        .or_else(|| exp.as_f64().filter(|e| *e >= 0.0).map(|e| e as u64))
+    let seconds = |name: &str| {
+        let value = claims.get(name)?;
+        value
+            .as_u64()
+            .or_else(|| value.as_f64().filter(|v| *v >= 0.0).map(|v| v as u64))
+    };
+    Some(JwtTimes {
+        expires: seconds("exp")?,
+        issued_at: seconds("iat"),
+    })
 }
 
 #[cfg(test)]
@@ -210,10 +222,12 @@ mod tests {
 
     #[test]
     fn reads_exp_from_a_jwt_and_nothing_from_other_tokens() {
-        assert_eq!(jwt_exp(ONEBOX), Some(1_578_985_780));
-        assert_eq!(jwt_exp("4AD9C84FA60F9FE407140E20F707726A"), None);
-        assert_eq!(jwt_exp("a.b.c"), None);
-        assert_eq!(jwt_exp("a.b.c.d"), None);
+        let times = jwt_times(ONEBOX).expect("a JWT");
+        assert_eq!(times.expires, 1_578_985_780);
+        assert_eq!(times.issued_at, Some(1_578_984_880));
+        assert!(jwt_times("4AD9C84FA60F9FE407140E20F707726A").is_none());
+        assert!(jwt_times("a.b.c").is_none());
+        assert!(jwt_times("a.b.c.d").is_none());
     }
 
     #[test]
