@@ -73,6 +73,17 @@ impl Sim {
     ///
     /// When called outside a tokio runtime, or when no loopback port can be bound.
     pub async fn start() -> Sim {
+        Self::start_on(0).await
+    }
+
+    /// Binds `127.0.0.1:port` (0: any free port) and spawns the server on the current
+    /// tokio runtime; the standalone binary uses it so separate processes can share one
+    /// simulator.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, or when the port cannot be bound.
+    pub async fn start_on(port: u16) -> Sim {
         // If another crate in the build enables a second jsonwebtoken backend, the
         // automatic choice is ambiguous; pin ours. An already installed one is fine.
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
@@ -96,9 +107,9 @@ impl Sim {
             ))
             .with_state(Arc::clone(&shared));
 
-        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port))
             .await
-            .expect("auth-sim: cannot bind 127.0.0.1:0");
+            .unwrap_or_else(|e| panic!("auth-sim: cannot bind 127.0.0.1:{port}: {e}"));
         let addr = listener
             .local_addr()
             .expect("auth-sim: bound listener has no local address");
