@@ -27,8 +27,6 @@ pub(crate) struct Cached {
 }
 
 struct Idle {
-    lifetime: u64,
-    margin: u64,
     touch_step: u64,
     last_use: AtomicU64,
 }
@@ -71,8 +69,6 @@ impl Cached {
         let lifetime = millis(lifetime);
         let margin = millis(margin).min(lifetime);
         let idle = idle.then(|| Idle {
-            lifetime,
-            margin,
             touch_step: (lifetime / 100).max(1),
             last_use: AtomicU64::new(now),
         });
@@ -113,12 +109,7 @@ impl Cached {
         if self.lifetime == u64::MAX {
             return;
         }
-        self.expires_at
-            .store(now.saturating_add(self.lifetime), Ordering::Relaxed);
-        self.refresh_at.store(
-            now.saturating_add(self.lifetime - self.margin),
-            Ordering::Relaxed,
-        );
+        self.count_from(now);
         if let Some(idle) = &self.idle {
             idle.last_use.store(now, Ordering::Relaxed);
         }
@@ -131,14 +122,19 @@ impl Cached {
             let last = idle.last_use.load(Ordering::Relaxed);
             if now >= last.saturating_add(idle.touch_step) {
                 idle.last_use.store(now, Ordering::Relaxed);
-                self.expires_at
-                    .store(now.saturating_add(idle.lifetime), Ordering::Relaxed);
-                self.refresh_at.store(
-                    now.saturating_add(idle.lifetime - idle.margin),
-                    Ordering::Relaxed,
-                );
+                self.count_from(now);
             }
         }
+    }
+
+    /// Sets the expiry and refresh times as if the token had been issued at `now`.
+    fn count_from(&self, now: u64) {
+        self.expires_at
+            .store(now.saturating_add(self.lifetime), Ordering::Relaxed);
+        self.refresh_at.store(
+            now.saturating_add(self.lifetime - self.margin),
+            Ordering::Relaxed,
+        );
     }
 
     pub(crate) fn secret(&self) -> &str {
