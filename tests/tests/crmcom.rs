@@ -20,6 +20,14 @@ fn by_password() -> auth_runtime::vendors::crmcom::CrmComCredentials {
         .build()
 }
 
+fn by_identifier() -> auth_runtime::vendors::crmcom::CrmComCredentials {
+    CrmCom::credentials()
+        .organisation(crmcom::ORGANISATION)
+        .identifier(crmcom::IDENTIFIER)
+        .pass_code(crmcom::PASS_CODE)
+        .build()
+}
+
 /// A session on a manual clock, and that clock.
 fn session(
     sim: &Sim,
@@ -82,11 +90,7 @@ async fn logs_in_with_an_authentication_code_and_a_unit() {
 #[tokio::test]
 async fn logs_in_with_an_identifier_and_pass_code() {
     let sim = Sim::start().await;
-    let credentials = CrmCom::credentials()
-        .organisation(crmcom::ORGANISATION)
-        .identifier(crmcom::IDENTIFIER)
-        .pass_code(crmcom::PASS_CODE)
-        .build();
+    let credentials = by_identifier();
     let (session, _) = session(&sim, credentials);
     session.token().await.expect("login");
     assert_eq!(sim.crmcom().logins(), 1);
@@ -292,7 +296,7 @@ async fn logout_releases_the_token() {
         .expect("JSON envelope");
     assert_eq!(body["status"]["code"], crmcom::INVALID_TOKEN);
 
-    // The session logs in again on next use; a second logout without a token is a no-op.
+    // The session logs in again on next use.
     assert_eq!(list_contacts(&sim, &session).await, "OK");
     assert_eq!(sim.crmcom().logins(), 2);
 }
@@ -300,11 +304,7 @@ async fn logout_releases_the_token() {
 #[tokio::test]
 async fn debug_output_shows_no_secret() {
     let sim = Sim::start().await;
-    let credentials = CrmCom::credentials()
-        .organisation(crmcom::ORGANISATION)
-        .identifier(crmcom::IDENTIFIER)
-        .pass_code(crmcom::PASS_CODE)
-        .build();
+    let credentials = by_identifier();
     let shown = format!("{credentials:?}");
     assert!(!shown.contains(crmcom::PASS_CODE), "{shown}");
     assert!(
