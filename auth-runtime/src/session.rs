@@ -323,11 +323,21 @@ impl<P: Provider> Session<P> {
 
     /// The current token, logging in first when there is none or it is due.
     ///
-    /// When the token is fresh this is one atomic load and a coarse clock read: no lock,
-    /// no allocation, no shared write. When it is not, every concurrent caller waits for
-    /// the same single login. When that login fails but the old token has not expired
-    /// yet, the old token is returned (and the failure logged).
+    /// When the token is fresh this does what [`cached_token`](Self::cached_token)
+    /// does: two atomic loads (the token and the cached clock, see [`Clock::system`]),
+    /// no lock, no allocation, no shared write. When it is not, every concurrent caller
+    /// waits for the same single login. When that login fails but the old token has not
+    /// expired yet, the old token is returned (and the failure logged).
     pub async fn token(&self) -> Result<TokenRef, P::Error> {
+        match self.cached_token() {
+            Some(fresh) => Ok(fresh),
+            None => self.replace_token().await,
+        }
+    }
+
+    /// [`Session::token`] when the token is missing or due: the held token while a
+    /// failed refresh holds off the next one, else a (shared) login.
+    async fn replace_token(&self) -> Result<TokenRef, P::Error> {
         let now = self.inner.clock.now_ms();
         let current = self.inner.current.load();
         if current.is_fresh(now) {
@@ -377,7 +387,7 @@ impl<P: Provider> Session<P> {
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
     pub fn cached_token(&self) -> Option<TokenRef> {
-        let now = self.inner.clock.now_ms();
+        let now = self.inner.clock.recent_ms();
         let current = self.inner.current.load();
         current.is_fresh(now).then(|| {
             current.touch(now);
