@@ -130,6 +130,18 @@ pub enum Error {
         /// The vendor's name.
         vendor: &'static str,
     },
+    /// A session sharing this account's token store was refused by the vendor a moment
+    /// ago, so this one did not try the same credentials (see
+    /// [`SessionBuilder::store_refusal_hold`](crate::SessionBuilder::store_refusal_hold)).
+    #[error("{vendor}: not logging in: a session sharing the token store was refused {} s ago: {message}", age.as_secs())]
+    RefusedRecently {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// How long ago the refusal happened.
+        age: Duration,
+        /// The refused session's error.
+        message: String,
+    },
     /// The request given to the session cannot be sent as it is.
     #[error("{vendor}: cannot send this request: {reason}")]
     InvalidRequest {

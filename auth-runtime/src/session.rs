@@ -16,7 +16,7 @@ use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
 use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
-use crate::store::{SharedToken, TokenStore, stable_hash};
+use crate::store::{SharedRefusal, SharedToken, TokenStore, stable_hash};
 use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
@@ -110,6 +110,9 @@ struct SharedStore {
     key: String,
     lease_key: String,
     lease: Duration,
+    refusal_key: String,
+    /// How long a refusal is shared: other sessions report it rather than try.
+    refusal_hold: Duration,
     /// The last token this session saw rejected (or was told to forget): never adopted
     /// from the store again. Looked at only on the slow path.
     rejected: Mutex<Option<SecretString>>,
@@ -132,6 +135,7 @@ pub struct SessionBuilder<P: Provider> {
     store: Option<Arc<dyn TokenStore>>,
     store_key: Option<String>,
     store_lease: Duration,
+    store_refusal_hold: Duration,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -230,6 +234,16 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
+    /// How long a refused login is shared through the store (default 30 s): meanwhile
+    /// every session of the account returns [`Error::RefusedRecently`] instead of
+    /// trying the same credentials, so that N replicas with a wrong key make one failed
+    /// login, not N (Currencycloud locks an account after a few). A token found in the
+    /// store is still taken meanwhile.
+    pub fn store_refusal_hold(mut self, hold: Duration) -> Self {
+        self.store_refusal_hold = hold;
+        self
+    }
+
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
         let vendor = P::VENDOR;
@@ -243,8 +257,10 @@ impl<P: Provider> SessionBuilder<P> {
                 Some(SharedStore {
                     store,
                     lease_key: format!("{key}:lease"),
+                    refusal_key: format!("{key}:refused"),
                     key,
                     lease: self.store_lease,
+                    refusal_hold: self.store_refusal_hold,
                     rejected: Mutex::new(None),
                 })
             }
@@ -308,6 +324,7 @@ impl<P: Provider> Session<P> {
             store: None,
             store_key: None,
             store_lease: Duration::from_secs(30),
+            store_refusal_hold: Duration::from_secs(30),
         }
     }
 
@@ -908,6 +925,14 @@ impl<P: Provider> Inner<P> {
                     return self.login().await;
                 }
             }
+            match self.published_refusal(shared).await {
+                Ok(Some(refused)) => return Err(refused),
+                Ok(None) => {}
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
             if started.elapsed() > give_up {
                 tracing::warn!(
                     vendor,
@@ -935,8 +960,28 @@ impl<P: Provider> Inner<P> {
             let _ = shared.store.release(&shared.lease_key, &holder).await;
             return Ok(self.adopt(cached));
         }
+        // ... or been refused and released the lease just before we took it.
+        if let Ok(Some(refused)) = self.published_refusal(shared).await {
+            let _ = shared.store.release(&shared.lease_key, &holder).await;
+            return Err(refused);
+        }
         let issued_at = self.clock.wall_now();
         let result = Arc::clone(&self).login().await;
+        if let Err(failure) = &result
+            && failure.refused
+        {
+            let refusal = SharedRefusal {
+                message: failure.error.to_string(),
+                refused_at: self.clock.wall_now(),
+            };
+            let published = shared
+                .store
+                .save_refusal(&shared.refusal_key, &refusal, shared.refusal_hold)
+                .await;
+            if let Err(error) = published {
+                tracing::warn!(vendor, error = %error, "could not publish the refusal to the store");
+            }
+        }
         if let Ok(cached) = &result {
             let expires_at = (cached.expires_at() != u64::MAX).then(|| {
                 self.clock.wall_now()
@@ -955,6 +1000,36 @@ impl<P: Provider> Inner<P> {
             tracing::warn!(vendor, error = %error, "could not release the store's lease");
         }
         result
+    }
+
+    /// A refusal that another session sharing the store published, as this session's
+    /// failure: the same credentials are not tried again until it expires.
+    async fn published_refusal(
+        &self,
+        shared: &SharedStore,
+    ) -> Result<Option<Failure<P::Error>>, crate::store::StoreError> {
+        let Some(refusal) = shared.store.load_refusal(&shared.refusal_key).await? else {
+            return Ok(None);
+        };
+        let age = self
+            .clock
+            .wall_now()
+            .duration_since(refusal.refused_at)
+            .unwrap_or_default();
+        tracing::warn!(
+            vendor = P::VENDOR,
+            age_ms = millis(age),
+            "a session sharing the token store was refused; not trying the same credentials"
+        );
+        Ok(Some(Failure {
+            error: Error::RefusedRecently {
+                vendor: P::VENDOR,
+                age,
+                message: refusal.message,
+            }
+            .into(),
+            refused: true,
+        }))
     }
 
     /// Uses a token kept from an earlier run, when it has more than its margin left.

@@ -6,7 +6,10 @@
 //! that needs a token first looks in the store; when the token there is missing or due,
 //! it takes the store's *lease* for the account, logs in and publishes the new token,
 //! while the other sessions wait for it instead of logging in themselves. A lease whose
-//! holder died expires after its time, and another session takes over. A session that
+//! holder died expires after its time, and another session takes over. A refused
+//! login is published too, for a while ([`SessionBuilder::store_refusal_hold`](crate::SessionBuilder::store_refusal_hold)):
+//! the other sessions report it instead of trying the same credentials, so that
+//! replicas with a wrong key make one failed login between them. A session that
 //! cannot reach its store logs in on its own and says so in a `tracing` warning.
 //!
 //! The store is consulted only when a session has no fresh token of its own: the hot
@@ -46,6 +49,17 @@ impl std::fmt::Debug for SharedToken {
     }
 }
 
+/// A refusal of the account's credentials, kept in a [`TokenStore`] for a while so
+/// that the other sessions sharing the account report it instead of trying the same
+/// credentials again (some vendors lock an account after a few failed logins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedRefusal {
+    /// The refused session's error, as it displays (it never holds a secret).
+    pub message: String,
+    /// When the vendor refused (wall clock of the refused session).
+    pub refused_at: SystemTime,
+}
+
 /// A store that could not be used (unreachable, timed out, answered nonsense).
 /// Sessions log it and carry on without the store.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -83,6 +97,29 @@ pub trait TokenStore: Send + Sync + 'static {
         key: &'a str,
         holder: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Keeps `refusal` under `key` for `ttl`, replacing what was there.
+    ///
+    /// The default keeps nothing: refusals are then not shared, and each session
+    /// sharing the account tries the credentials itself.
+    fn save_refusal<'a>(
+        &'a self,
+        key: &'a str,
+        refusal: &'a SharedRefusal,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = (key, refusal, ttl);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The refusal kept under `key`, unless its time is up. The default: none.
+    fn load_refusal<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+        let _ = key;
+        Box::pin(async { Ok(None) })
+    }
 }
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
@@ -114,6 +151,22 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).release(key, holder)
     }
+
+    fn save_refusal<'a>(
+        &'a self,
+        key: &'a str,
+        refusal: &'a SharedRefusal,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).save_refusal(key, refusal, ttl)
+    }
+
+    fn load_refusal<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+        (**self).load_refusal(key)
+    }
 }
 
 /// A store in this process's memory: shares one token between the sessions of one
@@ -127,6 +180,7 @@ pub struct MemoryStore {
 struct MemoryState {
     tokens: HashMap<String, SharedToken>,
     leases: HashMap<String, (String, Instant)>,
+    refusals: HashMap<String, (SharedRefusal, Instant)>,
 }
 
 impl MemoryStore {
@@ -185,6 +239,33 @@ impl TokenStore for MemoryStore {
         });
         Box::pin(async { Ok(()) })
     }
+
+    fn save_refusal<'a>(
+        &'a self,
+        key: &'a str,
+        refusal: &'a SharedRefusal,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let until = Instant::now() + ttl;
+        self.with(|s| s.refusals.insert(key.to_owned(), (refusal.clone(), until)));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn load_refusal<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+        let now = Instant::now();
+        let found = self.with(|s| match s.refusals.get(key) {
+            Some((refusal, until)) if *until > now => Some(refusal.clone()),
+            Some(_) => {
+                s.refusals.remove(key);
+                None
+            }
+            None => None,
+        });
+        Box::pin(async move { Ok(found) })
+    }
 }
 
 /// Milliseconds since the Unix epoch (0 before it).
@@ -224,6 +305,21 @@ fn decode(text: &str) -> Option<SharedToken> {
     })
 }
 
+/// The stored form of a refusal: `<refused ms> <message>`.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn encode_refusal(refusal: &SharedRefusal) -> String {
+    format!("{} {}", unix_ms(refusal.refused_at), refusal.message)
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn decode_refusal(text: &str) -> Option<SharedRefusal> {
+    let (at, message) = text.split_once(' ')?;
+    Some(SharedRefusal {
+        message: message.to_owned(),
+        refused_at: UNIX_EPOCH + Duration::from_millis(at.parse().ok()?),
+    })
+}
+
 /// A stable 64-bit FNV-1a hash (the same in every process and every build), for keys.
 pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -246,7 +342,10 @@ mod redis_store {
     use futures::future::BoxFuture;
     use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-    use super::{SharedToken, StoreError, TokenStore, decode, encode};
+    use super::{
+        SharedRefusal, SharedToken, StoreError, TokenStore, decode, decode_refusal, encode,
+        encode_refusal,
+    };
 
     /// Deletes the lease only if it still holds the caller's value.
     const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -386,6 +485,41 @@ mod redis_store {
                 Ok(())
             })
         }
+
+        fn save_refusal<'a>(
+            &'a self,
+            key: &'a str,
+            refusal: &'a SharedRefusal,
+            ttl: Duration,
+        ) -> BoxFuture<'a, Result<(), StoreError>> {
+            Box::pin(async move {
+                let mut conn = self.connection().await?;
+                let _: () = redis::cmd("SET")
+                    .arg(key)
+                    .arg(encode_refusal(refusal))
+                    .arg("PX")
+                    .arg(crate::clock::millis(ttl).max(1))
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(failed)?;
+                Ok(())
+            })
+        }
+
+        fn load_refusal<'a>(
+            &'a self,
+            key: &'a str,
+        ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+            Box::pin(async move {
+                let mut conn = self.connection().await?;
+                let text: Option<String> = redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(failed)?;
+                Ok(text.as_deref().and_then(decode_refusal))
+            })
+        }
     }
 }
 
@@ -412,9 +546,37 @@ mod tests {
             Some(("a b c".to_owned(), token.issued_at, token.expires_at))
         );
         assert!(decode("garbage").is_none());
+        let refusal = SharedRefusal {
+            message: "Currencycloud refused the login: auth_failed".to_owned(),
+            refused_at: UNIX_EPOCH + Duration::from_millis(5_000),
+        };
+        assert_eq!(
+            decode_refusal(&encode_refusal(&refusal)),
+            Some(refusal.clone())
+        );
+        assert!(decode_refusal("soon refused").is_none());
         assert_eq!(stable_hash(&[b"a", b"b"]), stable_hash(&[b"a", b"b"]));
         assert_ne!(stable_hash(&[b"ab"]), stable_hash(&[b"a", b"b"]));
         assert_eq!(stable_hash(&[]), 0xcbf2_9ce4_8422_2325);
+    }
+
+    #[tokio::test]
+    async fn memory_refusals_are_kept_for_their_time() {
+        let store = MemoryStore::new();
+        let refusal = SharedRefusal {
+            message: "refused".to_owned(),
+            refused_at: SystemTime::now(),
+        };
+        let kept = store.save_refusal("r", &refusal, Duration::from_secs(60));
+        assert!(kept.await.is_ok());
+        assert_eq!(
+            store.load_refusal("r").await.ok().flatten(),
+            Some(refusal.clone())
+        );
+        let kept = store.save_refusal("r", &refusal, Duration::ZERO);
+        assert!(kept.await.is_ok());
+        assert_eq!(store.load_refusal("r").await.ok().flatten(), None);
+        assert_eq!(store.load_refusal("other").await.ok().flatten(), None);
     }
 
     #[tokio::test]

@@ -12,10 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use auth_runtime::vendors::Modulus;
 use auth_runtime::vendors::modulus::ModulusCredentials;
+use auth_runtime::vendors::{Currencycloud, Modulus};
 use auth_runtime::{Clock, MemoryStore, RedisStore, Session, TokenStore};
-use auth_sim::{Sim, modulus};
+use auth_sim::{Sim, currencycloud, modulus};
 
 const REPLICAS: usize = 4;
 const TASKS: usize = 50;
@@ -204,6 +204,117 @@ async fn sessions_of_one_process_share_a_memory_store() {
     advance(&sim, &clock, EXPIRY);
     storm(&replicas).await;
     assert_eq!(sim.modulus().logins(), 2);
+}
+
+/// A Currencycloud replica logging in with `api_key`, sharing `store` if given.
+fn currencycloud_replica(
+    sim: &Sim,
+    api_key: &str,
+    store: Option<impl TokenStore>,
+    refusal_hold: Duration,
+) -> Session<Currencycloud> {
+    let provider = Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX));
+    let credentials = Currencycloud::credentials()
+        .login_id(currencycloud::LOGIN_ID)
+        .and_then(|b| b.api_key(api_key))
+        .expect("well-formed")
+        .build();
+    let builder = Session::builder(provider, credentials).store_refusal_hold(refusal_hold);
+    match store {
+        Some(store) => builder.store(store),
+        None => builder,
+    }
+    .build()
+    .expect("session")
+}
+
+/// `TASKS` concurrent callers on every replica, each expecting an error; their messages.
+async fn refused_storm(replicas: &[Session<Currencycloud>]) -> Vec<String> {
+    let tasks: Vec<_> = replicas
+        .iter()
+        .flat_map(|session| (0..TASKS).map(move |_| session.clone()))
+        .map(|session| {
+            tokio::spawn(async move {
+                let error = session.token().await.expect_err("a wrong key is refused");
+                error.to_string()
+            })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for task in tasks {
+        errors.push(
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no caller hangs")
+                .expect("task"),
+        );
+    }
+    errors
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_with_a_wrong_key_make_one_failed_login_between_them_not_a_lockout() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let wrong_key = "0".repeat(currencycloud::API_KEY_LEN);
+    let hold = Duration::from_millis(1_500);
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| currencycloud_replica(&sim, &wrong_key, Some(redis.store()), hold))
+        .collect();
+
+    // 4 replicas x 50 callers, twice: one login is tried and refused, the rest are told.
+    let mut errors = refused_storm(&replicas).await;
+    errors.extend(refused_storm(&replicas).await);
+    assert_eq!(sim.currencycloud().failed_logins(), 1);
+    assert!(!sim.currencycloud().is_locked());
+    let told = errors
+        .iter()
+        .filter(|e| e.contains("a session sharing the token store was refused"))
+        .count();
+    assert!(
+        told >= errors.len() - TASKS,
+        "{told} of {} were told of the shared refusal: {:?}",
+        errors.len(),
+        errors.first()
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.contains("Currencycloud authentication failed")),
+        "the vendor's words reach every caller: {:?}",
+        errors.first()
+    );
+
+    // Once the hold is over, the credentials are tried again: once, again shared.
+    tokio::time::sleep(hold + Duration::from_millis(200)).await;
+    refused_storm(&replicas).await;
+    assert_eq!(sim.currencycloud().failed_logins(), 2);
+    assert!(!sim.currencycloud().is_locked());
+
+    // Meanwhile a replica given the right key is held off too, then logs in.
+    let fixed = currencycloud_replica(&sim, currencycloud::API_KEY, Some(redis.store()), hold);
+    assert!(
+        fixed.token().await.is_err(),
+        "held off by the fresh refusal"
+    );
+    tokio::time::sleep(hold + Duration::from_millis(200)).await;
+    assert!(fixed.token().await.is_ok());
+    assert_eq!(sim.currencycloud().logins(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_store_replicas_with_a_wrong_key_lock_the_account() {
+    let sim = Sim::start().await;
+    let wrong_key = "0".repeat(currencycloud::API_KEY_LEN);
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| currencycloud_replica(&sim, &wrong_key, None::<MemoryStore>, Duration::ZERO))
+        .collect();
+    refused_storm(&replicas).await;
+    assert_eq!(sim.currencycloud().failed_logins(), 4);
+    assert!(
+        sim.currencycloud().is_locked(),
+        "what the shared refusal prevents"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
