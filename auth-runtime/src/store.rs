@@ -406,6 +406,17 @@ mod redis_store {
                 .await?;
             Ok(manager.clone())
         }
+
+        /// Runs one command on the shared connection.
+        async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
+            let mut conn = self.connection().await?;
+            cmd.query_async(&mut conn).await.map_err(failed)
+        }
+
+        /// The string kept under `key`, if any.
+        async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.query(redis::cmd("GET").arg(key)).await
+        }
     }
 
     impl TokenStore for RedisStore {
@@ -413,15 +424,7 @@ mod redis_store {
             &'a self,
             key: &'a str,
         ) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>> {
-            Box::pin(async move {
-                let mut conn = self.connection().await?;
-                let text: Option<String> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(failed)?;
-                Ok(text.as_deref().and_then(decode))
-            })
+            Box::pin(async move { Ok(self.get(key).await?.as_deref().and_then(decode)) })
         }
 
         fn save<'a>(
@@ -430,7 +433,6 @@ mod redis_store {
             token: &'a SharedToken,
         ) -> BoxFuture<'a, Result<(), StoreError>> {
             Box::pin(async move {
-                let mut conn = self.connection().await?;
                 let mut cmd = redis::cmd("SET");
                 cmd.arg(key).arg(encode(token));
                 // The key lives as long as the token; the reader checks the expiry itself.
@@ -441,8 +443,7 @@ mod redis_store {
                         .max(Duration::from_millis(1));
                     cmd.arg("PX").arg(crate::clock::millis(lifetime));
                 }
-                let _: () = cmd.query_async(&mut conn).await.map_err(failed)?;
-                Ok(())
+                self.query(&cmd).await
             })
         }
 
@@ -453,17 +454,11 @@ mod redis_store {
             ttl: Duration,
         ) -> BoxFuture<'a, Result<bool, StoreError>> {
             Box::pin(async move {
-                let mut conn = self.connection().await?;
-                let set: Option<String> = redis::cmd("SET")
-                    .arg(key)
-                    .arg(holder)
-                    .arg("NX")
-                    .arg("PX")
-                    .arg(crate::clock::millis(ttl).max(1))
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(failed)?;
-                Ok(set.is_some())
+                let mut set = redis::cmd("SET");
+                set.arg(key).arg(holder).arg("NX").arg("PX");
+                set.arg(crate::clock::millis(ttl).max(1));
+                let taken: Option<String> = self.query(&set).await?;
+                Ok(taken.is_some())
             })
         }
 
@@ -473,15 +468,9 @@ mod redis_store {
             holder: &'a str,
         ) -> BoxFuture<'a, Result<(), StoreError>> {
             Box::pin(async move {
-                let mut conn = self.connection().await?;
-                let _: i64 = redis::cmd("EVAL")
-                    .arg(RELEASE)
-                    .arg(1)
-                    .arg(key)
-                    .arg(holder)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(failed)?;
+                let mut release = redis::cmd("EVAL");
+                release.arg(RELEASE).arg(1).arg(key).arg(holder);
+                let _deleted: i64 = self.query(&release).await?;
                 Ok(())
             })
         }
@@ -493,16 +482,10 @@ mod redis_store {
             ttl: Duration,
         ) -> BoxFuture<'a, Result<(), StoreError>> {
             Box::pin(async move {
-                let mut conn = self.connection().await?;
-                let _: () = redis::cmd("SET")
-                    .arg(key)
-                    .arg(encode_refusal(refusal))
-                    .arg("PX")
-                    .arg(crate::clock::millis(ttl).max(1))
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(failed)?;
-                Ok(())
+                let mut set = redis::cmd("SET");
+                set.arg(key).arg(encode_refusal(refusal));
+                set.arg("PX").arg(crate::clock::millis(ttl).max(1));
+                self.query(&set).await
             })
         }
 
@@ -510,15 +493,7 @@ mod redis_store {
             &'a self,
             key: &'a str,
         ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
-            Box::pin(async move {
-                let mut conn = self.connection().await?;
-                let text: Option<String> = redis::cmd("GET")
-                    .arg(key)
-                    .query_async(&mut conn)
-                    .await
-                    .map_err(failed)?;
-                Ok(text.as_deref().and_then(decode_refusal))
-            })
+            Box::pin(async move { Ok(self.get(key).await?.as_deref().and_then(decode_refusal)) })
         }
     }
 }

@@ -117,28 +117,37 @@ fn replica(sim: &Sim, clock: &Clock, store: Option<impl TokenStore>) -> Session<
     .expect("session")
 }
 
-/// `TASKS` concurrent callers on every replica; every one must get a token.
-async fn storm(replicas: &[Session<Modulus>]) -> Vec<String> {
-    let mut tasks = Vec::new();
-    for session in replicas {
-        for _ in 0..TASKS {
-            let session = session.clone();
-            tasks.push(tokio::spawn(async move {
-                let token = session.token().await.expect("token");
-                token.expose_secret().to_owned()
-            }));
-        }
-    }
-    let mut tokens = Vec::new();
+/// Runs `call` as `TASKS` concurrent tasks on every replica; what each returned.
+/// Every task must finish within 20 s: no caller may hang.
+async fn on_every_replica<P, T, F>(replicas: &[Session<P>], call: fn(Session<P>) -> F) -> Vec<T>
+where
+    P: auth_runtime::Provider,
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let tasks: Vec<_> = replicas
+        .iter()
+        .flat_map(|session| (0..TASKS).map(move |_| tokio::spawn(call(session.clone()))))
+        .collect();
+    let mut results = Vec::new();
     for task in tasks {
-        tokens.push(
+        results.push(
             tokio::time::timeout(Duration::from_secs(20), task)
                 .await
                 .expect("no caller hangs")
                 .expect("task"),
         );
     }
-    tokens
+    results
+}
+
+/// `TASKS` concurrent callers on every replica; every one must get a token.
+async fn storm(replicas: &[Session<Modulus>]) -> Vec<String> {
+    on_every_replica(replicas, |session| async move {
+        let token = session.token().await.expect("token");
+        token.expose_secret().to_owned()
+    })
+    .await
 }
 
 fn advance(sim: &Sim, clock: &Clock, by: Duration) {
@@ -230,26 +239,11 @@ fn currencycloud_replica(
 
 /// `TASKS` concurrent callers on every replica, each expecting an error; their messages.
 async fn refused_storm(replicas: &[Session<Currencycloud>]) -> Vec<String> {
-    let tasks: Vec<_> = replicas
-        .iter()
-        .flat_map(|session| (0..TASKS).map(move |_| session.clone()))
-        .map(|session| {
-            tokio::spawn(async move {
-                let error = session.token().await.expect_err("a wrong key is refused");
-                error.to_string()
-            })
-        })
-        .collect();
-    let mut errors = Vec::new();
-    for task in tasks {
-        errors.push(
-            tokio::time::timeout(Duration::from_secs(20), task)
-                .await
-                .expect("no caller hangs")
-                .expect("task"),
-        );
-    }
-    errors
+    on_every_replica(replicas, |session| async move {
+        let error = session.token().await.expect_err("a wrong key is refused");
+        error.to_string()
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
