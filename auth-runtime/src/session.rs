@@ -227,8 +227,9 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// How long a session may hold the store's lease while it logs in (default 30 s):
-    /// when it dies meanwhile, another takes over after this time.
+    /// How long the store's lease lasts (default 30 s). A session logging in extends
+    /// it every third of this time, so a slow login is not repeated; when the session
+    /// dies meanwhile, another takes over once this time has passed.
     pub fn store_lease(mut self, lease: Duration) -> Self {
         self.store_lease = lease;
         self
@@ -966,7 +967,10 @@ impl<P: Provider> Inner<P> {
             return Err(refused);
         }
         let issued_at = self.clock.wall_now();
-        let result = Arc::clone(&self).login().await;
+        let result = tokio::select! {
+            result = Arc::clone(&self).login() => result,
+            never = keep_lease(vendor, shared, &holder) => match never {},
+        };
         if let Err(failure) = &result
             && failure.refused
         {
@@ -1144,6 +1148,39 @@ async fn refresh_in_background<P: Provider>(session: Weak<Inner<P>>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
+}
+
+/// Extends the store's lease every third of its time while this session logs in, so
+/// that a slow login (a slow vendor, retries) is not repeated by another session that
+/// would take the lease over. Never completes; dropped when the login ends.
+async fn keep_lease(
+    vendor: &'static str,
+    shared: &SharedStore,
+    holder: &str,
+) -> std::convert::Infallible {
+    let every = (shared.lease / 3).max(Duration::from_millis(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match shared
+            .store
+            .extend_lease(&shared.lease_key, holder, shared.lease)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(
+                    vendor,
+                    "the store's lease could not be extended; another session may log in too"
+                );
+                break;
+            }
+            Err(error) => {
+                tracing::warn!(vendor, error = %error, "could not extend the store's lease");
+                break;
+            }
+        }
+    }
+    std::future::pending().await
 }
 
 impl<P: Provider> std::fmt::Debug for Session<P> {

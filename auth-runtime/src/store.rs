@@ -5,8 +5,9 @@
 //! default). With [`SessionBuilder::store`](crate::SessionBuilder::store), a session
 //! that needs a token first looks in the store; when the token there is missing or due,
 //! it takes the store's *lease* for the account, logs in and publishes the new token,
-//! while the other sessions wait for it instead of logging in themselves. A lease whose
-//! holder died expires after its time, and another session takes over. A refused
+//! while the other sessions wait for it instead of logging in themselves. The holder
+//! extends its lease while the login lasts; a lease whose holder died expires after
+//! its time, and another session takes over. A refused
 //! login is published too, for a while ([`SessionBuilder::store_refusal_hold`](crate::SessionBuilder::store_refusal_hold)):
 //! the other sessions report it instead of trying the same credentials, so that
 //! replicas with a wrong key make one failed login between them. A session that
@@ -98,6 +99,23 @@ pub trait TokenStore: Send + Sync + 'static {
         holder: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
+    /// Gives `holder` the lease `key` for another `ttl` from now, if it still holds it
+    /// (compare and expire): a session whose login takes longer than a third of the
+    /// lease calls this, so that no other session takes over a login still under way.
+    /// `Ok(false)` when the lease was lost (expired, or taken by another session).
+    ///
+    /// The default cannot extend: a login longer than the lease may then be repeated by
+    /// another session.
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = (key, holder, ttl);
+        Box::pin(async { Ok(false) })
+    }
+
     /// Keeps `refusal` under `key` for `ttl`, replacing what was there.
     ///
     /// The default keeps nothing: refusals are then not shared, and each session
@@ -150,6 +168,15 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         holder: &'a str,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).release(key, holder)
+    }
+
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).extend_lease(key, holder, ttl)
     }
 
     fn save_refusal<'a>(
@@ -238,6 +265,23 @@ impl TokenStore for MemoryStore {
             }
         });
         Box::pin(async { Ok(()) })
+    }
+
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let now = Instant::now();
+        let extended = self.with(|s| match s.leases.get_mut(key) {
+            Some((h, until)) if h == holder && *until > now => {
+                *until = now + ttl;
+                true
+            }
+            _ => false,
+        });
+        Box::pin(async move { Ok(extended) })
     }
 
     fn save_refusal<'a>(
@@ -349,6 +393,8 @@ mod redis_store {
 
     /// Deletes the lease only if it still holds the caller's value.
     const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+    /// Sets a new expiry (ARGV[2] ms) on the lease only if it still holds the caller's value.
+    const EXTEND: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
 
     /// A [`TokenStore`] in Redis, shared by every process that connects to it
     /// (feature `redis`).
@@ -475,6 +521,21 @@ mod redis_store {
             })
         }
 
+        fn extend_lease<'a>(
+            &'a self,
+            key: &'a str,
+            holder: &'a str,
+            ttl: Duration,
+        ) -> BoxFuture<'a, Result<bool, StoreError>> {
+            Box::pin(async move {
+                let mut extend = redis::cmd("EVAL");
+                extend.arg(EXTEND).arg(1).arg(key).arg(holder);
+                extend.arg(crate::clock::millis(ttl).max(1));
+                let extended: i64 = self.query(&extend).await?;
+                Ok(extended == 1)
+            })
+        }
+
         fn save_refusal<'a>(
             &'a self,
             key: &'a str,
@@ -562,7 +623,10 @@ mod tests {
         assert!(!store.try_lease("l", "b", ttl).await.unwrap_or(true));
         let _ = store.release("l", "b").await;
         assert!(!store.try_lease("l", "b", ttl).await.unwrap_or(true));
+        assert!(store.extend_lease("l", "a", ttl).await.unwrap_or(false));
+        assert!(!store.extend_lease("l", "b", ttl).await.unwrap_or(true));
         let _ = store.release("l", "a").await;
+        assert!(!store.extend_lease("l", "a", ttl).await.unwrap_or(true));
         assert!(
             store
                 .try_lease("l", "b", Duration::ZERO)

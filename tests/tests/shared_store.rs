@@ -312,6 +312,33 @@ async fn without_a_store_replicas_with_a_wrong_key_lock_the_account() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_slower_than_the_lease_keeps_its_lease_and_is_not_repeated() {
+    let redis = Redis::start();
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    // The vendor takes 2.5 leases to answer: without extending its lease, the holder
+    // would see a second replica take over and log in too.
+    let lease = Duration::from_millis(600);
+    sim.modulus().set_login_delay(Duration::from_millis(1_500));
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| {
+            Session::builder(
+                Modulus::new(modulus::ACCOUNT).with_base_url(base(&sim)),
+                credentials(),
+            )
+            .clock(clock.clone())
+            .store(redis.store())
+            .store_lease(lease)
+            .build()
+            .expect("session")
+        })
+        .collect();
+    let tokens = storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 1, "the slow login was not repeated");
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lease_whose_holder_died_is_taken_over_within_the_lease_time() {
     let redis = Redis::start();
     let sim = Sim::start().await;
