@@ -106,6 +106,11 @@
 //! caller has to wait; [`SessionBuilder::on_token`] and [`SessionBuilder::restore`] keep
 //! a token across restarts.
 //!
+//! Checking that a cached token is still fresh reads no clock: sessions compare against
+//! a millisecond counter that one small thread, `authgen-clock`, keeps current while
+//! tokens are being read (it stops after a second without reads; see [`Clock::system`]).
+//! Tests use [`Clock::manual`] and move time themselves.
+//!
 //! ## Send requests
 //!
 //! [`Session::send`] takes a `reqwest::RequestBuilder`, puts the token on, and on a 401

@@ -11,7 +11,10 @@ use syn::parse::Parser;
 use syn::spanned::Spanned as _;
 use syn::{Ident, LitInt, LitStr, Token};
 
-use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
+use super::{
+    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, duration, json_path, lifetime, method,
+    url_template, wire_format,
+};
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
     BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expiry, ExpiryField, ExpiryFormat,
@@ -44,9 +47,6 @@ const FIELD_KEYS: &[&str] = &[
     "charset",
     "basic",
 ];
-const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
-const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
-const SUCCESS_KEYS: &[&str] = &["path", "equals"];
 const ERROR_KEYS: &[&str] = &["status", "when", "display", "doc", "fields"];
 
 /// The struct with `#[auth(...)]` removed: what the macro emits when the description has
@@ -384,7 +384,7 @@ fn condition(
                 path = Some(json_path(&lit.value(), lit.span(), errors));
             }
             "equals" => equals = Some(string(&inner)?.value()),
-            _ => unknown(&inner, SUCCESS_KEYS, what, errors)?,
+            _ => unknown(&inner, CONDITION_KEYS, what, errors)?,
         }
         Ok(())
     })?;

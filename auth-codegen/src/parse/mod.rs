@@ -8,8 +8,18 @@ pub mod spec;
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{JsonPath, Lifetime, Location, Method, Spanned, UrlTemplate, WireFormat};
 
-/// Keys of `login(...)` and `logout(...)`.
+// Keys both sources accept in the same place. The top-level, field and error keys
+// differ between the attribute and a spec (`crate` only in one, `name`, `doc`,
+// `optional` only in the other), so each parser keeps its own lists of those.
+
+/// Keys of `login(...)`, `logout(...)` and `keepalive(...)`.
 pub(crate) const ENDPOINT_KEYS: &[&str] = &["path", "method", "format"];
+/// Keys of `success(...)` and `rejected(...)`.
+pub(crate) const CONDITION_KEYS: &[&str] = &["path", "equals"];
+/// Keys of `apply(...)`.
+pub(crate) const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
+/// Keys of `expiry(...)`.
+pub(crate) const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
 
 pub(crate) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> Method {
     let span: Location = span.into();

@@ -16,7 +16,10 @@ use proc_macro2::Ident;
 use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{ENDPOINT_KEYS, duration, json_path, lifetime, method, url_template, wire_format};
+use super::{
+    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, duration, json_path, lifetime, method,
+    url_template, wire_format,
+};
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
     BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expiry, ExpiryField, ExpiryFormat,
@@ -55,9 +58,6 @@ const FIELD_KEYS: &[&str] = &[
     "charset",
     "basic",
 ];
-const CONDITION_KEYS: &[&str] = &["path", "equals"];
-const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
-const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
 const ERROR_KEYS: &[&str] = &["name", "status", "when", "display", "doc", "fields"];
 const ERROR_FIELD_KEYS: &[&str] = &["field_messages"];
 
