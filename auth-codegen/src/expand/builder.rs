@@ -104,18 +104,18 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         };
         let mut docs: Vec<String> = field.docs.clone();
         if docs.is_empty() {
-            docs.push(format!("Sets `{}` (sent as `{}`).", ident, field.wire_name()));
+            docs.push(format!(" Sets `{}` (sent as `{}`).", ident, field.wire_name()));
         }
         if field.secret {
             docs.push(String::new());
-            docs.push("Kept as a secret: redacted in `Debug`, zeroized when dropped.".to_owned());
+            docs.push(" Kept as a secret: redacted in `Debug`, zeroized when dropped.".to_owned());
         }
         if !field.checks.is_empty() {
             docs.push(String::new());
-            docs.push("# Errors".to_owned());
+            docs.push(" # Errors".to_owned());
             docs.push(String::new());
             let rules: Vec<String> = field.checks.iter().map(describe_check).collect();
-            docs.push(format!("`Error::InvalidCredential` unless the value {}.", rules.join(" and ")));
+            docs.push(format!(" `Error::InvalidCredential` unless the value {}.", rules.join(" and ")));
         }
         quote! {
             #(#[doc = #docs])*
@@ -204,10 +204,10 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     }
 
     let doc = format!(
-        "Builds [`{credentials}`]. Each setter may be called once; `build()` compiles only \
+        " Builds [`{credentials}`]. Each setter may be called once; `build()` compiles only \
          when the credentials are complete, the way {vendor} requires."
     );
-    let rules_doc = format!("The {vendor} credential rules as traits, for the builder's bounds.");
+    let rules_doc = format!(" The {vendor} credential rules as traits, for the builder's bounds.");
     let defaults = params.iter().map(|p| quote!(#p: #state = #unset));
     let bounded: Vec<TokenStream> = params.iter().map(|p| quote!(#p: #state)).collect();
     let builder_name = builder.to_string();

@@ -26,7 +26,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     } = names;
     let vendor = &provider.vendor.value;
     let doc = format!(
-        "Credentials for {vendor}. Build them with [`{}::credentials`]: the builder only \
+        " Credentials for {vendor}. Build them with [`{}::credentials`]: the builder only \
          compiles when they are complete, the way {vendor} requires.",
         names.provider
     );

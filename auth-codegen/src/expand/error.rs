@@ -11,17 +11,17 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let vis = &provider.vis;
     let name = &names.error;
     let vendor = &provider.vendor.value;
-    let doc = format!("Why a {vendor} login or request failed.");
+    let doc = format!(" Why a {vendor} login or request failed.");
     let variants = provider.errors.iter().map(|case| {
         let variant = &case.variant;
         let docs = if case.docs.is_empty() {
-            vec![format!("{vendor} refused the login: `{variant}`.")]
+            vec![format!(" {vendor} refused the login: `{variant}`.")]
         } else {
             case.docs.clone()
         };
         let fields = case.fields.iter().map(|f| {
             let ident = &f.ident;
-            let doc = format!("`{}` in the response, when present.", f.path.dotted());
+            let doc = format!(" `{}` in the response, when present.", f.path.dotted());
             let ty = match f.kind {
                 ValueKind::Text => quote!(#rt::__private::Option<#rt::__private::String>),
                 ValueKind::FieldMessages => quote!(#rt::__private::FieldMessages),

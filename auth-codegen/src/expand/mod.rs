@@ -51,8 +51,12 @@ impl Names {
 }
 
 /// `#[doc = "..."]` lines, or `fallback` when there are none.
+///
+/// Docs the generator writes start with a space, as the text of a `///` comment does,
+/// so that the generated code reads `/// Text` like code written by hand.
 pub(crate) fn doc_attrs(docs: &[String], fallback: &str) -> TokenStream {
     if docs.is_empty() {
+        let fallback = format!(" {fallback}");
         return quote! { #[doc = #fallback] };
     }
     quote! { #(#[doc = #docs])* }

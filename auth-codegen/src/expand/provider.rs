@@ -29,14 +29,14 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .collect();
     let setting_names = &provider.base.placeholders;
     let new_doc = if settings.is_empty() {
-        format!("The {vendor} endpoint at `{base}`.")
+        format!(" The {vendor} endpoint at `{base}`.")
     } else {
         let list = setting_names
             .iter()
             .map(|s| format!("`{s}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        format!("The {vendor} endpoint at `{base}`, with {list} filled in.")
+        format!(" The {vendor} endpoint at `{base}`, with {list} filled in.")
     };
     let default_impl = settings.is_empty().then(|| {
         quote! {

@@ -11,12 +11,12 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let vis = &provider.vis;
     let name = &names.response;
     let doc = format!(
-        "What a successful {} login returns besides the token, which the session keeps.",
+        " What a successful {} login returns besides the token, which the session keeps.",
         provider.vendor.value
     );
     let fields = provider.response_fields.iter().map(|field| {
         let ident = &field.ident;
-        let doc = format!("`{}` in the login response.", field.path.dotted());
+        let doc = format!(" `{}` in the login response.", field.path.dotted());
         quote! {
             #[doc = #doc]
             pub #ident: #rt::__private::Option<#rt::__private::String>

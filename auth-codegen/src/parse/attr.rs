@@ -12,8 +12,8 @@ use syn::spanned::Spanned as _;
 use syn::{Ident, LitInt, LitStr, Token};
 
 use super::{
-    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, duration, json_path, lifetime, method,
-    url_template, wire_format,
+    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, doc_line, duration, json_path,
+    lifetime, method, url_template, wire_format,
 };
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
@@ -533,7 +533,7 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
             }
             "when" => case.when = condition(&inner, "when(...)", errors)?,
             "display" => case.display = Some(string(&inner)?.value()),
-            "doc" => case.docs.push(string(&inner)?.value()),
+            "doc" => case.docs.push(doc_line(&string(&inner)?.value())),
             "fields" => inner.parse_nested_meta(|field| {
                 let (lit, kind) = error_field_value(&field, errors)?;
                 match field.path.get_ident() {

@@ -21,6 +21,17 @@ pub(crate) const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
 /// Keys of `expiry(...)`.
 pub(crate) const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
 
+/// One line of documentation as the IR keeps it: as the text of a `///` comment, with
+/// its leading space (so that `doc = "..."` reads like `/// ...` in generated code).
+pub(crate) fn doc_line(text: &str) -> String {
+    let text = text.trim_end();
+    if text.is_empty() || text.starts_with(' ') {
+        text.to_owned()
+    } else {
+        format!(" {text}")
+    }
+}
+
 pub(crate) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> Method {
     let span: Location = span.into();
     match text.to_ascii_uppercase().as_str() {

@@ -17,8 +17,8 @@ use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, duration, json_path, lifetime, method,
-    url_template, wire_format,
+    APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, doc_line, duration, json_path,
+    lifetime, method, url_template, wire_format,
 };
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
@@ -278,17 +278,7 @@ fn entries<'t, 'i>(table: &'t DeTable<'i>, parent: &str) -> Vec<Entry<'t, 'i>> {
 
 /// A doc text as doc-comment lines: each line as `/// line` would give it.
 fn doc_lines(text: &str) -> Vec<String> {
-    text.trim_end()
-        .lines()
-        .map(|line| {
-            let line = line.trim_end();
-            if line.is_empty() {
-                String::new()
-            } else {
-                format!(" {line}")
-            }
-        })
-        .collect()
+    text.trim_end().lines().map(doc_line).collect()
 }
 
 struct Parser<'e> {
@@ -979,10 +969,10 @@ impl Parser<'_> {
     /// `doc = "..."` or `doc = ["...", "..."]`, each line as written.
     fn doc_list(&self, entry: &Entry<'_, '_>) -> Vec<String> {
         match entry.value.get_ref() {
-            DeValue::String(s) => vec![s.to_string()],
+            DeValue::String(s) => vec![doc_line(s)],
             DeValue::Array(lines) if lines.iter().all(|l| l.get_ref().is_str()) => lines
                 .iter()
-                .filter_map(|l| l.get_ref().as_str().map(str::to_owned))
+                .filter_map(|l| l.get_ref().as_str().map(doc_line))
                 .collect(),
             _ => {
                 self.wrong_type(entry, "a string or a list of strings");
