@@ -122,7 +122,10 @@ fn coarse_ms() -> u64 {
 /// ticker runs (not yet started, stopping, or threads unavailable) readers read the
 /// clock directly, so a missing ticker can never freeze time. The counter lags the
 /// clock by at most a tick plus however long the OS delays the ticker's wake-up; the
-/// refresh margin (at least a second) absorbs that.
+/// refresh margin (at least a second) absorbs that. (A process forked without `exec`
+/// after the ticker started would inherit a frozen counter, as it inherits no threads;
+/// a multi-threaded program, a Tokio runtime included, cannot safely go on in such a
+/// child anyway.)
 ///
 /// [`IDLE_TICKS`]: recent::IDLE_TICKS
 pub(crate) mod recent {
