@@ -55,9 +55,19 @@
 //! [`DEFAULT_TOKEN_LIFETIME`] (1 h) after issue (absolute). With
 //! [`CrmCom::set_idle_expiry`]`(true)` each accepted use on a protected endpoint
 //! renews it for another lifetime (idle expiry, as in older releases).
-//! [`CrmCom::set_token_lifetime`] applies to tokens issued (or renewed) afterwards.
+//! [`set_token_lifetime`](VendorCommon::set_token_lifetime) applies to tokens
+//! issued (or renewed) afterwards.
+//!
+//! # Handle
+//!
+//! [`CrmCom`] ([`crate::Sim::crmcom`]) has the counters and switches every vendor
+//! has, through `Deref` to [`VendorCommon`]: `rejected_api_calls` counts the
+//! protected endpoints' [`INVALID_TOKEN`] refusals. Its own methods are
+//! [`CrmCom::logouts`] (successful releases), [`CrmCom::active_tokens`],
+//! [`CrmCom::set_idle_expiry`] and [`CrmCom::revoke_all`].
 
 use std::collections::HashMap;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -69,9 +79,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use crate::fault::Faults;
-use crate::util::{self, Counter, DurationCell, Flag, lock};
-use crate::{Shared, SimClock};
+use crate::util::{self, Counter, Flag, lock};
+use crate::{Shared, SimClock, VendorCommon};
 
 /// Path prefix standing in for the vendor's `{server}`.
 pub const PREFIX: &str = "/crmcom";
@@ -133,61 +142,40 @@ struct TokenEntry {
 }
 
 /// CRM.COM's handle: counters and switches. Obtained from [`crate::Sim::crmcom`].
+///
+/// Dereferences to [`VendorCommon`] for the counters and switches every vendor has
+/// (see [the module](self#handle)).
 #[derive(Debug)]
 pub struct CrmCom {
+    common: VendorCommon,
     clock: Arc<SimClock>,
     tokens: Mutex<HashMap<String, TokenEntry>>,
-    login_attempts: Counter,
-    logins: Counter,
     logouts: Counter,
-    api_calls: Counter,
-    rejected_api_calls: Counter,
-    lifetime: DurationCell,
-    login_delay: DurationCell,
-    faults: Faults,
     idle_expiry: Flag,
+}
+
+impl Deref for CrmCom {
+    type Target = VendorCommon;
+
+    fn deref(&self) -> &VendorCommon {
+        &self.common
+    }
 }
 
 impl CrmCom {
     pub(crate) fn new(clock: Arc<SimClock>) -> CrmCom {
         CrmCom {
+            common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
             clock,
             tokens: Mutex::new(HashMap::new()),
-            login_attempts: Counter::default(),
-            logins: Counter::default(),
             logouts: Counter::default(),
-            api_calls: Counter::default(),
-            rejected_api_calls: Counter::default(),
-            lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
-            login_delay: DurationCell::new(Duration::ZERO),
-            faults: Faults::default(),
             idle_expiry: Flag::default(),
         }
-    }
-
-    /// Requests received on the login endpoint (successful or not).
-    pub fn login_attempts(&self) -> u64 {
-        self.login_attempts.get()
-    }
-
-    /// Successful logins (tokens issued).
-    pub fn logins(&self) -> u64 {
-        self.logins.get()
     }
 
     /// Successful token releases.
     pub fn logouts(&self) -> u64 {
         self.logouts.get()
-    }
-
-    /// Requests received on the protected endpoints (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.api_calls.get()
-    }
-
-    /// Requests on the protected endpoints refused with [`INVALID_TOKEN`].
-    pub fn rejected_api_calls(&self) -> u64 {
-        self.rejected_api_calls.get()
     }
 
     /// Tokens currently valid at the server's time.
@@ -203,21 +191,6 @@ impl CrmCom {
     /// from issue) and idle expiry (`true`: each accepted use renews the lifetime).
     pub fn set_idle_expiry(&self, idle: bool) {
         self.idle_expiry.set(idle);
-    }
-
-    /// Lifetime of tokens issued (or renewed) from now on; default 1 hour.
-    pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.lifetime.set(lifetime);
-    }
-
-    /// The login endpoint waits this long (real time) before answering; default zero.
-    pub fn set_login_delay(&self, delay: Duration) {
-        self.login_delay.set(delay);
-    }
-
-    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
-    pub fn faults(&self) -> &Faults {
-        &self.faults
     }
 
     /// Invalidates every token issued so far.
@@ -463,8 +436,7 @@ fn check_login(obj: &Map<String, Value>) -> Result<(), Failure> {
 
 async fn login(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let vendor = &s.crmcom;
-    vendor.login_attempts.inc();
-    util::delay(vendor.login_delay.get()).await;
+    vendor.login_received().await;
     match object(&body).and_then(|obj| check_login(&obj)) {
         Ok(()) => {
             let token = vendor.issue(s.clock.instant());

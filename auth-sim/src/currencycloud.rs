@@ -35,11 +35,24 @@
 //!
 //! "Authentication tokens expire after 30 minutes of inactivity": each accepted
 //! API call renews the token for [`DEFAULT_TOKEN_LIFETIME`]
-//! ([`Currencycloud::set_token_lifetime`] changes it for later renewals/logins).
-//! The account lock counts consecutive failures: a successful login resets it,
-//! and [`Currencycloud::unlock`] clears it.
+//! ([`set_token_lifetime`](VendorCommon::set_token_lifetime) changes it for later
+//! renewals/logins). The account lock counts consecutive failures: a successful
+//! login resets it, and [`Currencycloud::unlock`] clears it.
+//!
+//! # Handle
+//!
+//! [`Currencycloud`] ([`crate::Sim::currencycloud`]) has the counters and switches
+//! every vendor has, through `Deref` to [`VendorCommon`]: `login_attempts` counts
+//! every login request whatever the answer (429, 500 and 503 included),
+//! `rejected_api_calls` the protected endpoint's 401 `auth_failed` (not the
+//! outage answers). Its own methods are [`Currencycloud::logouts`] (successful
+//! close-session calls), [`Currencycloud::active_tokens`],
+//! [`Currencycloud::failed_logins`], [`Currencycloud::is_locked`],
+//! [`Currencycloud::unlock`], [`Currencycloud::set_logins_per_minute`],
+//! [`Currencycloud::set_outage`] and [`Currencycloud::revoke_all`].
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -51,9 +64,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use crate::fault::Faults;
-use crate::util::{self, Counter, DurationCell, lock};
-use crate::{Shared, SimClock};
+use crate::util::{self, Counter, lock};
+use crate::{Shared, SimClock, VendorCommon};
 
 /// Path prefix standing in for the vendor's host.
 pub const PREFIX: &str = "/currencycloud";
@@ -126,61 +138,40 @@ struct Limits {
 }
 
 /// Currencycloud's handle: counters and switches. Obtained from [`crate::Sim::currencycloud`].
+///
+/// Dereferences to [`VendorCommon`] for the counters and switches every vendor has
+/// (see [the module](self#handle)).
 #[derive(Debug)]
 pub struct Currencycloud {
+    common: VendorCommon,
     clock: Arc<SimClock>,
     tokens: Mutex<HashMap<String, TokenEntry>>,
     limits: Mutex<Limits>,
-    login_attempts: Counter,
-    logins: Counter,
     logouts: Counter,
-    api_calls: Counter,
-    rejected_api_calls: Counter,
-    lifetime: DurationCell,
-    login_delay: DurationCell,
-    faults: Faults,
+}
+
+impl Deref for Currencycloud {
+    type Target = VendorCommon;
+
+    fn deref(&self) -> &VendorCommon {
+        &self.common
+    }
 }
 
 impl Currencycloud {
     pub(crate) fn new(clock: Arc<SimClock>) -> Currencycloud {
         Currencycloud {
+            common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
             clock,
             tokens: Mutex::new(HashMap::new()),
             limits: Mutex::new(Limits::default()),
-            login_attempts: Counter::default(),
-            logins: Counter::default(),
             logouts: Counter::default(),
-            api_calls: Counter::default(),
-            rejected_api_calls: Counter::default(),
-            lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
-            login_delay: DurationCell::new(Duration::ZERO),
-            faults: Faults::default(),
         }
-    }
-
-    /// Requests received on the login endpoint (whatever the answer).
-    pub fn login_attempts(&self) -> u64 {
-        self.login_attempts.get()
-    }
-
-    /// Successful logins (tokens issued).
-    pub fn logins(&self) -> u64 {
-        self.logins.get()
     }
 
     /// Successful close-session calls.
     pub fn logouts(&self) -> u64 {
         self.logouts.get()
-    }
-
-    /// Requests received on the protected endpoint (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.api_calls.get()
-    }
-
-    /// Requests on the protected endpoint refused with 401 `auth_failed`.
-    pub fn rejected_api_calls(&self) -> u64 {
-        self.rejected_api_calls.get()
     }
 
     /// Tokens currently valid at the server's time.
@@ -207,16 +198,6 @@ impl Currencycloud {
         lock(&self.limits).failed_logins = 0;
     }
 
-    /// Idle lifetime of tokens from now on; default 30 minutes.
-    pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.lifetime.set(lifetime);
-    }
-
-    /// The login endpoint waits this long (real time) before answering; default zero.
-    pub fn set_login_delay(&self, delay: Duration) {
-        self.login_delay.set(delay);
-    }
-
     /// At most `limit` login requests per 60 s of server time, then 429;
     /// `None` (the default) means unlimited.
     pub fn set_logins_per_minute(&self, limit: Option<u32>) {
@@ -228,11 +209,6 @@ impl Currencycloud {
     /// Makes every endpoint fail with a 500 or 503 until set back to `None`.
     pub fn set_outage(&self, outage: Option<Outage>) {
         lock(&self.limits).outage = outage;
-    }
-
-    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
-    pub fn faults(&self) -> &Faults {
-        &self.faults
     }
 
     /// Invalidates every token issued so far.
@@ -459,8 +435,7 @@ fn validate(fields: &[(String, String)]) -> Result<(&str, &str), Map<String, Val
 
 async fn login(State(s): State<Arc<Shared>>, req: Request) -> Response {
     let vendor = &s.currencycloud;
-    vendor.login_attempts.inc();
-    util::delay(vendor.login_delay.get()).await;
+    vendor.login_received().await;
     if let Some(resp) = vendor.outage() {
         return resp;
     }

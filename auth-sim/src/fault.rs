@@ -1,6 +1,7 @@
 //! Switchable faults: what a vendor does on a bad day.
 //!
-//! Every vendor handle has a [`Faults`] switchboard ([`crate::CrmCom::faults`], ...).
+//! Every vendor handle has a [`Faults`] switchboard
+//! ([`faults`](crate::VendorCommon::faults), e.g. `sim.crmcom().faults()`).
 //! A fault is armed for one [`Scope`] of that vendor's endpoints (login, logout, or the
 //! protected API endpoints), either until it is lifted ([`Faults::set`] /
 //! [`Faults::clear`]) or for the next `n` requests only ([`Faults::set_times`]). A

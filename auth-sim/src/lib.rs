@@ -18,9 +18,12 @@
 //! Time: the server's clock is real time plus an offset ([`SimClock`]). Tests
 //! never sleep to make a token expire; they call [`SimClock::advance`].
 //!
-//! Each vendor has a handle ([`Sim::crmcom`], ...) with counters (login attempts,
-//! successful logins, logouts, API calls) and switches (token lifetime, login
-//! delay, fault injection — see [`fault`] — and revoking every token).
+//! Each vendor has a handle ([`Sim::crmcom`], ...) with counters and switches. The
+//! ones every vendor has are in [`VendorCommon`], which each handle dereferences
+//! to: login attempts, successful logins, API calls and refused API calls; token
+//! lifetime, login delay and fault injection (see [`fault`]). The rest are on the
+//! handle itself: logouts (CRM.COM and Currencycloud, which have a logout
+//! endpoint), active tokens, revoking every token, and the vendor's own switches.
 //!
 //! No handler panics on request data: a malformed request gets the vendor's
 //! documented error shape (or axum's plain 4xx for an unknown route, a wrong
@@ -33,6 +36,7 @@ pub mod fault;
 pub mod modulus;
 pub mod onebox;
 mod util;
+mod vendor;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +51,7 @@ pub use currencycloud::Currencycloud;
 pub use fault::{Fault, Faults, Scope};
 pub use modulus::Modulus;
 pub use onebox::OneBox;
+pub use vendor::VendorCommon;
 
 /// State shared by all handlers: the clock and every vendor's handle.
 #[derive(Debug)]

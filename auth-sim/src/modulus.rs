@@ -43,11 +43,20 @@
 //!
 //! Both flows' tokens expire [`DEFAULT_TOKEN_LIFETIME`] (15 minutes) after
 //! creation, absolute ("authentication token expires 15 minutes after
-//! creation"); [`Modulus::set_token_lifetime`] applies to tokens issued afterwards.
-//! There is no logout endpoint.
+//! creation"); [`set_token_lifetime`](VendorCommon::set_token_lifetime) applies to
+//! tokens issued afterwards. There is no logout endpoint.
+//!
+//! # Handle
+//!
+//! [`Modulus`] ([`crate::Sim::modulus`]) has the counters and switches every vendor
+//! has, through `Deref` to [`VendorCommon`]: `login_attempts` and `logins` count
+//! both flows, `rejected_api_calls` counts the protected endpoint's 401s. Its own
+//! methods are [`Modulus::active_tokens`] and [`Modulus::revoke_all`]. Having no
+//! logout endpoint, it has no logout counter.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -59,9 +68,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::fault::Faults;
-use crate::util::{self, Counter, DurationCell, lock};
-use crate::{Shared, SimClock};
+use crate::util::{self, lock};
+use crate::{Shared, SimClock, VendorCommon};
 
 /// Prefix template standing in for `https://{account}.modulus.biz`; replace
 /// `{account}` (or use [`prefix`]).
@@ -115,54 +123,33 @@ struct TokenEntry {
 }
 
 /// Modulus' handle: counters and switches. Obtained from [`crate::Sim::modulus`].
+///
+/// Dereferences to [`VendorCommon`] for the counters and switches every vendor has
+/// (see [the module](self#handle)).
 #[derive(Debug)]
 pub struct Modulus {
+    common: VendorCommon,
     clock: Arc<SimClock>,
     jwt_key: Vec<u8>,
     tokens: Mutex<HashMap<String, TokenEntry>>,
-    login_attempts: Counter,
-    logins: Counter,
-    api_calls: Counter,
-    rejected_api_calls: Counter,
-    lifetime: DurationCell,
-    login_delay: DurationCell,
-    faults: Faults,
+}
+
+impl Deref for Modulus {
+    type Target = VendorCommon;
+
+    fn deref(&self) -> &VendorCommon {
+        &self.common
+    }
 }
 
 impl Modulus {
     pub(crate) fn new(clock: Arc<SimClock>) -> Modulus {
         Modulus {
+            common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
             clock,
             jwt_key: util::random_hex(32, false).into_bytes(),
             tokens: Mutex::new(HashMap::new()),
-            login_attempts: Counter::default(),
-            logins: Counter::default(),
-            api_calls: Counter::default(),
-            rejected_api_calls: Counter::default(),
-            lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
-            login_delay: DurationCell::new(Duration::ZERO),
-            faults: Faults::default(),
         }
-    }
-
-    /// Requests received on either login endpoint (successful or not).
-    pub fn login_attempts(&self) -> u64 {
-        self.login_attempts.get()
-    }
-
-    /// Successful logins (tokens issued), both flows.
-    pub fn logins(&self) -> u64 {
-        self.logins.get()
-    }
-
-    /// Requests received on the protected endpoint (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.api_calls.get()
-    }
-
-    /// Requests on the protected endpoint refused with 401.
-    pub fn rejected_api_calls(&self) -> u64 {
-        self.rejected_api_calls.get()
     }
 
     /// Tokens currently valid at the server's time.
@@ -172,21 +159,6 @@ impl Modulus {
             .values()
             .filter(|e| !e.revoked && now < e.expires_at)
             .count()
-    }
-
-    /// Lifetime of tokens issued from now on; default 15 minutes.
-    pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.lifetime.set(lifetime);
-    }
-
-    /// The login endpoints wait this long (real time) before answering; default zero.
-    pub fn set_login_delay(&self, delay: Duration) {
-        self.login_delay.set(delay);
-    }
-
-    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
-    pub fn faults(&self) -> &Faults {
-        &self.faults
     }
 
     /// Invalidates every token issued so far.
@@ -288,8 +260,7 @@ async fn authenticate(
     body: Bytes,
 ) -> Response {
     let vendor = &s.modulus;
-    vendor.login_attempts.inc();
-    util::delay(vendor.login_delay.get()).await;
+    vendor.login_received().await;
     let pairs = util::form_pairs(&body).unwrap_or_default();
     let (Some(app), Some(secret)) = (
         util::form_value(&pairs, "app"),
@@ -311,8 +282,7 @@ async fn authenticate_token(
     body: Bytes,
 ) -> Response {
     let vendor = &s.modulus;
-    vendor.login_attempts.inc();
-    util::delay(vendor.login_delay.get()).await;
+    vendor.login_received().await;
     let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let field = |name: &str| {
         value

@@ -41,8 +41,18 @@
 //! (stateless, like a JWT API), so tests may forge tokens with chosen claims;
 //! [`OneBox::revoke_all`] refuses every token issued so far (by `jti`). There is
 //! no logout endpoint.
+//!
+//! # Handle
+//!
+//! [`OneBox`] ([`crate::Sim::onebox`]) has the counters and switches every vendor
+//! has, through `Deref` to [`VendorCommon`]: `rejected_api_calls` counts the list
+//! endpoint's 401s, and [`set_token_lifetime`](VendorCommon::set_token_lifetime)
+//! sets `exp - iat` of tokens issued afterwards, in whole seconds. Its own methods
+//! are [`OneBox::set_numeric_error_code`] and [`OneBox::revoke_all`]. Having no
+//! logout endpoint, it has no logout counter.
 
 use std::collections::HashSet;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,9 +64,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::fault::Faults;
-use crate::util::{self, Counter, DurationCell, Flag, lock};
-use crate::{Shared, SimClock};
+use crate::util::{self, Flag, lock};
+use crate::{Shared, SimClock, VendorCommon};
 
 /// Path prefix standing in for the vendor's `{host}`.
 pub const PREFIX: &str = "/onebox";
@@ -102,75 +111,39 @@ struct Jtis {
 }
 
 /// OneBox's handle: counters and switches. Obtained from [`crate::Sim::onebox`].
+///
+/// Dereferences to [`VendorCommon`] for the counters and switches every vendor has
+/// (see [the module](self#handle)).
 #[derive(Debug)]
 pub struct OneBox {
+    common: VendorCommon,
     clock: Arc<SimClock>,
     jtis: Mutex<Jtis>,
-    login_attempts: Counter,
-    logins: Counter,
-    api_calls: Counter,
-    rejected_api_calls: Counter,
-    lifetime: DurationCell,
-    login_delay: DurationCell,
-    faults: Faults,
     numeric_error_code: Flag,
+}
+
+impl Deref for OneBox {
+    type Target = VendorCommon;
+
+    fn deref(&self) -> &VendorCommon {
+        &self.common
+    }
 }
 
 impl OneBox {
     pub(crate) fn new(clock: Arc<SimClock>) -> OneBox {
         OneBox {
+            common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
             clock,
             jtis: Mutex::new(Jtis::default()),
-            login_attempts: Counter::default(),
-            logins: Counter::default(),
-            api_calls: Counter::default(),
-            rejected_api_calls: Counter::default(),
-            lifetime: DurationCell::new(DEFAULT_TOKEN_LIFETIME),
-            login_delay: DurationCell::new(Duration::ZERO),
-            faults: Faults::default(),
             numeric_error_code: Flag::default(),
         }
-    }
-
-    /// Requests received on the login endpoint (successful or not).
-    pub fn login_attempts(&self) -> u64 {
-        self.login_attempts.get()
-    }
-
-    /// Successful logins (tokens issued).
-    pub fn logins(&self) -> u64 {
-        self.logins.get()
-    }
-
-    /// Requests received on the protected endpoint (accepted or not).
-    pub fn api_calls(&self) -> u64 {
-        self.api_calls.get()
-    }
-
-    /// Requests on the protected endpoint refused with 401.
-    pub fn rejected_api_calls(&self) -> u64 {
-        self.rejected_api_calls.get()
-    }
-
-    /// `exp - iat` of tokens issued from now on (whole seconds); default 900 s.
-    pub fn set_token_lifetime(&self, lifetime: Duration) {
-        self.lifetime.set(lifetime);
-    }
-
-    /// The login endpoint waits this long (real time) before answering; default zero.
-    pub fn set_login_delay(&self, delay: Duration) {
-        self.login_delay.set(delay);
     }
 
     /// `false` (default): `errorCode` is a string (`"401"`) and `applicationCode`
     /// `""`, as documented; `true`: `errorCode` is a number and `applicationCode` null.
     pub fn set_numeric_error_code(&self, numeric: bool) {
         self.numeric_error_code.set(numeric);
-    }
-
-    /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
-    pub fn faults(&self) -> &Faults {
-        &self.faults
     }
 
     /// Refuses every token issued so far.
@@ -303,8 +276,7 @@ fn read_login(headers: &HeaderMap, body: &[u8]) -> Option<LoginFields> {
 
 async fn authenticate(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let vendor = &s.onebox;
-    vendor.login_attempts.inc();
-    util::delay(vendor.login_delay.get()).await;
+    vendor.login_received().await;
     let Some(fields) = read_login(&headers, &body) else {
         return vendor.error(StatusCode::BAD_REQUEST, MISSING_FIELDS_MESSAGE);
     };
