@@ -215,6 +215,30 @@ async fn sessions_of_one_process_share_a_memory_store() {
     assert_eq!(sim.modulus().logins(), 2);
 }
 
+/// `REPLICAS` Modulus replicas sharing `redis` under the account key `acct`, with a
+/// lease of `lease`.
+fn leased_replicas(
+    sim: &Sim,
+    clock: &Clock,
+    redis: &Redis,
+    lease: Duration,
+) -> Vec<Session<Modulus>> {
+    (0..REPLICAS)
+        .map(|_| {
+            Session::builder(
+                Modulus::new(modulus::ACCOUNT).with_base_url(base(sim)),
+                credentials(),
+            )
+            .clock(clock.clone())
+            .store(redis.store())
+            .store_key("acct")
+            .store_lease(lease)
+            .build()
+            .expect("session")
+        })
+        .collect()
+}
+
 /// A Currencycloud replica logging in with `api_key`, sharing `store` if given.
 fn currencycloud_replica(
     sim: &Sim,
@@ -318,21 +342,9 @@ async fn a_login_slower_than_the_lease_keeps_its_lease_and_is_not_repeated() {
     let clock = Clock::manual();
     // The vendor takes 2.5 leases to answer: without extending its lease, the holder
     // would see a second replica take over and log in too.
-    let lease = Duration::from_millis(600);
-    sim.modulus().set_login_delay(Duration::from_millis(1_500));
-    let replicas: Vec<_> = (0..REPLICAS)
-        .map(|_| {
-            Session::builder(
-                Modulus::new(modulus::ACCOUNT).with_base_url(base(&sim)),
-                credentials(),
-            )
-            .clock(clock.clone())
-            .store(redis.store())
-            .store_lease(lease)
-            .build()
-            .expect("session")
-        })
-        .collect();
+    let lease = Duration::from_millis(1_000);
+    sim.modulus().set_login_delay(Duration::from_millis(2_500));
+    let replicas = leased_replicas(&sim, &clock, &redis, lease);
     let tokens = storm(&replicas).await;
     assert_eq!(sim.modulus().logins(), 1, "the slow login was not repeated");
     assert!(tokens.iter().all(|t| *t == tokens[0]));
@@ -347,20 +359,7 @@ async fn a_lease_whose_holder_died_is_taken_over_within_the_lease_time() {
     // What a holder that died mid-login leaves behind: the lease, and no token.
     redis.command(&["SET", "authgen:Modulus:acct:lease", "dead", "PX", "800"]);
     let started = Instant::now();
-    let replicas: Vec<_> = (0..REPLICAS)
-        .map(|_| {
-            Session::builder(
-                Modulus::new(modulus::ACCOUNT).with_base_url(base(&sim)),
-                credentials(),
-            )
-            .clock(clock.clone())
-            .store(redis.store())
-            .store_key("acct")
-            .store_lease(lease)
-            .build()
-            .expect("session")
-        })
-        .collect();
+    let replicas = leased_replicas(&sim, &clock, &redis, lease);
     let tokens = storm(&replicas).await;
     let took = started.elapsed();
     assert_eq!(sim.modulus().logins(), 1, "one replica took over");
