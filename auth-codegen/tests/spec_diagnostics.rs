@@ -34,7 +34,7 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `token`, `success`, `rejected`, `apply`, `expiry`, `one_of`, `response`, `fields`, `error`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `token`, `success`, `rejected`, `apply`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"
@@ -188,4 +188,44 @@ fn a_minimal_spec_is_accepted_and_fields_keep_their_order() {
         .map(|f| f.ident.to_string())
         .collect();
     assert_eq!(names, ["z", "b", "a"]);
+}
+
+#[test]
+fn error_fields_go_to_every_case_and_a_case_may_replace_one() {
+    let text = format!(
+        "{MINIMAL}\n[error_fields]\ncode = \"error.code\"\nmessages = {{ field_messages = \"error.messages\" }}\n\n\
+         [[error]]\nname = \"Refused\"\nstatus = 401\n\n\
+         [[error]]\nname = \"Odd\"\nstatus = 400\nfields = {{ code = \"odd_code\", hint = \"hint\" }}\n"
+    );
+    let provider = SpecFile::new("x.toml", text)
+        .provider()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fields = |case: usize| -> Vec<String> {
+        provider.errors[case]
+            .fields
+            .iter()
+            .map(|f| format!("{}={}", f.ident, f.path.dotted()))
+            .collect()
+    };
+    assert_eq!(fields(0), ["code=error.code", "messages=error.messages"]);
+    // The case's own `code` replaces the shared one; its own fields follow the shared.
+    assert_eq!(
+        fields(1),
+        ["messages=error.messages", "code=odd_code", "hint=hint"]
+    );
+}
+
+#[test]
+fn error_fields_without_an_error_case_are_refused() {
+    let errors = problems(
+        "x.toml",
+        &format!("{MINIMAL}\n[error_fields]\ncode = \"error.code\"\n"),
+    );
+    assert_eq!(
+        short(&errors),
+        [
+            "x.toml:8:2: `error_fields` are added to every `error` case, and there is none: \
+          describe the vendor's documented errors, or give the fields to `response`"
+        ]
+    );
 }

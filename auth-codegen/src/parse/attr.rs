@@ -13,7 +13,7 @@ use syn::{Ident, LitInt, LitStr, Token};
 
 use super::{
     APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, doc_line, duration, json_path,
-    lifetime, method, url_template, wire_format,
+    lifetime, method, share_error_fields, url_template, wire_format,
 };
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
@@ -37,6 +37,7 @@ const PROVIDER_KEYS: &[&str] = &[
     "one_of",
     "response",
     "error",
+    "error_fields",
 ];
 const FIELD_KEYS: &[&str] = &[
     "secret",
@@ -96,6 +97,9 @@ struct RawProvider {
     rules: Vec<Rule>,
     response: Vec<ResponseField>,
     errors: Vec<ErrorCase>,
+    /// `error_fields(...)`: fields every error case has, and where they were written.
+    error_fields: Vec<ResponseField>,
+    error_fields_at: Option<Location>,
 }
 
 /// The name of a key as written (empty for a path that is not a single name).
@@ -237,18 +241,28 @@ impl RawProvider {
                 })?;
             }
             "error" => self.errors.push(error_case(&meta, errors)?),
+            "error_fields" => {
+                self.error_fields.extend(error_fields(&meta, errors)?);
+                self.error_fields_at.get_or_insert(span.into());
+            }
             _ => unknown(&meta, PROVIDER_KEYS, "#[auth_provider(...)]", errors)?,
         }
         Ok(())
     }
 
     fn finish(
-        self,
+        mut self,
         item: &syn::ItemStruct,
         docs: Vec<String>,
         fields: Vec<Field>,
         errors: &Errors,
     ) -> Option<Provider> {
+        share_error_fields(
+            &mut self.errors,
+            std::mem::take(&mut self.error_fields),
+            self.error_fields_at,
+            errors,
+        );
         // A required key that is absent is reported here. One that was written with a
         // bad value was reported already: it gets a stand-in, so that validation still
         // runs and reports the other problems in the same compile.
@@ -534,25 +548,33 @@ fn error_case(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<ErrorC
             "when" => case.when = condition(&inner, "when(...)", errors)?,
             "display" => case.display = Some(string(&inner)?.value()),
             "doc" => case.docs.push(doc_line(&string(&inner)?.value())),
-            "fields" => inner.parse_nested_meta(|field| {
-                let (lit, kind) = error_field_value(&field, errors)?;
-                match field.path.get_ident() {
-                    Some(ident) => case.fields.push(ResponseField {
-                        ident: ident.clone(),
-                        span: ident.span().into(),
-                        path: json_path(&lit.value(), lit.span(), errors),
-                        kind,
-                    }),
-                    None => errors.error(field.path.span(), "expected a field name"),
-                }
-                Ok(())
-            })?,
+            "fields" => case.fields.extend(error_fields(&inner, errors)?),
             _ => unknown(&inner, ERROR_KEYS, "error(...)", errors)?,
         }
         Ok(())
     });
     parser.parse2(rest)?;
     Ok(case)
+}
+
+/// `fields(name = "path", messages = field_messages("path"), ...)` of an error case, or
+/// `error_fields(...)`.
+fn error_fields(meta: &ParseNestedMeta<'_>, errors: &Errors) -> syn::Result<Vec<ResponseField>> {
+    let mut fields = Vec::new();
+    meta.parse_nested_meta(|field| {
+        let (lit, kind) = error_field_value(&field, errors)?;
+        match field.path.get_ident() {
+            Some(ident) => fields.push(ResponseField {
+                ident: ident.clone(),
+                span: ident.span().into(),
+                path: json_path(&lit.value(), lit.span(), errors),
+                kind,
+            }),
+            None => errors.error(field.path.span(), "expected a field name"),
+        }
+        Ok(())
+    })?;
+    Ok(fields)
 }
 
 /// `"path"` (text) or `field_messages("path")`.

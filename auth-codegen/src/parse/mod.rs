@@ -6,7 +6,10 @@ pub mod attr;
 pub mod spec;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{JsonPath, Lifetime, Location, Method, Spanned, UrlTemplate, WireFormat};
+use crate::model::{
+    ErrorCase, JsonPath, Lifetime, Location, Method, ResponseField, Spanned, UrlTemplate,
+    WireFormat,
+};
 
 // Keys both sources accept in the same place. The top-level, field and error keys
 // differ between the attribute and a spec (`crate` only in one, `name`, `doc`,
@@ -20,6 +23,39 @@ pub(crate) const CONDITION_KEYS: &[&str] = &["path", "equals"];
 pub(crate) const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
 /// Keys of `expiry(...)`.
 pub(crate) const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
+
+/// Gives every error case the fields all of them share (`error_fields`), ahead of its
+/// own; a case's own field of the same name replaces the shared one. `written` is where
+/// `error_fields` was written, for the error when there is no case to add them to.
+pub(crate) fn share_error_fields(
+    cases: &mut [ErrorCase],
+    shared: Vec<ResponseField>,
+    written: Option<Location>,
+    errors: &Errors,
+) {
+    if shared.is_empty() {
+        return;
+    }
+    if cases.is_empty()
+        && let Some(span) = written
+    {
+        errors.error(
+            span,
+            "`error_fields` are added to every `error` case, and there is none: describe \
+             the vendor's documented errors, or give the fields to `response`",
+        );
+    }
+    for case in cases {
+        let own = std::mem::take(&mut case.fields);
+        let mut fields: Vec<ResponseField> = shared
+            .iter()
+            .filter(|field| !own.iter().any(|f| f.ident == field.ident))
+            .cloned()
+            .collect();
+        fields.extend(own);
+        case.fields = fields;
+    }
+}
 
 /// One line of documentation as the IR keeps it: as the text of a `///` comment, with
 /// its leading space (so that `doc = "..."` reads like `/// ...` in generated code).

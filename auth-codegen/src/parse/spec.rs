@@ -18,7 +18,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     APPLY_KEYS, CONDITION_KEYS, ENDPOINT_KEYS, EXPIRY_KEYS, doc_line, duration, json_path,
-    lifetime, method, url_template, wire_format,
+    lifetime, method, share_error_fields, url_template, wire_format,
 };
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
@@ -46,6 +46,7 @@ pub const PROVIDER_KEYS: &[&str] = &[
     "response",
     "fields",
     "error",
+    "error_fields",
 ];
 const FIELD_KEYS: &[&str] = &[
     "doc",
@@ -306,6 +307,9 @@ struct Raw {
     fields: Vec<Field>,
     requires: Vec<Rule>,
     errors: Vec<ErrorCase>,
+    /// `[error_fields]`: fields every error case has, and where they were written.
+    error_fields: Vec<ResponseField>,
+    error_fields_at: Option<Location>,
 }
 
 impl Parser<'_> {
@@ -359,6 +363,10 @@ impl Parser<'_> {
                 "response" => raw.response = self.response(&entry),
                 "fields" => (raw.fields, raw.requires) = self.fields(&entry),
                 "error" => raw.errors = self.error_cases(&entry),
+                "error_fields" => {
+                    raw.error_fields = self.error_fields(&entry);
+                    raw.error_fields_at = Some(entry.key_span.clone().into());
+                }
                 "crate" => self.errors.error(
                     entry.key_span.clone(),
                     "the runtime crate's path is not part of a spec: set it with \
@@ -371,7 +379,13 @@ impl Parser<'_> {
         self.finish(raw)
     }
 
-    fn finish(&self, raw: Raw) -> Option<Provider> {
+    fn finish(&self, mut raw: Raw) -> Option<Provider> {
+        share_error_fields(
+            &mut raw.errors,
+            std::mem::take(&mut raw.error_fields),
+            raw.error_fields_at.take(),
+            self.errors,
+        );
         let missing = |key: &str, example: &str| {
             self.errors
                 .error(0..0, format!("the spec needs `{key}`, e.g. `{example}`"));

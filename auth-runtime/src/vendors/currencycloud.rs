@@ -26,40 +26,36 @@ pub const PRODUCTION: &str = "https://api.currencycloud.com";
     token = "auth_token",
     apply(header = "X-Auth-Token"),
     expiry(idle = "30m"),
+    error_fields(error_code = "error_code", error_messages = field_messages("error_messages")),
     error(
         InvalidLoginDetails,
         status = 400,
         doc = "400 `auth_invalid_user_login_details`: a field is missing or malformed.",
-        display = "Currencycloud refused the login details",
-        fields(error_code = "error_code", error_messages = field_messages("error_messages"))
+        display = "Currencycloud refused the login details"
     ),
     error(
         AuthFailed,
         status = 401,
         doc = "401 `auth_failed`: the login ID or API key is wrong.",
-        display = "Currencycloud authentication failed",
-        fields(error_code = "error_code", error_messages = field_messages("error_messages"))
+        display = "Currencycloud authentication failed"
     ),
     error(
         TooManyRequests,
         status = 429,
         doc = "429 `too_many_requests`: too many logins; wait before trying again.",
-        display = "Currencycloud refused the login: too many requests",
-        fields(error_code = "error_code", error_messages = field_messages("error_messages"))
+        display = "Currencycloud refused the login: too many requests"
     ),
     error(
         ServerError,
         status = 500,
         doc = "500: an error inside Currencycloud.",
-        display = "Currencycloud failed (HTTP 500)",
-        fields(error_code = "error_code", error_messages = field_messages("error_messages"))
+        display = "Currencycloud failed (HTTP 500)"
     ),
     error(
         Unavailable,
         status = 503,
         doc = "503: Currencycloud is unavailable for now.",
-        display = "Currencycloud is unavailable (HTTP 503)",
-        fields(error_code = "error_code", error_messages = field_messages("error_messages"))
+        display = "Currencycloud is unavailable (HTTP 503)"
     )
 )]
 pub struct Currencycloud {

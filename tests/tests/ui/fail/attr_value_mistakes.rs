@@ -1,5 +1,6 @@
-// Wrong value types, a `one_of` with a single alternative, a non-string secret, and
-// misused `basic` and expiry keys: every mistake reported at once, each at its place.
+// Wrong value types, a `one_of` with a single alternative, a non-string secret,
+// misused `basic` and expiry keys, and `error_fields` with no error case to add them
+// to: every mistake reported at once, each at its place.
 use auth_runtime::auth_provider;
 
 #[auth_provider(
@@ -10,6 +11,7 @@ use auth_runtime::auth_provider;
     apply(bearer),
     expiry(unknown, field = "expires", format = "iso"),
     one_of((api_key)),
+    error_fields(code = "error.code"),
 )]
 pub struct Example {
     #[auth(basic = "admin")]
