@@ -6,6 +6,7 @@ use std::time::Duration;
 use auth_runtime::vendors::{CrmCom, crmcom::CrmComError};
 use auth_runtime::{Clock, ExpiryPolicy, Session};
 use auth_sim::{Sim, crmcom};
+use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 
 fn provider(sim: &Sim) -> CrmCom {
@@ -33,18 +34,7 @@ fn session(
     sim: &Sim,
     credentials: auth_runtime::vendors::crmcom::CrmComCredentials,
 ) -> (Session<CrmCom>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(provider(sim), credentials)
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
-}
-
-/// Advances the session's and the simulator's clocks together.
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
+    on_manual_clock(Session::builder(provider(sim), credentials))
 }
 
 /// Calls the GET endpoint that takes the token as a query parameter; returns `status.code`.
@@ -199,12 +189,10 @@ async fn the_token_is_replaced_before_the_hour_is_up() {
 async fn idle_expiry_is_renewed_by_use() {
     let sim = Sim::start().await;
     sim.crmcom().set_idle_expiry(true);
-    let clock = Clock::manual();
-    let session = Session::builder(provider(&sim), by_password())
-        .clock(clock.clone())
-        .expiry(ExpiryPolicy::idle(Duration::from_secs(3600)))
-        .build()
-        .expect("session");
+    let (session, clock) = on_manual_clock(
+        Session::builder(provider(&sim), by_password())
+            .expiry(ExpiryPolicy::idle(Duration::from_secs(3600))),
+    );
     for _ in 0..3 {
         assert_eq!(list_contacts(&sim, &session).await, "OK");
         advance(&sim, &clock, Duration::from_secs(40 * 60));
@@ -395,11 +383,7 @@ async fn jwt_issuing_crmcom() -> String {
 #[tokio::test]
 async fn a_jwt_token_expires_by_its_exp_claim_not_the_documented_hour() {
     let server = jwt_issuing_crmcom().await;
-    let clock = Clock::manual();
-    let session = Session::builder(CrmCom::new(&server), by_password())
-        .clock(clock.clone())
-        .build()
-        .expect("session");
+    let (session, clock) = on_manual_clock(Session::builder(CrmCom::new(&server), by_password()));
     session.token().await.expect("login");
     clock.advance(Duration::from_secs(60));
     assert!(session.cached_token().is_some(), "fresh after a minute");

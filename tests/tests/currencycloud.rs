@@ -9,6 +9,7 @@ use auth_runtime::vendors::currencycloud::{CurrencycloudCredentials, Currencyclo
 use auth_runtime::{Clock, RetryPolicy, Session};
 use auth_sim::Sim;
 use auth_sim::currencycloud::{self as sim_cc, Outage};
+use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 
 fn provider(sim: &Sim) -> Currencycloud {
@@ -24,18 +25,7 @@ fn credentials(api_key: &str) -> CurrencycloudCredentials {
 }
 
 fn session(sim: &Sim, credentials: CurrencycloudCredentials) -> (Session<Currencycloud>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(provider(sim), credentials)
-        .clock(clock.clone())
-        .retry(RetryPolicy::none())
-        .build()
-        .expect("session");
-    (session, clock)
-}
-
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
+    on_manual_clock(Session::builder(provider(sim), credentials).retry(RetryPolicy::none()))
 }
 
 async fn balances(sim: &Sim, session: &Session<Currencycloud>) -> u16 {

@@ -7,6 +7,7 @@ use auth_runtime::vendors::modulus::{ModulusCredentials, ModulusError, ModulusJw
 use auth_runtime::vendors::{Modulus, ModulusJwt};
 use auth_runtime::{Clock, Session};
 use auth_sim::{Sim, modulus};
+use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 
 fn base(sim: &Sim) -> String {
@@ -25,17 +26,7 @@ fn credentials(secret: &str) -> ModulusCredentials {
 }
 
 fn session(sim: &Sim, credentials: ModulusCredentials) -> (Session<Modulus>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(provider(sim), credentials)
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
-}
-
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
+    on_manual_clock(Session::builder(provider(sim), credentials))
 }
 
 async fn balance<P: auth_runtime::Provider>(sim: &Sim, session: &Session<P>) -> u16 {
@@ -118,16 +109,12 @@ async fn the_jwt_flow_expires_by_its_exp_claim() {
     let sim = Sim::start().await;
     // The vendor's JWTs say 10 minutes; the documented 15 must not win.
     sim.modulus().set_token_lifetime(Duration::from_secs(600));
-    let clock = Clock::manual();
     let credentials = ModulusJwt::credentials()
         .username(modulus::USERNAME)
         .password(modulus::PASSWORD)
         .build();
     let provider = ModulusJwt::new(modulus::ACCOUNT).with_base_url(base(&sim));
-    let session = Session::builder(provider, credentials)
-        .clock(clock.clone())
-        .build()
-        .expect("session");
+    let (session, clock) = on_manual_clock(Session::builder(provider, credentials));
     assert_eq!(balance(&sim, &session).await, 200);
     advance(&sim, &clock, Duration::from_secs(8 * 60));
     assert_eq!(balance(&sim, &session).await, 200);

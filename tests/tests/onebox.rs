@@ -8,6 +8,7 @@ use auth_runtime::vendors::OneBox;
 use auth_runtime::vendors::onebox::{OneBoxCredentials, OneBoxError};
 use auth_runtime::{Clock, Session};
 use auth_sim::{Sim, onebox};
+use authgen_tests::on_manual_clock;
 use reqwest::Method;
 
 fn provider(sim: &Sim) -> OneBox {
@@ -23,12 +24,7 @@ fn credentials(password: &str) -> OneBoxCredentials {
 }
 
 fn session(sim: &Sim, credentials: OneBoxCredentials) -> (Session<OneBox>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(provider(sim), credentials)
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
+    on_manual_clock(Session::builder(provider(sim), credentials))
 }
 
 async fn list(sim: &Sim, session: &Session<OneBox>) -> u16 {

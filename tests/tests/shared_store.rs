@@ -16,6 +16,7 @@ use auth_runtime::vendors::modulus::ModulusCredentials;
 use auth_runtime::vendors::{Currencycloud, Modulus};
 use auth_runtime::{Clock, MemoryStore, RedisStore, Session, TokenStore};
 use auth_sim::{Sim, currencycloud, modulus};
+use authgen_tests::advance;
 
 const REPLICAS: usize = 4;
 const TASKS: usize = 50;
@@ -148,11 +149,6 @@ async fn storm(replicas: &[Session<Modulus>]) -> Vec<String> {
         token.expose_secret().to_owned()
     })
     .await
-}
-
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
