@@ -212,44 +212,46 @@ impl CrmCom {
         token
     }
 
-    /// Checks a token on a protected endpoint; renews it under idle expiry.
-    fn accept(&self, token: Option<&str>, now: Instant) -> Result<(), &'static str> {
+    /// Runs `then` on the entry of an active, unexpired `token`, or answers why not;
+    /// `released` is what a released token gets.
+    fn with_live_token(
+        &self,
+        token: Option<&str>,
+        now: Instant,
+        released: &'static str,
+        then: impl FnOnce(&mut TokenEntry),
+    ) -> Result<(), &'static str> {
         let token = token.ok_or("No token was supplied")?;
         let mut tokens = lock(&self.tokens);
         let entry = tokens
             .get_mut(token)
             .ok_or("The token is not a valid authentication token")?;
         match entry.state {
-            TokenState::Released => return Err("The token has been released"),
+            TokenState::Released => return Err(released),
             TokenState::Revoked => return Err("The token has been revoked"),
             TokenState::Active => {}
         }
         if now >= entry.expires_at {
             return Err("The token has expired");
         }
-        if self.idle_expiry.get() {
-            entry.expires_at = util::later(now, self.lifetime.get());
-        }
+        then(entry);
         Ok(())
+    }
+
+    /// Checks a token on a protected endpoint; renews it under idle expiry.
+    fn accept(&self, token: Option<&str>, now: Instant) -> Result<(), &'static str> {
+        self.with_live_token(token, now, "The token has been released", |entry| {
+            if self.idle_expiry.get() {
+                entry.expires_at = util::later(now, self.lifetime.get());
+            }
+        })
     }
 
     /// Releases a token; the same checks as [`accept`](Self::accept), no renewal.
     fn release(&self, token: Option<&str>, now: Instant) -> Result<(), &'static str> {
-        let token = token.ok_or("No token was supplied")?;
-        let mut tokens = lock(&self.tokens);
-        let entry = tokens
-            .get_mut(token)
-            .ok_or("The token is not a valid authentication token")?;
-        match entry.state {
-            TokenState::Released => return Err("The token has already been released"),
-            TokenState::Revoked => return Err("The token has been revoked"),
-            TokenState::Active => {}
-        }
-        if now >= entry.expires_at {
-            return Err("The token has expired");
-        }
-        entry.state = TokenState::Released;
-        Ok(())
+        self.with_live_token(token, now, "The token has already been released", |entry| {
+            entry.state = TokenState::Released;
+        })
     }
 }
 
