@@ -142,6 +142,25 @@ pub enum Error {
         /// The refused session's error.
         message: String,
     },
+    /// A request carrying the token was addressed to an origin that is not the
+    /// vendor's: the token was not put on it, and nothing was sent. Other origins are
+    /// allowed with [`SessionBuilder::allow_origin`](crate::SessionBuilder::allow_origin).
+    #[error("{vendor}: the token is sent only to the vendor's origins, not to {origin}")]
+    OriginNotAllowed {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// The refused origin (`scheme://host:port`, no path or query).
+        origin: String,
+    },
+    /// The vendor issued a token that cannot be sent the way the vendor takes it (a
+    /// control character, or bytes not allowed in its header): it was not cached.
+    #[error("{vendor}: the login answered with a token that cannot be used: {reason}")]
+    InvalidToken {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What is wrong with it (never the token itself).
+        reason: String,
+    },
     /// The request given to the session cannot be sent as it is.
     #[error("{vendor}: cannot send this request: {reason}")]
     InvalidRequest {

@@ -35,7 +35,9 @@ impl<P: Provider> reqwest_middleware::Middleware for AuthMiddleware<P> {
             .authorize(request)
             .await
             .map_err(reqwest_middleware::Error::middleware)?;
+        let origin = authorized.request.url().origin();
         let response = next.clone().run(authorized.request, extensions).await?;
+        left_origin::<P>(&origin, &response)?;
         let (response, rejected) = self
             .session
             .inspect(response)
@@ -48,11 +50,43 @@ impl<P: Provider> reqwest_middleware::Middleware for AuthMiddleware<P> {
                     .reauthorize(replay, authorized.generation)
                     .await
                     .map_err(reqwest_middleware::Error::middleware)?;
-                next.run(request, extensions).await
+                let response = next.run(request, extensions).await?;
+                left_origin::<P>(&origin, &response)?;
+                Ok(response)
             }
             _ => Ok(response),
         }
     }
+}
+
+/// Fails a response that arrived from another origin than the request went to: the
+/// client under the middleware followed a redirect away from the vendor, with the
+/// token (reqwest keeps custom headers, query and, on 307, the body). The token may
+/// have left already; failing loudly points at the client to fix: build it on
+/// [`Session::http_client`] or with [`redirect_policy`](crate::redirect_policy).
+#[cfg(feature = "middleware")]
+fn left_origin<P: Provider>(
+    origin: &url::Origin,
+    response: &reqwest::Response,
+) -> reqwest_middleware::Result<()> {
+    if response.url().origin() == *origin {
+        return Ok(());
+    }
+    tracing::error!(
+        vendor = P::VENDOR,
+        "the client under AuthMiddleware followed a redirect to another origin with the \
+         token; build it with auth_runtime::redirect_policy() or on Session::http_client()"
+    );
+    Err(reqwest_middleware::Error::middleware(
+        crate::Error::InvalidRequest {
+            vendor: P::VENDOR,
+            reason: format!(
+                "the client followed a redirect to {} with the token; build it with \
+                 auth_runtime::redirect_policy()",
+                response.url().origin().ascii_serialization()
+            ),
+        },
+    ))
 }
 
 /// A `tower` layer putting a session's token on every `http::Request` of a service:
@@ -202,6 +236,14 @@ async fn authorize_http<P: Provider, B>(
     session: &Session<P>,
     mut request: http::Request<B>,
 ) -> Result<(http::Request<B>, u64), P::Error> {
+    // Only an absolute URI says where the token would go.
+    let url =
+        url::Url::parse(&request.uri().to_string()).map_err(|_| crate::Error::InvalidRequest {
+            vendor: P::VENDOR,
+            reason: "the request URI must be absolute, so that its origin can be checked"
+                .to_owned(),
+        })?;
+    session.check_destination(&url)?;
     let token = session.token().await?;
     crate::transport::apply_to_http(
         P::VENDOR,

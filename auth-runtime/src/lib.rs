@@ -164,10 +164,13 @@ extern crate self as auth_runtime;
 mod clock;
 mod error;
 mod expiry;
+mod gate;
 #[cfg(any(feature = "middleware", feature = "tower"))]
 mod integrations;
 mod messages;
+mod origin;
 mod provider;
+mod redact;
 mod retry;
 mod session;
 pub mod store;
@@ -185,9 +188,11 @@ pub use integrations::AuthMiddleware;
 #[cfg(feature = "tower")]
 pub use integrations::{AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
+pub use origin::redirect_policy;
 pub use provider::{
     BodyMatch, Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
 };
+pub use redact::REDACTED;
 pub use retry::RetryPolicy;
 pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
 #[cfg(feature = "redis")]

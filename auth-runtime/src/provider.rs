@@ -30,6 +30,16 @@ pub trait Provider: Send + Sync + 'static {
     /// Reads the vendor's answer to the login request.
     fn decode_login(&self, status: u16, body: &[u8]) -> Result<Login<Self::Response>, Self::Error>;
 
+    /// The failure every vendor shares inside `error`, when it is one (the generated
+    /// enums' `Runtime` variant). The session reads it to tell a garbled answer (worth
+    /// trying again soon) from the vendor's refusal (not to be tried again for a while),
+    /// and fills in what the decoder could not know, such as a `Retry-After`. The
+    /// default, `None`, treats every failure as the vendor's own.
+    fn runtime_error(error: &mut Self::Error) -> Option<&mut Error> {
+        let _ = error;
+        None
+    }
+
     /// How the token travels on API requests.
     fn placement(&self) -> &Placement;
 

@@ -14,11 +14,14 @@ use secrecy::{ExposeSecret as _, SecretString};
 use crate::clock::{Clock, millis};
 use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
+use crate::gate::{Failure, FailureKind, Gate};
+use crate::origin::Origins;
 use crate::provider::{Login, Provider, WireFormat};
+use crate::redact::Scrubber;
 use crate::retry::{RetryPolicy, Verdict};
 use crate::store::{SharedRefusal, SharedToken, TokenStore, stable_hash};
 use crate::token::{Cached, TokenRef, jwt_times};
-use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
+use crate::transport::{self, ClientHook, DEFAULT_MAX_BODY, Transport};
 
 /// A logged-in connection to one vendor account: caches the token, logs in again when
 /// it is due, and puts it on API requests.
@@ -68,14 +71,6 @@ pub(crate) struct Authorized {
     pub(crate) generation: u64,
 }
 
-/// How a login failed, for the session's own bookkeeping.
-#[derive(Clone)]
-struct Failure<E> {
-    error: E,
-    /// The vendor answered and refused (as opposed to a transport or server failure).
-    refused: bool,
-}
-
 /// A login in progress, awaited by every caller that needs a token meanwhile.
 type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, Failure<<P as Provider>::Error>>>>;
 
@@ -92,9 +87,15 @@ struct Inner<P: Provider> {
     /// The typed response of the latest successful login.
     last_response: arc_swap::ArcSwapOption<P::Response>,
     generations: AtomicU64,
-    /// After a failed refresh while the old token is still valid: no new attempt before
-    /// this time (session clock, ms), so a failing vendor is not asked on every call.
-    hold_until: AtomicU64,
+    /// What the last failed login means for the next: no attempt while it holds.
+    /// Looked at only on the slow path, under `flight`'s lock.
+    gate: Mutex<Gate<P::Error>>,
+    /// How long a refused login holds off new attempts with the same credentials.
+    refusal_hold: Duration,
+    /// The most one login may take, all its attempts and waits included.
+    login_deadline: Duration,
+    /// Where the token may be sent.
+    origins: Origins,
     /// The login in flight, if any. A plain mutex: it is held only to look at or
     /// replace the slot, never across an await.
     flight: Mutex<Option<Flight<P>>>,
@@ -127,7 +128,9 @@ pub struct SessionBuilder<P: Provider> {
     retry: RetryPolicy,
     login_format: Option<WireFormat>,
     timeout: Duration,
-    api_client: Option<reqwest::Client>,
+    login_deadline: Duration,
+    client_hook: Option<ClientHook>,
+    allowed_origins: Vec<String>,
     max_body: usize,
     on_token: Option<TokenHook>,
     restore: Option<StoredToken>,
@@ -135,7 +138,7 @@ pub struct SessionBuilder<P: Provider> {
     store: Option<Arc<dyn TokenStore>>,
     store_key: Option<String>,
     store_lease: Duration,
-    store_refusal_hold: Duration,
+    refusal_hold: Duration,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -174,10 +177,43 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// The client used for requests made with [`Session::request`] (by default one with
-    /// the session's timeout that follows redirects only within the same origin).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.api_client = Some(client);
+    /// The most one login may take in all, its retries and their waits included
+    /// (default 30 s), so that a caller waiting for a token waits at most this long
+    /// even when the vendor answers a byte a second. When it passes, the login fails
+    /// with [`Error::Timeout`].
+    pub fn login_deadline(mut self, deadline: Duration) -> Self {
+        self.login_deadline = deadline;
+        self
+    }
+
+    /// Adds to the session's HTTP clients what a network needs — a proxy, root
+    /// certificates, a client certificate — for logins, logouts, keep-alives and API
+    /// calls alike:
+    ///
+    /// ```no_run
+    /// # fn f(builder: auth_runtime::SessionBuilder<auth_runtime::vendors::OneBox>) {
+    /// let builder = builder.configure_client(|client| {
+    ///     client.proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("proxy"))
+    /// });
+    /// # }
+    /// ```
+    ///
+    /// The session then sets its own timeouts, its redirect rules (none for logins;
+    /// within the origin for API calls) and turns `Referer` off, so that no setting
+    /// here can carry a token or a password elsewhere.
+    pub fn configure_client(
+        mut self,
+        hook: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.client_hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Lets the token go to `origin` (`https://files.example.com`) besides the vendor's
+    /// own (the origin of its login, logout and keep-alive endpoints). A request to any
+    /// other origin fails with [`Error::OriginNotAllowed`] before the token is put on it.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
         self
     }
 
@@ -235,14 +271,24 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// How long a refused login is shared through the store (default 30 s): meanwhile
-    /// every session of the account returns [`Error::RefusedRecently`] instead of
-    /// trying the same credentials, so that N replicas with a wrong key make one failed
-    /// login, not N (Currencycloud locks an account after a few). A token found in the
-    /// store is still taken meanwhile.
-    pub fn store_refusal_hold(mut self, hold: Duration) -> Self {
-        self.store_refusal_hold = hold;
+    /// How long a refused login holds off new attempts with the same credentials
+    /// (default 5 min). Meanwhile callers get the vendor's refusal again, without a
+    /// request: a loop calling [`Session::token`] cannot lock an account (Currencycloud
+    /// locks one after four failed logins). With a store, the refusal is shared for
+    /// this long too: the other sessions of the account return
+    /// [`Error::RefusedRecently`], so that N replicas with a wrong key make one failed
+    /// login, not N; a token found in the store is still taken meanwhile. Corrected
+    /// credentials go in a new session, which is not held.
+    pub fn refusal_hold(mut self, hold: Duration) -> Self {
+        self.refusal_hold = hold;
         self
+    }
+
+    /// The former name of [`refusal_hold`](Self::refusal_hold), which now holds off
+    /// every session, with a store or without.
+    #[deprecated(note = "use `refusal_hold`, which applies with and without a store")]
+    pub fn store_refusal_hold(self, hold: Duration) -> Self {
+        self.refusal_hold(hold)
     }
 
     /// Builds the session. It logs in lazily, on the first call that needs a token.
@@ -261,13 +307,28 @@ impl<P: Provider> SessionBuilder<P> {
                     refusal_key: format!("{key}:refused"),
                     key,
                     lease: self.store_lease,
-                    refusal_hold: self.store_refusal_hold,
+                    refusal_hold: self.refusal_hold,
                     rejected: Mutex::new(None),
                 })
             }
             None => None,
         };
-        let transport = Transport::new(vendor, self.timeout, self.api_client, self.max_body)?;
+        let transport = Transport::new(
+            vendor,
+            self.timeout,
+            self.client_hook.as_ref(),
+            self.max_body,
+        )?;
+        // The vendor's origins are those of its own endpoints; building them here also
+        // refuses a bad endpoint (a hostile placeholder value, plain http) before any I/O.
+        let login = self.provider.login_request(&self.credentials)?;
+        let logout = self.provider.logout_request()?;
+        let keepalive = self.provider.keepalive_request()?;
+        let endpoints = [Some(&login), logout.as_ref(), keepalive.as_ref()];
+        let mut origins = Origins::of(endpoints.into_iter().flatten().map(|r| &r.url));
+        for origin in &self.allowed_origins {
+            origins.allow(vendor, origin)?;
+        }
         let expiry = self.expiry.unwrap_or_else(|| self.provider.expiry());
         let runtime = match self.background_refresh {
             true => Some(tokio::runtime::Handle::try_current().map_err(|_| {
@@ -291,7 +352,10 @@ impl<P: Provider> SessionBuilder<P> {
             current: ArcSwap::new(Cached::empty()),
             last_response: arc_swap::ArcSwapOption::empty(),
             generations: AtomicU64::new(0),
-            hold_until: AtomicU64::new(0),
+            gate: Mutex::new(Gate::open()),
+            refusal_hold: self.refusal_hold,
+            login_deadline: self.login_deadline,
+            origins,
             flight: Mutex::new(None),
             logged_in: Arc::new(tokio::sync::Notify::new()),
             shared,
@@ -317,7 +381,9 @@ impl<P: Provider> Session<P> {
             retry: RetryPolicy::default(),
             login_format: None,
             timeout: Duration::from_secs(30),
-            api_client: None,
+            login_deadline: Duration::from_secs(30),
+            client_hook: None,
+            allowed_origins: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             on_token: None,
             restore: None,
@@ -325,7 +391,7 @@ impl<P: Provider> Session<P> {
             store: None,
             store_key: None,
             store_lease: Duration::from_secs(30),
-            store_refusal_hold: Duration::from_secs(30),
+            refusal_hold: Duration::from_secs(300),
         }
     }
 
@@ -362,7 +428,7 @@ impl<P: Provider> Session<P> {
             current.touch(now);
             return Ok(TokenRef { inner: current });
         }
-        if current.is_valid(now) && now < self.inner.hold_until.load(Ordering::Relaxed) {
+        if current.is_valid(now) && self.inner.gate().holding(now).is_some() {
             return Ok(TokenRef { inner: current });
         }
         let stale = current.generation;
@@ -375,20 +441,15 @@ impl<P: Provider> Session<P> {
         }
     }
 
-    /// After a failed refresh: the old token while it is valid, else the error.
+    /// After a failed refresh: the old token while it is valid, else the error. (The
+    /// failed login closed the gate, so the next calls do not ask the vendor again
+    /// before its time.)
     fn keep_valid_token(&self, failure: Failure<P::Error>) -> Result<TokenRef, P::Error> {
         let now = self.inner.clock.now_ms();
         let current = self.inner.current.load();
         if !current.is_valid(now) {
             return Err(failure.error);
         }
-        // A refusal will not change before the token expires; a transient failure may.
-        let hold = if failure.refused {
-            current.expires_at()
-        } else {
-            now.saturating_add(1000)
-        };
-        self.inner.hold_until.fetch_max(hold, Ordering::Relaxed);
         tracing::warn!(
             vendor = P::VENDOR,
             error = %failure.error,
@@ -401,6 +462,16 @@ impl<P: Provider> Session<P> {
     /// `app_id` and `ip`); `None` before the first login.
     pub fn login_response(&self) -> Option<Arc<P::Response>> {
         self.inner.last_response.load_full()
+    }
+
+    /// How long until this session may try to log in again, when a failed login holds
+    /// it off (a refusal, a `Retry-After`, a cool-down after transient failures); `None`
+    /// when a call may log in now. Meanwhile calls that need a new token get the
+    /// failure that closed the gate, without asking the vendor.
+    pub fn login_held_for(&self) -> Option<Duration> {
+        let now = self.inner.clock.now_ms();
+        let until = self.inner.gate().closed_until();
+        (until > now).then(|| Duration::from_millis(until - now))
     }
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
@@ -417,7 +488,6 @@ impl<P: Provider> Session<P> {
     pub fn invalidate(&self) {
         let old = self.inner.current.swap(Cached::empty());
         self.inner.remember_rejected(&old);
-        self.inner.hold_until.store(0, Ordering::Relaxed);
     }
 
     /// Forgets the token of `generation` only: a rejection seen by many callers at once
@@ -429,7 +499,6 @@ impl<P: Provider> Session<P> {
             self.inner
                 .current
                 .compare_and_swap(&*current, Cached::empty());
-            self.inner.hold_until.store(0, Ordering::Relaxed);
         }
     }
 
@@ -442,13 +511,18 @@ impl<P: Provider> Session<P> {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             // Another caller may have finished a login since we looked.
+            let now = self.inner.clock.now_ms();
             let current = self.inner.current.load_full();
-            if current.generation != stale && current.is_fresh(self.inner.clock.now_ms()) {
+            if current.generation != stale && current.is_fresh(now) {
                 return Ok(current);
             }
             match slot.as_ref() {
                 Some(flight) if flight.peek().is_none() => flight.clone(),
                 _ => {
+                    // A recent failure answers for the vendor until its hold passes.
+                    if let Some(failure) = self.inner.gate().holding(now) {
+                        return Err(failure.clone());
+                    }
                     let inner = Arc::clone(&self.inner);
                     let flight: Flight<P> =
                         async move { inner.login_guarded().await }.boxed().shared();
@@ -471,20 +545,37 @@ impl<P: Provider> Session<P> {
         self.inner.transport.api_client.request(method, url)
     }
 
-    /// Puts the token on `request` the vendor's way and sends it with the client that
-    /// built it. When the vendor answers 401 and the request can be replayed, the token
-    /// is replaced (one login however many callers saw the rejection) and the request is
-    /// sent once more; a request whose body cannot be replayed gets the 401 response.
+    /// The client that sends API requests: the session's timeout, redirects followed
+    /// only within the origin, no `Referer`, and what
+    /// [`configure_client`](SessionBuilder::configure_client) added. Build a
+    /// `reqwest-middleware` stack for `AuthMiddleware` on a clone of it, so that no
+    /// redirect can carry the token to another origin.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.transport.api_client
+    }
+
+    /// Puts the token on `request` the vendor's way and sends it. When the vendor
+    /// rejects the token (HTTP 401, or the provider's body test) and the request can be
+    /// replayed, the token is replaced (one login however many callers saw the
+    /// rejection) and the request is sent once more; a request whose body cannot be
+    /// replayed gets the rejecting response.
+    ///
+    /// The request goes out on the session's own client ([`Session::http_client`]),
+    /// whichever client built it: another client's redirect policy could carry the
+    /// token to another origin. The URL must be on one of the vendor's origins (see
+    /// [`SessionBuilder::allow_origin`]) over https (or http to a loopback host), else
+    /// nothing is sent.
     pub async fn send(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, P::Error> {
         let vendor = P::VENDOR;
-        let (client, request) = request.build_split();
+        let (_, request) = request.build_split();
         let request = request.map_err(|e| Error::InvalidRequest {
             vendor,
             reason: e.without_url().to_string(),
         })?;
+        let client = &self.inner.transport.api_client;
         let execute = |request| async {
             client
                 .execute(request)
@@ -552,6 +643,7 @@ impl<P: Provider> Session<P> {
         &self,
         mut request: reqwest::Request,
     ) -> Result<Authorized, P::Error> {
+        self.check_destination(request.url())?;
         let replay = request.try_clone();
         let token = self.token().await?;
         transport::apply(
@@ -565,6 +657,12 @@ impl<P: Provider> Session<P> {
             replay,
             generation: token.generation(),
         })
+    }
+
+    /// Refuses to put the token on a request to `url` unless it is one of the vendor's
+    /// origins, over https (or http to a loopback host).
+    pub(crate) fn check_destination(&self, url: &url::Url) -> Result<(), P::Error> {
+        Ok(self.inner.origins.check(P::VENDOR, url)?)
     }
 
     /// After the vendor rejected the token of `generation`: replaces it (once, however
@@ -637,7 +735,7 @@ impl<P: Provider> Session<P> {
                 vendor,
                 stage: Stage::Api,
                 status,
-                excerpt: crate::error::excerpt(&exchange.body),
+                excerpt: crate::error::excerpt(&scrub_token(&current, &exchange.body)),
             }
             .into()),
         }
@@ -680,10 +778,37 @@ impl<P: Provider> Session<P> {
                 vendor,
                 stage: Stage::Logout,
                 status,
-                excerpt: crate::error::excerpt(&exchange.body),
+                excerpt: crate::error::excerpt(&scrub_token(&current, &exchange.body)),
             }
             .into())
         }
+    }
+}
+
+/// What a failed login answer means for the next attempt, and the `Retry-After` the
+/// decoder could not see put into a shared rate-limit error.
+///
+/// The vendor's refusal — a documented failure, or any 4xx other than 429 — is not
+/// tried again for a while; nor is a 2xx answer that the provider reads as a
+/// documented failure (CRM.COM refuses with HTTP 200). A 2xx that could not be read at
+/// all (an HTML page from a proxy, a cut-off body) and any 5xx are transient.
+fn classify<P: Provider>(
+    error: &mut P::Error,
+    status: u16,
+    retry_after: Option<Duration>,
+) -> FailureKind {
+    let runtime = P::runtime_error(error);
+    if let Some(Error::RateLimited {
+        retry_after: slot, ..
+    }) = runtime
+    {
+        *slot = retry_after;
+    }
+    match (status, retry_after) {
+        (429 | 503, Some(wait)) => FailureKind::HeldFor(wait),
+        (429, None) | (500..=599, _) => FailureKind::Transient,
+        (200..=299, _) if P::runtime_error(error).is_some() => FailureKind::Transient,
+        _ => FailureKind::Refused,
     }
 }
 
@@ -692,8 +817,14 @@ fn elapsed_ms(since: std::time::Instant) -> u64 {
 }
 
 impl<P: Provider> Inner<P> {
-    /// [`Inner::login`], with a panic turned into an error: the waiters of a flight
-    /// whose login panicked get an error, and the next caller starts a new flight.
+    /// The login gate; poisoning is harmless (it holds plain data).
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate<P::Error>> {
+        self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// [`Inner::login`], with a panic turned into an error (the waiters of a flight
+    /// whose login panicked get an error, and the next caller starts a new flight),
+    /// and its outcome noted in the gate for the calls that come after it.
     async fn login_guarded(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let login = async {
             match &self.shared {
@@ -701,16 +832,23 @@ impl<P: Provider> Inner<P> {
                 None => Arc::clone(&self).login().await,
             }
         };
-        match AssertUnwindSafe(login).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => Err(Failure {
-                error: Error::Interrupted { vendor: P::VENDOR }.into(),
-                refused: false,
-            }),
+        let Ok(result) = AssertUnwindSafe(login).catch_unwind().await else {
+            // A bug on our side of the wire says nothing about the vendor: the gate
+            // stays as it was.
+            return Err(Failure::transient(
+                Error::Interrupted { vendor: P::VENDOR }.into(),
+            ));
+        };
+        let now = self.clock.now_ms();
+        match &result {
+            Ok(_) => self.gate().succeeded(),
+            Err(failure) => self.gate().failed(failure.clone(), now, self.refusal_hold),
         }
+        result
     }
 
-    /// One login, with the transient failures retried: request, decode, cache.
+    /// One login, its transient failures retried within the login deadline: request,
+    /// decode, check, cache.
     async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let vendor = P::VENDOR;
         // Why this login happens, for the logs: the session's first, a token that was
@@ -725,27 +863,33 @@ impl<P: Provider> Inner<P> {
         };
         let span = tracing::info_span!("login", vendor, reason);
         let started = std::time::Instant::now();
-        let mut attempt = 0;
-        let transient = |error: P::Error| Failure {
-            error,
-            refused: false,
+        let deadline = tokio::time::Instant::now() + self.login_deadline;
+        let timed_out = || Error::Timeout {
+            vendor,
+            stage: Stage::Login,
         };
+        let mut attempt = 0;
         let login = loop {
             attempt += 1;
             let mut request = self
                 .provider
                 .login_request(&self.credentials)
-                .map_err(transient)?;
+                .map_err(Failure::transient)?;
             if let Some(format) = self.login_format {
                 request.format = format;
             }
-            let outcome = self
-                .transport
-                .exchange(vendor, Stage::Login, request, None)
-                .await;
+            // What this request reveals, to take out of whatever the vendor answers.
+            let mut scrubber = Scrubber::for_request(&request);
+            scrubber.add(self.current.load().secret());
+            let outcome = tokio::time::timeout_at(
+                deadline,
+                self.transport.exchange(vendor, Stage::Login, request, None),
+            )
+            .await
+            .unwrap_or_else(|_| Err(timed_out()));
             // Retried: a vendor that could not be reached, or answered with a status the
-            // retry policy deems transient. Not: a response we refuse to read (too
-            // large), nor a refusal.
+            // retry policy deems transient, while the deadline leaves time for it. Not: a
+            // response we refuse to read (too large), nor a refusal.
             let (status, retry_after, retryable) = match &outcome {
                 Ok(exchange) => (
                     Some(exchange.status),
@@ -760,6 +904,7 @@ impl<P: Provider> Inner<P> {
             };
             if retryable
                 && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
+                && tokio::time::Instant::now() + wait < deadline
             {
                 span.in_scope(|| {
                     tracing::warn!(
@@ -773,26 +918,34 @@ impl<P: Provider> Inner<P> {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            let exchange = outcome.map_err(|e| transient(e.into()))?;
+            let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
             let status = exchange.status;
             match self.provider.decode_login(status, &exchange.body) {
                 Ok(login) => break login,
                 Err(error) => {
+                    let mut error = self.scrubbed_error(&scrubber, status, &exchange.body, error);
+                    let kind = classify::<P>(&mut error, status, retry_after);
                     span.in_scope(|| {
                         tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
                     });
-                    let refused = (400..500).contains(&status) && status != 429
-                        || (200..300).contains(&status);
-                    return Err(Failure { error, refused });
+                    return Err(Failure { error, kind });
                 }
             }
         };
+        // A token that cannot be sent would fail every call until it expired.
+        if let Err(error) = transport::check_token(
+            vendor,
+            self.provider.placement(),
+            login.token.expose_secret(),
+        ) {
+            span.in_scope(|| tracing::warn!(reason, attempt, error = %error, "login failed"));
+            return Err(Failure::transient(error.into()));
+        }
         let now = self.clock.now_ms();
         let lifetime = self.lifetime(&login);
         self.last_response.store(Some(Arc::new(login.response)));
         let cached = Arc::new(self.issue(login.token, now, lifetime));
         self.current.store(Arc::clone(&cached));
-        self.hold_until.store(0, Ordering::Relaxed);
         span.in_scope(|| {
             tracing::info!(
                 reason,
@@ -811,6 +964,33 @@ impl<P: Provider> Inner<P> {
         }
         self.logged_in.notify_waiters();
         Ok(cached)
+    }
+
+    /// The error for a failed login, made from the answer with every secret the
+    /// session knows taken out: decoding is a pure function, so decoding the scrubbed
+    /// body gives the same error without the secrets a hostile or careless server
+    /// echoed (in JSON, HTML, text or a form).
+    fn scrubbed_error(
+        &self,
+        scrubber: &Scrubber,
+        status: u16,
+        body: &[u8],
+        error: P::Error,
+    ) -> P::Error {
+        let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(body) else {
+            return error;
+        };
+        match self.provider.decode_login(status, &scrubbed) {
+            Err(error) => error,
+            // Only the secrets made it fail: say so without them.
+            Ok(_) => Error::UnexpectedStatus {
+                vendor: P::VENDOR,
+                stage: Stage::Login,
+                status,
+                excerpt: crate::error::excerpt(&scrubbed),
+            }
+            .into(),
+        }
     }
 
     /// A new cache entry under the session's policy.
@@ -877,7 +1057,7 @@ impl<P: Provider> Inner<P> {
     fn adopt(&self, cached: Cached) -> Arc<Cached> {
         let cached = Arc::new(cached);
         self.current.store(Arc::clone(&cached));
-        self.hold_until.store(0, Ordering::Relaxed);
+        self.gate().succeeded();
         tracing::debug!(
             vendor = P::VENDOR,
             generation = cached.generation,
@@ -972,7 +1152,7 @@ impl<P: Provider> Inner<P> {
             never = keep_lease(vendor, shared, &holder) => match never {},
         };
         if let Err(failure) = &result
-            && failure.refused
+            && failure.kind == FailureKind::Refused
         {
             let refusal = SharedRefusal {
                 message: failure.error.to_string(),
@@ -1025,6 +1205,7 @@ impl<P: Provider> Inner<P> {
             age_ms = millis(age),
             "a session sharing the token store was refused; not trying the same credentials"
         );
+        // Held for what is left of the shared hold, not a whole hold from now.
         Ok(Some(Failure {
             error: Error::RefusedRecently {
                 vendor: P::VENDOR,
@@ -1032,7 +1213,7 @@ impl<P: Provider> Inner<P> {
                 message: refusal.message,
             }
             .into(),
-            refused: true,
+            kind: FailureKind::HeldFor(shared.refusal_hold.saturating_sub(age)),
         }))
     }
 
@@ -1111,6 +1292,13 @@ fn account_hash(request: &crate::provider::VendorRequest) -> String {
     format!("{:016x}", stable_hash(&parts))
 }
 
+/// `body` with `token` (the session's, if it has one) taken out.
+fn scrub_token<'b>(token: &Cached, body: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
+    let mut scrubber = Scrubber::default();
+    scrubber.add(token.secret());
+    scrubber.bytes(body)
+}
+
 fn cached_secret(cached: &Cached) -> SecretString {
     SecretString::from(cached.secret())
 }
@@ -1133,7 +1321,7 @@ async fn refresh_in_background<P: Provider>(session: Weak<Inner<P>>) {
                 let _ = tokio::time::timeout(Duration::from_secs(1), logged_in.notified()).await;
                 continue;
             }
-            let hold = inner.hold_until.load(Ordering::Relaxed);
+            let hold = inner.gate().closed_until();
             Duration::from_millis(current.refresh_at().max(hold).saturating_sub(now))
         };
         // Sleep in short steps so a dropped session ends this task soon.

@@ -11,39 +11,48 @@ use crate::provider::{Placement, VendorRequest, WireField, WireFormat, WireValue
 /// body must end in an error, not in memory exhaustion.
 pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 
+/// A user's additions to the session's HTTP clients (proxy, root certificates, client
+/// certificate...), applied before the session's own safety settings.
+pub(crate) type ClientHook =
+    Box<dyn Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync>;
+
 /// The HTTP settings a session uses.
 #[derive(Debug, Clone)]
 pub(crate) struct Transport {
-    /// For login and logout: follows no redirects, so credentials go only where configured.
+    /// For login, logout and keep-alive: follows no redirects, so credentials go only
+    /// where configured.
     pub(crate) auth_client: reqwest::Client,
-    /// For API requests built through the session.
+    /// For API requests: follows redirects only within the origin.
     pub(crate) api_client: reqwest::Client,
     pub(crate) max_body: usize,
 }
 
 impl Transport {
+    /// Both clients, from `hook`'s builder (when given) with the session's timeouts,
+    /// redirect rules and no `Referer` set last, so that no hook can undo them.
     pub(crate) fn new(
         vendor: &'static str,
         timeout: Duration,
-        api_client: Option<reqwest::Client>,
+        hook: Option<&ClientHook>,
         max_body: usize,
     ) -> Result<Self, Error> {
         let build = |redirects| {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder();
+            let builder = match hook {
+                Some(hook) => hook(builder),
+                None => builder,
+            };
+            builder
                 .timeout(timeout)
                 .connect_timeout(timeout.min(Duration::from_secs(10)))
                 .redirect(redirects)
+                .referer(false)
                 .build()
                 .map_err(|e| Error::transport(vendor, Stage::Login, e))
         };
-        let auth_client = build(reqwest::redirect::Policy::none())?;
-        let api_client = match api_client {
-            Some(client) => client,
-            None => build(same_origin_redirects())?,
-        };
         Ok(Transport {
-            auth_client,
-            api_client,
+            auth_client: build(reqwest::redirect::Policy::none())?,
+            api_client: build(crate::origin::redirect_policy())?,
             max_body,
         })
     }
@@ -83,27 +92,6 @@ pub(crate) struct Exchange {
     pub(crate) status: u16,
     pub(crate) retry_after: Option<Duration>,
     pub(crate) body: Vec<u8>,
-}
-
-/// Follows redirects only within the origin of the request.
-///
-/// reqwest drops `Authorization` when a redirect leaves the origin, but not custom
-/// headers such as Currencycloud's `X-Auth-Token`, and never a token in the query or
-/// body: so the session's own client does not leave the origin at all.
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if attempt.previous().len() > 5 {
-            attempt.error("more than 5 redirects")
-        } else if same_origin {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
 }
 
 fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
@@ -225,6 +213,33 @@ pub(crate) fn apply_to_http<B>(
             ));
         }
         (None, None) => {}
+    }
+    Ok(())
+}
+
+/// Refuses a newly issued token that could not be sent the vendor's way: one with a
+/// control character (a CR/LF would split a header; a NUL cuts strings), or, for a
+/// header placement, bytes a header value cannot hold. Caching it would fail every call
+/// until it expired.
+pub(crate) fn check_token(
+    vendor: &'static str,
+    placement: &Placement,
+    token: &str,
+) -> Result<(), Error> {
+    let invalid = |reason: &str| Error::InvalidToken {
+        vendor,
+        reason: reason.to_owned(),
+    };
+    if token.is_empty() {
+        return Err(invalid("it is empty"));
+    }
+    if token.chars().any(char::is_control) {
+        return Err(invalid("it contains a control character"));
+    }
+    if (placement.bearer || placement.header.is_some())
+        && reqwest::header::HeaderValue::from_str(token).is_err()
+    {
+        return Err(invalid("it contains characters a header cannot carry"));
     }
     Ok(())
 }

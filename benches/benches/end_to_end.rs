@@ -46,19 +46,9 @@ fn end_to_end(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("runtime");
-    // The client the session would build for itself: 30 s timeout, same-origin
-    // redirects only; the raw requests use the very same client.
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
     let (sim, session, url, token) = rt.block_on(async {
         let sim = Sim::start().await;
-        let session = authgen_benches::modulus(&sim)
-            .http_client(client.clone())
-            .build()
-            .expect("session");
+        let session = authgen_benches::modulus(&sim).build().expect("session");
         let token = session
             .token()
             .await
@@ -68,6 +58,9 @@ fn end_to_end(c: &mut Criterion) {
         let url = authgen_benches::modulus_balance_url(&sim);
         (sim, session, url, token)
     });
+
+    // The raw requests use the very client the session sends with.
+    let client = session.http_client().clone();
 
     // Interleaved A/B: the figure reported in BENCHMARKS.md.
     let ratios: Vec<f64> = rt.block_on(async {

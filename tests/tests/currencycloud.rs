@@ -139,14 +139,19 @@ async fn rate_limits_and_outages_are_their_own_variants() {
         }),
     ] {
         sim.currencycloud().set_outage(Some(outage));
-        let (session, _) = session(&sim, credentials(sim_cc::API_KEY));
+        let (session, clock) = session(&sim, credentials(sim_cc::API_KEY));
         let error = session.token().await.expect_err("outage");
         assert!(check(&error), "{error:?}");
         sim.currencycloud().set_outage(None);
+        let attempts = sim.currencycloud().login_attempts();
+        let held = session.token().await.expect_err("cooling down");
+        assert!(check(&held), "the same failure again: {held:?}");
+        assert_eq!(sim.currencycloud().login_attempts(), attempts, "no attempt");
+        clock.advance(Duration::from_secs(2));
         session
             .token()
             .await
-            .expect("recovers when the outage ends");
+            .expect("recovers when the outage ends and the cool-down has passed");
     }
 }
 

@@ -255,6 +255,28 @@ async fn works_again<P: Provider>(vendor: &Vendor<P>, sim: &Sim, session: &Sessi
     (vendor.faults)(sim).clear_all();
     sim.clock().set_behind(Duration::ZERO);
     let what = format!("{}: after the fault", vendor.name);
+    // The failed logins hold the session off (a cool-down, or the vendor's
+    // Retry-After): it recovers once that has passed, not before. A long Retry-After
+    // is kept to: a session of its own shows the vendor works again meanwhile.
+    let fresh;
+    let session = match session.login_held_for() {
+        Some(hold) if hold > Duration::from_secs(5) => {
+            let attempts = (vendor.logins)(sim);
+            assert!(session.token().await.is_err(), "{what}: still held");
+            assert_eq!(
+                (vendor.logins)(sim),
+                attempts,
+                "{what}: no attempt while held"
+            );
+            fresh = new_session(vendor, sim);
+            &fresh
+        }
+        Some(hold) => {
+            tokio::time::sleep(hold + Duration::from_millis(50)).await;
+            session
+        }
+        None => session,
+    };
     assert_eq!(
         bounded(&what, login(vendor, session)).await,
         Outcome::Ok,

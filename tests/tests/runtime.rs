@@ -240,8 +240,8 @@ async fn refusals_are_never_retried() {
     assert!(session.token().await.is_err());
     assert_eq!(
         server.login_requests.load(Ordering::SeqCst),
-        2,
-        "one attempt per call, no retries"
+        1,
+        "no retry, and the refusal holds off the next call"
     );
 }
 

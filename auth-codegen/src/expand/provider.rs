@@ -125,6 +125,13 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
 
             #login
             #decode
+
+            fn runtime_error(error: &mut Self::Error) -> #rt::__private::Option<&mut #rt::__private::Error> {
+                match error {
+                    #error::Runtime(error) => #rt::__private::Option::Some(error),
+                    _ => #rt::__private::Option::None,
+                }
+            }
             #placement
             #rejection
             #expiry
