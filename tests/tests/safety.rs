@@ -1,0 +1,756 @@
+//! The runtime's safety promises, tried as an attacker would: a hostile vendor on
+//! 127.0.0.1 that refuses, rate-limits, echoes secrets in every format, issues tokens
+//! that cannot be sent, trickles its answer, and redirects to a second origin that
+//! records every token reaching it. Each promise is tried on each path a user can take:
+//! `Session::send` with the session's client and with one the user built,
+//! `AuthMiddleware`, `AuthLayer`; one call and many.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use auth_runtime::{
+    AuthLayer, AuthMiddleware, Clock, Error, MemoryStore, RetryPolicy, Session, SessionBuilder,
+    auth_provider,
+};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use tower::{Layer as _, ServiceExt as _};
+
+const PASSWORD: &str = "pa55-W0rd & <secret>";
+
+/// A vendor taking the token in a header.
+#[auth_provider(
+    vendor = "Hostile",
+    base = "{server}",
+    login(path = "/login", format = "json"),
+    logout(path = "/logout"),
+    token = "token",
+    apply(header = "X-Auth-Token"),
+    expiry(absolute = "10m")
+)]
+pub struct Hostile {
+    user: String,
+    #[auth(secret)]
+    password: String,
+}
+
+/// A vendor taking the token as CRM.COM does: in the query, or in a JSON body field.
+#[auth_provider(
+    vendor = "Hostile query",
+    base = "{server}",
+    login(path = "/login", format = "json"),
+    token = "token",
+    apply(query = "token", body = "token"),
+    expiry(absolute = "10m")
+)]
+pub struct HostileQuery {
+    user: String,
+    #[auth(secret)]
+    password: String,
+}
+
+/// How the next login answers; the rest answer with a fresh token.
+#[derive(Clone)]
+enum Answer {
+    Status(u16, Option<&'static str>),
+    /// The password sent, echoed back in a body of this kind.
+    Echo(Echo),
+    /// A successful answer whose token cannot go in a header.
+    Token(&'static str),
+    /// A successful answer, one byte a second.
+    Trickle,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Echo {
+    JsonMessage,
+    Html,
+    Text,
+    TruncatedJson,
+    Form,
+}
+
+#[derive(Default)]
+struct Vendor {
+    url: String,
+    elsewhere: String,
+    logins: AtomicUsize,
+    issued: AtomicUsize,
+    plan: Mutex<VecDeque<Answer>>,
+    /// Once set, every login answers this way.
+    always: Mutex<Option<Answer>>,
+    /// Every token issued so far.
+    tokens: Mutex<Vec<String>>,
+    api_calls: AtomicUsize,
+    /// Requests that reached the second origin, and those that carried a token.
+    elsewhere_hits: AtomicUsize,
+    leaked: Mutex<Vec<String>>,
+}
+
+impl Vendor {
+    fn plan(&self, answers: &[Answer]) {
+        self.plan
+            .lock()
+            .expect("plan")
+            .extend(answers.iter().cloned());
+    }
+
+    fn always(&self, answer: Answer) {
+        *self.always.lock().expect("always") = Some(answer);
+    }
+
+    fn logins(&self) -> usize {
+        self.logins.load(Ordering::SeqCst)
+    }
+
+    fn leaked(&self) -> Vec<String> {
+        self.leaked.lock().expect("leaked").clone()
+    }
+
+    fn token(&self, n: usize) -> String {
+        self.tokens.lock().expect("tokens")[n].clone()
+    }
+}
+
+async fn start() -> Arc<Vendor> {
+    let main = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let vendor = Arc::new(Vendor {
+        url: format!("http://{}", main.local_addr().expect("addr")),
+        elsewhere: format!("http://{}", other.local_addr().expect("addr")),
+        ..Vendor::default()
+    });
+    let app = Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/api", any(api))
+        .route("/redirect/{status}", any(redirect_elsewhere))
+        .with_state(Arc::clone(&vendor));
+    let elsewhere = Router::new().fallback(sink).with_state(Arc::clone(&vendor));
+    tokio::spawn(async move { axum::serve(main, app).await });
+    tokio::spawn(async move { axum::serve(other, elsewhere).await });
+    vendor
+}
+
+async fn login(State(vendor): State<Arc<Vendor>>, body: Bytes) -> Response {
+    vendor.logins.fetch_add(1, Ordering::SeqCst);
+    let planned = vendor.plan.lock().expect("plan").pop_front();
+    let answer = planned.or_else(|| vendor.always.lock().expect("always").clone());
+    let sent: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let password = sent["password"].as_str().unwrap_or_default().to_owned();
+    match answer {
+        Some(Answer::Status(status, retry_after)) => {
+            let status = StatusCode::from_u16(status).expect("status");
+            let mut response = (status, "{\"error\":\"no\"}").into_response();
+            if let Some(value) = retry_after {
+                let value = value.parse().expect("header");
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Answer::Echo(echo)) => echo_password(echo, &password),
+        Some(Answer::Token(token)) => {
+            let body = serde_json::json!({ "token": token }).to_string();
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Some(Answer::Trickle) => {
+            let body = format!("{{\"token\":\"{}\"}}", issue(&vendor));
+            let bytes: Vec<Result<Bytes, std::io::Error>> = body
+                .into_bytes()
+                .into_iter()
+                .map(|b| Ok(Bytes::from(vec![b])))
+                .collect();
+            let stream = futures::stream::iter(bytes).then(|chunk| async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                chunk
+            });
+            axum::body::Body::from_stream(stream).into_response()
+        }
+        None => {
+            let body = format!("{{\"token\":\"{}\"}}", issue(&vendor));
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+use futures::StreamExt as _;
+
+fn issue(vendor: &Vendor) -> String {
+    let n = vendor.issued.fetch_add(1, Ordering::SeqCst) + 1;
+    let token = format!("tok{n}-Zq8wXv3Lr5Tn7Yp");
+    vendor.tokens.lock().expect("tokens").push(token.clone());
+    token
+}
+
+/// A refusal that quotes the password back, as careless servers do.
+fn echo_password(echo: Echo, password: &str) -> Response {
+    let form: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("user", "ada")
+        .append_pair("password", password)
+        .finish();
+    let html = password
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let (content_type, body) = match echo {
+        Echo::JsonMessage => (
+            "application/json",
+            serde_json::json!({"error": "bad", "message": format!("wrong password {password}")})
+                .to_string(),
+        ),
+        Echo::Html => (
+            "text/html",
+            format!("<html><body><p>Login failed for ada / {html}</p></body></html>"),
+        ),
+        Echo::Text => ("text/plain", format!("denied: password={password}")),
+        Echo::TruncatedJson => (
+            "application/json",
+            format!("{{\"error\":\"bad\",\"password\":\"{password}"),
+        ),
+        Echo::Form => ("application/x-www-form-urlencoded", form),
+    };
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, content_type)],
+        body,
+    )
+        .into_response()
+}
+
+async fn logout(headers: HeaderMap) -> Response {
+    let token = headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/html")],
+        format!("<h1>cannot release {token}</h1>"),
+    )
+        .into_response()
+}
+
+async fn api(State(vendor): State<Arc<Vendor>>) -> StatusCode {
+    vendor.api_calls.fetch_add(1, Ordering::SeqCst);
+    StatusCode::OK
+}
+
+async fn redirect_elsewhere(
+    State(vendor): State<Arc<Vendor>>,
+    axum::extract::Path(status): axum::extract::Path<u16>,
+) -> Response {
+    let status = StatusCode::from_u16(status).expect("status");
+    let to = format!("{}/sink", vendor.elsewhere);
+    (status, [(header::LOCATION, to)]).into_response()
+}
+
+/// The second origin: notes every token that reaches it, wherever it is.
+async fn sink(State(vendor): State<Arc<Vendor>>, uri: Uri, headers: HeaderMap, body: Bytes) {
+    vendor.elsewhere_hits.fetch_add(1, Ordering::SeqCst);
+    let mut seen = format!("{uri} {}", String::from_utf8_lossy(&body));
+    for (name, value) in &headers {
+        seen.push_str(&format!(" {name}: {}", value.to_str().unwrap_or_default()));
+    }
+    let tokens = vendor.tokens.lock().expect("tokens").clone();
+    for token in tokens {
+        if seen.contains(&token) {
+            vendor.leaked.lock().expect("leaked").push(seen.clone());
+        }
+    }
+}
+
+fn no_retries() -> RetryPolicy {
+    RetryPolicy::none()
+}
+
+fn hostile(vendor: &Vendor) -> SessionBuilder<Hostile> {
+    let credentials = Hostile::credentials()
+        .user("ada")
+        .password(PASSWORD)
+        .build();
+    Session::builder(Hostile::new(&vendor.url), credentials).retry(no_retries())
+}
+
+fn hostile_query(vendor: &Vendor) -> SessionBuilder<HostileQuery> {
+    let credentials = HostileQuery::credentials()
+        .user("ada")
+        .password(PASSWORD)
+        .build();
+    Session::builder(HostileQuery::new(&vendor.url), credentials).retry(no_retries())
+}
+
+/// Runs `calls` concurrent `token()` calls; the errors, as displayed.
+async fn storm<P: auth_runtime::Provider>(session: &Session<P>, calls: usize) -> Vec<String> {
+    let tasks: Vec<_> = (0..calls)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.token().await.map(|_| ()) })
+        })
+        .collect();
+    let mut errors = Vec::new();
+    for task in tasks {
+        if let Err(error) = task.await.expect("task") {
+            errors.push(error.to_string());
+        }
+    }
+    errors
+}
+
+// --- No lockout -------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_refused_login_is_not_tried_again_before_its_hold_whatever_the_calls() {
+    let vendor = start().await;
+    vendor.always(Answer::Status(401, None));
+    let (session, clock) = tests_clock(hostile(&vendor).refusal_hold(Duration::from_secs(60)));
+
+    // One call after another, concurrent ones, and through `send`.
+    for _ in 0..61 {
+        let error = session.token().await.expect_err("refused");
+        assert!(
+            matches!(
+                error,
+                HostileError::Runtime(Error::UnexpectedStatus { status: 401, .. })
+            ),
+            "the vendor's refusal again: {error:?}"
+        );
+    }
+    assert_eq!(storm(&session, 50).await.len(), 50);
+    let api = format!("{}/api", vendor.url);
+    for _ in 0..53 {
+        assert!(session.send(session.get(&api)).await.is_err());
+    }
+    assert_eq!(vendor.logins(), 1, "one attempt in all");
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
+
+    // Once the hold has passed, the credentials are tried once more.
+    clock.advance(Duration::from_secs(61));
+    assert_eq!(storm(&session, 20).await.len(), 20);
+    assert_eq!(vendor.logins(), 2);
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_honoured_across_calls() {
+    let vendor = start().await;
+    vendor.always(Answer::Status(429, Some("3600")));
+    let (session, clock) = tests_clock(hostile(&vendor));
+    for _ in 0..53 {
+        let error = session.token().await.expect_err("rate limited");
+        assert!(
+            matches!(
+                error,
+                HostileError::Runtime(Error::RateLimited {
+                    retry_after: Some(wait),
+                    ..
+                }) if wait == Duration::from_secs(3600)
+            ),
+            "the wait is carried: {error:?}"
+        );
+    }
+    assert_eq!(storm(&session, 30).await.len(), 30);
+    assert_eq!(vendor.logins(), 1);
+    clock.advance(Duration::from_secs(3599));
+    assert!(session.token().await.is_err());
+    assert_eq!(vendor.logins(), 1, "not a second before");
+    clock.advance(Duration::from_secs(2));
+    assert!(session.token().await.is_err());
+    assert_eq!(vendor.logins(), 2);
+}
+
+#[tokio::test]
+async fn transient_failures_cool_down_between_calls_with_backoff() {
+    let vendor = start().await;
+    vendor.always(Answer::Status(503, None));
+    let (session, clock) = tests_clock(hostile(&vendor));
+    for _ in 0..40 {
+        assert!(session.token().await.is_err());
+    }
+    assert_eq!(storm(&session, 30).await.len(), 30);
+    assert_eq!(vendor.logins(), 1, "cooling down");
+    // The cool-down doubles: at most 1 s, then 2 s, then 4 s.
+    clock.advance(Duration::from_millis(1_001));
+    assert!(session.token().await.is_err());
+    assert_eq!(vendor.logins(), 2);
+    clock.advance(Duration::from_millis(2_001));
+    assert!(session.token().await.is_err());
+    assert_eq!(vendor.logins(), 3);
+    clock.advance(Duration::from_millis(900));
+    for _ in 0..10 {
+        assert!(session.token().await.is_err());
+    }
+    assert_eq!(
+        vendor.logins(),
+        3,
+        "the third cool-down is longer than 900 ms"
+    );
+    // A success opens the gate for good.
+    *vendor.always.lock().expect("always") = None;
+    clock.advance(Duration::from_secs(5));
+    session.token().await.expect("back");
+    assert_eq!(vendor.logins(), 4);
+}
+
+fn tests_clock<P: auth_runtime::Provider>(builder: SessionBuilder<P>) -> (Session<P>, Clock) {
+    authgen_tests::on_manual_clock(builder)
+}
+
+// --- Bounded waits ----------------------------------------------------------------
+
+#[tokio::test]
+async fn a_trickling_login_ends_at_the_login_deadline() {
+    let vendor = start().await;
+    vendor.plan(&[Answer::Trickle]);
+    let session = hostile(&vendor)
+        .retry(RetryPolicy::default())
+        .login_deadline(Duration::from_secs(2))
+        .build()
+        .expect("session");
+    let started = Instant::now();
+    let error = session.token().await.expect_err("too slow");
+    assert!(
+        matches!(error, HostileError::Runtime(Error::Timeout { .. })),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(vendor.logins(), 1, "no retry past the deadline");
+}
+
+#[tokio::test]
+async fn retry_waits_count_against_the_login_deadline() {
+    let vendor = start().await;
+    vendor.always(Answer::Status(503, Some("5")));
+    let session = hostile(&vendor)
+        .retry(RetryPolicy {
+            max_retry_after: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        })
+        .login_deadline(Duration::from_secs(2))
+        .build()
+        .expect("session");
+    let started = Instant::now();
+    assert!(session.token().await.is_err());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "did not sleep past the deadline"
+    );
+    assert_eq!(vendor.logins(), 1);
+}
+
+// --- Tokens that cannot be sent ----------------------------------------------------
+
+#[tokio::test]
+async fn a_token_that_cannot_be_sent_is_refused_at_login() {
+    for token in [
+        "abc123\r\nX-Injected: 1",
+        "del\u{7f}char",
+        "nul\u{0}byte",
+        "esc\u{1b}[0m",
+    ] {
+        let vendor = start().await;
+        vendor.always(Answer::Token(token));
+        let session = hostile(&vendor).build().expect("session");
+        let error = session.token().await.expect_err("unusable token");
+        assert!(
+            matches!(error, HostileError::Runtime(Error::InvalidToken { .. })),
+            "{token:?}: {error:?}"
+        );
+        assert!(!error.to_string().contains(token), "{error}");
+        assert!(session.cached_token().is_none(), "not cached");
+        let api = format!("{}/api", vendor.url);
+        assert!(session.send(session.get(&api)).await.is_err());
+        assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
+    }
+}
+
+// --- No secret leaves ---------------------------------------------------------------
+
+/// Collects what the `fmt` subscriber writes.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every form in which `secret` might show.
+fn forms_of(secret: &str) -> Vec<String> {
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let json = serde_json::to_string(secret).expect("json");
+    vec![
+        secret.to_owned(),
+        form,
+        json[1..json.len() - 1].to_owned(),
+        secret.replace('&', "&amp;").replace('<', "&lt;"),
+        // What survives a cut: a long part of it.
+        secret[..10].to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    for echo in [
+        Echo::JsonMessage,
+        Echo::Html,
+        Echo::Text,
+        Echo::TruncatedJson,
+        Echo::Form,
+    ] {
+        let vendor = start().await;
+        vendor.always(Answer::Echo(echo));
+        let store = Arc::new(MemoryStore::new());
+        let session = hostile(&vendor)
+            .store(Arc::clone(&store))
+            .build()
+            .expect("session");
+        let error = session.token().await.expect_err("refused");
+        // A second session sharing the store gets the refusal as it was stored.
+        let other = hostile(&vendor)
+            .store(Arc::clone(&store))
+            .build()
+            .expect("session");
+        let shared = other.token().await.expect_err("shared refusal");
+        assert!(
+            matches!(shared, HostileError::Runtime(Error::RefusedRecently { .. })),
+            "{shared:?}"
+        );
+        let logged = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();
+        let shown = [
+            format!("{error}"),
+            format!("{error:?}"),
+            format!("{shared} {shared:?}"),
+            logged,
+        ];
+        for text in &shown {
+            for form in forms_of(PASSWORD) {
+                assert!(!text.contains(&form), "{echo:?}: {form:?} in {text}");
+            }
+        }
+        assert!(
+            shown[0].contains("[REDACTED]") || shown[0].contains('…'),
+            "{echo:?}: {}",
+            shown[0]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_token_echoed_by_a_failing_logout_is_not_in_the_error() {
+    let vendor = start().await;
+    let session = hostile(&vendor).build().expect("session");
+    session.token().await.expect("login");
+    let token = vendor.token(0);
+    let error = session.logout().await.expect_err("the logout fails");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(&token), "{shown}");
+    assert!(shown.contains("[REDACTED]"), "{shown}");
+}
+
+// --- Token stays with its origin ----------------------------------------------------
+
+#[tokio::test]
+async fn no_redirect_carries_the_token_to_another_origin_through_send() {
+    let vendor = start().await;
+    let header = hostile(&vendor).build().expect("session");
+    let query = hostile_query(&vendor).build().expect("session");
+    // The user's own client follows every redirect; `send` does not use it.
+    let users_client = reqwest::Client::new();
+    for status in [301, 302, 303, 307, 308] {
+        let url = format!("{}/redirect/{status}", vendor.url);
+        for request in [
+            header.get(&url),
+            users_client.get(&url),
+            header.post(&url).json(&serde_json::json!({"a": 1})),
+        ] {
+            let response = header.send(request).await.expect("sent");
+            assert_eq!(response.status().as_u16(), status, "not followed");
+        }
+        for request in [
+            query.get(&url),
+            users_client.get(&url),
+            users_client.post(&url).json(&serde_json::json!({"a": 1})),
+        ] {
+            let response = query.send(request).await.expect("sent");
+            assert_eq!(response.status().as_u16(), status, "not followed");
+        }
+    }
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert_eq!(vendor.leaked(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn the_token_goes_only_to_the_vendors_origins_over_https_or_loopback() {
+    let vendor = start().await;
+    let session = hostile(&vendor).build().expect("session");
+    let away = format!("{}/sink", vendor.elsewhere);
+    let users_client = reqwest::Client::new();
+    for request in [session.get(&away), users_client.get(&away)] {
+        let error = session.send(request).await.expect_err("another origin");
+        assert!(
+            matches!(error, HostileError::Runtime(Error::OriginNotAllowed { .. })),
+            "{error:?}"
+        );
+    }
+    let error = session
+        .send(session.get("http://example.com/api"))
+        .await
+        .expect_err("plain http off loopback");
+    assert!(
+        matches!(&error, HostileError::Runtime(Error::InvalidUrl { reason, .. }) if reason.contains("plain http")),
+        "{error:?}"
+    );
+    assert_eq!(vendor.logins(), 0, "refused before any login");
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+
+    // An origin the user allows takes the token.
+    let allowing = hostile(&vendor)
+        .allow_origin(&vendor.elsewhere)
+        .build()
+        .expect("session");
+    let response = allowing.send(allowing.get(&away)).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(vendor.leaked().len(), 1, "allowed explicitly");
+    // Plain http may be allowed only for loopback hosts.
+    let error = hostile(&vendor)
+        .allow_origin("http://example.com")
+        .build()
+        .expect_err("plain http origin");
+    assert!(error.to_string().contains("plain http"), "{error}");
+}
+
+#[tokio::test]
+async fn the_middleware_checks_origins_and_its_safe_client_follows_no_redirect_away() {
+    let vendor = start().await;
+    let session = hostile_query(&vendor).build().expect("session");
+    // The safe construction: the middleware stack on the session's own client.
+    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
+        .with(AuthMiddleware::new(session.clone()))
+        .build();
+    for status in [302, 307] {
+        let url = format!("{}/redirect/{status}", vendor.url);
+        let response = client.get(&url).send().await.expect("sent");
+        assert_eq!(response.status().as_u16(), status);
+        let response = client
+            .post(&url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body("{\"a\":1}")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status().as_u16(), status);
+    }
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    let away = format!("{}/sink", vendor.elsewhere);
+    assert!(client.get(&away).send().await.is_err(), "another origin");
+    assert!(
+        client.get("http://example.com/").send().await.is_err(),
+        "plain http"
+    );
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+
+    // On a client that follows redirects anywhere, the middleware cannot stop reqwest
+    // from following, but it fails the call instead of handing back the response.
+    let unsafe_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(AuthMiddleware::new(session.clone()))
+        .build();
+    let url = format!("{}/redirect/302", vendor.url);
+    let error = unsafe_client
+        .get(&url)
+        .send()
+        .await
+        .expect_err("left the origin");
+    assert!(error.to_string().contains("redirect_policy"), "{error}");
+}
+
+#[tokio::test]
+async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_request() {
+    let vendor = start().await;
+    let session = hostile(&vendor).build().expect("session");
+    let client = session.http_client().clone();
+    let inner_calls = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::clone(&inner_calls);
+    let send = tower::service_fn(move |request: http::Request<String>| {
+        let client = client.clone();
+        calls.fetch_add(1, Ordering::SeqCst);
+        async move {
+            let request = reqwest::Request::try_from(request)?;
+            let response = client.execute(request).await?;
+            Ok::<_, reqwest::Error>(http::Response::new(response.status().as_u16()))
+        }
+    });
+    let service = AuthLayer::new(session).layer(send);
+    let get = |url: &str| {
+        http::Request::get(url)
+            .body(String::new())
+            .expect("request")
+    };
+    let away = format!("{}/sink", vendor.elsewhere);
+    for url in [away.as_str(), "http://example.com/", "/api"] {
+        let result = service.clone().oneshot(get(url)).await;
+        assert!(result.is_err(), "{url}");
+    }
+    assert_eq!(inner_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(vendor.logins(), 0);
+    let ok = service
+        .clone()
+        .oneshot(get(&format!("{}/api", vendor.url)))
+        .await
+        .expect("sent");
+    assert_eq!(ok.into_body(), 200);
+    let redirected = service
+        .clone()
+        .oneshot(get(&format!("{}/redirect/307", vendor.url)))
+        .await
+        .expect("sent");
+    assert_eq!(
+        redirected.into_body(),
+        307,
+        "the session's client does not follow"
+    );
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn configure_client_cannot_undo_the_redirect_rules() {
+    let vendor = start().await;
+    let session = hostile_query(&vendor)
+        .configure_client(|client| {
+            client
+                .redirect(reqwest::redirect::Policy::limited(10))
+                .referer(true)
+        })
+        .build()
+        .expect("session");
+    let url = format!("{}/redirect/302", vendor.url);
+    let response = session.send(session.get(&url)).await.expect("sent");
+    assert_eq!(response.status(), 302);
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+}
