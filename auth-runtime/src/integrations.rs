@@ -6,8 +6,25 @@
 use crate::provider::Provider;
 use crate::session::Session;
 
-/// Puts a session's token on every request of a `reqwest-middleware` client:
-/// `ClientBuilder::new(client).with(AuthMiddleware::new(session)).build()`.
+/// Puts a session's token on every request of a `reqwest-middleware` client.
+///
+/// Build the stack on the session's own client, so that no redirect can carry the
+/// token to another origin (reqwest keeps a custom token header, a query token and, on
+/// a 307, a body token across origins):
+///
+/// ```no_run
+/// # fn f(session: auth_runtime::Session<auth_runtime::vendors::OneBox>) {
+/// let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
+///     .with(auth_runtime::AuthMiddleware::new(session))
+///     .build();
+/// # }
+/// ```
+///
+/// A client of your own needs [`redirect_policy`](crate::redirect_policy) and
+/// `.referer(false)`; one that follows a redirect away anyway makes the call fail
+/// (after the fact: the middleware cannot stop the client from following). Requests to
+/// an origin that is not the vendor's, or over plain http off loopback, fail before
+/// the token is put on them.
 #[cfg(feature = "middleware")]
 pub struct AuthMiddleware<P: Provider> {
     session: Session<P>,
@@ -95,6 +112,11 @@ fn left_origin<P: Provider>(
 /// The token goes in a header, `Authorization: Bearer` or a query parameter; a vendor
 /// that wants it only in the JSON body (no query fallback) needs [`Session::send`].
 /// A 401 is retried once with a new token when the request body is `Clone`.
+///
+/// Request URIs must be absolute and on one of the vendor's origins (over https, or
+/// http to a loopback host): any other request fails before the inner service sees
+/// it. The inner service must not follow redirects to other origins; sending with a
+/// clone of [`Session::http_client`] guarantees that.
 #[cfg(feature = "tower")]
 pub struct AuthLayer<P: Provider> {
     session: Session<P>,

@@ -119,6 +119,21 @@
 //! `AuthMiddleware` for `reqwest-middleware` (feature `middleware`) or `AuthLayer` for
 //! `tower` (feature `tower`). [`Session::token`] gives the token itself.
 //!
+//! The token goes only to the vendor's origins (those of its own endpoints, plus
+//! [`SessionBuilder::allow_origin`]), over https or to a loopback host, on the
+//! session's own client, which follows no redirect to another origin; proxies and
+//! certificates go in [`SessionBuilder::configure_client`].
+//!
+//! ## When logins fail
+//!
+//! A session remembers its failed logins across calls: after a refusal it does not try
+//! the same credentials again for [`SessionBuilder::refusal_hold`] (callers get the
+//! vendor's refusal meanwhile, without a request), after a `Retry-After` not before
+//! it, and after transient failures only after a cool-down that doubles each time
+//! ([`Session::login_held_for`]). One login, retries included, ends within
+//! [`SessionBuilder::login_deadline`]. Errors never hold a secret the session sent or a
+//! token it holds, whatever the vendor echoed.
+//!
 //! ## Handle errors
 //!
 //! Each vendor has its own error enum: one variant per documented failure, with the
