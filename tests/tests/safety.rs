@@ -754,3 +754,45 @@ async fn configure_client_cannot_undo_the_redirect_rules() {
     assert_eq!(response.status(), 302);
     assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_refusal_holds_off_the_middleware_the_tower_layer_and_background_refresh() {
+    let vendor = start().await;
+    vendor.always(Answer::Status(403, None));
+    let session = hostile(&vendor).build().expect("session");
+    let api = format!("{}/api", vendor.url);
+    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
+        .with(AuthMiddleware::new(session.clone()))
+        .build();
+    for _ in 0..20 {
+        assert!(client.get(&api).send().await.is_err());
+    }
+    let inner = tower::service_fn(|_: http::Request<String>| async {
+        Ok::<_, std::convert::Infallible>(http::Response::new(()))
+    });
+    let service = AuthLayer::new(session.clone()).layer(inner);
+    for _ in 0..20 {
+        let request = http::Request::get(&api)
+            .body(String::new())
+            .expect("request");
+        assert!(service.clone().oneshot(request).await.is_err());
+    }
+    assert_eq!(vendor.logins(), 1, "one refused attempt for 40 calls");
+
+    // Background refresh of a token that is due, while the vendor refuses: one attempt
+    // per hold, not one a second.
+    let vendor = start().await;
+    let session = hostile(&vendor)
+        .expiry(auth_runtime::ExpiryPolicy::absolute(Duration::from_secs(2)))
+        .background_refresh(true)
+        .build()
+        .expect("session");
+    session.token().await.expect("first login");
+    vendor.always(Answer::Status(401, None));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        vendor.logins(),
+        2,
+        "the first login, then one refused refresh"
+    );
+}
