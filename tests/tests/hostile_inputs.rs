@@ -1,0 +1,175 @@
+//! Hostile values from users, over real HTTP on 127.0.0.1: a setting value cannot move
+//! the endpoint to another host or path.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use auth_runtime::{Error, RetryPolicy, Session, auth_provider};
+use axum::Router;
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
+
+/// A token endpoint under a tenant's path on a server the user names.
+#[auth_provider(
+    vendor = "Tenanted",
+    base = "{server}/t/{tenant}",
+    login(path = "/login", format = "json"),
+    token = "data.token",
+    apply(bearer),
+    expiry(absolute = "10m"),
+    error(Refused, status = 401, fields(message = "message", code = "error_code")),
+    error(Invalid, status = 400, fields(details = field_messages("errors")))
+)]
+pub struct Tenanted {
+    user: String,
+    #[auth(secret)]
+    password: String,
+}
+
+/// A token endpoint on a subdomain: only the label is the user's.
+#[auth_provider(
+    vendor = "Subdomain",
+    base = "http://{account}.localhost",
+    login(path = "/login", format = "json"),
+    token = "data.token",
+    apply(bearer),
+    expiry(absolute = "10m")
+)]
+pub struct Subdomain {
+    user: String,
+    #[auth(secret)]
+    password: String,
+}
+
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl";
+
+struct Server {
+    url: String,
+    requests: AtomicUsize,
+    paths: Mutex<Vec<String>>,
+}
+
+async fn start() -> Arc<Server> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let server = Arc::new(Server {
+        url: format!("http://{}", listener.local_addr().expect("addr")),
+        requests: AtomicUsize::new(0),
+        paths: Mutex::new(Vec::new()),
+    });
+    let s = Arc::clone(&server);
+    let app = Router::new().fallback(move |uri: Uri| answer(Arc::clone(&s), uri));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    server
+}
+
+async fn answer(server: Arc<Server>, uri: Uri) -> Response {
+    server.requests.fetch_add(1, Ordering::SeqCst);
+    server.paths.lock().expect("paths").push(uri.to_string());
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"data\":{{\"token\":\"{TOKEN}\"}}}}"),
+    )
+        .into_response()
+}
+
+fn once() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    }
+}
+
+fn tenanted(server: &Server, tenant: &str) -> Session<Tenanted> {
+    let credentials = Tenanted::credentials()
+        .user("ada")
+        .password("hunter2")
+        .build();
+    Session::builder(Tenanted::new(&server.url, tenant), credentials)
+        .retry(once())
+        .build()
+        .expect("session")
+}
+
+#[tokio::test]
+async fn a_tenant_value_cannot_leave_its_path_segment() {
+    let server = start().await;
+    tenanted(&server, "acme")
+        .token()
+        .await
+        .expect("a plain tenant logs in");
+    assert_eq!(*server.paths.lock().expect("paths"), ["/t/acme/login"]);
+
+    for tenant in [
+        "../../evil",
+        "x?y#",
+        "..",
+        "%2e%2e",
+        "a/b",
+        "a b",
+        "a\r\nb",
+        "@x",
+    ] {
+        let error = tenanted(&server, tenant)
+            .token()
+            .await
+            .expect_err("refused before sending");
+        assert!(
+            matches!(&error, TenantedError::Runtime(Error::InvalidUrl { reason, .. })
+                if reason.contains("the setting `tenant` must be one path segment")),
+            "{tenant:?}: {error}"
+        );
+    }
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        1,
+        "no hostile value reached the server: {:?}",
+        server.paths.lock().expect("paths")
+    );
+}
+
+#[tokio::test]
+async fn an_account_value_cannot_change_the_host() {
+    let server = start().await;
+    let authority = server.url.trim_start_matches("http://");
+    for account in [
+        format!("{authority}/#"),
+        format!("{authority}?"),
+        format!("x@{authority}/"),
+        authority.to_owned(),
+    ] {
+        let credentials = Subdomain::credentials()
+            .user("ada")
+            .password("hunter2")
+            .build();
+        let session = Session::builder(Subdomain::new(&account), credentials)
+            .retry(once())
+            .build()
+            .expect("session");
+        let error = session.token().await.expect_err("refused");
+        assert!(
+            matches!(&error, SubdomainError::Runtime(Error::InvalidUrl { reason, .. })
+                if reason.contains("the setting `account` must be a host label (letters, digits, '-')")),
+            "{account:?}: {error}"
+        );
+    }
+    assert_eq!(server.requests.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_shipped_vendor_refuses_an_account_that_is_a_host() {
+    use auth_runtime::vendors::modulus::Modulus;
+    let credentials = Modulus::credentials().app("a").secret("s").build();
+    let session = Session::builder(Modulus::new("evil.com/#"), credentials)
+        .retry(once())
+        .build()
+        .expect("session");
+    let error = session.token().await.expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("the setting `account` must be a host label"),
+        "{error}"
+    );
+}
