@@ -1,12 +1,13 @@
-//! Hostile values from users, over real HTTP on 127.0.0.1: a setting value cannot move
-//! the endpoint to another host or path.
+//! Hostile values from users and hostile bodies from servers, over real HTTP on
+//! 127.0.0.1: a setting value cannot move the endpoint to another host or path, and a
+//! cut-off login answer cannot put a token into an error.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use auth_runtime::{Error, RetryPolicy, Session, auth_provider};
 use axum::Router;
-use axum::http::{Uri, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// A token endpoint under a tenant's path on a server the user names.
@@ -43,10 +44,18 @@ pub struct Subdomain {
 
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXRva2VuLXZhbHVl";
 
+/// What every login request gets answered with.
+#[derive(Clone)]
+enum Answer {
+    Token,
+    Body(u16, &'static str, String),
+}
+
 struct Server {
     url: String,
     requests: AtomicUsize,
     paths: Mutex<Vec<String>>,
+    answer: Mutex<Answer>,
 }
 
 async fn start() -> Arc<Server> {
@@ -57,6 +66,7 @@ async fn start() -> Arc<Server> {
         url: format!("http://{}", listener.local_addr().expect("addr")),
         requests: AtomicUsize::new(0),
         paths: Mutex::new(Vec::new()),
+        answer: Mutex::new(Answer::Token),
     });
     let s = Arc::clone(&server);
     let app = Router::new().fallback(move |uri: Uri| answer(Arc::clone(&s), uri));
@@ -67,11 +77,19 @@ async fn start() -> Arc<Server> {
 async fn answer(server: Arc<Server>, uri: Uri) -> Response {
     server.requests.fetch_add(1, Ordering::SeqCst);
     server.paths.lock().expect("paths").push(uri.to_string());
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"data\":{{\"token\":\"{TOKEN}\"}}}}"),
-    )
-        .into_response()
+    match server.answer.lock().expect("answer").clone() {
+        Answer::Token => (
+            [(header::CONTENT_TYPE, "application/json")],
+            format!("{{\"data\":{{\"token\":\"{TOKEN}\"}}}}"),
+        )
+            .into_response(),
+        Answer::Body(status, content_type, body) => (
+            StatusCode::from_u16(status).expect("status"),
+            [(header::CONTENT_TYPE, content_type)],
+            body,
+        )
+            .into_response(),
+    }
 }
 
 fn once() -> RetryPolicy {
@@ -171,5 +189,48 @@ async fn a_shipped_vendor_refuses_an_account_that_is_a_host() {
             .to_string()
             .contains("the setting `account` must be a host label"),
         "{error}"
+    );
+}
+
+/// The session's error for a login answered with `body`, shown and debugged.
+async fn login_error(status: u16, content_type: &'static str, body: String) -> (String, String) {
+    let server = start().await;
+    *server.answer.lock().expect("answer") = Answer::Body(status, content_type, body);
+    let error = tenanted(&server, "acme")
+        .token()
+        .await
+        .expect_err("not a success");
+    (error.to_string(), format!("{error:?}"))
+}
+
+#[tokio::test]
+async fn a_cut_off_login_answer_shows_no_token() {
+    let bodies = [
+        format!("{{\"data\":{{\"token\":\"{TOKEN}"),
+        format!("{{\"data\":{{\"token\":\"{}", &TOKEN[..20]),
+        format!("{{\"data\":{{\"token\":\"{TOKEN}\",\"user\":{{\"id\":"),
+        format!("{{\"token\":[\"{TOKEN}\", \"{TOKEN}"),
+        format!("{{\"data\":{{\"token\":\"{TOKEN}\\\"\\\\ still the token"),
+    ];
+    for body in bodies {
+        let (shown, debugged) = login_error(200, "application/json", body.clone()).await;
+        for text in [&shown, &debugged] {
+            assert!(
+                !text.contains(&TOKEN[..10]) && !text.contains("still the token"),
+                "{body}: {text}"
+            );
+        }
+        assert!(
+            shown.contains("\"token\""),
+            "the shape stays readable: {shown}"
+        );
+    }
+    let (shown, _) = login_error(200, "application/x-www-form-urlencoded", {
+        format!("status=ok&token={TOKEN}")
+    })
+    .await;
+    assert!(
+        !shown.contains(&TOKEN[..10]) && shown.contains("status=…&token=…"),
+        "{shown}"
     );
 }
