@@ -609,6 +609,14 @@ impl<'b> LoginResponse<'b> {
         text(self.json.as_ref().and_then(|v| lookup(v, path)))
     }
 
+    /// The value at `path` as text (see [`text`]) for a documented failure's field:
+    /// cut to [`MESSAGE_CHARS`](crate::MESSAGE_CHARS) characters, since the vendor's
+    /// message ends up in errors, logs and stored refusals.
+    pub fn message(&self, path: &[&str]) -> Option<String> {
+        self.text(path)
+            .map(|text| crate::error::capped(text, crate::MESSAGE_CHARS))
+    }
+
     /// A lifetime in seconds at `path` (a number or a numeric string).
     pub fn seconds(&self, path: &[&str]) -> Option<Duration> {
         let seconds: f64 = self.text(path)?.parse().ok()?;
@@ -797,6 +805,21 @@ mod tests {
             .is_ok()
         );
         assert!(check("V", "site", "12a", &[Check::Digits]).is_err());
+    }
+
+    #[test]
+    fn messages_are_capped_on_a_char_boundary() {
+        let long = "é".repeat(crate::MESSAGE_CHARS + 10);
+        let body = serde_json::json!({"m": long, "code": 401, "short": "fine"}).to_string();
+        let response = LoginResponse::new("V", 401, body.as_bytes());
+        let message = response.message(&["m"]).expect("message");
+        assert_eq!(message.chars().count(), crate::MESSAGE_CHARS + 1);
+        assert!(message.ends_with("é…"), "{message}");
+        assert_eq!(response.message(&["code"]).as_deref(), Some("401"));
+        assert_eq!(response.message(&["short"]).as_deref(), Some("fine"));
+        assert_eq!(response.message(&["missing"]), None);
+        // A success field is kept whole.
+        assert_eq!(response.text(&["m"]), Some(long));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! No variant ever holds a credential or a token: reqwest errors are stored without
 //! their URL (a CRM.COM URL carries the token as a query parameter), and body excerpts
 //! are bounded and have their string values masked, even in a cut-off body (see
-//! [`excerpt`]).
+//! [`excerpt`]), and vendor messages are capped (see [`MESSAGE_CHARS`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,6 +169,11 @@ impl Error {
 
 /// The longest excerpt of a body kept in an error, in characters.
 pub const EXCERPT_CHARS: usize = 200;
+
+/// The longest vendor message kept in an error, in characters: each text field of a
+/// documented failure (`message`, `error_code`, …) and each part of a
+/// [`FieldMessage`](crate::FieldMessage). Longer ones are cut and end in `…`.
+pub const MESSAGE_CHARS: usize = 500;
 
 /// A bounded, secret-free excerpt of a response body for error messages.
 ///
@@ -348,6 +353,16 @@ fn mask_form(text: &str, out: &mut Bounded) {
             None => out.push_str(pair),
         }
     }
+}
+
+/// `text` cut to at most `max` characters (on a character boundary), ending in `…`
+/// when cut.
+pub(crate) fn capped(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 #[cfg(test)]

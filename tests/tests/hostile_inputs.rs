@@ -1,6 +1,7 @@
 //! Hostile values from users and hostile bodies from servers, over real HTTP on
 //! 127.0.0.1: a setting value cannot move the endpoint to another host or path, and a
-//! cut-off login answer cannot put a token into an error.
+//! cut-off or oversized login answer cannot put a token or an unbounded vendor message
+//! into an error.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -233,4 +234,58 @@ async fn a_cut_off_login_answer_shows_no_token() {
         !shown.contains(&TOKEN[..10]) && shown.contains("status=…&token=…"),
         "{shown}"
     );
+}
+
+#[tokio::test]
+async fn vendor_messages_in_errors_are_capped() {
+    let huge = "A".repeat(100 * 1024);
+    let body = format!("{{\"message\":\"{huge}\",\"error_code\":\"{huge}\"}}");
+    let (shown, _) = login_error(401, "application/json", body).await;
+    assert!(shown.starts_with("Tenanted refused the login"), "{shown}");
+    assert!(
+        shown.len() < 2 * 1024,
+        "{} bytes: {}…",
+        shown.len(),
+        &shown[..300]
+    );
+    assert!(
+        shown.contains("A…"),
+        "a cut message says so: {}",
+        &shown[..300]
+    );
+
+    let long = &huge[..1024];
+    let entry = format!("{{\"code\":\"{long}\",\"message\":\"{long}\"}}");
+    let fields: Vec<String> = (0..40)
+        .map(|i| format!("\"field{i}\":[{entry},{entry},{entry},{entry},{entry}]"))
+        .collect();
+    let body = format!("{{\"errors\":{{{}}}}}", fields.join(","));
+    let server = start().await;
+    *server.answer.lock().expect("answer") = Answer::Body(400, "application/json", body);
+    let session = Session::builder(
+        Tenanted::new(&server.url, "acme"),
+        Tenanted::credentials().user("a").password("b").build(),
+    )
+    .retry(once())
+    .build()
+    .expect("session");
+    let error = session.token().await.expect_err("refused");
+    let shown = error.to_string();
+    assert!(
+        shown.starts_with("Tenanted refused the login"),
+        "{}",
+        &shown[..300.min(shown.len())]
+    );
+    assert!(shown.len() < 4 * 1024, "{} bytes", shown.len());
+    let TenantedError::Invalid { details } = error else {
+        panic!("{error:?}")
+    };
+    assert!(details.0.len() <= 16, "{} fields kept", details.0.len());
+    for messages in details.0.values() {
+        assert!(messages.len() <= 4, "{} messages kept", messages.len());
+        for m in messages {
+            let message = m.message.as_deref().unwrap_or_default();
+            assert!(message.chars().count() <= 501, "{} chars", message.len());
+        }
+    }
 }
