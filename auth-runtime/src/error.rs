@@ -3,7 +3,8 @@
 //!
 //! No variant ever holds a credential or a token: reqwest errors are stored without
 //! their URL (a CRM.COM URL carries the token as a query parameter), and body excerpts
-//! are bounded and have their JSON string values masked (see [`excerpt`]).
+//! are bounded and have their string values masked, even in a cut-off body (see
+//! [`excerpt`]), and vendor messages are capped (see [`MESSAGE_CHARS`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -188,35 +189,199 @@ impl Error {
 /// The longest excerpt of a body kept in an error, in characters.
 pub const EXCERPT_CHARS: usize = 200;
 
+/// The longest vendor message kept in an error, in characters: each text field of a
+/// documented failure (`message`, `error_code`, …) and each part of a
+/// [`FieldMessage`](crate::FieldMessage). Longer ones are cut and end in `…`.
+pub const MESSAGE_CHARS: usize = 500;
+
 /// A bounded, secret-free excerpt of a response body for error messages.
 ///
-/// A JSON body is shown as its shape, with every string value replaced by `"…"`: a
-/// login response that fails to decode may still carry a token. Any other body (an
-/// HTML error page, say) is shown as its first characters with control characters
-/// escaped.
+/// A login response that fails to decode may still carry a token, often because it was
+/// cut off, so masking cannot wait for the body to parse:
+///
+/// * a body that looks like JSON (it starts with `{`, `[` or `"`), valid or not, is shown
+///   as its shape: keys kept, every string value replaced by `"…"`, including one left
+///   unterminated at the end, and layout whitespace dropped;
+/// * a body that looks like a URL-encoded form (`a=b&token=xyz`) is shown as its names
+///   with the values masked (`a=…&token=…`);
+/// * any other body (plain text, an HTML error page) is shown as its first characters
+///   with control characters escaped; the session scrubs the secrets it knows from it.
+///
+/// At most [`EXCERPT_CHARS`] characters are kept, then `…`.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
-            mask_strings(&mut value);
-            value.to_string()
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start();
+    let mut out = Bounded::default();
+    if trimmed.starts_with(['{', '[', '"']) {
+        mask_json(trimmed, &mut out);
+    } else if looks_like_form(&text) {
+        mask_form(&text, &mut out);
+    } else {
+        for c in text.chars() {
+            if out.full() {
+                break;
+            }
+            out.push_escaped(c, true);
         }
-        Err(_) => String::from_utf8_lossy(body).escape_debug().to_string(),
-    };
-    if text.chars().count() <= EXCERPT_CHARS {
-        return text;
     }
-    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
-    cut.push('…');
-    cut
+    out.finish()
 }
 
-fn mask_strings(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(s) => *s = "…".to_owned(),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_strings),
-        serde_json::Value::Object(map) => map.values_mut().for_each(mask_strings),
-        _ => {}
+/// Output that stops growing one character past [`EXCERPT_CHARS`], so that a huge
+/// body costs no more than a short one.
+#[derive(Default)]
+struct Bounded {
+    text: String,
+    chars: usize,
+}
+
+impl Bounded {
+    fn full(&self) -> bool {
+        self.chars > EXCERPT_CHARS
     }
+
+    fn push(&mut self, c: char) {
+        if !self.full() {
+            self.text.push(c);
+            self.chars += 1;
+        }
+    }
+
+    fn push_str(&mut self, s: &str) {
+        s.chars().for_each(|c| self.push(c));
+    }
+
+    /// Pushes `c`, control characters as escapes (and, in plain text, quotes and
+    /// backslashes too, as `escape_debug` does).
+    fn push_escaped(&mut self, c: char, plain: bool) {
+        if c.is_control() || plain {
+            c.escape_debug().for_each(|e| self.push(e));
+        } else {
+            self.push(c);
+        }
+    }
+
+    fn finish(self) -> String {
+        if !self.full() {
+            return self.text;
+        }
+        let mut cut: String = self.text.chars().take(EXCERPT_CHARS).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// A lenient scan of JSON-looking text that needs no valid JSON: a string is a key when
+/// it is the first thing after `{` or `,` in an object, and every other string is a
+/// value and masked. Escapes are skipped, not decoded, so `\"` never ends a string.
+fn mask_json(text: &str, out: &mut Bounded) {
+    // The open containers: `true` for an object.
+    let mut objects: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if out.full() {
+            return;
+        }
+        match c {
+            '"' => {
+                let key = expect_key && objects.last() == Some(&true);
+                expect_key = false;
+                out.push('"');
+                if !key {
+                    out.push('…');
+                }
+                let mut closed = false;
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        closed = true;
+                        break;
+                    }
+                    if c == '\\' {
+                        let escaped = chars.next();
+                        if key {
+                            out.push('\\');
+                            escaped.into_iter().for_each(|e| out.push_escaped(e, false));
+                        }
+                    } else if key {
+                        out.push_escaped(c, false);
+                    }
+                }
+                if closed {
+                    out.push('"');
+                }
+            }
+            '{' | '[' => {
+                objects.push(c == '{');
+                expect_key = c == '{';
+                out.push(c);
+            }
+            '}' | ']' => {
+                objects.pop();
+                expect_key = false;
+                out.push(c);
+            }
+            ',' => {
+                expect_key = objects.last() == Some(&true);
+                out.push(c);
+            }
+            ':' => {
+                expect_key = false;
+                out.push(c);
+            }
+            c if c.is_whitespace() => {}
+            c => {
+                // Whatever stands where a key should be, the next string is not one.
+                expect_key = false;
+                out.push_escaped(c, false);
+            }
+        }
+    }
+}
+
+/// Whether `text` reads as `name=value&name=value`: no whitespace or control
+/// characters, names of URL characters, and at least one real value (so a base64 token
+/// ending in `=` padding is not read as a name).
+fn looks_like_form(text: &str) -> bool {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || "-_.~%+[]".contains(c);
+    let mut has_value = false;
+    for pair in text.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if name.is_empty() || !name.chars().all(name_char) {
+            return false;
+        }
+        has_value |= !value.is_empty() && !value.starts_with('=');
+    }
+    has_value && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// `a=b&token=xyz` as `a=…&token=…`.
+fn mask_form(text: &str, out: &mut Bounded) {
+    for (i, pair) in text.split('&').enumerate() {
+        if out.full() {
+            return;
+        }
+        if i > 0 {
+            out.push('&');
+        }
+        match pair.split_once('=') {
+            Some((name, _)) => {
+                out.push_str(name);
+                out.push_str("=…");
+            }
+            None => out.push_str(pair),
+        }
+    }
+}
+
+/// `text` cut to at most `max` characters (on a character boundary), ending in `…`
+/// when cut.
+pub(crate) fn capped(mut text: String, max: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(max) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
 }
 
 #[cfg(test)]
@@ -236,5 +401,99 @@ mod tests {
         let long = "x".repeat(10_000);
         assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
         assert_eq!(excerpt(b"<html>\n</html>"), "<html>\\n</html>");
+    }
+
+    /// The excerpt of `body`, checked to hold none of `secrets`.
+    fn shown_without(body: &str, secrets: &[&str]) -> String {
+        let shown = excerpt(body.as_bytes());
+        for secret in secrets {
+            assert!(!shown.contains(secret), "`{secret}` in {shown}");
+        }
+        assert!(shown.chars().count() <= EXCERPT_CHARS + 1, "{shown}");
+        shown
+    }
+
+    #[test]
+    fn truncated_json_has_its_string_values_masked() {
+        let shown = shown_without(r#"{"token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIi"#, &["eyJ"]);
+        assert_eq!(shown, r#"{"token":"…"#);
+        let shown = shown_without(r#"{"data":{"token":"abc123"#, &["abc123"]);
+        assert_eq!(shown, r#"{"data":{"token":"…"#);
+        let shown = shown_without(
+            r#"{"status":{"code":"OK","message":"fine"},"data":{"token":"abc123","n":12,"ok":true,"#,
+            &["abc123", "fine"],
+        );
+        assert_eq!(
+            shown,
+            r#"{"status":{"code":"…","message":"…"},"data":{"token":"…","n":12,"ok":true,"#
+        );
+        // Pretty-printed: the layout is dropped, the shape kept.
+        let shown = shown_without(
+            "{\n  \"token\": \"abc123\",\n  \"user\": {\n    \"id\"",
+            &["abc123"],
+        );
+        assert_eq!(shown, r#"{"token":"…","user":{"id""#);
+    }
+
+    #[test]
+    fn arrays_and_escapes_do_not_unmask_a_value() {
+        let shown = shown_without(
+            r#"{"tokens":["abc123","def456",7,"ghi7"#,
+            &["abc123", "def456", "ghi7"],
+        );
+        assert_eq!(shown, r#"{"tokens":["…","…",7,"…"#);
+        // An escaped quote or backslash does not end the string.
+        let shown = shown_without(
+            r#"{"token":"abc\"def\\\"still secret\\","next":"x"#,
+            &["abc", "def", "still secret"],
+        );
+        assert_eq!(shown, r#"{"token":"…","next":"…"#);
+        let shown = shown_without(r#"{"token":"abc\"#, &["abc"]);
+        assert_eq!(shown, r#"{"token":"…"#);
+        // A string where a key is expected but after another string is a value.
+        shown_without(r#"{"token" "abc123"}"#, &["abc123"]);
+        shown_without(r#"{1 "abc123"}"#, &["abc123"]);
+        shown_without(r#"["abc123"#, &["abc123"]);
+        shown_without(r#""abc123"#, &["abc123"]);
+        shown_without(r#"  [{"a":1},{"b":"abc123"}"#, &["abc123"]);
+        // Invalid but complete: trailing garbage after a value.
+        shown_without(r#"{"token":"abc123"}}} <oops>"#, &["abc123"]);
+        // Control characters in keys are escaped.
+        assert_eq!(excerpt(b"{\"a\nb\":\"x"), r#"{"a\nb":"…"#);
+    }
+
+    #[test]
+    fn form_bodies_show_their_names_only() {
+        let shown = shown_without("a=b&token=xyz", &["xyz"]);
+        assert_eq!(shown, "a=…&token=…");
+        let shown = shown_without(
+            "access_token=abc%2F123&expires_in=3600&flag",
+            &["abc", "3600"],
+        );
+        assert_eq!(shown, "access_token=…&expires_in=…&flag");
+        let shown = shown_without("token=abc&token_type=bearer&refresh=d", &["abc", "bearer"]);
+        assert_eq!(shown, "token=…&token_type=…&refresh=…");
+    }
+
+    #[test]
+    fn text_and_html_stay_shown_escaped_and_bounded() {
+        assert_eq!(excerpt(b"Service Unavailable"), "Service Unavailable");
+        assert_eq!(
+            excerpt(b"<html><body>a = b\r\n</body></html>"),
+            "<html><body>a = b\\r\\n</body></html>"
+        );
+        assert_eq!(excerpt(b"\x1b[31mred"), "\\u{1b}[31mred");
+        let huge = format!("{{\"token\":\"{}", "s".repeat(3 << 20));
+        assert_eq!(shown_without(&huge, &["ss"]), r#"{"token":"…"#);
+        let huge = format!("{{{}", r#""k":"v","#.repeat(100_000));
+        let shown = shown_without(&huge, &["\"v\""]);
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS + 1);
+        let huge = "a=b&".repeat(100_000);
+        assert_eq!(
+            shown_without(&huge, &["=b"]).chars().count(),
+            EXCERPT_CHARS + 1
+        );
+        assert_eq!(excerpt(&[0xff, 0xfe, b'x']), "\u{fffd}\u{fffd}x");
+        assert_eq!(excerpt(b""), "");
     }
 }

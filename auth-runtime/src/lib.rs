@@ -196,7 +196,7 @@ mod transport;
 pub mod __private;
 
 pub use clock::Clock;
-pub use error::{EXCERPT_CHARS, Error, Stage, excerpt};
+pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
 #[cfg(feature = "middleware")]
 pub use integrations::AuthMiddleware;

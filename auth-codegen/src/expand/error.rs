@@ -21,7 +21,15 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         };
         let fields = case.fields.iter().map(|f| {
             let ident = &f.ident;
-            let doc = format!(" `{}` in the response, when present.", f.path.dotted());
+            let doc = match f.kind {
+                ValueKind::Text => format!(
+                    " `{}` in the response, when present (a long value is cut and ends in `…`).",
+                    f.path.dotted()
+                ),
+                ValueKind::FieldMessages => {
+                    format!(" `{}` in the response, when present.", f.path.dotted())
+                }
+            };
             let ty = match f.kind {
                 ValueKind::Text => quote!(#rt::__private::Option<#rt::__private::String>),
                 ValueKind::FieldMessages => quote!(#rt::__private::FieldMessages),

@@ -265,7 +265,8 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             let ident = &f.ident;
             let path = path_literal(&f.path.segments);
             match f.kind {
-                ValueKind::Text => quote! { #ident: response.text(#path) },
+                // Capped: a vendor's message ends up in errors, logs and stored refusals.
+                ValueKind::Text => quote! { #ident: response.message(#path) },
                 ValueKind::FieldMessages => {
                     quote! { #ident: #rt::__private::field_messages(&response, #path) }
                 }
