@@ -81,15 +81,8 @@ pub fn endpoint(
     // The values are checked, so the text can be shown: it holds no user info.
     let url = url::Url::parse(&joined).map_err(|e| invalid(format!("{e} in `{joined}`")))?;
     expected.check(&url).map_err(invalid)?;
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(invalid(format!(
-            "plain http is allowed only for loopback hosts, not `{}`",
-            url.host_str().unwrap_or_default()
-        ))),
-        other => Err(invalid(format!("unsupported scheme `{other}`"))),
-    }
+    crate::origin::check_scheme(vendor, &url)?;
+    Ok(url)
 }
 
 /// Where a `{placeholder}` sits in a `base` template, which decides what its value may
@@ -413,15 +406,6 @@ fn base_url(subject: &str, value: &str) -> Result<url::Url, String> {
         return Err(format!("{subject} {what} and not have a fragment ('#')"));
     }
     Ok(url)
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Parses a response body as JSON, or says why not without echoing a secret.

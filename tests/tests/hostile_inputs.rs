@@ -100,7 +100,8 @@ fn once() -> RetryPolicy {
     }
 }
 
-fn tenanted(server: &Server, tenant: &str) -> Session<Tenanted> {
+/// A session for `tenant`; building it checks the endpoints, before any request.
+fn tenanted(server: &Server, tenant: &str) -> Result<Session<Tenanted>, TenantedError> {
     let credentials = Tenanted::credentials()
         .user("ada")
         .password("hunter2")
@@ -108,13 +109,13 @@ fn tenanted(server: &Server, tenant: &str) -> Session<Tenanted> {
     Session::builder(Tenanted::new(&server.url, tenant), credentials)
         .retry(once())
         .build()
-        .expect("session")
 }
 
 #[tokio::test]
 async fn a_tenant_value_cannot_leave_its_path_segment() {
     let server = start().await;
     tenanted(&server, "acme")
+        .expect("session")
         .token()
         .await
         .expect("a plain tenant logs in");
@@ -130,10 +131,7 @@ async fn a_tenant_value_cannot_leave_its_path_segment() {
         "a\r\nb",
         "@x",
     ] {
-        let error = tenanted(&server, tenant)
-            .token()
-            .await
-            .expect_err("refused before sending");
+        let error = tenanted(&server, tenant).expect_err("refused before sending");
         assert!(
             matches!(&error, TenantedError::Runtime(Error::InvalidUrl { reason, .. })
                 if reason.contains("the setting `tenant` must be one path segment")),
@@ -162,11 +160,10 @@ async fn an_account_value_cannot_change_the_host() {
             .user("ada")
             .password("hunter2")
             .build();
-        let session = Session::builder(Subdomain::new(&account), credentials)
+        let error = Session::builder(Subdomain::new(&account), credentials)
             .retry(once())
             .build()
-            .expect("session");
-        let error = session.token().await.expect_err("refused");
+            .expect_err("refused when the session is built");
         assert!(
             matches!(&error, SubdomainError::Runtime(Error::InvalidUrl { reason, .. })
                 if reason.contains("the setting `account` must be a host label (letters, digits, '-')")),
@@ -180,11 +177,10 @@ async fn an_account_value_cannot_change_the_host() {
 async fn a_shipped_vendor_refuses_an_account_that_is_a_host() {
     use auth_runtime::vendors::modulus::Modulus;
     let credentials = Modulus::credentials().app("a").secret("s").build();
-    let session = Session::builder(Modulus::new("evil.com/#"), credentials)
+    let error = Session::builder(Modulus::new("evil.com/#"), credentials)
         .retry(once())
         .build()
-        .expect("session");
-    let error = session.token().await.expect_err("refused");
+        .expect_err("refused when the session is built");
     assert!(
         error
             .to_string()
@@ -198,6 +194,7 @@ async fn login_error(status: u16, content_type: &'static str, body: String) -> (
     let server = start().await;
     *server.answer.lock().expect("answer") = Answer::Body(status, content_type, body);
     let error = tenanted(&server, "acme")
+        .expect("session")
         .token()
         .await
         .expect_err("not a success");
