@@ -177,6 +177,7 @@
 extern crate self as auth_runtime;
 
 mod clock;
+mod endpoint;
 mod error;
 mod expiry;
 mod gate;
