@@ -1,0 +1,306 @@
+//! Token stores shared by several sessions — typically the replicas of one service
+//! logging in to one vendor account — so that they log in once between them.
+//!
+//! A [`Session`](crate::Session) without a store keeps its token to itself (the
+//! default). With [`SessionBuilder::store`](crate::SessionBuilder::store), a session
+//! that needs a token first looks in the store; when the token there is missing or due,
+//! it takes the store's *lease* for the account, logs in and publishes the new token,
+//! while the other sessions wait for it instead of logging in themselves. The holder
+//! extends its lease while the login lasts; a lease whose holder died expires after
+//! its time, and another session takes over. A refused
+//! login is published too, for a while ([`SessionBuilder::store_refusal_hold`](crate::SessionBuilder::store_refusal_hold)):
+//! the other sessions report it instead of trying the same credentials, so that
+//! replicas with a wrong key make one failed login between them. A session that
+//! cannot reach its store logs in on its own and says so in a `tracing` warning.
+//!
+//! The store is consulted only when a session has no fresh token of its own: the hot
+//! path ([`Session::token`](crate::Session::token) on a fresh token) never touches it.
+//!
+//! Keys name the vendor and a hash of the account's identity (the non-secret fields of
+//! the login request, or [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)),
+//! never a secret. The token itself is, necessarily, kept in the store: protect it as
+//! you would the vendor credentials.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::future::BoxFuture;
+use secrecy::{ExposeSecret as _, SecretString};
+
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use self::redis::RedisStore;
+pub use memory::MemoryStore;
+
+/// A token as kept in a [`TokenStore`]: its value and its wall-clock issue and expiry
+/// times, so that a session starting later knows how long it has left.
+#[derive(Clone)]
+pub struct SharedToken {
+    /// The token.
+    pub token: SecretString,
+    /// When it was issued (wall clock of the session that logged in).
+    pub issued_at: SystemTime,
+    /// When it expires; `None` when the vendor does not say.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for SharedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedToken")
+            .field("token", &"[REDACTED]")
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A refusal of the account's credentials, kept in a [`TokenStore`] for a while so
+/// that the other sessions sharing the account report it instead of trying the same
+/// credentials again (some vendors lock an account after a few failed logins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedRefusal {
+    /// The refused session's error, as it displays (it never holds a secret).
+    pub message: String,
+    /// When the vendor refused (wall clock of the refused session).
+    pub refused_at: SystemTime,
+}
+
+/// A store that could not be used (unreachable, timed out, answered nonsense).
+/// Sessions log it and carry on without the store.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("token store: {0}")]
+pub struct StoreError(pub String);
+
+/// Where sessions sharing an account keep its token and coordinate its replacement.
+///
+/// Keys are given by the session: the token under `key`, the lease under another key.
+/// Implementations must make [`try_lease`](Self::try_lease) atomic across every
+/// session sharing the store (Redis: `SET key value NX PX ttl`).
+pub trait TokenStore: Send + Sync + 'static {
+    /// The token kept under `key`, if any.
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>>;
+
+    /// Keeps `token` under `key`, replacing what was there.
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a SharedToken,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Takes the lease `key` for `holder` for `ttl`, unless someone holds it already.
+    /// `Ok(true)` when taken.
+    fn try_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Gives the lease `key` back if `holder` still holds it (compare and delete).
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Gives `holder` the lease `key` for another `ttl` from now, if it still holds it
+    /// (compare and expire): a session whose login takes longer than a third of the
+    /// lease calls this, so that no other session takes over a login still under way.
+    /// `Ok(false)` when the lease was lost (expired, or taken by another session).
+    ///
+    /// The default cannot extend: a login longer than the lease may then be repeated by
+    /// another session.
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let _ = (key, holder, ttl);
+        Box::pin(async { Ok(false) })
+    }
+
+    /// Keeps `refusal` under `key` for `ttl`, replacing what was there.
+    ///
+    /// The default keeps nothing: refusals are then not shared, and each session
+    /// sharing the account tries the credentials itself.
+    fn save_refusal<'a>(
+        &'a self,
+        key: &'a str,
+        refusal: &'a SharedRefusal,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = (key, refusal, ttl);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The refusal kept under `key`, unless its time is up. The default: none.
+    fn load_refusal<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+        let _ = key;
+        Box::pin(async { Ok(None) })
+    }
+}
+
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>> {
+        (**self).load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a SharedToken,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).save(key, token)
+    }
+
+    fn try_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).try_lease(key, holder, ttl)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).release(key, holder)
+    }
+
+    fn extend_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        (**self).extend_lease(key, holder, ttl)
+    }
+
+    fn save_refusal<'a>(
+        &'a self,
+        key: &'a str,
+        refusal: &'a SharedRefusal,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).save_refusal(key, refusal, ttl)
+    }
+
+    fn load_refusal<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
+        (**self).load_refusal(key)
+    }
+}
+
+/// Milliseconds since the Unix epoch (0 before it).
+fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(crate::clock::millis)
+        .unwrap_or(0)
+}
+
+/// The stored form of a token: `<issued ms> <expires ms or -> <token>`.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn encode(token: &SharedToken) -> String {
+    let expires = token
+        .expires_at
+        .map_or_else(|| "-".to_owned(), |t| unix_ms(t).to_string());
+    format!(
+        "{} {} {}",
+        unix_ms(token.issued_at),
+        expires,
+        token.token.expose_secret()
+    )
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn decode(text: &str) -> Option<SharedToken> {
+    let mut parts = text.splitn(3, ' ');
+    let issued: u64 = parts.next()?.parse().ok()?;
+    let expires = match parts.next()? {
+        "-" => None,
+        ms => Some(UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?)),
+    };
+    let token = parts.next()?;
+    Some(SharedToken {
+        token: SecretString::from(token),
+        issued_at: UNIX_EPOCH + Duration::from_millis(issued),
+        expires_at: expires,
+    })
+}
+
+/// The stored form of a refusal: `<refused ms> <message>`.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn encode_refusal(refusal: &SharedRefusal) -> String {
+    format!("{} {}", unix_ms(refusal.refused_at), refusal.message)
+}
+
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+fn decode_refusal(text: &str) -> Option<SharedRefusal> {
+    let (at, message) = text.split_once(' ')?;
+    Some(SharedRefusal {
+        message: message.to_owned(),
+        refused_at: UNIX_EPOCH + Duration::from_millis(at.parse().ok()?),
+    })
+}
+
+/// A stable 64-bit FNV-1a hash (the same in every process and every build), for keys.
+pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.iter().chain(&[0xff]) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_round_trips_and_hash_is_stable() {
+        let token = SharedToken {
+            token: SecretString::from("a b c"),
+            issued_at: UNIX_EPOCH + Duration::from_millis(1_000),
+            expires_at: Some(UNIX_EPOCH + Duration::from_millis(61_000)),
+        };
+        let back = decode(&encode(&token)).map(|t| {
+            (
+                t.token.expose_secret().to_owned(),
+                t.issued_at,
+                t.expires_at,
+            )
+        });
+        assert_eq!(
+            back,
+            Some(("a b c".to_owned(), token.issued_at, token.expires_at))
+        );
+        assert!(decode("garbage").is_none());
+        let refusal = SharedRefusal {
+            message: "Currencycloud refused the login: auth_failed".to_owned(),
+            refused_at: UNIX_EPOCH + Duration::from_millis(5_000),
+        };
+        assert_eq!(
+            decode_refusal(&encode_refusal(&refusal)),
+            Some(refusal.clone())
+        );
+        assert!(decode_refusal("soon refused").is_none());
+        assert_eq!(stable_hash(&[b"a", b"b"]), stable_hash(&[b"a", b"b"]));
+        assert_ne!(stable_hash(&[b"ab"]), stable_hash(&[b"a", b"b"]));
+        assert_eq!(stable_hash(&[]), 0xcbf2_9ce4_8422_2325);
+    }
+}
