@@ -16,7 +16,7 @@ use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
 use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
-use crate::store::{SharedRefusal, SharedToken, TokenStore, stable_hash};
+use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, account};
 use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
@@ -136,6 +136,7 @@ pub struct SessionBuilder<P: Provider> {
     store_key: Option<String>,
     store_lease: Duration,
     store_refusal_hold: Duration,
+    store_secret: Option<StoreSecret>,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -219,11 +220,21 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// Names the account in the store explicitly. By default the key is a stable hash of
-    /// the login request's URL and non-secret fields, which is the same for every
-    /// session of the same account and never reveals a secret.
+    /// Names the account in the store explicitly. By default the key is a keyed digest
+    /// of the whole login request, secrets included: the same for every session of the
+    /// same credentials, different for any other credentials, and revealing none. With
+    /// an explicit name, the caller owns that separation: sessions given the same name
+    /// share tokens and refusals whatever their credentials.
     pub fn store_key(mut self, key: impl Into<String>) -> Self {
         self.store_key = Some(key.into());
+        self
+    }
+
+    /// Derives account keys with `secret` rather than a public constant, so that
+    /// whoever reads the store cannot test guesses of a credential against them. Give
+    /// every session of the account the same secret. See [`crate::store`].
+    pub fn store_secret(mut self, secret: StoreSecret) -> Self {
+        self.store_secret = Some(secret);
         self
     }
 
@@ -252,7 +263,14 @@ impl<P: Provider> SessionBuilder<P> {
             Some(store) => {
                 let account = match self.store_key {
                     Some(key) => key,
-                    None => account_hash(&self.provider.login_request(&self.credentials)?),
+                    None => {
+                        // The request as sent: the format it goes out in is part of it.
+                        let mut request = self.provider.login_request(&self.credentials)?;
+                        if let Some(format) = self.login_format {
+                            request.format = format;
+                        }
+                        account::account_key(&request, self.store_secret.as_ref())
+                    }
                 };
                 let key = format!("authgen:{vendor}:{account}");
                 Some(SharedStore {
@@ -326,6 +344,7 @@ impl<P: Provider> Session<P> {
             store_key: None,
             store_lease: Duration::from_secs(30),
             store_refusal_hold: Duration::from_secs(30),
+            store_secret: None,
         }
     }
 
@@ -1091,24 +1110,6 @@ impl<P: Provider> Inner<P> {
             Lifetime::Unknown => None,
         }
     }
-}
-
-/// The account's name in a shared store: a hash of the login request's URL, HTTP Basic
-/// user and non-secret fields — the same for every session of the account, and no
-/// secret in it.
-fn account_hash(request: &crate::provider::VendorRequest) -> String {
-    let url = request.url.as_str();
-    let mut parts: Vec<&[u8]> = vec![url.as_bytes()];
-    if let Some((user, _)) = &request.basic {
-        parts.push(user.as_bytes());
-    }
-    for field in &request.fields {
-        if let crate::provider::WireValue::Plain(value) = &field.value {
-            parts.extend(field.path.iter().map(|p| p.as_bytes()));
-            parts.push(value.as_bytes());
-        }
-    }
-    format!("{:016x}", stable_hash(&parts))
 }
 
 fn cached_secret(cached: &Cached) -> SecretString {

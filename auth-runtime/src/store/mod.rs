@@ -16,10 +16,22 @@
 //! The store is consulted only when a session has no fresh token of its own: the hot
 //! path ([`Session::token`](crate::Session::token) on a fresh token) never touches it.
 //!
-//! Keys name the vendor and a hash of the account's identity (the non-secret fields of
-//! the login request, or [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)),
-//! never a secret. The token itself is, necessarily, kept in the store: protect it as
-//! you would the vendor credentials.
+//! # Accounts
+//!
+//! Keys are `authgen:{vendor}:{account}`, where the account is an HMAC-SHA-256 over the
+//! whole login request — URL, format, HTTP Basic user and password, every field's
+//! path and value, secrets included — so every distinct credential set has a key of its
+//! own (two users of one organisation never share a token or a refusal) and no key
+//! reveals a credential. [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)
+//! names the account instead; its caller then owns the separation.
+//!
+//! Without a [`StoreSecret`] the HMAC key is a public constant: the keys still separate
+//! accounts and hide credentials, but whoever reads them can test guesses of a weak
+//! credential offline. With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret)
+//! the HMAC key is derived from the secret, which closes that.
+//!
+//! The token itself is, necessarily, kept in the store: protect it as you would the
+//! vendor credentials.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -27,13 +39,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use futures::future::BoxFuture;
 use secrecy::{ExposeSecret as _, SecretString};
 
+pub(crate) mod account;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+mod secret;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
+pub use secret::{InvalidStoreSecret, StoreSecret};
 
 /// A token as kept in a [`TokenStore`]: its value and its wall-clock issue and expiry
 /// times, so that a session starting later knows how long it has left.
@@ -255,24 +270,12 @@ fn decode_refusal(text: &str) -> Option<SharedRefusal> {
     })
 }
 
-/// A stable 64-bit FNV-1a hash (the same in every process and every build), for keys.
-pub(crate) fn stable_hash(parts: &[&[u8]]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.iter().chain(&[0xff]) {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    hash
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn encoding_round_trips_and_hash_is_stable() {
+    fn encoding_round_trips() {
         let token = SharedToken {
             token: SecretString::from("a b c"),
             issued_at: UNIX_EPOCH + Duration::from_millis(1_000),
@@ -299,8 +302,5 @@ mod tests {
             Some(refusal.clone())
         );
         assert!(decode_refusal("soon refused").is_none());
-        assert_eq!(stable_hash(&[b"a", b"b"]), stable_hash(&[b"a", b"b"]));
-        assert_ne!(stable_hash(&[b"ab"]), stable_hash(&[b"a", b"b"]));
-        assert_eq!(stable_hash(&[]), 0xcbf2_9ce4_8422_2325);
     }
 }

@@ -1,0 +1,93 @@
+//! [`StoreSecret`]: the user's key for a shared store.
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use sha2::Sha256;
+
+/// Derives the account-key MAC key from a store secret.
+const ACCOUNT_KEY_LABEL: &[u8] = b"authgen/store/account-key/v1";
+
+/// A 32-byte secret shared by every replica of an account, given to
+/// [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret): account keys
+/// are derived with it, so that whoever reads the store cannot test guesses of a
+/// credential against them.
+///
+/// A key is derived from it for each purpose (HMAC-SHA-256 of the secret over a
+/// distinct label, as HKDF-Expand does); the secret's own bytes are not kept.
+/// Make one with e.g. `openssl rand -base64 32` and give every replica the same.
+#[derive(Clone)]
+pub struct StoreSecret {
+    account_key: [u8; 32],
+}
+
+/// A [`StoreSecret`] that could not be read: not base64, or not 32 bytes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("store secret: {0}")]
+pub struct InvalidStoreSecret(&'static str);
+
+impl StoreSecret {
+    /// The secret from its 32 bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        StoreSecret {
+            account_key: derive(&bytes, ACCOUNT_KEY_LABEL),
+        }
+    }
+
+    /// The secret from standard base64 (with or without padding) of its 32 bytes.
+    pub fn from_base64(text: &str) -> Result<Self, InvalidStoreSecret> {
+        let engine = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::STANDARD,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+        );
+        let bytes = engine
+            .decode(text.trim())
+            .map_err(|_| InvalidStoreSecret("not base64"))?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| InvalidStoreSecret("not 32 bytes"))?;
+        Ok(Self::from_bytes(bytes))
+    }
+
+    /// The key of the MAC that names accounts in the store.
+    pub(crate) fn account_key(&self) -> &[u8; 32] {
+        &self.account_key
+    }
+}
+
+impl std::fmt::Debug for StoreSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreSecret([REDACTED])")
+    }
+}
+
+/// HMAC-SHA-256 of `label` under `secret`: a key for one purpose only.
+fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_not_the_key_and_debug_redacts() {
+        let secret = StoreSecret::from_bytes([1; 32]);
+        assert_ne!(secret.account_key(), &[1; 32]);
+        assert_eq!(format!("{secret:?}"), "StoreSecret([REDACTED])");
+        let text = base64::engine::general_purpose::STANDARD.encode([1; 32]);
+        let parsed = StoreSecret::from_base64(&text).map(|s| *s.account_key());
+        assert_eq!(parsed, Ok(*secret.account_key()));
+        assert!(StoreSecret::from_base64(text.trim_end_matches('=')).is_ok());
+        assert_eq!(
+            StoreSecret::from_base64("AAAA").err(),
+            Some(InvalidStoreSecret("not 32 bytes"))
+        );
+        assert_eq!(
+            StoreSecret::from_base64("not base64!").err(),
+            Some(InvalidStoreSecret("not base64"))
+        );
+    }
+}
