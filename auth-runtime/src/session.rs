@@ -16,7 +16,7 @@ use crate::error::{Error, Stage};
 use crate::expiry::{ExpiryPolicy, Lifetime};
 use crate::provider::{Login, Provider, WireFormat};
 use crate::retry::{RetryPolicy, Verdict};
-use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, account};
+use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, account, record};
 use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, DEFAULT_MAX_BODY, Transport};
 
@@ -866,9 +866,10 @@ impl<P: Provider> Inner<P> {
         }
     }
 
-    /// The token in the store, as this session would cache it, if it is fresh and
-    /// neither rejected here nor the token this session already found due.
+    /// The token in the store, as this session would cache it, if it is a valid record,
+    /// fresh, and neither rejected here nor the token this session already found due.
     fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
+        let stored = record::usable_token(&shared.key, stored, self.clock.wall_now())?;
         let secret = stored.token.expose_secret();
         let rejected = shared
             .rejected
@@ -994,7 +995,7 @@ impl<P: Provider> Inner<P> {
             && failure.refused
         {
             let refusal = SharedRefusal {
-                message: failure.error.to_string(),
+                message: record::publishable_message(&failure.error.to_string()),
                 refused_at: self.clock.wall_now(),
             };
             let published = shared
@@ -1032,6 +1033,10 @@ impl<P: Provider> Inner<P> {
         shared: &SharedStore,
     ) -> Result<Option<Failure<P::Error>>, crate::store::StoreError> {
         let Some(refusal) = shared.store.load_refusal(&shared.refusal_key).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.wall_now();
+        let Some(refusal) = record::usable_refusal(&shared.refusal_key, refusal, now) else {
             return Ok(None);
         };
         let age = self

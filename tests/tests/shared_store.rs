@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 
 use auth_runtime::vendors::modulus::ModulusCredentials;
 use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus};
-use auth_runtime::{Clock, MemoryStore, RedisStore, Session, TokenStore, WireFormat};
+use auth_runtime::{
+    Clock, MemoryStore, RedisStore, Session, SessionBuilder, TokenStore, WireFormat,
+};
 use auth_sim::{Sim, currencycloud, modulus};
 use authgen_tests::advance;
 
@@ -923,4 +925,118 @@ async fn currencycloud_api_keys_of_one_login_id_never_mix_in_a_memory_store() {
 async fn currencycloud_api_keys_of_one_login_id_never_mix_in_redis() {
     let redis = redis_or_skip!();
     currencycloud_accounts_stay_apart(redis.store()).await;
+}
+
+/// The value kept under `key`, as bytes.
+fn raw_get(redis: &Redis, key: &str) -> Option<Vec<u8>> {
+    let mut conn = redis::Client::open(redis.url())
+        .and_then(|c| c.get_connection())
+        .expect("connect");
+    redis::cmd("GET").arg(key).query(&mut conn).expect("GET")
+}
+
+fn raw_set(redis: &Redis, key: &str, value: &[u8]) {
+    let mut conn = redis::Client::open(redis.url())
+        .and_then(|c| c.get_connection())
+        .expect("connect");
+    let () = redis::cmd("SET")
+        .arg(key)
+        .arg(value)
+        .query(&mut conn)
+        .expect("SET");
+}
+
+fn unix_ms(t: std::time::SystemTime) -> u64 {
+    let since = t.duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+    u64::try_from(since.as_millis()).expect("ms")
+}
+
+/// A Modulus session on the real clock sharing `redis` under the account name `name`.
+fn named_replica(sim: &Sim, redis: &Redis, name: &str) -> SessionBuilder<Modulus> {
+    let provider = Modulus::new(modulus::ACCOUNT).with_base_url(base(sim));
+    Session::builder(provider, credentials())
+        .store(redis.store())
+        .store_key(name)
+}
+
+// On one thread, so that this test's own log subscriber sees the sessions' warnings.
+#[tokio::test]
+async fn garbage_records_in_redis_are_not_adopted_and_are_overwritten() {
+    let redis = redis_or_skip!();
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let mut tokens = Vec::new();
+    let sim = Sim::start().await;
+    let key = "authgen:Modulus:garbage";
+    let now = unix_ms(std::time::SystemTime::now());
+    let in_an_hour = now + 3_600_000;
+    let garbage: Vec<(&str, Vec<u8>)> = vec![
+        ("issued at 0, no expiry", b"0 - X".to_vec()),
+        (
+            "expires at u64::MAX",
+            format!("{now} {} X", u64::MAX).into_bytes(),
+        ),
+        ("empty token", format!("{now} {in_an_hour} ").into_bytes()),
+        ("invalid UTF-8", {
+            let mut v = format!("{now} {in_an_hour} ").into_bytes();
+            v.extend_from_slice(b"\xff\xfe\xfd");
+            v
+        }),
+        (
+            "a token with CR/LF",
+            format!("{now} {in_an_hour} X\r\nSET other value").into_bytes(),
+        ),
+        (
+            "issued a year ahead",
+            format!("{} {} X", now + 365 * 86_400_000, now + 366 * 86_400_000).into_bytes(),
+        ),
+        (
+            "expires before issue",
+            format!("{now} {} X", now - 1).into_bytes(),
+        ),
+    ];
+    for (logins, (what, value)) in (1..).zip(garbage) {
+        raw_set(&redis, key, &value);
+        let session = named_replica(&sim, &redis, "garbage")
+            .build()
+            .expect("session");
+        let token = session.token().await.expect("a login, not an error");
+        assert_eq!(
+            sim.modulus().logins(),
+            logins,
+            "{what}: logged in, not adopted"
+        );
+        let stored = raw_get(&redis, key).expect("a record");
+        let stored = String::from_utf8(stored)
+            .unwrap_or_else(|_| panic!("{what}: not overwritten with a valid record"));
+        let parts: Vec<&str> = stored.splitn(3, ' ').collect();
+        assert_eq!(parts.len(), 3, "{what}: {stored}");
+        assert_eq!(parts[2], token.expose_secret(), "{what}: the new token");
+        let issued: u64 = parts[0].parse().expect("issued ms");
+        let expires: u64 = parts[1].parse().expect("expires ms");
+        assert!(
+            issued.abs_diff(now) < 60_000 && expires > issued,
+            "{what}: {stored}"
+        );
+        // Another session adopts the repaired record.
+        let next = named_replica(&sim, &redis, "garbage")
+            .build()
+            .expect("session");
+        assert_eq!(
+            next.token().await.expect("token").expose_secret(),
+            token.expose_secret()
+        );
+        assert_eq!(sim.modulus().logins(), logins);
+        tokens.push(token.expose_secret().to_owned());
+    }
+    // Each bad record was named in a warning; no value was.
+    assert!(logs.count("ignoring an invalid record in the token store") >= tokens.len());
+    assert!(logs.count(key) >= tokens.len());
+    assert_eq!(logs.count("SET other value"), 0);
+    assert!(tokens.iter().all(|t| logs.count(t) == 0));
 }

@@ -30,17 +30,29 @@
 //! credential offline. With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret)
 //! the HMAC key is derived from the secret, which closes that.
 //!
+//! # Records are checked
+//!
+//! Nothing read from a store is trusted. A token must be non-empty and free of control
+//! characters, issued no later than [`MAX_CLOCK_SKEW`] ahead of this machine's clock
+//! and no earlier than [`MAX_TOKEN_LIFETIME`] (plus the skew) ago, and expire after
+//! its issue and within [`MAX_TOKEN_LIFETIME`] of it; a refusal must have a short,
+//! printable message and a time within a day of now. A record that fails (or that a
+//! store cannot decode, such as bytes that are not UTF-8 in Redis) is treated as
+//! absent, with a warning naming its key, never its value: the session logs in under
+//! the lease and its record replaces the bad one.
+//!
 //! The token itself is, necessarily, kept in the store: protect it as you would the
 //! vendor credentials.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 
 pub(crate) mod account;
 mod memory;
+pub(crate) mod record;
 #[cfg(feature = "redis")]
 mod redis;
 mod secret;
@@ -48,6 +60,9 @@ mod secret;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisStore;
 pub use memory::MemoryStore;
+pub use record::{
+    MAX_CLOCK_SKEW, MAX_REFUSAL_AGE, MAX_REFUSAL_MESSAGE_BYTES, MAX_TOKEN_BYTES, MAX_TOKEN_LIFETIME,
+};
 pub use secret::{InvalidStoreSecret, StoreSecret};
 
 /// A token as kept in a [`TokenStore`]: its value and its wall-clock issue and expiry
@@ -95,7 +110,10 @@ pub struct StoreError(pub String);
 /// Implementations must make [`try_lease`](Self::try_lease) atomic across every
 /// session sharing the store (Redis: `SET key value NX PX ttl`).
 pub trait TokenStore: Send + Sync + 'static {
-    /// The token kept under `key`, if any.
+    /// The token kept under `key`, if any. Sessions check what they get (see
+    /// [Records are checked](self#records-are-checked)); a store that cannot decode what
+    /// it holds should answer `Ok(None)`, so that the session replaces it, rather than
+    /// an error, which makes sessions log in on their own and leaves it in place.
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>>;
 
     /// Keeps `token` under `key`, replacing what was there.
@@ -215,92 +233,5 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
         (**self).load_refusal(key)
-    }
-}
-
-/// Milliseconds since the Unix epoch (0 before it).
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(crate::clock::millis)
-        .unwrap_or(0)
-}
-
-/// The stored form of a token: `<issued ms> <expires ms or -> <token>`.
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-fn encode(token: &SharedToken) -> String {
-    let expires = token
-        .expires_at
-        .map_or_else(|| "-".to_owned(), |t| unix_ms(t).to_string());
-    format!(
-        "{} {} {}",
-        unix_ms(token.issued_at),
-        expires,
-        token.token.expose_secret()
-    )
-}
-
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-fn decode(text: &str) -> Option<SharedToken> {
-    let mut parts = text.splitn(3, ' ');
-    let issued: u64 = parts.next()?.parse().ok()?;
-    let expires = match parts.next()? {
-        "-" => None,
-        ms => Some(UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?)),
-    };
-    let token = parts.next()?;
-    Some(SharedToken {
-        token: SecretString::from(token),
-        issued_at: UNIX_EPOCH + Duration::from_millis(issued),
-        expires_at: expires,
-    })
-}
-
-/// The stored form of a refusal: `<refused ms> <message>`.
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-fn encode_refusal(refusal: &SharedRefusal) -> String {
-    format!("{} {}", unix_ms(refusal.refused_at), refusal.message)
-}
-
-#[cfg_attr(not(feature = "redis"), allow(dead_code))]
-fn decode_refusal(text: &str) -> Option<SharedRefusal> {
-    let (at, message) = text.split_once(' ')?;
-    Some(SharedRefusal {
-        message: message.to_owned(),
-        refused_at: UNIX_EPOCH + Duration::from_millis(at.parse().ok()?),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn encoding_round_trips() {
-        let token = SharedToken {
-            token: SecretString::from("a b c"),
-            issued_at: UNIX_EPOCH + Duration::from_millis(1_000),
-            expires_at: Some(UNIX_EPOCH + Duration::from_millis(61_000)),
-        };
-        let back = decode(&encode(&token)).map(|t| {
-            (
-                t.token.expose_secret().to_owned(),
-                t.issued_at,
-                t.expires_at,
-            )
-        });
-        assert_eq!(
-            back,
-            Some(("a b c".to_owned(), token.issued_at, token.expires_at))
-        );
-        assert!(decode("garbage").is_none());
-        let refusal = SharedRefusal {
-            message: "Currencycloud refused the login: auth_failed".to_owned(),
-            refused_at: UNIX_EPOCH + Duration::from_millis(5_000),
-        };
-        assert_eq!(
-            decode_refusal(&encode_refusal(&refusal)),
-            Some(refusal.clone())
-        );
-        assert!(decode_refusal("soon refused").is_none());
     }
 }

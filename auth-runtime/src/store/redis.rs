@@ -6,10 +6,8 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::{
-    SharedRefusal, SharedToken, StoreError, TokenStore, decode, decode_refusal, encode,
-    encode_refusal,
-};
+use super::record::{decode, decode_refusal, encode, encode_refusal, warn_invalid};
+use super::{SharedRefusal, SharedToken, StoreError, TokenStore};
 
 /// Deletes the lease only if it still holds the caller's value.
 const RELEASE: &str = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -78,15 +76,30 @@ impl RedisStore {
         cmd.query_async(&mut conn).await.map_err(failed)
     }
 
-    /// The string kept under `key`, if any.
-    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+    /// The bytes kept under `key`, if any: bytes, so that a value that is not UTF-8
+    /// is an invalid record (replaced by the next login), not a store failure.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.query(redis::cmd("GET").arg(key)).await
+    }
+
+    /// The record under `key` decoded, or `None` (with a warning) when it does not decode.
+    async fn get_decoded<T>(
+        &self,
+        key: &str,
+        decode: fn(&[u8]) -> Result<T, &'static str>,
+    ) -> Result<Option<T>, StoreError> {
+        let Some(bytes) = self.get(key).await? else {
+            return Ok(None);
+        };
+        Ok(decode(&bytes)
+            .inspect_err(|reason| warn_invalid(key, reason))
+            .ok())
     }
 }
 
 impl TokenStore for RedisStore {
     fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>> {
-        Box::pin(async move { Ok(self.get(key).await?.as_deref().and_then(decode)) })
+        Box::pin(self.get_decoded(key, decode))
     }
 
     fn save<'a>(
@@ -170,6 +183,6 @@ impl TokenStore for RedisStore {
         &'a self,
         key: &'a str,
     ) -> BoxFuture<'a, Result<Option<SharedRefusal>, StoreError>> {
-        Box::pin(async move { Ok(self.get(key).await?.as_deref().and_then(decode_refusal)) })
+        Box::pin(self.get_decoded(key, decode_refusal))
     }
 }
