@@ -113,6 +113,8 @@ struct SharedStore {
     refusal_key: String,
     /// How long a refusal is shared: other sessions report it rather than try.
     refusal_hold: Duration,
+    /// Seals the token before it is stored, and opens what is loaded.
+    secret: Option<StoreSecret>,
     /// The last token this session saw rejected (or was told to forget): never adopted
     /// from the store again. Looked at only on the slow path.
     rejected: Mutex<Option<SecretString>>,
@@ -230,9 +232,11 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// Derives account keys with `secret` rather than a public constant, so that
-    /// whoever reads the store cannot test guesses of a credential against them. Give
-    /// every session of the account the same secret. See [`crate::store`].
+    /// Encrypts the token kept in the store (whatever the [`TokenStore`]) under a key
+    /// derived from `secret`, bound to the account's key, and derives account keys
+    /// with it: reading the store then yields no usable token, and records tampered
+    /// with, moved, or written without this secret are not used. Give every session of
+    /// the account the same secret. See [the threat model](crate::store#threat-model).
     pub fn store_secret(mut self, secret: StoreSecret) -> Self {
         self.store_secret = Some(secret);
         self
@@ -280,6 +284,7 @@ impl<P: Provider> SessionBuilder<P> {
                     key,
                     lease: self.store_lease,
                     refusal_hold: self.store_refusal_hold,
+                    secret: self.store_secret,
                     rejected: Mutex::new(None),
                 })
             }
@@ -866,10 +871,16 @@ impl<P: Provider> Inner<P> {
         }
     }
 
-    /// The token in the store, as this session would cache it, if it is a valid record,
-    /// fresh, and neither rejected here nor the token this session already found due.
+    /// The token in the store, as this session would cache it, if it is a valid record
+    /// (opened with the store secret, if any), fresh, and neither rejected here nor the
+    /// token this session already found due.
     fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
-        let stored = record::usable_token(&shared.key, stored, self.clock.wall_now())?;
+        let stored = record::usable_token(
+            &shared.key,
+            stored,
+            shared.secret.as_ref(),
+            self.clock.wall_now(),
+        )?;
         let secret = stored.token.expose_secret();
         let rejected = shared
             .rejected
@@ -1016,6 +1027,7 @@ impl<P: Provider> Inner<P> {
                 issued_at,
                 expires_at,
             };
+            let token = record::for_store(&shared.key, token, shared.secret.as_ref());
             if let Err(error) = shared.store.save(&shared.key, &token).await {
                 tracing::warn!(vendor, error = %error, "could not publish the token to the store");
             }

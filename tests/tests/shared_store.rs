@@ -13,13 +13,16 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use auth_runtime::ExposeSecret as _;
 use auth_runtime::vendors::modulus::ModulusCredentials;
 use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus};
 use auth_runtime::{
-    Clock, MemoryStore, RedisStore, Session, SessionBuilder, TokenStore, WireFormat,
+    Clock, MemoryStore, RedisStore, Session, SessionBuilder, SharedToken, StoreError, StoreSecret,
+    TokenStore, WireFormat,
 };
 use auth_sim::{Sim, currencycloud, modulus};
 use authgen_tests::advance;
+use futures::future::BoxFuture;
 
 const REPLICAS: usize = 4;
 const TASKS: usize = 50;
@@ -1039,4 +1042,187 @@ async fn garbage_records_in_redis_are_not_adopted_and_are_overwritten() {
     assert!(logs.count(key) >= tokens.len());
     assert_eq!(logs.count("SET other value"), 0);
     assert!(tokens.iter().all(|t| logs.count(t) == 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_store_secret_redis_holds_no_usable_token_and_only_its_holders_adopt_it() {
+    let redis = redis_or_skip!();
+    let sim = Sim::start().await;
+    let key = "authgen:Modulus:sealed";
+    let secret = StoreSecret::from_bytes([42; 32]);
+    let sealed = |secret: &StoreSecret| {
+        named_replica(&sim, &redis, "sealed")
+            .store_secret(secret.clone())
+            .build()
+            .expect("session")
+    };
+
+    let first = sealed(&secret).token().await.expect("token");
+    assert_eq!(sim.modulus().logins(), 1);
+    let raw = raw_get(&redis, key).expect("a record");
+    let token = first.expose_secret().as_bytes();
+    assert!(
+        !raw.windows(token.len()).any(|w| w == token),
+        "the token is not in Redis in the clear"
+    );
+    assert!(
+        !raw.windows(16).any(|w| token.windows(16).any(|t| t == w)),
+        "nor any 16 bytes of it"
+    );
+
+    // The same secret adopts it.
+    let again = sealed(&secret).token().await.expect("token");
+    assert_eq!(again.expose_secret(), first.expose_secret());
+    assert_eq!(sim.modulus().logins(), 1);
+
+    // Another secret does not, nor does a session without one: each logs in.
+    let other = sealed(&StoreSecret::from_bytes([7; 32]));
+    assert_ne!(
+        other.token().await.expect("token").expose_secret(),
+        first.expose_secret()
+    );
+    assert_eq!(sim.modulus().logins(), 2, "a wrong secret does not open it");
+    raw_set(&redis, key, &raw);
+    let plain = named_replica(&sim, &redis, "sealed")
+        .build()
+        .expect("session");
+    assert_ne!(
+        plain.token().await.expect("token").expose_secret(),
+        first.expose_secret()
+    );
+    assert_eq!(
+        sim.modulus().logins(),
+        3,
+        "no secret does not adopt a sealed record"
+    );
+
+    // What that session left is plaintext: a session with the secret does not take it.
+    let plaintext = raw_get(&redis, key).expect("a record");
+    assert!(
+        plaintext.ends_with(
+            plain
+                .token()
+                .await
+                .expect("token")
+                .expose_secret()
+                .as_bytes()
+        )
+    );
+    let after_plain = sealed(&secret).token().await.expect("token");
+    assert_eq!(
+        sim.modulus().logins(),
+        4,
+        "a plaintext record is not adopted"
+    );
+
+    // A record tampered with does not open.
+    let mut tampered = raw_get(&redis, key).expect("a record");
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    raw_set(&redis, key, &tampered);
+    let after_tamper = sealed(&secret).token().await.expect("token");
+    assert_ne!(after_tamper.expose_secret(), after_plain.expose_secret());
+    assert_eq!(
+        sim.modulus().logins(),
+        5,
+        "a tampered record is not adopted"
+    );
+
+    // A record moved under another account's key does not open there.
+    let moved = raw_get(&redis, key).expect("a record");
+    raw_set(&redis, "authgen:Modulus:elsewhere", &moved);
+    let elsewhere = named_replica(&sim, &redis, "elsewhere")
+        .store_secret(secret.clone())
+        .build()
+        .expect("session");
+    assert_ne!(
+        elsewhere.token().await.expect("token").expose_secret(),
+        after_tamper.expose_secret()
+    );
+    assert_eq!(sim.modulus().logins(), 6, "a moved record is not adopted");
+}
+
+/// A store of the user's own: a [`MemoryStore`] that also keeps every token it is given.
+#[derive(Default)]
+struct Recording {
+    inner: MemoryStore,
+    saved: Mutex<Vec<String>>,
+}
+
+impl TokenStore for Recording {
+    fn load<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<SharedToken>, StoreError>> {
+        self.inner.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a SharedToken,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let value = token.token.expose_secret().to_owned();
+        self.saved.lock().expect("saved").push(value);
+        self.inner.save(key, token)
+    }
+
+    fn try_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.inner.try_lease(key, holder, ttl)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.inner.release(key, holder)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_store_secret_a_users_own_store_is_given_only_sealed_tokens() {
+    let vendor = accounts::start(&[(CODE_A, "a")]).await;
+    let store = Arc::new(Recording::default());
+    let secret = StoreSecret::from_base64("KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=")
+        .expect("32 bytes in base64");
+    let session = |secret: Option<&StoreSecret>| {
+        let credentials = CrmCom::credentials()
+            .organisation(accounts::ORGANISATION)
+            .authentication_code(CODE_A)
+            .build();
+        let builder =
+            Session::builder(CrmCom::new(&vendor.url), credentials).store(Arc::clone(&store));
+        match secret {
+            Some(secret) => builder.store_secret(secret.clone()),
+            None => builder,
+        }
+        .build()
+        .expect("session")
+    };
+    let first = session(Some(&secret)).token().await.expect("token");
+    let again = session(Some(&secret)).token().await.expect("token");
+    assert_eq!(first.expose_secret(), again.expose_secret());
+    assert_eq!(
+        vendor.logins("a"),
+        1,
+        "sealed, and opened by the same secret"
+    );
+    {
+        let saved = store.saved.lock().expect("saved");
+        assert_eq!(saved.len(), 1);
+        assert!(
+            !saved[0].contains(first.expose_secret()),
+            "the store got no token in the clear"
+        );
+    }
+    let unkeyed = session(None).token().await.expect("token");
+    assert_ne!(unkeyed.expose_secret(), first.expose_secret());
+    assert_eq!(
+        vendor.logins("a"),
+        2,
+        "no secret: another account key, another login"
+    );
 }

@@ -25,11 +25,6 @@
 //! reveals a credential. [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)
 //! names the account instead; its caller then owns the separation.
 //!
-//! Without a [`StoreSecret`] the HMAC key is a public constant: the keys still separate
-//! accounts and hide credentials, but whoever reads them can test guesses of a weak
-//! credential offline. With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret)
-//! the HMAC key is derived from the secret, which closes that.
-//!
 //! # Records are checked
 //!
 //! Nothing read from a store is trusted. A token must be non-empty and free of control
@@ -41,8 +36,23 @@
 //! absent, with a warning naming its key, never its value: the session logs in under
 //! the lease and its record replaces the bad one.
 //!
-//! The token itself is, necessarily, kept in the store: protect it as you would the
-//! vendor credentials.
+//! # Threat model
+//!
+//! The token is, necessarily, kept in the store. Without a [`StoreSecret`] it is kept
+//! as is: whoever can read the store can use the token (until it expires), and can test
+//! guesses of a weak credential against the account keys offline (the keys are
+//! HMACs under a public constant: they separate accounts and hide credentials, but do
+//! not resist guessing). With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret),
+//! every session of the account seals its token with XChaCha20-Poly1305 under a key
+//! derived from the secret, with a random 24-byte nonce, bound to the record's store
+//! key, before handing it to any [`TokenStore`] (yours too), and keys accounts with
+//! another key derived from it. Then reading the store yields neither a usable token
+//! nor a way to test guesses, and a record that was tampered with, copied under another
+//! account's key, or written by a session without the secret (or with another one) is
+//! not used. What the secret does not protect against: whoever can write the store can
+//! still delete records, hold the lease or publish a refusal (delaying logins, never
+//! making a session use a token of their choosing), and whoever holds the secret — any
+//! replica — can read every token sealed under it.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

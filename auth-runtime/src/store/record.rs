@@ -1,17 +1,22 @@
 //! What a session writes to a store and how it judges what it reads back: the text
-//! form of records (for stores of bytes, such as Redis) and the bounds every record
-//! read must meet.
+//! form of records (for stores of bytes, such as Redis), the bounds every record read
+//! must meet, and the sealing of tokens under a [`StoreSecret`].
 //!
-//! Nothing read from a store is trusted: a record that is malformed or out of bounds
-//! is *invalid*, and an invalid record is treated as absent (with a warning naming its
-//! key, never its value), so the session logs in under the lease and its new record
-//! replaces the bad one.
+//! Nothing read from a store is trusted: a record that is malformed, out of bounds,
+//! sealed when this session has no secret, plaintext when it has one, or that does not
+//! open under its key is *invalid*, and an invalid record is treated as absent (with a
+//! warning naming its key, never its value), so the session logs in under the lease
+//! and its new record replaces the bad one.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead as _, Generate as _, KeyInit as _, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::{SharedRefusal, SharedToken};
+use super::{SharedRefusal, SharedToken, StoreSecret};
 use crate::clock::millis;
 
 /// How far ahead of this machine's clock another replica's clock may be: a token
@@ -31,6 +36,13 @@ pub const MAX_REFUSAL_MESSAGE_BYTES: usize = 4 * 1024;
 
 /// The longest a shared refusal is honoured, whatever hold its writer chose.
 pub const MAX_REFUSAL_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Starts every sealed token, so that a session tells sealed from plaintext records
+/// (no vendor's token starts with it).
+const SEALED_PREFIX: &str = "authgen-sealed-v1:";
+
+/// Prefixes the associated data of a sealed token, before the store key it is sealed to.
+const SEAL_CONTEXT: &[u8] = b"authgen token store record v1\0";
 
 /// Milliseconds since the Unix epoch (0 before it).
 fn unix_ms(t: SystemTime) -> u64 {
@@ -154,12 +166,19 @@ fn check_times(token: &SharedToken, now: SystemTime) -> Result<(), &'static str>
     Ok(())
 }
 
-/// The token as this session may use it — within bounds at `now` — or `None`, with a
-/// warning naming `key`.
-pub(crate) fn usable_token(key: &str, stored: SharedToken, now: SystemTime) -> Option<SharedToken> {
-    let checked = check_value(stored.token.expose_secret())
-        .and_then(|()| check_times(&stored, now))
-        .map(|()| stored);
+/// The token as this session may use it — opened with `secret` if one is configured,
+/// and within bounds at `now` — or `None`, with a warning naming `key`.
+pub(crate) fn usable_token(
+    key: &str,
+    stored: SharedToken,
+    secret: Option<&StoreSecret>,
+    now: SystemTime,
+) -> Option<SharedToken> {
+    let checked = open(key, stored, secret).and_then(|token| {
+        check_value(token.token.expose_secret())?;
+        check_times(&token, now)?;
+        Ok(token)
+    });
     checked.inspect_err(|reason| warn_invalid(key, reason)).ok()
 }
 
@@ -204,6 +223,106 @@ pub(crate) fn publishable_message(message: &str) -> String {
         clean.push(c);
     }
     clean
+}
+
+/// The associated data a token under `key` is sealed with: a record copied under
+/// another key does not open.
+fn associated_data(key: &str) -> Vec<u8> {
+    [SEAL_CONTEXT, key.as_bytes()].concat()
+}
+
+/// `token` as handed to the store under `key`: sealed when a secret is configured (its
+/// times travel inside the seal too; the outer ones only tell the store its lifetime).
+pub(crate) fn for_store(
+    key: &str,
+    token: SharedToken,
+    secret: Option<&StoreSecret>,
+) -> SharedToken {
+    let Some(secret) = secret else {
+        return token;
+    };
+    let mut plaintext = Vec::with_capacity(17 + token.token.expose_secret().len());
+    plaintext.extend_from_slice(&unix_ms(token.issued_at).to_be_bytes());
+    match token.expires_at {
+        Some(at) => {
+            plaintext.push(1);
+            plaintext.extend_from_slice(&unix_ms(at).to_be_bytes());
+        }
+        None => plaintext.extend_from_slice(&[0; 9]),
+    }
+    plaintext.extend_from_slice(token.token.expose_secret().as_bytes());
+    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
+    // 24-byte nonces from the operating system's generator: random nonces this long
+    // do not repeat in practice, however many records are sealed under one secret.
+    let nonce = XNonce::generate();
+    let aad = associated_data(key);
+    let payload = Payload {
+        msg: &plaintext,
+        aad: &aad,
+    };
+    // Encryption into a Vec cannot fail for a message this size.
+    let sealed = match cipher.encrypt(&nonce, payload) {
+        Ok(ciphertext) => [nonce.as_slice(), &ciphertext].concat(),
+        Err(_) => Vec::new(),
+    };
+    SharedToken {
+        token: SecretString::from(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed))),
+        issued_at: token.issued_at,
+        expires_at: token.expires_at,
+    }
+}
+
+/// The token in `stored`, opened with `secret` (and its sealed times) when one is
+/// configured; why not, when it is sealed without a secret here, plaintext with one,
+/// or does not open under `key`.
+fn open(
+    key: &str,
+    stored: SharedToken,
+    secret: Option<&StoreSecret>,
+) -> Result<SharedToken, &'static str> {
+    let sealed = stored.token.expose_secret().strip_prefix(SEALED_PREFIX);
+    let (secret, sealed) = match (secret, sealed) {
+        (None, None) => return Ok(stored),
+        (None, Some(_)) => return Err("sealed, and this session has no store secret"),
+        (Some(_), None) => return Err("not sealed, and this session has a store secret"),
+        (Some(secret), Some(sealed)) => (secret, sealed),
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(sealed)
+        .map_err(|_| "sealed token is not base64")?;
+    if bytes.len() < 24 {
+        return Err("sealed token too short");
+    }
+    let (nonce, ciphertext) = bytes.split_at(24);
+    let nonce = XNonce::try_from(nonce).map_err(|_| "sealed token too short")?;
+    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
+    let aad = associated_data(key);
+    let payload = Payload {
+        msg: ciphertext,
+        aad: &aad,
+    };
+    let plaintext = cipher
+        .decrypt(&nonce, payload)
+        .map_err(|_| "sealed token does not open under this secret and key")?;
+    let number = |at: usize| -> Option<u64> {
+        Some(u64::from_be_bytes(
+            plaintext.get(at..at + 8)?.try_into().ok()?,
+        ))
+    };
+    let malformed = "sealed token is malformed";
+    let issued_at = number(0).and_then(from_unix_ms).ok_or(malformed)?;
+    let expires_at = match plaintext.get(8) {
+        Some(0) => None,
+        Some(1) => Some(number(9).and_then(from_unix_ms).ok_or(malformed)?),
+        _ => return Err(malformed),
+    };
+    let token = plaintext.get(17..).ok_or(malformed)?;
+    let token = String::from_utf8(token.to_vec()).map_err(|_| malformed)?;
+    Ok(SharedToken {
+        token: SecretString::from(token),
+        issued_at,
+        expires_at,
+    })
 }
 
 #[cfg(test)]
@@ -253,7 +372,7 @@ mod tests {
     fn records_out_of_bounds_are_not_usable() {
         let now = SystemTime::now();
         let hour = Duration::from_secs(3600);
-        let usable = |t: SharedToken| usable_token(KEY, t, now).is_some();
+        let usable = |t: SharedToken| usable_token(KEY, t, None, now).is_some();
         assert!(usable(token("tok", now, Some(now + hour))));
         assert!(usable(token("tok", now - hour, None)));
         assert!(!usable(token("", now, Some(now + hour))));
@@ -277,5 +396,35 @@ mod tests {
         let message = publishable_message(&format!("a\nb{}", "é".repeat(4000)));
         assert!(usable_refusal(KEY, refusal(&message, now), now).is_some());
         assert!(message.starts_with("a b"));
+    }
+
+    #[test]
+    fn sealed_tokens_open_only_with_their_secret_under_their_key() {
+        let now = ms(SystemTime::now());
+        let secret = StoreSecret::from_bytes([7; 32]);
+        let plain = token("the-token", now, Some(now + Duration::from_secs(60)));
+        let sealed = for_store(KEY, plain.clone(), Some(&secret));
+        assert!(!sealed.token.expose_secret().contains("the-token"));
+        let opened = usable_token(KEY, sealed.clone(), Some(&secret), now);
+        assert_eq!(
+            opened.map(|t| (
+                t.token.expose_secret().to_owned(),
+                t.issued_at,
+                t.expires_at
+            )),
+            Some(("the-token".to_owned(), plain.issued_at, plain.expires_at))
+        );
+        let other = StoreSecret::from_bytes([8; 32]);
+        assert!(usable_token(KEY, sealed.clone(), Some(&other), now).is_none());
+        assert!(usable_token(KEY, sealed.clone(), None, now).is_none());
+        assert!(usable_token("authgen:Vendor:other", sealed.clone(), Some(&secret), now).is_none());
+        assert!(usable_token(KEY, plain, Some(&secret), now).is_none());
+        let mut tampered = sealed.token.expose_secret().to_owned();
+        let last = tampered
+            .pop()
+            .map_or('A', |c| if c == 'A' { 'B' } else { 'A' });
+        tampered.push(last);
+        let tampered = token(&tampered, now, sealed.expires_at);
+        assert!(usable_token(KEY, tampered, Some(&secret), now).is_none());
     }
 }

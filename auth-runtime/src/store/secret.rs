@@ -6,18 +6,21 @@ use sha2::Sha256;
 
 /// Derives the account-key MAC key from a store secret.
 const ACCOUNT_KEY_LABEL: &[u8] = b"authgen/store/account-key/v1";
+/// Derives the token-sealing key from a store secret.
+const SEALING_KEY_LABEL: &[u8] = b"authgen/store/token-sealing/v1";
 
 /// A 32-byte secret shared by every replica of an account, given to
-/// [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret): account keys
-/// are derived with it, so that whoever reads the store cannot test guesses of a
-/// credential against them.
+/// [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret): tokens are
+/// kept in the store encrypted under it, and account keys are derived with it (see
+/// [the store's threat model](crate::store#threat-model)).
 ///
-/// A key is derived from it for each purpose (HMAC-SHA-256 of the secret over a
+/// Two keys are derived from it, one per purpose (HMAC-SHA-256 of the secret over a
 /// distinct label, as HKDF-Expand does); the secret's own bytes are not kept.
 /// Make one with e.g. `openssl rand -base64 32` and give every replica the same.
 #[derive(Clone)]
 pub struct StoreSecret {
     account_key: [u8; 32],
+    sealing_key: [u8; 32],
 }
 
 /// A [`StoreSecret`] that could not be read: not base64, or not 32 bytes.
@@ -30,6 +33,7 @@ impl StoreSecret {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
         StoreSecret {
             account_key: derive(&bytes, ACCOUNT_KEY_LABEL),
+            sealing_key: derive(&bytes, SEALING_KEY_LABEL),
         }
     }
 
@@ -53,6 +57,11 @@ impl StoreSecret {
     pub(crate) fn account_key(&self) -> &[u8; 32] {
         &self.account_key
     }
+
+    /// The key that seals tokens kept in the store.
+    pub(crate) fn sealing_key(&self) -> &[u8; 32] {
+        &self.sealing_key
+    }
 }
 
 impl std::fmt::Debug for StoreSecret {
@@ -73,13 +82,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_secret_is_not_the_key_and_debug_redacts() {
+    fn derived_keys_differ_by_purpose_and_debug_redacts() {
         let secret = StoreSecret::from_bytes([1; 32]);
+        assert_ne!(secret.account_key(), secret.sealing_key());
         assert_ne!(secret.account_key(), &[1; 32]);
         assert_eq!(format!("{secret:?}"), "StoreSecret([REDACTED])");
         let text = base64::engine::general_purpose::STANDARD.encode([1; 32]);
-        let parsed = StoreSecret::from_base64(&text).map(|s| *s.account_key());
-        assert_eq!(parsed, Ok(*secret.account_key()));
+        let parsed = StoreSecret::from_base64(&text).map(|s| *s.sealing_key());
+        assert_eq!(parsed, Ok(*secret.sealing_key()));
         assert!(StoreSecret::from_base64(text.trim_end_matches('=')).is_ok());
         assert_eq!(
             StoreSecret::from_base64("AAAA").err(),
