@@ -50,9 +50,11 @@
 //! nor a way to test guesses, and a record that was tampered with, copied under another
 //! account's key, or written by a session without the secret (or with another one) is
 //! not used. What the secret does not protect against: whoever can write the store can
-//! still delete records, hold the lease or publish a refusal (delaying logins, never
-//! making a session use a token of their choosing), and whoever holds the secret — any
-//! replica — can read every token sealed under it.
+//! still delete records, hold the lease, publish a refusal, or put back an older sealed
+//! record of the same account (used only while it is still fresh, and never once a
+//! session saw it rejected): they can delay logins, never make a session use a token of
+//! their choosing. And whoever holds the secret — any replica — can read every token
+//! sealed under it.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
