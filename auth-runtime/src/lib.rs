@@ -213,7 +213,7 @@ pub use retry::RetryPolicy;
 pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
-pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, TokenStore};
+pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, StoreSecret, TokenStore};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 

@@ -19,7 +19,7 @@ use crate::origin::Origins;
 use crate::provider::{Login, Provider, WireFormat};
 use crate::redact::Scrubber;
 use crate::retry::{RetryPolicy, Verdict};
-use crate::store::{SharedRefusal, SharedToken, TokenStore, stable_hash};
+use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, account, record};
 use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, ClientHook, DEFAULT_MAX_BODY, Transport};
 
@@ -114,6 +114,8 @@ struct SharedStore {
     refusal_key: String,
     /// How long a refusal is shared: other sessions report it rather than try.
     refusal_hold: Duration,
+    /// Seals the token before it is stored, and opens what is loaded.
+    secret: Option<StoreSecret>,
     /// The last token this session saw rejected (or was told to forget): never adopted
     /// from the store again. Looked at only on the slow path.
     rejected: Mutex<Option<SecretString>>,
@@ -139,6 +141,7 @@ pub struct SessionBuilder<P: Provider> {
     store_key: Option<String>,
     store_lease: Duration,
     refusal_hold: Duration,
+    store_secret: Option<StoreSecret>,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -255,11 +258,23 @@ impl<P: Provider> SessionBuilder<P> {
         self
     }
 
-    /// Names the account in the store explicitly. By default the key is a stable hash of
-    /// the login request's URL and non-secret fields, which is the same for every
-    /// session of the same account and never reveals a secret.
+    /// Names the account in the store explicitly. By default the key is a keyed digest
+    /// of the whole login request, secrets included: the same for every session of the
+    /// same credentials, different for any other credentials, and revealing none. With
+    /// an explicit name, the caller owns that separation: sessions given the same name
+    /// share tokens and refusals whatever their credentials.
     pub fn store_key(mut self, key: impl Into<String>) -> Self {
         self.store_key = Some(key.into());
+        self
+    }
+
+    /// Encrypts the token kept in the store (whatever the [`TokenStore`]) under a key
+    /// derived from `secret`, bound to the account's key, and derives account keys
+    /// with it: reading the store then yields no usable token, and records tampered
+    /// with, moved, or written without this secret are not used. Give every session of
+    /// the account the same secret. See [the threat model](crate::store#threat-model).
+    pub fn store_secret(mut self, secret: StoreSecret) -> Self {
+        self.store_secret = Some(secret);
         self
     }
 
@@ -298,7 +313,14 @@ impl<P: Provider> SessionBuilder<P> {
             Some(store) => {
                 let account = match self.store_key {
                     Some(key) => key,
-                    None => account_hash(&self.provider.login_request(&self.credentials)?),
+                    None => {
+                        // The request as sent: the format it goes out in is part of it.
+                        let mut request = self.provider.login_request(&self.credentials)?;
+                        if let Some(format) = self.login_format {
+                            request.format = format;
+                        }
+                        account::account_key(&request, self.store_secret.as_ref())
+                    }
                 };
                 let key = format!("authgen:{vendor}:{account}");
                 Some(SharedStore {
@@ -308,6 +330,7 @@ impl<P: Provider> SessionBuilder<P> {
                     key,
                     lease: self.store_lease,
                     refusal_hold: self.refusal_hold,
+                    secret: self.store_secret,
                     rejected: Mutex::new(None),
                 })
             }
@@ -392,6 +415,7 @@ impl<P: Provider> Session<P> {
             store_key: None,
             store_lease: Duration::from_secs(30),
             refusal_hold: Duration::from_secs(300),
+            store_secret: None,
         }
     }
 
@@ -1027,9 +1051,16 @@ impl<P: Provider> Inner<P> {
         }
     }
 
-    /// The token in the store, as this session would cache it, if it is fresh and
-    /// neither rejected here nor the token this session already found due.
+    /// The token in the store, as this session would cache it, if it is a valid record
+    /// (opened with the store secret, if any), fresh, and neither rejected here nor the
+    /// token this session already found due.
     fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
+        let stored = record::usable_token(
+            &shared.key,
+            stored,
+            shared.secret.as_ref(),
+            self.clock.wall_now(),
+        )?;
         let secret = stored.token.expose_secret();
         let rejected = shared
             .rejected
@@ -1155,7 +1186,7 @@ impl<P: Provider> Inner<P> {
             && failure.kind == FailureKind::Refused
         {
             let refusal = SharedRefusal {
-                message: failure.error.to_string(),
+                message: record::publishable_message(&failure.error.to_string()),
                 refused_at: self.clock.wall_now(),
             };
             let published = shared
@@ -1176,6 +1207,7 @@ impl<P: Provider> Inner<P> {
                 issued_at,
                 expires_at,
             };
+            let token = record::for_store(&shared.key, token, shared.secret.as_ref());
             if let Err(error) = shared.store.save(&shared.key, &token).await {
                 tracing::warn!(vendor, error = %error, "could not publish the token to the store");
             }
@@ -1193,6 +1225,10 @@ impl<P: Provider> Inner<P> {
         shared: &SharedStore,
     ) -> Result<Option<Failure<P::Error>>, crate::store::StoreError> {
         let Some(refusal) = shared.store.load_refusal(&shared.refusal_key).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.wall_now();
+        let Some(refusal) = record::usable_refusal(&shared.refusal_key, refusal, now) else {
             return Ok(None);
         };
         let age = self
@@ -1272,24 +1308,6 @@ impl<P: Provider> Inner<P> {
             Lifetime::Unknown => None,
         }
     }
-}
-
-/// The account's name in a shared store: a hash of the login request's URL, HTTP Basic
-/// user and non-secret fields — the same for every session of the account, and no
-/// secret in it.
-fn account_hash(request: &crate::provider::VendorRequest) -> String {
-    let url = request.url.as_str();
-    let mut parts: Vec<&[u8]> = vec![url.as_bytes()];
-    if let Some((user, _)) = &request.basic {
-        parts.push(user.as_bytes());
-    }
-    for field in &request.fields {
-        if let crate::provider::WireValue::Plain(value) = &field.value {
-            parts.extend(field.path.iter().map(|p| p.as_bytes()));
-            parts.push(value.as_bytes());
-        }
-    }
-    format!("{:016x}", stable_hash(&parts))
 }
 
 /// `body` with `token` (the session's, if it has one) taken out.

@@ -1,0 +1,141 @@
+//! The account key: the name under which sessions of one account meet in a store.
+
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use secrecy::ExposeSecret as _;
+use sha2::Sha256;
+
+use super::StoreSecret;
+use crate::provider::{Method, VendorRequest, WireFormat, WireValue};
+
+/// The MAC key of account keys when no [`StoreSecret`] is configured. Being public, it
+/// hides the credentials and separates accounts, but lets whoever reads the store's
+/// keys test guesses of a weak secret offline; a store secret closes that.
+const PUBLIC_ACCOUNT_KEY: &[u8] = b"authgen/store/account-key/public/v1";
+
+/// Tags the encoding, so a future change of it yields other keys, not collisions.
+const ENCODING: &[u8] = b"authgen account v1";
+
+/// The account's name in a store: HMAC-SHA-256 over every part of its login request —
+/// method, URL, format, HTTP Basic user and password, and each field's path and value,
+/// secrets included — so that every distinct credential set has its own key and no key
+/// reveals a credential. Under `secret`'s account key when one is configured.
+pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>) -> String {
+    let key: &[u8] = secret.map_or(PUBLIC_ACCOUNT_KEY, |s| s.account_key());
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    // Every part is length-prefixed (and every list counted), so that no two requests
+    // encode alike: `("ab", "c")` and `("a", "bc")` differ.
+    let mut part = |bytes: &[u8]| {
+        mac.update(&(bytes.len() as u64).to_be_bytes());
+        mac.update(bytes);
+    };
+    part(ENCODING);
+    part(method_name(request.method).as_bytes());
+    part(request.url.as_str().as_bytes());
+    part(format_name(request.format).as_bytes());
+    match &request.basic {
+        Some((user, password)) => {
+            part(b"basic");
+            part(user.as_bytes());
+            part(password.expose_secret().as_bytes());
+        }
+        None => part(b"no basic"),
+    }
+    part(&(request.fields.len() as u64).to_be_bytes());
+    for field in &request.fields {
+        part(&(field.path.len() as u64).to_be_bytes());
+        for segment in field.path {
+            part(segment.as_bytes());
+        }
+        part(match &field.value {
+            WireValue::Plain(value) => value.as_bytes(),
+            WireValue::Secret(value) => value.expose_secret().as_bytes(),
+        });
+    }
+    let digest = mac.finalize().into_bytes();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Delete => "DELETE",
+    }
+}
+
+fn format_name(format: WireFormat) -> &'static str {
+    match format {
+        WireFormat::Json => "json",
+        WireFormat::Form => "form",
+        WireFormat::Multipart => "multipart",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::provider::WireField;
+
+    fn request(fields: Vec<(&'static [&'static str], WireValue)>) -> VendorRequest {
+        VendorRequest {
+            method: Method::Post,
+            url: url::Url::parse("https://vendor.example/login").expect("url"),
+            format: WireFormat::Json,
+            fields: fields
+                .into_iter()
+                .map(|(path, value)| WireField { path, value })
+                .collect(),
+            basic: None,
+        }
+    }
+
+    fn secret(value: &str) -> WireValue {
+        WireValue::Secret(SecretString::from(value))
+    }
+
+    fn plain(value: &str) -> WireValue {
+        WireValue::Plain(value.to_owned())
+    }
+
+    #[test]
+    fn every_credential_set_has_its_own_key_and_none_shows_a_secret() {
+        let org: &'static [&'static str] = &["organisation"];
+        let code: &'static [&'static str] = &["access_token_identifier", "authentication_code"];
+        let a = request(vec![(org, plain("CRMDEMO")), (code, secret("CODE-A"))]);
+        let b = request(vec![(org, plain("CRMDEMO")), (code, secret("CODE-B"))]);
+        let key_a = account_key(&a, None);
+        assert_eq!(key_a, account_key(&a, None), "stable");
+        assert_eq!(key_a.len(), 64);
+        assert!(!key_a.contains("CODE"));
+        assert_ne!(key_a, account_key(&b, None), "secrets separate accounts");
+        let user_secret = StoreSecret::from_bytes([3; 32]);
+        assert_ne!(
+            key_a,
+            account_key(&a, Some(&user_secret)),
+            "keyed by the secret"
+        );
+
+        // Length prefixes: moving bytes between parts changes the key.
+        let ab: &'static [&'static str] = &["ab"];
+        let a_path: &'static [&'static str] = &["a"];
+        let shifted = account_key(&request(vec![(ab, plain("c"))]), None);
+        let other = account_key(&request(vec![(a_path, plain("bc"))]), None);
+        assert_ne!(shifted, other);
+
+        let mut form = request(vec![(org, plain("CRMDEMO"))]);
+        let json = account_key(&form, None);
+        form.format = WireFormat::Form;
+        assert_ne!(json, account_key(&form, None));
+        form.basic = Some(("user".to_owned(), SecretString::from("pw1")));
+        let pw1 = account_key(&form, None);
+        form.basic = Some(("user".to_owned(), SecretString::from("pw2")));
+        assert_ne!(
+            pw1,
+            account_key(&form, None),
+            "Basic passwords separate accounts"
+        );
+    }
+}
