@@ -493,23 +493,9 @@ async fn background_refresh_runs_until_the_session_is_dropped() {
     );
 }
 
-/// Captures everything logged while it is the default subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn logs_errors_and_debug_output_never_show_a_secret() {
-    let log = Captured::default();
+    let log = authgen_tests::Logs::default();
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -543,7 +529,7 @@ async fn logs_errors_and_debug_output_never_show_a_secret() {
     let error = session.token().await.expect_err("refused");
     session.logout().await.expect("no logout endpoint");
 
-    let logged = String::from_utf8(log.0.lock().expect("log").clone()).expect("utf-8");
+    let logged = log.text();
     assert!(
         logged.contains("logged in") && logged.contains("retrying"),
         "{logged}"

@@ -6,7 +6,6 @@
 //! `AuthMiddleware`, `AuthLayer`; one call and many.
 
 use std::collections::VecDeque;
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use auth_runtime::{
     AuthLayer, AuthMiddleware, Clock, Error, MemoryStore, RetryPolicy, Session, SessionBuilder,
     auth_provider,
 };
+use authgen_tests::Logs;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -479,20 +479,6 @@ async fn a_token_that_cannot_be_sent_is_refused_at_login() {
 
 // --- No secret leaves ---------------------------------------------------------------
 
-/// Collects what the `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Every form in which `secret` might show.
 fn forms_of(secret: &str) -> Vec<String> {
     let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -542,7 +528,7 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
             matches!(shared, HostileError::Runtime(Error::RefusedRecently { .. })),
             "{shared:?}"
         );
-        let logged = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();
+        let logged = logs.text();
         let shown = [
             format!("{error}"),
             format!("{error:?}"),

@@ -21,7 +21,7 @@ use auth_runtime::{
     TokenStore, WireFormat,
 };
 use auth_sim::{Sim, currencycloud, modulus};
-use authgen_tests::advance;
+use authgen_tests::{Logs, advance};
 use futures::future::BoxFuture;
 
 const REPLICAS: usize = 4;
@@ -440,28 +440,6 @@ async fn a_token_rejected_on_every_replica_is_replaced_once() {
         );
     }
     assert_eq!(sim.modulus().logins(), 2, "one re-login for every replica");
-}
-
-/// Collects what the `fmt` subscriber writes.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("logs").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn count(&self, needle: &str) -> usize {
-        String::from_utf8_lossy(&self.0.lock().expect("logs"))
-            .matches(needle)
-            .count()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
