@@ -1,9 +1,13 @@
 //! Adopting a session in an existing HTTP stack with one line: a `reqwest-middleware`
-//! middleware (feature `middleware`) and a `tower` layer (feature `tower`). Both do
-//! what [`Session::send`] does: put the token on, and on a 401 replace it once and
-//! replay the request when it can be replayed.
+//! middleware (feature `middleware`) and a `tower` layer (feature `tower`). Both are
+//! adapters over the one protocol [`Session::send`] runs (`send.rs`): the same origin
+//! checks, the same rejections (401, or the vendor's body test) answered by one
+//! re-login and one replay, the same `TokenRejected` when the replay is rejected too.
 
 use crate::provider::Provider;
+use crate::send::{Failed, send_with_token};
+#[cfg(feature = "tower")]
+use crate::send::{Incoming, Outgoing};
 use crate::session::Session;
 
 /// Puts a session's token on every request of a `reqwest-middleware` client.
@@ -47,63 +51,19 @@ impl<P: Provider> reqwest_middleware::Middleware for AuthMiddleware<P> {
         extensions: &mut http::Extensions,
         next: reqwest_middleware::Next<'_>,
     ) -> reqwest_middleware::Result<reqwest::Response> {
-        let authorized = self
-            .session
-            .authorize(request)
+        // Each send (the first, and a replay) gets the extensions as they came.
+        let send = |request| {
+            let next = next.clone();
+            let mut extensions = extensions.clone();
+            async move { next.run(request, &mut extensions).await }
+        };
+        send_with_token(&self.session, request, send)
             .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        let origin = authorized.request.url().origin();
-        let response = next.clone().run(authorized.request, extensions).await?;
-        left_origin::<P>(&origin, &response)?;
-        let (response, rejected) = self
-            .session
-            .inspect(response)
-            .await
-            .map_err(reqwest_middleware::Error::middleware)?;
-        match authorized.replay {
-            Some(replay) if rejected => {
-                let request = self
-                    .session
-                    .reauthorize(replay, authorized.generation)
-                    .await
-                    .map_err(reqwest_middleware::Error::middleware)?;
-                let response = next.run(request, extensions).await?;
-                left_origin::<P>(&origin, &response)?;
-                Ok(response)
-            }
-            _ => Ok(response),
-        }
+            .map_err(|failed| match failed {
+                Failed::Session(error) => reqwest_middleware::Error::middleware(error),
+                Failed::Sending(error) => error,
+            })
     }
-}
-
-/// Fails a response that arrived from another origin than the request went to: the
-/// client under the middleware followed a redirect away from the vendor, with the
-/// token (reqwest keeps custom headers, query and, on 307, the body). The token may
-/// have left already; failing loudly points at the client to fix: build it on
-/// [`Session::http_client`] or with [`redirect_policy`](crate::redirect_policy).
-#[cfg(feature = "middleware")]
-fn left_origin<P: Provider>(
-    origin: &url::Origin,
-    response: &reqwest::Response,
-) -> reqwest_middleware::Result<()> {
-    if response.url().origin() == *origin {
-        return Ok(());
-    }
-    tracing::error!(
-        vendor = P::VENDOR,
-        "the client under AuthMiddleware followed a redirect to another origin with the \
-         token; build it with auth_runtime::redirect_policy() or on Session::http_client()"
-    );
-    Err(reqwest_middleware::Error::middleware(
-        crate::Error::InvalidRequest {
-            vendor: P::VENDOR,
-            reason: format!(
-                "the client followed a redirect to {} with the token; build it with \
-                 auth_runtime::redirect_policy()",
-                response.url().origin().ascii_serialization()
-            ),
-        },
-    ))
 }
 
 /// A `tower` layer putting a session's token on every `http::Request` of a service:
@@ -111,7 +71,9 @@ fn left_origin<P: Provider>(
 ///
 /// The token goes in a header, `Authorization: Bearer` or a query parameter; a vendor
 /// that wants it only in the JSON body (no query fallback) needs [`Session::send`].
-/// A 401 is retried once with a new token when the request body is `Clone`.
+/// A rejection — HTTP 401, or the vendor's rejection in a JSON body, for which the body
+/// is read and handed on as [`AuthBody`] — is answered by one re-login and one replay
+/// (request bodies are `Clone`); a replay rejected again is `TokenRejected`.
 ///
 /// Request URIs must be absolute and on one of the vendor's origins (over https, or
 /// http to a loopback host): any other request fails before the inner service sees
@@ -191,9 +153,10 @@ where
     S::Error: Send,
     P: Provider,
     B: Clone + Send + 'static,
-    R: Send + 'static,
+    R: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    R::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    type Response = http::Response<R>;
+    type Response = http::Response<AuthBody<R>>;
     type Error = AuthServiceError<P::Error, S::Error>;
     type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -205,73 +168,177 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        // The clone that was made ready is the one to call (tower's usual dance).
+        // The clone that was made ready is the one to call first (tower's usual
+        // dance); a replay readies a clone of its own.
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let ready = std::mem::replace(&mut self.inner, clone);
         let session = self.session.clone();
         Box::pin(async move {
-            let replay = clone_request(&request);
-            let (request, generation) = authorize_http(&session, request)
-                .await
-                .map_err(AuthServiceError::Auth)?;
-            let response = inner
-                .call(request)
-                .await
-                .map_err(AuthServiceError::Service)?;
-            let Some(replay) =
-                replay.filter(|_| response.status() == http::StatusCode::UNAUTHORIZED)
-            else {
-                return Ok(response);
+            let spare = ready.clone();
+            let mut ready = Some(ready);
+            let send = move |request| {
+                let first = ready.take();
+                let is_first = first.is_some();
+                let mut service = first.unwrap_or_else(|| spare.clone());
+                async move {
+                    if !is_first {
+                        futures::future::poll_fn(|cx| service.poll_ready(cx)).await?;
+                    }
+                    let response = service.call(request).await?;
+                    Ok(response.map(AuthBody::passed))
+                }
             };
-            session.invalidate_generation(generation);
-            let (request, _) = authorize_http(&session, replay)
+            send_with_token(&session, request, send)
                 .await
-                .map_err(AuthServiceError::Auth)?;
-            futures::future::poll_fn(|cx| inner.poll_ready(cx))
-                .await
-                .map_err(AuthServiceError::Service)?;
-            inner.call(request).await.map_err(AuthServiceError::Service)
+                .map_err(|failed| match failed {
+                    Failed::Session(error) => AuthServiceError::Auth(error),
+                    Failed::Sending(error) => AuthServiceError::Service(error),
+                })
         })
     }
 }
 
 #[cfg(feature = "tower")]
-fn clone_request<B: Clone>(request: &http::Request<B>) -> Option<http::Request<B>> {
-    let mut builder = http::Request::builder()
-        .method(request.method().clone())
-        .uri(request.uri().clone())
-        .version(request.version());
-    if let Some(headers) = builder.headers_mut() {
-        headers.extend(
-            request
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
-    }
-    builder.body(request.body().clone()).ok()
-}
-
-/// Puts the current token on an `http::Request`; returns it with the token's generation.
-#[cfg(feature = "tower")]
-async fn authorize_http<P: Provider, B>(
-    session: &Session<P>,
-    mut request: http::Request<B>,
-) -> Result<(http::Request<B>, u64), P::Error> {
-    // Only an absolute URI says where the token would go.
-    let url =
-        url::Url::parse(&request.uri().to_string()).map_err(|_| crate::Error::InvalidRequest {
-            vendor: P::VENDOR,
+impl<B: Clone> Outgoing for http::Request<B> {
+    fn destination(&self, vendor: &'static str) -> Result<url::Url, crate::Error> {
+        // Only an absolute URI says where the token would go.
+        url::Url::parse(&self.uri().to_string()).map_err(|_| crate::Error::InvalidRequest {
+            vendor,
             reason: "the request URI must be absolute, so that its origin can be checked"
                 .to_owned(),
-        })?;
-    session.check_destination(&url)?;
-    let token = session.token().await?;
-    crate::transport::apply_to_http(
-        P::VENDOR,
-        session.provider().placement(),
-        &mut request,
-        token.expose_secret(),
-    )?;
-    Ok((request, token.generation()))
+        })
+    }
+
+    fn duplicate(&self) -> Option<Self> {
+        let mut builder = http::Request::builder()
+            .method(self.method().clone())
+            .uri(self.uri().clone())
+            .version(self.version());
+        if let Some(headers) = builder.headers_mut() {
+            headers.extend(self.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        builder.body(self.body().clone()).ok()
+    }
+
+    fn carry(
+        &mut self,
+        vendor: &'static str,
+        placement: &crate::Placement,
+        token: &str,
+    ) -> Result<(), crate::Error> {
+        crate::transport::apply_to_http(vendor, placement, self, token)
+    }
+}
+
+/// The body of an [`AuthService`] response: the inner service's own, or — when the
+/// session read it to look for the vendor's rejection of the token (CRM.COM answers
+/// HTTP 200 with `INVALID_TOKEN`) — the bytes it read.
+#[cfg(feature = "tower")]
+pub struct AuthBody<B> {
+    kind: BodyKind<B>,
+}
+
+#[cfg(feature = "tower")]
+enum BodyKind<B> {
+    Passed(std::pin::Pin<Box<B>>),
+    Read(Option<bytes::Bytes>),
+}
+
+#[cfg(feature = "tower")]
+impl<B> AuthBody<B> {
+    fn passed(body: B) -> Self {
+        AuthBody {
+            kind: BodyKind::Passed(Box::pin(body)),
+        }
+    }
+}
+
+#[cfg(feature = "tower")]
+impl<B> std::fmt::Debug for AuthBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.kind {
+            BodyKind::Passed(_) => "AuthBody(passed)",
+            BodyKind::Read(_) => "AuthBody(read)",
+        })
+    }
+}
+
+#[cfg(feature = "tower")]
+impl<B: http_body::Body<Data = bytes::Bytes>> http_body::Body for AuthBody<B> {
+    type Data = bytes::Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        match &mut self.get_mut().kind {
+            BodyKind::Passed(body) => body.as_mut().poll_frame(cx),
+            BodyKind::Read(bytes) => {
+                std::task::Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b))))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            BodyKind::Passed(body) => body.is_end_stream(),
+            BodyKind::Read(bytes) => bytes.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match &self.kind {
+            BodyKind::Passed(body) => body.size_hint(),
+            BodyKind::Read(bytes) => {
+                http_body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+        }
+    }
+}
+
+#[cfg(feature = "tower")]
+impl<B> Incoming for http::Response<AuthBody<B>>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+
+    fn is_json(&self) -> bool {
+        crate::send::is_json(self.headers())
+    }
+
+    async fn buffer(
+        self,
+        vendor: &'static str,
+        limit: usize,
+    ) -> Result<(Self, bytes::Bytes), crate::Error> {
+        use http_body_util::BodyExt as _;
+        let (parts, body) = self.into_parts();
+        let collected = http_body_util::Limited::new(body, limit)
+            .collect()
+            .await
+            .map_err(|error| {
+                if error.is::<http_body_util::LengthLimitError>() {
+                    crate::Error::BodyTooLarge {
+                        vendor,
+                        stage: crate::Stage::Api,
+                        limit,
+                    }
+                } else {
+                    crate::Error::InvalidRequest {
+                        vendor,
+                        reason: format!("the response body could not be read: {error}"),
+                    }
+                }
+            })?;
+        let bytes = collected.to_bytes();
+        let body = AuthBody {
+            kind: BodyKind::Read(Some(bytes.clone())),
+        };
+        Ok((http::Response::from_parts(parts, body), bytes))
+    }
 }

@@ -188,6 +188,7 @@ mod origin;
 mod provider;
 mod redact;
 mod retry;
+mod send;
 mod session;
 pub mod store;
 mod token;
@@ -202,7 +203,7 @@ pub use expiry::{ExpiryPolicy, Lifetime};
 #[cfg(feature = "middleware")]
 pub use integrations::AuthMiddleware;
 #[cfg(feature = "tower")]
-pub use integrations::{AuthLayer, AuthService, AuthServiceError};
+pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use provider::{

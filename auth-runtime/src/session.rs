@@ -19,6 +19,7 @@ use crate::origin::Origins;
 use crate::provider::{Login, Provider, WireFormat};
 use crate::redact::Scrubber;
 use crate::retry::{RetryPolicy, Verdict};
+use crate::send::{Failed, send_with_token};
 use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, account, record};
 use crate::token::{Cached, TokenRef, jwt_times};
 use crate::transport::{self, ClientHook, DEFAULT_MAX_BODY, Transport};
@@ -63,13 +64,6 @@ type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
 /// The largest API response body read to look for a token rejection in it (only for
 /// providers with a [`rejection`](Provider::rejection) test, only for JSON bodies).
 pub const API_MAX_BODY: usize = 16 * 1024 * 1024;
-
-/// A request with the token on it, and what is needed to retry it with a new one.
-pub(crate) struct Authorized {
-    pub(crate) request: reqwest::Request,
-    pub(crate) replay: Option<reqwest::Request>,
-    pub(crate) generation: u64,
-}
 
 /// A login in progress, awaited by every caller that needs a token meanwhile.
 type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, Failure<<P as Provider>::Error>>>>;
@@ -600,116 +594,18 @@ impl<P: Provider> Session<P> {
             reason: e.without_url().to_string(),
         })?;
         let client = &self.inner.transport.api_client;
-        let execute = |request| async {
-            client
-                .execute(request)
-                .await
-                .map_err(|e| P::Error::from(Error::transport(vendor, Stage::Api, e)))
-        };
-        let authorized = self.authorize(request).await?;
-        let (response, rejected) = self.inspect(execute(authorized.request).await?).await?;
-        match authorized.replay {
-            Some(replay) if rejected => {
-                let request = self.reauthorize(replay, authorized.generation).await?;
-                let (response, rejected) = self.inspect(execute(request).await?).await?;
-                if rejected {
-                    return Err(Error::TokenRejected { vendor }.into());
-                }
-                Ok(response)
-            }
-            _ => Ok(response),
-        }
-    }
-
-    /// The response, and whether it says the token was rejected: HTTP 401, or the
-    /// provider's [`rejection`](Provider::rejection) test on a JSON body, in which case
-    /// the body is read (up to [`API_MAX_BODY`]) and the response rebuilt around it.
-    pub(crate) async fn inspect(
-        &self,
-        response: reqwest::Response,
-    ) -> Result<(reqwest::Response, bool), P::Error> {
-        use reqwest::ResponseBuilderExt as _;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-            return Ok((response, true));
-        }
-        let is_json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        let Some(test) = self.inner.provider.rejection().filter(|_| is_json) else {
-            return Ok((response, false));
-        };
-        let (status, version, url) = (
-            response.status(),
-            response.version(),
-            response.url().clone(),
-        );
-        let headers = response.headers().clone();
-        let body = transport::read_capped(P::VENDOR, Stage::Api, response, API_MAX_BODY).await?;
-        let rejected = test.matches(&body);
-        let mut rebuilt = http::Response::builder()
-            .status(status)
-            .version(version)
-            .url(url)
-            .body(body)
-            .map_err(|e| Error::InvalidRequest {
-                vendor: P::VENDOR,
-                reason: format!("could not rebuild the response: {e}"),
-            })?;
-        *rebuilt.headers_mut() = headers;
-        Ok((reqwest::Response::from(rebuilt), rejected))
-    }
-
-    /// Puts the current token on `request` (logging in first if needed), keeping a copy
-    /// of the request to replay if the vendor rejects the token.
-    pub(crate) async fn authorize(
-        &self,
-        mut request: reqwest::Request,
-    ) -> Result<Authorized, P::Error> {
-        self.check_destination(request.url())?;
-        let replay = request.try_clone();
-        let token = self.token().await?;
-        transport::apply(
-            P::VENDOR,
-            self.inner.provider.placement(),
-            &mut request,
-            token.expose_secret(),
-        )?;
-        Ok(Authorized {
-            request,
-            replay,
-            generation: token.generation(),
-        })
+        send_with_token(self, request, |request| client.execute(request))
+            .await
+            .map_err(|failed| match failed {
+                Failed::Session(error) => error,
+                Failed::Sending(error) => Error::transport(vendor, Stage::Api, error).into(),
+            })
     }
 
     /// Refuses to put the token on a request to `url` unless it is one of the vendor's
     /// origins, over https (or http to a loopback host).
     pub(crate) fn check_destination(&self, url: &url::Url) -> Result<(), P::Error> {
         Ok(self.inner.origins.check(P::VENDOR, url)?)
-    }
-
-    /// After the vendor rejected the token of `generation`: replaces it (once, however
-    /// many callers saw the rejection) and puts the new one on `replay`.
-    pub(crate) async fn reauthorize(
-        &self,
-        mut replay: reqwest::Request,
-        generation: u64,
-    ) -> Result<reqwest::Request, P::Error> {
-        tracing::info!(
-            vendor = P::VENDOR,
-            generation,
-            "token rejected; logging in again"
-        );
-        self.invalidate_generation(generation);
-        let token = self.token().await?;
-        transport::apply(
-            P::VENDOR,
-            self.inner.provider.placement(),
-            &mut replay,
-            token.expose_secret(),
-        )?;
-        Ok(replay)
     }
 
     /// Builds a GET request with the session's HTTP client; send it with [`Session::send`].

@@ -689,7 +689,9 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         async move {
             let request = reqwest::Request::try_from(request)?;
             let response = client.execute(request).await?;
-            Ok::<_, reqwest::Error>(http::Response::new(response.status().as_u16()))
+            let mut forwarded = http::Response::new(String::new());
+            *forwarded.status_mut() = response.status();
+            Ok::<_, reqwest::Error>(forwarded)
         }
     });
     let service = AuthLayer::new(session).layer(send);
@@ -710,14 +712,14 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         .oneshot(get(&format!("{}/api", vendor.url)))
         .await
         .expect("sent");
-    assert_eq!(ok.into_body(), 200);
+    assert_eq!(ok.status(), 200);
     let redirected = service
         .clone()
         .oneshot(get(&format!("{}/redirect/307", vendor.url)))
         .await
         .expect("sent");
     assert_eq!(
-        redirected.into_body(),
+        redirected.status(),
         307,
         "the session's client does not follow"
     );
@@ -754,7 +756,7 @@ async fn a_refusal_holds_off_the_middleware_the_tower_layer_and_background_refre
         assert!(client.get(&api).send().await.is_err());
     }
     let inner = tower::service_fn(|_: http::Request<String>| async {
-        Ok::<_, std::convert::Infallible>(http::Response::new(()))
+        Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
     });
     let service = AuthLayer::new(session.clone()).layer(inner);
     for _ in 0..20 {

@@ -1,0 +1,221 @@
+//! "Check the destination, authorize, send, inspect, re-login once, replay": the one
+//! protocol behind [`Session::send`](crate::Session::send), `AuthMiddleware` and
+//! `AuthLayer`. Each entry point is an adapter saying how its request type carries a
+//! token ([`Outgoing`]), how its response type is looked into ([`Incoming`]) and how a
+//! request is sent; the protocol decides the rest, so the three behave alike:
+//!
+//! * a request to another origin, or over plain http off loopback, fails before any
+//!   login;
+//! * HTTP 401, or the provider's body rejection in a JSON answer (CRM.COM's HTTP-200
+//!   `INVALID_TOKEN`), replaces the token once — one login however many callers saw
+//!   it — and replays the request once when its body can be replayed;
+//! * a replay rejected again is [`Error::TokenRejected`]; a request that cannot be
+//!   replayed gets the rejecting response, and the next request a new token;
+//! * an answer that arrived from another origin (the client followed a redirect away)
+//!   fails the call.
+
+use std::future::Future;
+
+use bytes::Bytes;
+
+use crate::error::{Error, Stage};
+use crate::provider::{Placement, Provider};
+use crate::session::{API_MAX_BODY, Session};
+
+/// A request the protocol can put a token on.
+pub(crate) trait Outgoing: Sized {
+    /// Where the request goes, absolute, so that its origin can be checked.
+    fn destination(&self, vendor: &'static str) -> Result<url::Url, Error>;
+    /// A copy to replay after a rejection, when the body can be sent twice.
+    fn duplicate(&self) -> Option<Self>;
+    /// Puts `token` on the request the vendor's way.
+    fn carry(
+        &mut self,
+        vendor: &'static str,
+        placement: &Placement,
+        token: &str,
+    ) -> Result<(), Error>;
+}
+
+/// A response the protocol can look into for the vendor's rejection of the token.
+pub(crate) trait Incoming: Sized {
+    fn status(&self) -> u16;
+    /// Whether the body is labelled JSON (only those are read for a body rejection).
+    fn is_json(&self) -> bool;
+    /// The origin the answer came from, when the client says (reqwest does).
+    fn arrived_from(&self) -> Option<url::Origin> {
+        None
+    }
+    /// Reads the body whole, up to `limit` bytes; the response rebuilt around it, and
+    /// the bytes.
+    fn buffer(
+        self,
+        vendor: &'static str,
+        limit: usize,
+    ) -> impl Future<Output = Result<(Self, Bytes), Error>> + Send;
+}
+
+/// Why a protocol run failed: the session (token, origin, rejection), or the sending.
+pub(crate) enum Failed<E, S> {
+    Session(E),
+    Sending(S),
+}
+
+impl<E, S> From<E> for Failed<E, S> {
+    fn from(error: E) -> Self {
+        Failed::Session(error)
+    }
+}
+
+/// Runs the protocol for `request`, sending with `send`.
+pub(crate) async fn send_with_token<P, Q, R, S, F, Fut>(
+    session: &Session<P>,
+    request: Q,
+    mut send: F,
+) -> Result<R, Failed<P::Error, S>>
+where
+    P: Provider,
+    Q: Outgoing,
+    R: Incoming,
+    F: FnMut(Q) -> Fut,
+    Fut: Future<Output = Result<R, S>>,
+{
+    let vendor = P::VENDOR;
+    let url = request.destination(vendor).map_err(P::Error::from)?;
+    session.check_destination(&url)?;
+    let origin = url.origin();
+    let replay = request.duplicate();
+    let (request, generation) = carry_token(session, request).await?;
+    let response = send(request).await.map_err(Failed::Sending)?;
+    let (response, rejected) = inspect(session, &origin, response).await?;
+    if !rejected {
+        return Ok(response);
+    }
+    // The next call (this one's replay, or the caller's next request) logs in again.
+    tracing::info!(vendor, generation, "token rejected; logging in again");
+    session.invalidate_generation(generation);
+    let Some(replay) = replay else {
+        return Ok(response);
+    };
+    let (replay, _) = carry_token(session, replay).await?;
+    let response = send(replay).await.map_err(Failed::Sending)?;
+    let (response, rejected) = inspect(session, &origin, response).await?;
+    if rejected {
+        return Err(Failed::Session(Error::TokenRejected { vendor }.into()));
+    }
+    Ok(response)
+}
+
+/// Puts the current token on `request` (logging in first if needed); returns it with
+/// the token's generation, so that a rejection replaces that token only.
+async fn carry_token<P: Provider, Q: Outgoing>(
+    session: &Session<P>,
+    mut request: Q,
+) -> Result<(Q, u64), P::Error> {
+    let token = session.token().await?;
+    request.carry(
+        P::VENDOR,
+        session.provider().placement(),
+        token.expose_secret(),
+    )?;
+    Ok((request, token.generation()))
+}
+
+/// The response, and whether it says the token was rejected: HTTP 401, or the
+/// provider's body test on a JSON answer (read up to [`API_MAX_BODY`]).
+async fn inspect<P: Provider, R: Incoming>(
+    session: &Session<P>,
+    origin: &url::Origin,
+    response: R,
+) -> Result<(R, bool), P::Error> {
+    let vendor = P::VENDOR;
+    if let Some(from) = response.arrived_from()
+        && from != *origin
+    {
+        tracing::error!(
+            vendor,
+            "the client followed a redirect to another origin with the token; build it \
+             with auth_runtime::redirect_policy() or on Session::http_client()"
+        );
+        return Err(Error::InvalidRequest {
+            vendor,
+            reason: format!(
+                "the client followed a redirect to {} with the token; build it with \
+                 auth_runtime::redirect_policy()",
+                from.ascii_serialization()
+            ),
+        }
+        .into());
+    }
+    if response.status() == 401 {
+        return Ok((response, true));
+    }
+    let Some(test) = session
+        .provider()
+        .rejection()
+        .filter(|_| response.is_json())
+    else {
+        return Ok((response, false));
+    };
+    let (response, body) = response.buffer(vendor, API_MAX_BODY).await?;
+    Ok((response, test.matches(&body)))
+}
+
+pub(crate) fn is_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+impl Outgoing for reqwest::Request {
+    fn destination(&self, _: &'static str) -> Result<url::Url, Error> {
+        Ok(self.url().clone())
+    }
+
+    fn duplicate(&self) -> Option<Self> {
+        self.try_clone()
+    }
+
+    fn carry(
+        &mut self,
+        vendor: &'static str,
+        placement: &Placement,
+        token: &str,
+    ) -> Result<(), Error> {
+        crate::transport::apply(vendor, placement, self, token)
+    }
+}
+
+impl Incoming for reqwest::Response {
+    fn status(&self) -> u16 {
+        self.status().as_u16()
+    }
+
+    fn is_json(&self) -> bool {
+        is_json(self.headers())
+    }
+
+    fn arrived_from(&self) -> Option<url::Origin> {
+        Some(self.url().origin())
+    }
+
+    async fn buffer(self, vendor: &'static str, limit: usize) -> Result<(Self, Bytes), Error> {
+        use reqwest::ResponseBuilderExt as _;
+        let (status, version, url) = (self.status(), self.version(), self.url().clone());
+        let headers = self.headers().clone();
+        let body =
+            Bytes::from(crate::transport::read_capped(vendor, Stage::Api, self, limit).await?);
+        let mut rebuilt = http::Response::builder()
+            .status(status)
+            .version(version)
+            .url(url)
+            .body(body.clone())
+            .map_err(|e| Error::InvalidRequest {
+                vendor,
+                reason: format!("could not rebuild the response: {e}"),
+            })?;
+        *rebuilt.headers_mut() = headers;
+        Ok((reqwest::Response::from(rebuilt), body))
+    }
+}
