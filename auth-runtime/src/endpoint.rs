@@ -369,6 +369,47 @@ fn base_url(subject: &str, value: &str) -> Result<url::Url, String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn endpoint_fills_placeholders_and_refuses_plain_http_off_loopback() {
+        let url = endpoint(
+            "V",
+            "https://{account}.example.com",
+            &[("account", "acme")],
+            None,
+            "/api/x",
+        )
+        .expect("valid");
+        assert_eq!(url.as_str(), "https://acme.example.com/api/x");
+        let url = endpoint(
+            "V",
+            "{server}",
+            &[("server", "http://127.0.0.1:9/p/")],
+            None,
+            "/a",
+        )
+        .expect("loopback");
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/p/a");
+        let err = endpoint(
+            "V",
+            "{server}",
+            &[("server", "http://example.com")],
+            None,
+            "/a",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+        assert!(endpoint("V", "{server}", &[("server", "")], None, "/a").is_err());
+        let url = endpoint(
+            "V",
+            "https://{a}.x",
+            &[("a", "b")],
+            Some("http://localhost:1"),
+            "/p",
+        )
+        .expect("override");
+        assert_eq!(url.as_str(), "http://localhost:1/p");
+    }
+
     fn fill(base: &str, name: &str, value: &str) -> Result<url::Url, String> {
         endpoint("V", base, &[(name, value)], None, "/api/x").map_err(|e| e.to_string())
     }

@@ -176,7 +176,9 @@
 // Lets the providers derived inside this crate name it as generated code does.
 extern crate self as auth_runtime;
 
+mod checks;
 mod clock;
+mod decode;
 mod endpoint;
 mod error;
 mod expiry;
@@ -193,6 +195,7 @@ mod session;
 pub mod store;
 mod token;
 mod transport;
+mod typestate;
 
 #[doc(hidden)]
 pub mod __private;

@@ -76,7 +76,7 @@ fn cap(text: String) -> String {
 }
 
 fn message(value: &serde_json::Value) -> Option<FieldMessage> {
-    use crate::__private::text;
+    use crate::decode::text;
     let capped_text = |v: Option<&serde_json::Value>| text(v).map(cap);
     match value {
         serde_json::Value::String(text) => Some(FieldMessage {

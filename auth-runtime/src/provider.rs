@@ -181,7 +181,7 @@ impl BodyMatch {
     /// Whether `body` is JSON holding `equals` at `path`.
     pub fn matches(&self, body: &[u8]) -> bool {
         serde_json::from_slice::<serde_json::Value>(body)
-            .is_ok_and(|json| crate::__private::equals(&json, self.path, self.equals))
+            .is_ok_and(|json| crate::decode::equals(&json, self.path, self.equals))
     }
 }
 
