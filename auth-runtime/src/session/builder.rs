@@ -1,0 +1,324 @@
+//! Configuring a session: [`SessionBuilder`].
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::expiry::ExpiryPolicy;
+use crate::gate::Gate;
+use crate::origin::Origins;
+use crate::provider::{Provider, WireFormat};
+use crate::retry::RetryPolicy;
+use crate::store::{StoreSecret, TokenStore, account};
+use crate::token::Cached;
+use crate::transport::{ClientHook, DEFAULT_MAX_BODY, Transport};
+
+use super::{Inner, Session, SharedStore, StoredToken, TokenHook, refresh_in_background};
+
+/// Configures a [`Session`]; start with [`Session::builder`].
+pub struct SessionBuilder<P: Provider> {
+    provider: P,
+    credentials: P::Credentials,
+    clock: Clock,
+    expiry: Option<ExpiryPolicy>,
+    retry: RetryPolicy,
+    login_format: Option<WireFormat>,
+    timeout: Duration,
+    login_deadline: Duration,
+    client_hook: Option<ClientHook>,
+    allowed_origins: Vec<String>,
+    max_body: usize,
+    on_token: Option<TokenHook>,
+    restore: Option<StoredToken>,
+    background_refresh: bool,
+    store: Option<Arc<dyn TokenStore>>,
+    store_key: Option<String>,
+    store_lease: Duration,
+    refusal_hold: Duration,
+    store_secret: Option<StoreSecret>,
+}
+
+impl<P: Provider> SessionBuilder<P> {
+    /// The clock deciding expiry; tests pass [`Clock::manual`] and advance it.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Overrides the provider's documented expiry policy (e.g. CRM.COM releases whose
+    /// tokens expire after an hour of inactivity rather than an hour after issue), or
+    /// just its refresh margin.
+    pub fn expiry(mut self, policy: ExpiryPolicy) -> Self {
+        self.expiry = Some(policy);
+        self
+    }
+
+    /// How logins that failed for a transient reason are retried (default: 3 attempts,
+    /// backoff from 200 ms to 5 s, `Retry-After` up to 30 s).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends the login request in `format` instead of the documented one, for vendors
+    /// that accept several (Currencycloud documents `multipart/form-data` and also
+    /// accepts `application/x-www-form-urlencoded`).
+    pub fn login_format(mut self, format: WireFormat) -> Self {
+        self.login_format = Some(format);
+        self
+    }
+
+    /// The timeout of each login, logout and API request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The most one login may take in all, its retries and their waits included
+    /// (default 30 s), so that a caller waiting for a token waits at most this long
+    /// even when the vendor answers a byte a second. When it passes, the login fails
+    /// with [`Error::Timeout`].
+    pub fn login_deadline(mut self, deadline: Duration) -> Self {
+        self.login_deadline = deadline;
+        self
+    }
+
+    /// Adds to the session's HTTP clients what a network needs — a proxy, root
+    /// certificates, a client certificate — for logins, logouts, keep-alives and API
+    /// calls alike:
+    ///
+    /// ```no_run
+    /// # fn f(builder: auth_runtime::SessionBuilder<auth_runtime::vendors::OneBox>) {
+    /// let builder = builder.configure_client(|client| {
+    ///     client.proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("proxy"))
+    /// });
+    /// # }
+    /// ```
+    ///
+    /// The session then sets its own timeouts, its redirect rules (none for logins;
+    /// within the origin for API calls) and turns `Referer` off, so that no setting
+    /// here can carry a token or a password elsewhere.
+    pub fn configure_client(
+        mut self,
+        hook: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.client_hook = Some(Box::new(hook));
+        self
+    }
+
+    /// Lets the token go to `origin` (`https://files.example.com`) besides the vendor's
+    /// own (the origin of its login, logout and keep-alive endpoints). A request to any
+    /// other origin fails with [`Error::OriginNotAllowed`] before the token is put on it.
+    pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// The largest login or logout response body read (default 1 MiB).
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body = limit;
+        self
+    }
+
+    /// Called with every new token, e.g. to persist it for [`restore`](Self::restore)
+    /// after a restart. Runs on the login path: keep it quick.
+    pub fn on_token(mut self, hook: impl Fn(&StoredToken) + Send + Sync + 'static) -> Self {
+        self.on_token = Some(Arc::new(hook));
+        self
+    }
+
+    /// Starts with a token kept from an earlier run. It is used only while it has more
+    /// than its refresh margin left; otherwise the session logs in as usual.
+    pub fn restore(mut self, token: StoredToken) -> Self {
+        self.restore = Some(token);
+        self
+    }
+
+    /// Replaces the token in the background shortly before it is due, so callers never
+    /// wait for a login after the first. The task ends when the last clone of the
+    /// session is dropped. Needs a Tokio runtime when the session is built.
+    pub fn background_refresh(mut self, enabled: bool) -> Self {
+        self.background_refresh = enabled;
+        self
+    }
+
+    /// Shares the token with every session given the same store and account — e.g. the
+    /// replicas of a service, through a [`RedisStore`](crate::store) — so that they log
+    /// in once between them: see [`crate::store`]. Consulted only when this session has
+    /// no fresh token; when the store cannot be reached the session logs in on its own
+    /// (and logs a warning).
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Names the account in the store explicitly. By default the key is a keyed digest
+    /// of the whole login request, secrets included: the same for every session of the
+    /// same credentials, different for any other credentials, and revealing none. With
+    /// an explicit name, the caller owns that separation: sessions given the same name
+    /// share tokens and refusals whatever their credentials.
+    pub fn store_key(mut self, key: impl Into<String>) -> Self {
+        self.store_key = Some(key.into());
+        self
+    }
+
+    /// Encrypts the token kept in the store (whatever the [`TokenStore`]) under a key
+    /// derived from `secret`, bound to the account's key, and derives account keys
+    /// with it: reading the store then yields no usable token, and records tampered
+    /// with, moved, or written without this secret are not used. Give every session of
+    /// the account the same secret. See [the threat model](crate::store#threat-model).
+    pub fn store_secret(mut self, secret: StoreSecret) -> Self {
+        self.store_secret = Some(secret);
+        self
+    }
+
+    /// How long the store's lease lasts (default 30 s). A session logging in extends
+    /// it every third of this time, so a slow login is not repeated; when the session
+    /// dies meanwhile, another takes over once this time has passed.
+    pub fn store_lease(mut self, lease: Duration) -> Self {
+        self.store_lease = lease;
+        self
+    }
+
+    /// How long a refused login holds off new attempts with the same credentials
+    /// (default 5 min). Meanwhile callers get the vendor's refusal again, without a
+    /// request: a loop calling [`Session::token`] cannot lock an account (Currencycloud
+    /// locks one after four failed logins). With a store, the refusal is shared for
+    /// this long too: the other sessions of the account return
+    /// [`Error::RefusedRecently`], so that N replicas with a wrong key make one failed
+    /// login, not N; a token found in the store is still taken meanwhile. Corrected
+    /// credentials go in a new session, which is not held.
+    pub fn refusal_hold(mut self, hold: Duration) -> Self {
+        self.refusal_hold = hold;
+        self
+    }
+
+    /// The former name of [`refusal_hold`](Self::refusal_hold), which now holds off
+    /// every session, with a store or without.
+    #[deprecated(note = "use `refusal_hold`, which applies with and without a store")]
+    pub fn store_refusal_hold(self, hold: Duration) -> Self {
+        self.refusal_hold(hold)
+    }
+
+    /// Builds the session. It logs in lazily, on the first call that needs a token.
+    pub fn build(self) -> Result<Session<P>, P::Error> {
+        let vendor = P::VENDOR;
+        let shared = match self.store {
+            Some(store) => {
+                let account = match self.store_key {
+                    Some(key) => key,
+                    None => {
+                        // The request as sent: the format it goes out in is part of it.
+                        let mut request = self.provider.login_request(&self.credentials)?;
+                        if let Some(format) = self.login_format {
+                            request.format = format;
+                        }
+                        account::account_key(&request, self.store_secret.as_ref())
+                    }
+                };
+                let key = format!("authgen:{vendor}:{account}");
+                Some(SharedStore {
+                    store,
+                    lease_key: format!("{key}:lease"),
+                    refusal_key: format!("{key}:refused"),
+                    key,
+                    lease: self.store_lease,
+                    refusal_hold: self.refusal_hold,
+                    secret: self.store_secret,
+                    rejected: Mutex::new(None),
+                })
+            }
+            None => None,
+        };
+        let transport = Transport::new(
+            vendor,
+            self.timeout,
+            self.client_hook.as_ref(),
+            self.max_body,
+        )?;
+        // The vendor's origins are those of its own endpoints; building them here also
+        // refuses a bad endpoint (a hostile placeholder value, plain http) before any I/O.
+        let login = self.provider.login_request(&self.credentials)?;
+        let logout = self.provider.logout_request()?;
+        let keepalive = self.provider.keepalive_request()?;
+        let endpoints = [Some(&login), logout.as_ref(), keepalive.as_ref()];
+        let mut origins = Origins::of(endpoints.into_iter().flatten().map(|r| &r.url));
+        for origin in &self.allowed_origins {
+            origins.allow(vendor, origin)?;
+        }
+        let expiry = self.expiry.unwrap_or_else(|| self.provider.expiry());
+        let runtime = match self.background_refresh {
+            true => Some(tokio::runtime::Handle::try_current().map_err(|_| {
+                Error::InvalidRequest {
+                    vendor,
+                    reason: "background refresh needs a Tokio runtime when the session is built"
+                        .to_owned(),
+                }
+            })?),
+            false => None,
+        };
+        let inner = Arc::new(Inner {
+            provider: self.provider,
+            credentials: self.credentials,
+            transport,
+            clock: self.clock,
+            expiry,
+            retry: self.retry,
+            login_format: self.login_format,
+            on_token: self.on_token,
+            current: ArcSwap::new(Cached::empty()),
+            last_response: arc_swap::ArcSwapOption::empty(),
+            generations: AtomicU64::new(0),
+            gate: Mutex::new(Gate::open()),
+            refusal_hold: self.refusal_hold,
+            login_deadline: self.login_deadline,
+            origins,
+            flight: Mutex::new(None),
+            logged_in: Arc::new(tokio::sync::Notify::new()),
+            shared,
+        });
+        if let Some(stored) = self.restore {
+            inner.restore(stored);
+        }
+        if let Some(runtime) = runtime {
+            runtime.spawn(refresh_in_background(Arc::downgrade(&inner)));
+        }
+        Ok(Session { inner })
+    }
+}
+
+impl<P: Provider> Session<P> {
+    /// Starts configuring a session for `provider` logged in with `credentials`.
+    pub fn builder(provider: P, credentials: P::Credentials) -> SessionBuilder<P> {
+        SessionBuilder {
+            provider,
+            credentials,
+            clock: Clock::system(),
+            expiry: None,
+            retry: RetryPolicy::default(),
+            login_format: None,
+            timeout: Duration::from_secs(30),
+            login_deadline: Duration::from_secs(30),
+            client_hook: None,
+            allowed_origins: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
+            on_token: None,
+            restore: None,
+            background_refresh: false,
+            store: None,
+            store_key: None,
+            store_lease: Duration::from_secs(30),
+            refusal_hold: Duration::from_secs(300),
+            store_secret: None,
+        }
+    }
+
+    /// A session with default settings.
+    pub fn new(provider: P, credentials: P::Credentials) -> Result<Self, P::Error> {
+        Self::builder(provider, credentials).build()
+    }
+}

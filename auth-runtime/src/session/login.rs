@@ -1,0 +1,309 @@
+//! Logging in: one attempt after another within the deadline, the answer decoded,
+//! checked and cached, the failure classified for the gate.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, UNIX_EPOCH};
+
+use futures::FutureExt as _;
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::clock::millis;
+use crate::error::{Error, Stage};
+use crate::expiry::Lifetime;
+use crate::gate::{Failure, FailureKind};
+use crate::provider::{Login, Provider};
+use crate::redact::Scrubber;
+use crate::retry::Verdict;
+use crate::token::{Cached, jwt_times};
+use crate::transport;
+
+use super::{Inner, StoredToken, cached_secret};
+
+/// What a failed login answer means for the next attempt, and the `Retry-After` the
+/// decoder could not see put into a shared rate-limit error.
+///
+/// The vendor's refusal — a documented failure, or any 4xx other than 429 — is not
+/// tried again for a while; nor is a 2xx answer that the provider reads as a
+/// documented failure (CRM.COM refuses with HTTP 200). A 2xx that could not be read at
+/// all (an HTML page from a proxy, a cut-off body) and any 5xx are transient.
+pub(super) fn classify<P: Provider>(
+    error: &mut P::Error,
+    status: u16,
+    retry_after: Option<Duration>,
+) -> FailureKind {
+    let runtime = P::runtime_error(error);
+    if let Some(Error::RateLimited {
+        retry_after: slot, ..
+    }) = runtime
+    {
+        *slot = retry_after;
+    }
+    match (status, retry_after) {
+        (429 | 503, Some(wait)) => FailureKind::HeldFor(wait),
+        (429, None) | (500..=599, _) => FailureKind::Transient,
+        (200..=299, _) if P::runtime_error(error).is_some() => FailureKind::Transient,
+        _ => FailureKind::Refused,
+    }
+}
+
+pub(super) fn elapsed_ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+impl<P: Provider> Inner<P> {
+    /// [`Inner::login`], with a panic turned into an error (the waiters of a flight
+    /// whose login panicked get an error, and the next caller starts a new flight),
+    /// and its outcome noted in the gate for the calls that come after it.
+    pub(super) async fn login_guarded(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
+        let login = async {
+            match &self.shared {
+                Some(shared) => Arc::clone(&self).login_shared(shared).await,
+                None => Arc::clone(&self).login().await,
+            }
+        };
+        let Ok(result) = AssertUnwindSafe(login).catch_unwind().await else {
+            // A bug on our side of the wire says nothing about the vendor: the gate
+            // stays as it was.
+            return Err(Failure::transient(
+                Error::Interrupted { vendor: P::VENDOR }.into(),
+            ));
+        };
+        let now = self.clock.now_ms();
+        match &result {
+            Ok(_) => self.gate().succeeded(),
+            Err(failure) => self.gate().failed(failure.clone(), now, self.refusal_hold),
+        }
+        result
+    }
+
+    /// One login, its transient failures retried within the login deadline: request,
+    /// decode, check, cache.
+    pub(super) async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
+        let vendor = P::VENDOR;
+        // Why this login happens, for the logs: the session's first, a token that was
+        // rejected or forgotten, or one that is due.
+        let reason = match (
+            self.generations.load(Ordering::Relaxed),
+            self.current.load().generation,
+        ) {
+            (0, _) => "first login",
+            (_, 0) => "token rejected or invalidated",
+            _ => "token due",
+        };
+        let span = tracing::info_span!("login", vendor, reason);
+        let started = std::time::Instant::now();
+        let deadline = tokio::time::Instant::now() + self.login_deadline;
+        let timed_out = || Error::Timeout {
+            vendor,
+            stage: Stage::Login,
+        };
+        let mut attempt = 0;
+        let login = loop {
+            attempt += 1;
+            let mut request = self
+                .provider
+                .login_request(&self.credentials)
+                .map_err(Failure::transient)?;
+            if let Some(format) = self.login_format {
+                request.format = format;
+            }
+            // What this request reveals, to take out of whatever the vendor answers.
+            let mut scrubber = Scrubber::for_request(&request);
+            scrubber.add(self.current.load().secret());
+            let outcome = tokio::time::timeout_at(
+                deadline,
+                self.transport.exchange(vendor, Stage::Login, request, None),
+            )
+            .await
+            .unwrap_or_else(|_| Err(timed_out()));
+            // Retried: a vendor that could not be reached, or answered with a status the
+            // retry policy deems transient, while the deadline leaves time for it. Not: a
+            // response we refuse to read (too large), nor a refusal.
+            let (status, retry_after, retryable) = match &outcome {
+                Ok(exchange) => (
+                    Some(exchange.status),
+                    exchange.retry_after,
+                    !(200..300).contains(&exchange.status),
+                ),
+                Err(error) => (
+                    None,
+                    None,
+                    matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
+                ),
+            };
+            if retryable
+                && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
+                && tokio::time::Instant::now() + wait < deadline
+            {
+                span.in_scope(|| {
+                    tracing::warn!(
+                        reason,
+                        attempt,
+                        status,
+                        wait_ms = millis(wait),
+                        "login failed; retrying"
+                    )
+                });
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
+            let status = exchange.status;
+            match self.provider.decode_login(status, &exchange.body) {
+                Ok(login) => break login,
+                Err(error) => {
+                    let mut error = self.scrubbed_error(&scrubber, status, &exchange.body, error);
+                    let kind = classify::<P>(&mut error, status, retry_after);
+                    span.in_scope(|| {
+                        tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
+                    });
+                    return Err(Failure { error, kind });
+                }
+            }
+        };
+        // A token that cannot be sent would fail every call until it expired.
+        if let Err(error) = transport::check_token(
+            vendor,
+            self.provider.placement(),
+            login.token.expose_secret(),
+        ) {
+            span.in_scope(|| tracing::warn!(reason, attempt, error = %error, "login failed"));
+            return Err(Failure::transient(error.into()));
+        }
+        let now = self.clock.now_ms();
+        let lifetime = self.lifetime(&login);
+        self.last_response.store(Some(Arc::new(login.response)));
+        let cached = Arc::new(self.issue(login.token, now, lifetime));
+        self.current.store(Arc::clone(&cached));
+        span.in_scope(|| {
+            tracing::info!(
+                reason,
+                generation = cached.generation,
+                attempt,
+                lifetime_s = lifetime.map(|d| d.as_secs()),
+                elapsed_ms = elapsed_ms(started),
+                "logged in"
+            )
+        });
+        if let Some(hook) = &self.on_token {
+            hook(&StoredToken {
+                token: cached_secret(&cached),
+                expires_at: lifetime.map(|d| self.clock.wall_now() + d),
+            });
+        }
+        self.logged_in.notify_waiters();
+        Ok(cached)
+    }
+
+    /// The error for a failed login, made from the answer with every secret the
+    /// session knows taken out: decoding is a pure function, so decoding the scrubbed
+    /// body gives the same error without the secrets a hostile or careless server
+    /// echoed (in JSON, HTML, text or a form).
+    pub(super) fn scrubbed_error(
+        &self,
+        scrubber: &Scrubber,
+        status: u16,
+        body: &[u8],
+        error: P::Error,
+    ) -> P::Error {
+        let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(body) else {
+            return error;
+        };
+        match self.provider.decode_login(status, &scrubbed) {
+            Err(error) => error,
+            // Only the secrets made it fail: say so without them.
+            Ok(_) => Error::UnexpectedStatus {
+                vendor: P::VENDOR,
+                stage: Stage::Login,
+                status,
+                excerpt: crate::error::excerpt(&scrubbed),
+            }
+            .into(),
+        }
+    }
+
+    /// A new cache entry under the session's policy.
+    pub(super) fn issue(
+        &self,
+        token: SecretString,
+        now: u64,
+        lifetime: Option<Duration>,
+    ) -> Cached {
+        self.issue_remaining(token, now, lifetime, lifetime)
+    }
+
+    /// A cache entry for a token with `remaining` of its `full` lifetime left: replaced
+    /// the margin of its full lifetime before it expires.
+    pub(super) fn issue_remaining(
+        &self,
+        token: SecretString,
+        now: u64,
+        remaining: Option<Duration>,
+        full: Option<Duration>,
+    ) -> Cached {
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let idle = matches!(self.expiry.lifetime, Lifetime::Idle(_));
+        let margin = full
+            .map(|l| self.expiry.jittered_margin(l))
+            .unwrap_or_default();
+        Cached::issued(token, generation, now, remaining, idle, margin)
+    }
+
+    /// Uses a token kept from an earlier run, when it has more than its margin left.
+    pub(super) fn restore(&self, stored: StoredToken) {
+        let remaining = match stored.expires_at {
+            Some(at) => match at.duration_since(self.clock.wall_now()) {
+                Ok(remaining) => Some(remaining),
+                Err(_) => return,
+            },
+            None => None,
+        };
+        let cached = self.issue(stored.token, self.clock.now_ms(), remaining);
+        if cached.is_fresh(self.clock.now_ms()) {
+            tracing::info!(vendor = P::VENDOR, "restored a kept token");
+            self.current.store(Arc::new(cached));
+        }
+    }
+
+    /// How long a new token lives: a JWT's `exp` when the policy trusts it, else the
+    /// lifetime the response states, else the documented one.
+    pub(super) fn lifetime(&self, login: &Login<P::Response>) -> Option<Duration> {
+        if self.expiry.jwt_exp
+            && let Some(claims) = jwt_times(login.token.expose_secret())
+        {
+            // `exp - iat` is the lifetime the vendor granted, whatever either clock says;
+            // without `iat`, count from our clock (a skewed server shortens or lengthens
+            // the token, and a rejection then replaces it).
+            let granted = match claims.issued_at {
+                Some(iat) if claims.expires > iat => claims.expires - iat,
+                _ => {
+                    let now = self
+                        .clock
+                        .wall_now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default();
+                    claims.expires.saturating_sub(now.as_secs())
+                }
+            };
+            if granted > 0 {
+                return Some(Duration::from_secs(granted));
+            }
+            tracing::warn!(
+                vendor = P::VENDOR,
+                "the token's JWT says it has already expired; using the documented lifetime"
+            );
+        }
+        if let Some(at) = login.expires_at {
+            return Some(at.duration_since(self.clock.wall_now()).unwrap_or_default());
+        }
+        if login.expires_in.is_some() {
+            return login.expires_in;
+        }
+        match self.expiry.lifetime {
+            Lifetime::Absolute(d) | Lifetime::Idle(d) => Some(d),
+            Lifetime::Unknown => None,
+        }
+    }
+}

@@ -1,0 +1,268 @@
+//! The token cache: lock-free when the token is fresh, one login for any number of
+//! callers when it is not. `builder` configures a session, `login` fetches a token,
+//! `shared` coordinates sessions through a token store, `requests` sends API calls,
+//! keep-alives and logouts, `background` refreshes ahead of time.
+
+mod background;
+mod builder;
+mod login;
+mod requests;
+mod shared;
+
+use background::refresh_in_background;
+
+pub use builder::SessionBuilder;
+use login::elapsed_ms;
+use shared::SharedStore;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Shared};
+use secrecy::SecretString;
+
+use crate::clock::Clock;
+use crate::expiry::ExpiryPolicy;
+use crate::gate::{Failure, Gate};
+use crate::origin::Origins;
+use crate::provider::{Provider, WireFormat};
+use crate::retry::RetryPolicy;
+use crate::token::{Cached, TokenRef};
+use crate::transport::Transport;
+
+/// A logged-in connection to one vendor account: caches the token, logs in again when
+/// it is due, and puts it on API requests.
+///
+/// Cloning is cheap and shares the cache.
+pub struct Session<P: Provider> {
+    inner: Arc<Inner<P>>,
+}
+
+impl<P: Provider> Clone for Session<P> {
+    fn clone(&self) -> Self {
+        Session {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+/// A token as handed to an [`on_token`](SessionBuilder::on_token) hook for safekeeping,
+/// and as given back to [`restore`](SessionBuilder::restore).
+#[derive(Clone)]
+pub struct StoredToken {
+    /// The token.
+    pub token: SecretString,
+    /// When it expires (wall-clock time); `None` when the vendor does not say.
+    pub expires_at: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token", &"[REDACTED]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
+
+/// The largest API response body read to look for a token rejection in it (only for
+/// providers with a [`rejection`](Provider::rejection) test, only for JSON bodies).
+pub const API_MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A login in progress, awaited by every caller that needs a token meanwhile.
+type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, Failure<<P as Provider>::Error>>>>;
+
+struct Inner<P: Provider> {
+    provider: P,
+    credentials: P::Credentials,
+    transport: Transport,
+    clock: Clock,
+    expiry: ExpiryPolicy,
+    retry: RetryPolicy,
+    login_format: Option<WireFormat>,
+    on_token: Option<TokenHook>,
+    current: ArcSwap<Cached>,
+    /// The typed response of the latest successful login.
+    last_response: arc_swap::ArcSwapOption<P::Response>,
+    generations: AtomicU64,
+    /// What the last failed login means for the next: no attempt while it holds.
+    /// Looked at only on the slow path, under `flight`'s lock.
+    gate: Mutex<Gate<P::Error>>,
+    /// How long a refused login holds off new attempts with the same credentials.
+    refusal_hold: Duration,
+    /// The most one login may take, all its attempts and waits included.
+    login_deadline: Duration,
+    /// Where the token may be sent.
+    origins: Origins,
+    /// The login in flight, if any. A plain mutex: it is held only to look at or
+    /// replace the slot, never across an await.
+    flight: Mutex<Option<Flight<P>>>,
+    /// Wakes the background refresher when a token arrives.
+    logged_in: Arc<tokio::sync::Notify>,
+    /// The store shared with other sessions of the same account, if any.
+    shared: Option<SharedStore>,
+}
+
+impl<P: Provider> Session<P> {
+    /// The provider this session logs in to.
+    pub fn provider(&self) -> &P {
+        &self.inner.provider
+    }
+
+    /// The current token, logging in first when there is none or it is due.
+    ///
+    /// When the token is fresh this does what [`cached_token`](Self::cached_token)
+    /// does: two atomic loads (the token and the cached clock, see [`Clock::system`]),
+    /// no lock, no allocation, no shared write. When it is not, every concurrent caller
+    /// waits for the same single login. When that login fails but the old token has not
+    /// expired yet, the old token is returned (and the failure logged).
+    pub async fn token(&self) -> Result<TokenRef, P::Error> {
+        match self.cached_token() {
+            Some(fresh) => Ok(fresh),
+            None => self.replace_token().await,
+        }
+    }
+
+    /// [`Session::token`] when the token is missing or due: the held token while a
+    /// failed refresh holds off the next one, else a (shared) login.
+    async fn replace_token(&self) -> Result<TokenRef, P::Error> {
+        let now = self.inner.clock.now_ms();
+        let current = self.inner.current.load();
+        if current.is_fresh(now) {
+            current.touch(now);
+            return Ok(TokenRef { inner: current });
+        }
+        if current.is_valid(now) && self.inner.gate().holding(now).is_some() {
+            return Ok(TokenRef { inner: current });
+        }
+        let stale = current.generation;
+        drop(current);
+        match self.refresh(stale).await {
+            Ok(fresh) => Ok(TokenRef {
+                inner: arc_swap::Guard::from_inner(fresh),
+            }),
+            Err(failure) => self.keep_valid_token(failure),
+        }
+    }
+
+    /// After a failed refresh: the old token while it is valid, else the error. (The
+    /// failed login closed the gate, so the next calls do not ask the vendor again
+    /// before its time.)
+    fn keep_valid_token(&self, failure: Failure<P::Error>) -> Result<TokenRef, P::Error> {
+        let now = self.inner.clock.now_ms();
+        let current = self.inner.current.load();
+        if !current.is_valid(now) {
+            return Err(failure.error);
+        }
+        tracing::warn!(
+            vendor = P::VENDOR,
+            error = %failure.error,
+            "refresh failed; using the current token until it expires"
+        );
+        Ok(TokenRef { inner: current })
+    }
+
+    /// What the latest successful login returned besides the token (e.g. Modulus'
+    /// `app_id` and `ip`); `None` before the first login.
+    pub fn login_response(&self) -> Option<Arc<P::Response>> {
+        self.inner.last_response.load_full()
+    }
+
+    /// How long until this session may try to log in again, when a failed login holds
+    /// it off (a refusal, a `Retry-After`, a cool-down after transient failures); `None`
+    /// when a call may log in now. Meanwhile calls that need a new token get the
+    /// failure that closed the gate, without asking the vendor.
+    pub fn login_held_for(&self) -> Option<Duration> {
+        let now = self.inner.clock.now_ms();
+        let until = self.inner.gate().closed_until();
+        (until > now).then(|| Duration::from_millis(until - now))
+    }
+
+    /// The current token if it is fresh, without logging in: the synchronous hot path.
+    pub fn cached_token(&self) -> Option<TokenRef> {
+        let now = self.inner.clock.recent_ms();
+        let current = self.inner.current.load();
+        current.is_fresh(now).then(|| {
+            current.touch(now);
+            TokenRef { inner: current }
+        })
+    }
+
+    /// Forgets the current token; the next call logs in again.
+    pub fn invalidate(&self) {
+        let old = self.inner.current.swap(Cached::empty());
+        self.inner.remember_rejected(&old);
+    }
+
+    /// Forgets the token of `generation` only: a rejection seen by many callers at once
+    /// replaces the token once, not once per caller.
+    pub(crate) fn invalidate_generation(&self, generation: u64) {
+        let current = self.inner.current.load();
+        if current.generation == generation {
+            self.inner.remember_rejected(&current);
+            self.inner
+                .current
+                .compare_and_swap(&*current, Cached::empty());
+        }
+    }
+
+    /// Joins the login in flight, or starts one, to replace the token of generation `stale`.
+    async fn refresh(&self, stale: u64) -> Result<Arc<Cached>, Failure<P::Error>> {
+        let flight = {
+            let mut slot = self
+                .inner
+                .flight
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // Another caller may have finished a login since we looked.
+            let now = self.inner.clock.now_ms();
+            let current = self.inner.current.load_full();
+            if current.generation != stale && current.is_fresh(now) {
+                return Ok(current);
+            }
+            match slot.as_ref() {
+                Some(flight) if flight.peek().is_none() => flight.clone(),
+                _ => {
+                    // A recent failure answers for the vendor until its hold passes.
+                    if let Some(failure) = self.inner.gate().holding(now) {
+                        return Err(failure.clone());
+                    }
+                    let inner = Arc::clone(&self.inner);
+                    let flight: Flight<P> =
+                        async move { inner.login_guarded().await }.boxed().shared();
+                    *slot = Some(flight.clone());
+                    flight
+                }
+            }
+        };
+        // `Shared` is driven by whichever waiter polls it, so a cancelled caller does
+        // not strand the others; the next caller to arrive resumes it.
+        flight.await
+    }
+}
+
+impl<P: Provider> Inner<P> {
+    /// The login gate; poisoning is harmless (it holds plain data).
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate<P::Error>> {
+        self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn cached_secret(cached: &Cached) -> SecretString {
+    SecretString::from(cached.secret())
+}
+
+impl<P: Provider> std::fmt::Debug for Session<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("vendor", &P::VENDOR)
+            .field("token", &**self.inner.current.load())
+            .field("expiry", &self.inner.expiry)
+            .finish_non_exhaustive()
+    }
+}

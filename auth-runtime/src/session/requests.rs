@@ -1,0 +1,168 @@
+//! API requests through the session, keep-alive and logout.
+
+use crate::error::{Error, Stage};
+use crate::provider::Provider;
+use crate::redact::Scrubber;
+use crate::send::{Failed, send_with_token};
+use crate::token::Cached;
+
+use super::{Session, elapsed_ms};
+
+impl<P: Provider> Session<P> {
+    /// Builds an API request with the session's HTTP client; send it with [`Session::send`].
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: impl reqwest::IntoUrl,
+    ) -> reqwest::RequestBuilder {
+        self.inner.transport.api_client.request(method, url)
+    }
+
+    /// The client that sends API requests: the session's timeout, redirects followed
+    /// only within the origin, no `Referer`, and what
+    /// [`configure_client`](SessionBuilder::configure_client) added. Build a
+    /// `reqwest-middleware` stack for `AuthMiddleware` on a clone of it, so that no
+    /// redirect can carry the token to another origin.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.transport.api_client
+    }
+
+    /// Puts the token on `request` the vendor's way and sends it. When the vendor
+    /// rejects the token (HTTP 401, or the provider's body test) and the request can be
+    /// replayed, the token is replaced (one login however many callers saw the
+    /// rejection) and the request is sent once more; a request whose body cannot be
+    /// replayed gets the rejecting response.
+    ///
+    /// The request goes out on the session's own client ([`Session::http_client`]),
+    /// whichever client built it: another client's redirect policy could carry the
+    /// token to another origin. The URL must be on one of the vendor's origins (see
+    /// [`SessionBuilder::allow_origin`]) over https (or http to a loopback host), else
+    /// nothing is sent.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, P::Error> {
+        let vendor = P::VENDOR;
+        let (_, request) = request.build_split();
+        let request = request.map_err(|e| Error::InvalidRequest {
+            vendor,
+            reason: e.without_url().to_string(),
+        })?;
+        let client = &self.inner.transport.api_client;
+        send_with_token(self, request, |request| client.execute(request))
+            .await
+            .map_err(|failed| match failed {
+                Failed::Session(error) => error,
+                Failed::Sending(error) => Error::transport(vendor, Stage::Api, error).into(),
+            })
+    }
+
+    /// Refuses to put the token on a request to `url` unless it is one of the vendor's
+    /// origins, over https (or http to a loopback host).
+    pub(crate) fn check_destination(&self, url: &url::Url) -> Result<(), P::Error> {
+        Ok(self.inner.origins.check(P::VENDOR, url)?)
+    }
+
+    /// Builds a GET request with the session's HTTP client; send it with [`Session::send`].
+    pub fn get(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::GET, url)
+    }
+
+    /// Builds a POST request with the session's HTTP client; send it with [`Session::send`].
+    pub fn post(&self, url: impl reqwest::IntoUrl) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    /// Extends the current token's life with the vendor's keep-alive call, where it has
+    /// one; the session then counts the token's lifetime from now. Without a valid
+    /// token, or without a keep-alive endpoint, there is nothing to extend.
+    pub async fn keep_alive(&self) -> Result<(), P::Error> {
+        let vendor = P::VENDOR;
+        let current = self.inner.current.load_full();
+        if !current.is_valid(self.inner.clock.now_ms()) {
+            return Ok(());
+        }
+        let Some(request) = self.inner.provider.keepalive_request()? else {
+            return Ok(());
+        };
+        let placement = self.inner.provider.placement();
+        let exchange = self
+            .inner
+            .transport
+            .exchange(
+                vendor,
+                Stage::Api,
+                request,
+                Some((placement, current.secret())),
+            )
+            .await?;
+        match exchange.status {
+            200..=299 => {
+                current.renew(self.inner.clock.now_ms());
+                tracing::debug!(vendor, generation = current.generation, "token kept alive");
+                Ok(())
+            }
+            401 => {
+                self.invalidate_generation(current.generation);
+                Err(Error::TokenRejected { vendor }.into())
+            }
+            status => Err(Error::UnexpectedStatus {
+                vendor,
+                stage: Stage::Api,
+                status,
+                excerpt: crate::error::excerpt(&scrub_token(&current, &exchange.body)),
+            }
+            .into()),
+        }
+    }
+
+    /// Retires the token: calls the vendor's logout where it has one, and forgets the
+    /// token either way. Without a valid token there is nothing to retire.
+    pub async fn logout(&self) -> Result<(), P::Error> {
+        let vendor = P::VENDOR;
+        let current = self.inner.current.swap(Cached::empty());
+        if !current.is_valid(self.inner.clock.now_ms()) {
+            return Ok(());
+        }
+        let Some(request) = self.inner.provider.logout_request()? else {
+            return Ok(());
+        };
+        let placement = self.inner.provider.placement();
+        let started = std::time::Instant::now();
+        let exchange = self
+            .inner
+            .transport
+            .exchange(
+                vendor,
+                Stage::Logout,
+                request,
+                Some((placement, current.secret())),
+            )
+            .await?;
+        let status = exchange.status;
+        tracing::info!(
+            vendor,
+            status,
+            elapsed_ms = elapsed_ms(started),
+            "logged out"
+        );
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(Error::UnexpectedStatus {
+                vendor,
+                stage: Stage::Logout,
+                status,
+                excerpt: crate::error::excerpt(&scrub_token(&current, &exchange.body)),
+            }
+            .into())
+        }
+    }
+}
+
+/// `body` with `token` (the session's, if it has one) taken out.
+fn scrub_token<'b>(token: &Cached, body: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
+    let mut scrubber = Scrubber::default();
+    scrubber.add(token.secret());
+    scrubber.bytes(body)
+}

@@ -1,0 +1,281 @@
+//! Sessions sharing a token store: the lease, adopting a published token, publishing
+//! one, and shared refusals.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret as _, SecretString};
+
+use crate::clock::millis;
+use crate::error::Error;
+use crate::gate::{Failure, FailureKind};
+use crate::provider::Provider;
+use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, record};
+use crate::token::Cached;
+
+use super::{Inner, StoredToken, cached_secret};
+
+/// A session's place in a shared [`TokenStore`].
+pub(super) struct SharedStore {
+    pub(super) store: Arc<dyn TokenStore>,
+    pub(super) key: String,
+    pub(super) lease_key: String,
+    pub(super) lease: Duration,
+    pub(super) refusal_key: String,
+    /// How long a refusal is shared: other sessions report it rather than try.
+    pub(super) refusal_hold: Duration,
+    /// Seals the token before it is stored, and opens what is loaded.
+    pub(super) secret: Option<StoreSecret>,
+    /// The last token this session saw rejected (or was told to forget): never adopted
+    /// from the store again. Looked at only on the slow path.
+    pub(super) rejected: Mutex<Option<SecretString>>,
+}
+
+impl<P: Provider> Inner<P> {
+    /// Notes `old` as a token not to take from the store again (rejected or forgotten).
+    pub(super) fn remember_rejected(&self, old: &Cached) {
+        if let Some(shared) = &self.shared
+            && old.generation != 0
+        {
+            *shared
+                .rejected
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(cached_secret(old));
+        }
+    }
+
+    /// The token in the store, as this session would cache it, if it is a valid record
+    /// (opened with the store secret, if any), fresh, and neither rejected here nor the
+    /// token this session already found due.
+    pub(super) fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
+        let stored = record::usable_token(
+            &shared.key,
+            stored,
+            shared.secret.as_ref(),
+            self.clock.wall_now(),
+        )?;
+        let secret = stored.token.expose_secret();
+        let rejected = shared
+            .rejected
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|r| r.expose_secret() == secret);
+        if rejected || self.current.load().secret() == secret {
+            return None;
+        }
+        let wall = self.clock.wall_now();
+        let (remaining, full) = match stored.expires_at {
+            Some(at) => (
+                Some(at.duration_since(wall).ok()?),
+                Some(at.duration_since(stored.issued_at).unwrap_or_default()),
+            ),
+            None => (None, None),
+        };
+        let now = self.clock.now_ms();
+        let cached = self.issue_remaining(stored.token, now, remaining, full);
+        cached.is_fresh(now).then_some(cached)
+    }
+
+    /// Makes a token taken from the store this session's token.
+    pub(super) fn adopt(&self, cached: Cached) -> Arc<Cached> {
+        let cached = Arc::new(cached);
+        self.current.store(Arc::clone(&cached));
+        self.gate().succeeded();
+        tracing::debug!(
+            vendor = P::VENDOR,
+            generation = cached.generation,
+            "took the token from the shared store"
+        );
+        if let Some(hook) = &self.on_token {
+            hook(&StoredToken {
+                token: cached_secret(&cached),
+                expires_at: (cached.expires_at() != u64::MAX).then(|| {
+                    self.clock.wall_now()
+                        + Duration::from_millis(
+                            cached.expires_at().saturating_sub(self.clock.now_ms()),
+                        )
+                }),
+            });
+        }
+        self.logged_in.notify_waiters();
+        cached
+    }
+
+    /// A login coordinated through the shared store: the token there when it is
+    /// usable; else, under the store's lease, one login published for everyone; while
+    /// another session holds the lease, its token. Without the store, a local login.
+    pub(super) async fn login_shared(
+        self: Arc<Self>,
+        shared: &SharedStore,
+    ) -> Result<Arc<Cached>, Failure<P::Error>> {
+        let vendor = P::VENDOR;
+        let started = std::time::Instant::now();
+        let holder = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
+        let poll = (shared.lease / 20).clamp(Duration::from_millis(10), Duration::from_millis(100));
+        let give_up = shared.lease.saturating_mul(3) + Duration::from_secs(1);
+        let local = |error: crate::store::StoreError| {
+            tracing::warn!(vendor, error = %error, "token store unavailable; logging in locally");
+        };
+        loop {
+            match shared.store.load(&shared.key).await {
+                Ok(Some(stored)) => {
+                    if let Some(cached) = self.adoptable(shared, stored) {
+                        return Ok(self.adopt(cached));
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
+            match self.published_refusal(shared).await {
+                Ok(Some(refused)) => return Err(refused),
+                Ok(None) => {}
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
+            if started.elapsed() > give_up {
+                tracing::warn!(
+                    vendor,
+                    "no token in the shared store after waiting for its lease; logging in locally"
+                );
+                return self.login().await;
+            }
+            match shared
+                .store
+                .try_lease(&shared.lease_key, &holder, shared.lease)
+                .await
+            {
+                Ok(true) => break,
+                Ok(false) => tokio::time::sleep(poll).await,
+                Err(error) => {
+                    local(error);
+                    return self.login().await;
+                }
+            }
+        }
+        // Under the lease: someone may have published between our look and the lease.
+        if let Ok(Some(stored)) = shared.store.load(&shared.key).await
+            && let Some(cached) = self.adoptable(shared, stored)
+        {
+            let _ = shared.store.release(&shared.lease_key, &holder).await;
+            return Ok(self.adopt(cached));
+        }
+        // ... or been refused and released the lease just before we took it.
+        if let Ok(Some(refused)) = self.published_refusal(shared).await {
+            let _ = shared.store.release(&shared.lease_key, &holder).await;
+            return Err(refused);
+        }
+        let issued_at = self.clock.wall_now();
+        let result = tokio::select! {
+            result = Arc::clone(&self).login() => result,
+            never = keep_lease(vendor, shared, &holder) => match never {},
+        };
+        if let Err(failure) = &result
+            && failure.kind == FailureKind::Refused
+        {
+            let refusal = SharedRefusal {
+                message: record::publishable_message(&failure.error.to_string()),
+                refused_at: self.clock.wall_now(),
+            };
+            let published = shared
+                .store
+                .save_refusal(&shared.refusal_key, &refusal, shared.refusal_hold)
+                .await;
+            if let Err(error) = published {
+                tracing::warn!(vendor, error = %error, "could not publish the refusal to the store");
+            }
+        }
+        if let Ok(cached) = &result {
+            let expires_at = (cached.expires_at() != u64::MAX).then(|| {
+                self.clock.wall_now()
+                    + Duration::from_millis(cached.expires_at().saturating_sub(self.clock.now_ms()))
+            });
+            let token = SharedToken {
+                token: cached_secret(cached),
+                issued_at,
+                expires_at,
+            };
+            let token = record::for_store(&shared.key, token, shared.secret.as_ref());
+            if let Err(error) = shared.store.save(&shared.key, &token).await {
+                tracing::warn!(vendor, error = %error, "could not publish the token to the store");
+            }
+        }
+        if let Err(error) = shared.store.release(&shared.lease_key, &holder).await {
+            tracing::warn!(vendor, error = %error, "could not release the store's lease");
+        }
+        result
+    }
+
+    /// A refusal that another session sharing the store published, as this session's
+    /// failure: the same credentials are not tried again until it expires.
+    pub(super) async fn published_refusal(
+        &self,
+        shared: &SharedStore,
+    ) -> Result<Option<Failure<P::Error>>, crate::store::StoreError> {
+        let Some(refusal) = shared.store.load_refusal(&shared.refusal_key).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.wall_now();
+        let Some(refusal) = record::usable_refusal(&shared.refusal_key, refusal, now) else {
+            return Ok(None);
+        };
+        let age = self
+            .clock
+            .wall_now()
+            .duration_since(refusal.refused_at)
+            .unwrap_or_default();
+        tracing::warn!(
+            vendor = P::VENDOR,
+            age_ms = millis(age),
+            "a session sharing the token store was refused; not trying the same credentials"
+        );
+        // Held for what is left of the shared hold, not a whole hold from now.
+        Ok(Some(Failure {
+            error: Error::RefusedRecently {
+                vendor: P::VENDOR,
+                age,
+                message: refusal.message,
+            }
+            .into(),
+            kind: FailureKind::HeldFor(shared.refusal_hold.saturating_sub(age)),
+        }))
+    }
+}
+
+/// Extends the store's lease every third of its time while this session logs in, so
+/// that a slow login (a slow vendor, retries) is not repeated by another session that
+/// would take the lease over. Never completes; dropped when the login ends.
+async fn keep_lease(
+    vendor: &'static str,
+    shared: &SharedStore,
+    holder: &str,
+) -> std::convert::Infallible {
+    let every = (shared.lease / 3).max(Duration::from_millis(1));
+    loop {
+        tokio::time::sleep(every).await;
+        match shared
+            .store
+            .extend_lease(&shared.lease_key, holder, shared.lease)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(
+                    vendor,
+                    "the store's lease could not be extended; another session may log in too"
+                );
+                break;
+            }
+            Err(error) => {
+                tracing::warn!(vendor, error = %error, "could not extend the store's lease");
+                break;
+            }
+        }
+    }
+    std::future::pending().await
+}
