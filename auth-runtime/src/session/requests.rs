@@ -20,7 +20,7 @@ impl<P: Provider> Session<P> {
 
     /// The client that sends API requests: the session's timeout, redirects followed
     /// only within the origin, no `Referer`, and what
-    /// [`configure_client`](SessionBuilder::configure_client) added. Build a
+    /// [`configure_client`](crate::SessionBuilder::configure_client) added. Build a
     /// `reqwest-middleware` stack for `AuthMiddleware` on a clone of it, so that no
     /// redirect can carry the token to another origin.
     pub fn http_client(&self) -> &reqwest::Client {
@@ -36,7 +36,7 @@ impl<P: Provider> Session<P> {
     /// The request goes out on the session's own client ([`Session::http_client`]),
     /// whichever client built it: another client's redirect policy could carry the
     /// token to another origin. The URL must be on one of the vendor's origins (see
-    /// [`SessionBuilder::allow_origin`]) over https (or http to a loopback host), else
+    /// [`SessionBuilder::allow_origin`](crate::SessionBuilder::allow_origin)) over https (or http to a loopback host), else
     /// nothing is sent.
     pub async fn send(
         &self,
