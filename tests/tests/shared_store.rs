@@ -49,6 +49,19 @@ macro_rules! redis_or_skip {
     };
 }
 
+/// Whether a Redis server on `port` answers `PING`.
+fn answers_ping(port: u16) -> bool {
+    use std::io::Read as _;
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
+
 /// Says on stderr, past the test harness's capture, that this test did not run (the
 /// harness names the test's thread after it).
 fn skipped() {
@@ -64,14 +77,28 @@ fn skipped() {
 impl Redis {
     /// `None` when `redis-server` is not installed (unless it is required).
     fn start() -> Option<Redis> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        Self::start_on(port)
+        // A port found free may be taken by another test before redis-server binds it;
+        // the server then exits, and another port is tried.
+        for _ in 0..10 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free loopback port")
+                .port();
+            if let Some(started) = Self::spawn_on(port)? {
+                return Some(started);
+            }
+        }
+        panic!("redis-server could not start on a free port in 10 tries");
     }
 
+    /// A server on `port` again (after [`Redis::stop`]).
     fn start_on(port: u16) -> Option<Redis> {
+        Self::spawn_on(port).map(|started| started.expect("redis-server could not bind its port"))
+    }
+
+    /// `None` when `redis-server` is not installed (unless it is required); `Some(None)`
+    /// when it exited, its port taken; else the server, once it answers PING itself.
+    fn spawn_on(port: u16) -> Option<Option<Redis>> {
         let spawned = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -90,16 +117,27 @@ impl Redis {
             }
             Err(e) => panic!("cannot run `redis-server`: {e}"),
         };
-        let redis = Redis {
+        let mut redis = Redis {
             port,
             child: Some(child),
         };
         let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        loop {
+            let exited = redis
+                .child
+                .as_mut()
+                .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+            if exited {
+                return Some(None);
+            }
+            // Another test's server may hold the port: only our own answers PONG while
+            // our process lives.
+            if answers_ping(port) {
+                return Some(Some(redis));
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Some(redis)
     }
 
     fn url(&self) -> String {
