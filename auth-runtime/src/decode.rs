@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::error::{Error, Stage};
+use crate::provider::LoginReply;
 
 /// Parses a response body as JSON, or says why not without echoing a secret.
 pub fn parse_json(
@@ -150,18 +151,20 @@ pub fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[(&str, &dyn ShownField
 pub struct LoginResponse<'b> {
     vendor: &'static str,
     status: u16,
+    headers: &'b http::HeaderMap,
     body: &'b [u8],
     json: Option<Value>,
 }
 
 impl<'b> LoginResponse<'b> {
     /// Parses `body` (JSON or not) of a response with `status`.
-    pub fn new(vendor: &'static str, status: u16, body: &'b [u8]) -> Self {
+    pub fn new(vendor: &'static str, reply: &LoginReply<'b>) -> Self {
         LoginResponse {
             vendor,
-            status,
-            body,
-            json: serde_json::from_slice(body).ok(),
+            status: reply.status,
+            headers: reply.headers,
+            body: reply.body,
+            json: serde_json::from_slice(reply.body).ok(),
         }
     }
 
@@ -234,6 +237,12 @@ impl<'b> LoginResponse<'b> {
 
     /// The error for a response that is neither a documented failure nor a success.
     pub fn unexpected(&self) -> Error {
+        if self.status == 429 {
+            return Error::RateLimited {
+                vendor: self.vendor,
+                retry_after: crate::retry::retry_after(self.headers),
+            };
+        }
         if !self.is_2xx() {
             return unexpected(self.vendor, self.status, self.body);
         }
@@ -265,7 +274,7 @@ mod tests {
     fn messages_are_capped_on_a_char_boundary() {
         let long = "é".repeat(crate::MESSAGE_CHARS + 10);
         let body = serde_json::json!({"m": long, "code": 401, "short": "fine"}).to_string();
-        let response = LoginResponse::new("V", 401, body.as_bytes());
+        let response = LoginResponse::new("V", &LoginReply::new(401, body.as_bytes()));
         let message = response.message(&["m"]).expect("message");
         assert_eq!(message.chars().count(), crate::MESSAGE_CHARS + 1);
         assert!(message.ends_with("é…"), "{message}");

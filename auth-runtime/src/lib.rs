@@ -210,7 +210,8 @@ pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use provider::{
-    BodyMatch, Login, Method, Placement, Provider, VendorRequest, WireField, WireFormat, WireValue,
+    BodyMatch, Login, LoginReply, Method, Placement, Provider, VendorRequest, WireField,
+    WireFormat, WireValue,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
@@ -221,6 +222,7 @@ pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, StoreSecret
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 
+pub use http::HeaderMap;
 pub use secrecy::{ExposeSecret, SecretString};
 
 #[cfg(feature = "derive")]

@@ -27,8 +27,9 @@ pub trait Provider: Send + Sync + 'static {
     /// The login request for these credentials.
     fn login_request(&self, credentials: &Self::Credentials) -> Result<VendorRequest, Self::Error>;
 
-    /// Reads the vendor's answer to the login request.
-    fn decode_login(&self, status: u16, body: &[u8]) -> Result<Login<Self::Response>, Self::Error>;
+    /// Reads the vendor's whole answer to the login request: status, headers (every
+    /// `Set-Cookie` among them) and body. A pure function of the answer: no I/O.
+    fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Self::Response>, Self::Error>;
 
     /// The failure every vendor shares inside `error`, when it is one (the generated
     /// enums' `Runtime` variant). The session reads it to tell a garbled answer (worth
@@ -63,6 +64,36 @@ pub trait Provider: Send + Sync + 'static {
     /// session applies the token to it.
     fn keepalive_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
         Ok(None)
+    }
+}
+
+/// A vendor's answer to a login request, as the session received it (the body read up
+/// to its cap).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginReply<'a> {
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: &'a http::HeaderMap,
+    /// The response body.
+    pub body: &'a [u8],
+}
+
+impl<'a> LoginReply<'a> {
+    /// An answer without headers, e.g. to test or fuzz a decoder on bodies.
+    pub fn new(status: u16, body: &'a [u8]) -> Self {
+        static NO_HEADERS: std::sync::LazyLock<http::HeaderMap> =
+            std::sync::LazyLock::new(http::HeaderMap::new);
+        LoginReply {
+            status,
+            headers: &NO_HEADERS,
+            body,
+        }
+    }
+
+    /// The same answer with `headers`.
+    pub fn with_headers(self, headers: &'a http::HeaderMap) -> Self {
+        LoginReply { headers, ..self }
     }
 }
 

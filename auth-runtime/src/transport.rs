@@ -78,10 +78,12 @@ impl Transport {
             .map_err(|e| Error::transport(vendor, stage, e))?;
         let status = response.status().as_u16();
         let retry_after = crate::retry::retry_after(response.headers());
+        let headers = response.headers().clone();
         let body = read_capped(vendor, stage, response, self.max_body).await?;
         Ok(Exchange {
             status,
             retry_after,
+            headers,
             body,
         })
     }
@@ -91,7 +93,19 @@ impl Transport {
 pub(crate) struct Exchange {
     pub(crate) status: u16,
     pub(crate) retry_after: Option<Duration>,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The answer as a provider reads it.
+    pub(crate) fn reply(&self) -> crate::provider::LoginReply<'_> {
+        crate::provider::LoginReply {
+            status: self.status,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
 }
 
 fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {

@@ -5,20 +5,22 @@ use auth_runtime::vendors::currencycloud::{self, CurrencycloudError};
 use auth_runtime::vendors::modulus::{ModulusError, ModulusJwtError};
 use auth_runtime::vendors::onebox::OneBoxError;
 use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
-use auth_runtime::{Error, ExposeSecret, Provider};
+use auth_runtime::{Error, ExposeSecret, LoginReply, Provider};
 
 #[test]
 fn crmcom_success_and_refusal() {
     let provider = CrmCom::new("https://crm.example.com");
     let body = br#"{"status":{"code":"OK","message":null,"description":null},"data":{"token":"4AD9C84FA60F9FE407140E20F707726A"}}"#;
-    let login = provider.decode_login(200, body).expect("success");
+    let login = provider
+        .decode_login(&LoginReply::new(200, body))
+        .expect("success");
     assert_eq!(
         login.token.expose_secret(),
         "4AD9C84FA60F9FE407140E20F707726A"
     );
 
     let body = br#"{"status":{"code":"INVALID_LOGIN","message":"Wrong password","description":""},"data":null}"#;
-    match provider.decode_login(200, body) {
+    match provider.decode_login(&LoginReply::new(200, body)) {
         Err(CrmComError::Rejected {
             code,
             message,
@@ -32,7 +34,9 @@ fn crmcom_success_and_refusal() {
     }
     // An OK status without a token is a decoding error whose excerpt masks strings.
     let body = br#"{"status":{"code":"OK"},"data":{"tokens":"4AD9C84FA60F9FE407140E20F707726A"}}"#;
-    let error = provider.decode_login(200, body).expect_err("no token");
+    let error = provider
+        .decode_login(&LoginReply::new(200, body))
+        .expect_err("no token");
     assert!(
         matches!(error, CrmComError::Runtime(Error::Decode { .. })),
         "{error:?}"
@@ -45,7 +49,9 @@ fn modulus_documented_bodies() {
     let provider = Modulus::new("your_account");
     let body = br#"{"result": true, "title": "Success", "message": "Authentication succeeded.",
         "object": {"token": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "app_id": "XXX", "ip": "X.X.X.X"}}"#;
-    let login = provider.decode_login(200, body).expect("success");
+    let login = provider
+        .decode_login(&LoginReply::new(200, body))
+        .expect("success");
     assert_eq!(
         login.token.expose_secret(),
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
@@ -54,7 +60,7 @@ fn modulus_documented_bodies() {
     assert_eq!(login.response.ip.as_deref(), Some("X.X.X.X"));
 
     let body = br#"{"result": false, "title": "Bad Request", "message": "Missing one or more of parameters account, app, secret.", "object": null}"#;
-    match provider.decode_login(400, body) {
+    match provider.decode_login(&LoginReply::new(400, body)) {
         Err(ModulusError::BadRequest { title, message }) => {
             assert_eq!(title.as_deref(), Some("Bad Request"));
             assert_eq!(
@@ -65,7 +71,9 @@ fn modulus_documented_bodies() {
         other => panic!("{other:?}"),
     }
     let body = br#"{"result": false, "title": "Unauthorized", "message": "Authentication failed.", "object": null}"#;
-    let error = provider.decode_login(401, body).expect_err("refused");
+    let error = provider
+        .decode_login(&LoginReply::new(401, body))
+        .expect_err("refused");
     assert!(matches!(error, ModulusError::Unauthorized { .. }));
     assert_eq!(
         error.to_string(),
@@ -75,14 +83,14 @@ fn modulus_documented_bodies() {
     let jwt = ModulusJwt::new("your_account");
     let body = br#"{"result": true, "title": "Success", "message": "ok", "object": "eyJ.eyJ.sig"}"#;
     assert_eq!(
-        jwt.decode_login(200, body)
+        jwt.decode_login(&LoginReply::new(200, body))
             .expect("success")
             .token
             .expose_secret(),
         "eyJ.eyJ.sig"
     );
     assert!(matches!(
-        jwt.decode_login(401, b"{\"result\":false}"),
+        jwt.decode_login(&LoginReply::new(401, b"{\"result\":false}")),
         Err(ModulusJwtError::Unauthorized { .. })
     ));
 }
@@ -91,10 +99,10 @@ fn modulus_documented_bodies() {
 fn currencycloud_documented_bodies() {
     let provider = Currencycloud::new(currencycloud::DEMO);
     let login = provider
-        .decode_login(
+        .decode_login(&LoginReply::new(
             200,
             br#"{"auth_token": "ea6d13c7bc50feb46cf978d137bc01a2"}"#,
-        )
+        ))
         .expect("success");
     assert_eq!(
         login.token.expose_secret(),
@@ -103,7 +111,7 @@ fn currencycloud_documented_bodies() {
 
     let body = br#"{"error_code": "auth_failed", "error_messages": {"username": [{"code": "invalid_supplied_credentials",
         "message": "Authentication failed with the supplied credentials", "params": {}}]}}"#;
-    match provider.decode_login(401, body) {
+    match provider.decode_login(&LoginReply::new(401, body)) {
         Err(CurrencycloudError::AuthFailed {
             error_code,
             error_messages,
@@ -117,15 +125,15 @@ fn currencycloud_documented_bodies() {
         other => panic!("{other:?}"),
     }
     assert!(matches!(
-        provider.decode_login(429, b"{}"),
+        provider.decode_login(&LoginReply::new(429, b"{}")),
         Err(CurrencycloudError::TooManyRequests { .. })
     ));
     assert!(matches!(
-        provider.decode_login(503, b"<html>down</html>"),
+        provider.decode_login(&LoginReply::new(503, b"<html>down</html>")),
         Err(CurrencycloudError::Unavailable { .. })
     ));
     assert!(matches!(
-        provider.decode_login(502, b"<html>bad gateway</html>"),
+        provider.decode_login(&LoginReply::new(502, b"<html>bad gateway</html>")),
         Err(CurrencycloudError::Runtime(Error::UnexpectedStatus {
             status: 502,
             ..
@@ -162,7 +170,7 @@ fn onebox_documented_bodies() {
     let body =
         format!(r#"{{"response_code": "200", "response_status": "Success", "token": "{token}"}}"#);
     let login = provider
-        .decode_login(200, body.as_bytes())
+        .decode_login(&LoginReply::new(200, body.as_bytes()))
         .expect("success");
     assert_eq!(login.token.expose_secret(), token);
     assert_eq!(login.response.response_status.as_deref(), Some("Success"));
@@ -173,7 +181,7 @@ fn onebox_documented_bodies() {
             "userMessage": "you are not authorized to log into this site 1691", "devMessage": "", "more": "",
             "applicationCode": null}}}}"#
         );
-        match provider.decode_login(401, body.as_bytes()) {
+        match provider.decode_login(&LoginReply::new(401, body.as_bytes())) {
             Err(OneBoxError::Unauthorized {
                 error_code,
                 user_message,
@@ -237,7 +245,7 @@ fn login_requests_use_each_vendors_wire_format() {
 fn crmcom_reports_only_its_own_envelope_as_a_refusal() {
     let provider = CrmCom::new("https://crm.example.com");
     let error = provider
-        .decode_login(500, b"<html>Internal Server Error</html>")
+        .decode_login(&LoginReply::new(500, b"<html>Internal Server Error</html>"))
         .expect_err("500");
     assert!(
         matches!(
@@ -246,16 +254,52 @@ fn crmcom_reports_only_its_own_envelope_as_a_refusal() {
         ),
         "{error:?}"
     );
-    let error = provider.decode_login(429, b"").expect_err("429");
+    let error = provider
+        .decode_login(&LoginReply::new(429, b""))
+        .expect_err("429");
     assert!(
         matches!(error, CrmComError::Runtime(Error::RateLimited { .. })),
         "{error:?}"
     );
     let error = provider
-        .decode_login(200, br#"{"status":{"code":"OK"},"da"#)
+        .decode_login(&LoginReply::new(200, br#"{"status":{"code":"OK"},"da"#))
         .expect_err("cut off");
     assert!(
         matches!(error, CrmComError::Runtime(Error::Decode { .. })),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn decoders_read_the_headers_of_the_answer() {
+    // An undocumented 429 is the shared rate limit, with the wait the vendor asked for.
+    let mut headers = auth_runtime::HeaderMap::new();
+    headers.insert("retry-after", "120".parse().expect("header"));
+    let reply = LoginReply::new(429, b"").with_headers(&headers);
+    for error in [
+        CrmCom::new("https://crm.example.com")
+            .decode_login(&reply)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        OneBox::new("https://onebox.example.com")
+            .decode_login(&reply)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+    ] {
+        let error = error.expect_err("rate limited");
+        assert!(error.contains("retry after 120 s"), "{error}");
+    }
+    let error = OneBox::new("https://onebox.example.com")
+        .decode_login(&LoginReply::new(429, b""))
+        .expect_err("429");
+    assert!(
+        matches!(
+            error,
+            OneBoxError::Runtime(Error::RateLimited {
+                retry_after: None,
+                ..
+            })
+        ),
         "{error:?}"
     );
 }

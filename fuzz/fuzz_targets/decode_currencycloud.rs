@@ -2,7 +2,7 @@
 //! errors) on arbitrary bytes; the first two bytes choose the HTTP status.
 #![no_main]
 
-use auth_runtime::Provider as _;
+use auth_runtime::{LoginReply, Provider as _};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         _ => (200, data),
     };
     let provider = auth_runtime::vendors::Currencycloud::new("http://127.0.0.1:1");
-    match provider.decode_login(status, body) {
+    match provider.decode_login(&LoginReply::new(status, body)) {
         Ok(login) => {
             use auth_runtime::ExposeSecret as _;
             assert!(!login.token.expose_secret().is_empty());

@@ -3,8 +3,8 @@
 //! and arbitrary JSON under any status never panics, and what it returns can be shown.
 //! The same decoders are fuzzed in `fuzz/` (see RELIABILITY.md).
 
-use auth_runtime::Provider;
 use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
+use auth_runtime::{LoginReply, Provider};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -12,7 +12,7 @@ use serde_json::Value;
 /// there is one, non-empty.
 fn decode_all(status: u16, body: &[u8]) {
     fn check<P: Provider>(provider: &P, status: u16, body: &[u8]) {
-        match provider.decode_login(status, body) {
+        match provider.decode_login(&LoginReply::new(status, body)) {
             Ok(login) => {
                 use auth_runtime::ExposeSecret as _;
                 assert!(!login.token.expose_secret().is_empty());

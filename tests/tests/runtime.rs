@@ -636,13 +636,12 @@ impl auth_runtime::Provider for PanicsOnce {
     }
     fn decode_login(
         &self,
-        status: u16,
-        body: &[u8],
+        reply: &auth_runtime::LoginReply<'_>,
     ) -> Result<auth_runtime::Login<QuirksLoginResponse>, QuirksError> {
         if !self.panicked.swap(true, Ordering::SeqCst) {
             panic!("a provider bug");
         }
-        self.inner.decode_login(status, body)
+        self.inner.decode_login(reply)
     }
     fn placement(&self) -> &auth_runtime::Placement {
         self.inner.placement()

@@ -298,8 +298,8 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
         }
     };
     quote! {
-        fn decode_login(&self, status: u16, body: &[u8]) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
-            let response = #rt::__private::LoginResponse::new(#vendor, status, body);
+        fn decode_login(&self, reply: &#rt::__private::LoginReply<'_>) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
+            let response = #rt::__private::LoginResponse::new(#vendor, reply);
             let success = #success;
             #( #cases )*
             if !success {

@@ -13,7 +13,7 @@ use crate::clock::millis;
 use crate::error::{Error, Stage};
 use crate::expiry::Lifetime;
 use crate::gate::{Failure, FailureKind};
-use crate::provider::{Login, Provider};
+use crate::provider::{Login, LoginReply, Provider};
 use crate::redact::Scrubber;
 use crate::retry::Verdict;
 use crate::token::{Cached, jwt_times};
@@ -151,10 +151,10 @@ impl<P: Provider> Inner<P> {
             }
             let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
             let status = exchange.status;
-            match self.provider.decode_login(status, &exchange.body) {
+            match self.provider.decode_login(&exchange.reply()) {
                 Ok(login) => break login,
                 Err(error) => {
-                    let mut error = self.scrubbed_error(&scrubber, status, &exchange.body, error);
+                    let mut error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
                     let kind = classify::<P>(&mut error, status, retry_after);
                     span.in_scope(|| {
                         tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
@@ -204,20 +204,22 @@ impl<P: Provider> Inner<P> {
     pub(super) fn scrubbed_error(
         &self,
         scrubber: &Scrubber,
-        status: u16,
-        body: &[u8],
+        reply: &LoginReply<'_>,
         error: P::Error,
     ) -> P::Error {
-        let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(body) else {
+        let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(reply.body) else {
             return error;
         };
-        match self.provider.decode_login(status, &scrubbed) {
+        match self.provider.decode_login(&LoginReply {
+            body: &scrubbed,
+            ..*reply
+        }) {
             Err(error) => error,
             // Only the secrets made it fail: say so without them.
             Ok(_) => Error::UnexpectedStatus {
                 vendor: P::VENDOR,
                 stage: Stage::Login,
-                status,
+                status: reply.status,
                 excerpt: crate::error::excerpt(&scrubbed),
             }
             .into(),
