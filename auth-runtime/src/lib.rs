@@ -165,6 +165,160 @@
 //! # }
 //! ```
 //!
+//! ## Write a provider by hand
+//!
+//! For a vendor the attribute cannot describe yet, implement [`Provider`] yourself:
+//! everything it needs is in this crate. A provider does no I/O — it builds the login
+//! request and reads the whole answer ([`LoginReply`]: status, headers, body) — so it
+//! can be tested on bytes. Here Acme returns the token in a response header:
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use auth_runtime::{
+//!     Error, ExpiryPolicy, ExposeSecret, HeaderMap, Login, LoginReply, Method, Placement,
+//!     Provider, SecretString, Session, Stage, Url, VendorRequest, WireField, WireFormat,
+//!     WireValue,
+//! };
+//!
+//! /// Acme's API: `POST /session` with `{"key": ...}`; the token comes back in the
+//! /// `X-Session` header and goes on every call in the same header, for an hour.
+//! pub struct Acme {
+//!     base: Url,
+//! }
+//!
+//! /// Acme credentials; `Debug` never shows the key.
+//! pub struct AcmeCredentials {
+//!     pub key: SecretString,
+//! }
+//!
+//! impl std::fmt::Debug for AcmeCredentials {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         f.write_str("AcmeCredentials { key: [REDACTED] }")
+//!     }
+//! }
+//!
+//! /// Acme's documented failure, and what every vendor shares.
+//! #[derive(Debug, Clone)]
+//! pub enum AcmeError {
+//!     /// 401: the key is wrong.
+//!     WrongKey,
+//!     /// Transport, timeouts, undocumented answers...
+//!     Runtime(Error),
+//! }
+//!
+//! impl From<Error> for AcmeError {
+//!     fn from(error: Error) -> Self {
+//!         AcmeError::Runtime(error)
+//!     }
+//! }
+//!
+//! impl std::fmt::Display for AcmeError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         match self {
+//!             AcmeError::WrongKey => f.write_str("Acme refused the key"),
+//!             AcmeError::Runtime(error) => error.fmt(f),
+//!         }
+//!     }
+//! }
+//!
+//! impl std::error::Error for AcmeError {}
+//!
+//! impl Provider for Acme {
+//!     type Credentials = AcmeCredentials;
+//!     type Response = ();
+//!     type Error = AcmeError;
+//!     const VENDOR: &'static str = "Acme";
+//!
+//!     fn login_request(&self, credentials: &AcmeCredentials) -> Result<VendorRequest, AcmeError> {
+//!         let url = self.base.join("/session").map_err(|e| Error::InvalidUrl {
+//!             vendor: Self::VENDOR,
+//!             reason: e.to_string(),
+//!         })?;
+//!         Ok(VendorRequest {
+//!             method: Method::Post,
+//!             url,
+//!             format: WireFormat::Json,
+//!             fields: vec![WireField {
+//!                 path: &["key"],
+//!                 value: WireValue::Secret(credentials.key.clone()),
+//!             }],
+//!             basic: None,
+//!         })
+//!     }
+//!
+//!     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<()>, AcmeError> {
+//!         match reply.status {
+//!             200..=299 => {
+//!                 let token = reply
+//!                     .headers
+//!                     .get("x-session")
+//!                     .and_then(|v| v.to_str().ok())
+//!                     .filter(|t| !t.is_empty())
+//!                     .ok_or_else(|| Error::Decode {
+//!                         vendor: Self::VENDOR,
+//!                         stage: Stage::Login,
+//!                         status: reply.status,
+//!                         reason: "no X-Session header".to_owned(),
+//!                         excerpt: auth_runtime::excerpt(reply.body),
+//!                     })?;
+//!                 Ok(Login {
+//!                     token: SecretString::from(token),
+//!                     response: (),
+//!                     expires_in: None,
+//!                     expires_at: None,
+//!                 })
+//!             }
+//!             401 => Err(AcmeError::WrongKey),
+//!             status => Err(Error::UnexpectedStatus {
+//!                 vendor: Self::VENDOR,
+//!                 stage: Stage::Login,
+//!                 status,
+//!                 excerpt: auth_runtime::excerpt(reply.body),
+//!             }
+//!             .into()),
+//!         }
+//!     }
+//!
+//!     fn placement(&self) -> &Placement {
+//!         const IN_HEADER: Placement = Placement {
+//!             bearer: false,
+//!             header: Some("X-Session"),
+//!             query: None,
+//!             body_field: None,
+//!         };
+//!         &IN_HEADER
+//!     }
+//!
+//!     fn expiry(&self) -> ExpiryPolicy {
+//!         ExpiryPolicy::absolute(Duration::from_secs(3600))
+//!     }
+//!
+//!     // Lets the session tell a garbled answer from a refusal.
+//!     fn runtime_error(error: &mut AcmeError) -> Option<&mut Error> {
+//!         match error {
+//!             AcmeError::Runtime(error) => Some(error),
+//!             _ => None,
+//!         }
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let acme = Acme { base: Url::parse("https://api.acme.example")? };
+//! // The decoder is a pure function: test it on answers.
+//! let mut headers = HeaderMap::new();
+//! headers.insert("x-session", "s3ss10n".parse()?);
+//! let login = acme.decode_login(&LoginReply::new(200, b"").with_headers(&headers))?;
+//! assert_eq!(login.token.expose_secret(), "s3ss10n");
+//! assert!(matches!(acme.decode_login(&LoginReply::new(401, b"")), Err(AcmeError::WrongKey)));
+//!
+//! let credentials = AcmeCredentials { key: SecretString::from("k3y") };
+//! let session = Session::new(acme, credentials)?;
+//! # let _ = session;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Test against a simulator
 //!
 //! Give the session a [`Clock::manual`] and advance it instead of sleeping; point the
@@ -224,6 +378,7 @@ pub use transport::DEFAULT_MAX_BODY;
 
 pub use http::HeaderMap;
 pub use secrecy::{ExposeSecret, SecretString};
+pub use url::Url;
 
 #[cfg(feature = "derive")]
 #[doc = include_str!("attribute.md")]
