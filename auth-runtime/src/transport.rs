@@ -77,12 +77,10 @@ impl Transport {
             .await
             .map_err(|e| Error::transport(vendor, stage, e))?;
         let status = response.status().as_u16();
-        let retry_after = crate::retry::retry_after(response.headers());
         let headers = response.headers().clone();
         let body = read_capped(vendor, stage, response, self.max_body).await?;
         Ok(Exchange {
             status,
-            retry_after,
             headers,
             body,
         })
@@ -92,12 +90,16 @@ impl Transport {
 /// A login or logout response, read whole (up to the cap).
 pub(crate) struct Exchange {
     pub(crate) status: u16,
-    pub(crate) retry_after: Option<Duration>,
     pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
 }
 
 impl Exchange {
+    /// How long the vendor asked to wait (`Retry-After`), if it said.
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        crate::retry::retry_after(&self.headers)
+    }
+
     /// The answer as a provider reads it.
     pub(crate) fn reply(&self) -> crate::provider::LoginReply<'_> {
         crate::provider::LoginReply {
@@ -250,11 +252,9 @@ pub(crate) fn check_token(
     if token.chars().any(char::is_control) {
         return Err(invalid("it contains a control character"));
     }
-    if (placement.bearer || placement.header.is_some())
-        && reqwest::header::HeaderValue::from_str(token).is_err()
-    {
-        return Err(invalid("it contains characters a header cannot carry"));
-    }
+    // The headers it would go in, built as every request builds them.
+    token_headers(vendor, placement, token)
+        .map_err(|_| invalid("it contains characters a header cannot carry"))?;
     Ok(())
 }
 

@@ -92,10 +92,13 @@ impl<P: Provider> SessionBuilder<P> {
     /// calls alike:
     ///
     /// ```no_run
-    /// # fn f(builder: auth_runtime::SessionBuilder<auth_runtime::vendors::OneBox>) {
-    /// let builder = builder.configure_client(|client| {
-    ///     client.proxy(reqwest::Proxy::https("http://proxy.internal:3128").expect("proxy"))
-    /// });
+    /// # fn f(
+    /// #     builder: auth_runtime::SessionBuilder<auth_runtime::vendors::OneBox>,
+    /// # ) -> Result<(), reqwest::Error> {
+    /// let proxy = reqwest::Proxy::https("http://proxy.internal:3128")?;
+    /// let builder = builder.configure_client(move |client| client.proxy(proxy.clone()));
+    /// # let _ = builder;
+    /// # Ok(())
     /// # }
     /// ```
     ///

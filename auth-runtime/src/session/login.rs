@@ -21,8 +21,8 @@ use crate::transport;
 
 use super::{Inner, StoredToken, cached_secret};
 
-/// What a failed login answer means for the next attempt, and the `Retry-After` the
-/// decoder could not see put into a shared rate-limit error.
+/// What a failed login answer means for the next attempt; a shared rate-limit error
+/// without the answer's `Retry-After` (a hand-written decoder may leave it out) gets it.
 ///
 /// The vendor's refusal — a documented failure, or any 4xx other than 429 — is not
 /// tried again for a while; nor is a 2xx answer that the provider reads as a
@@ -34,8 +34,10 @@ pub(super) fn classify<P: Provider>(
     retry_after: Option<Duration>,
 ) -> FailureKind {
     let runtime = P::runtime_error(error);
+    let shared_failure = runtime.is_some();
     if let Some(Error::RateLimited {
-        retry_after: slot, ..
+        retry_after: slot @ None,
+        ..
     }) = runtime
     {
         *slot = retry_after;
@@ -43,7 +45,7 @@ pub(super) fn classify<P: Provider>(
     match (status, retry_after) {
         (429 | 503, Some(wait)) => FailureKind::HeldFor(wait),
         (429, None) | (500..=599, _) => FailureKind::Transient,
-        (200..=299, _) if P::runtime_error(error).is_some() => FailureKind::Transient,
+        (200..=299, _) if shared_failure => FailureKind::Transient,
         _ => FailureKind::Refused,
     }
 }
@@ -124,7 +126,7 @@ impl<P: Provider> Inner<P> {
             let (status, retry_after, retryable) = match &outcome {
                 Ok(exchange) => (
                     Some(exchange.status),
-                    exchange.retry_after,
+                    exchange.retry_after(),
                     !(200..300).contains(&exchange.status),
                 ),
                 Err(error) => (

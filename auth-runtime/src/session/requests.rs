@@ -31,13 +31,13 @@ impl<P: Provider> Session<P> {
     /// rejects the token (HTTP 401, or the provider's body test) and the request can be
     /// replayed, the token is replaced (one login however many callers saw the
     /// rejection) and the request is sent once more; a request whose body cannot be
-    /// replayed gets the rejecting response.
+    /// replayed gets the rejecting response, and the next request a new token.
     ///
     /// The request goes out on the session's own client ([`Session::http_client`]),
     /// whichever client built it: another client's redirect policy could carry the
     /// token to another origin. The URL must be on one of the vendor's origins (see
-    /// [`SessionBuilder::allow_origin`](crate::SessionBuilder::allow_origin)) over https (or http to a loopback host), else
-    /// nothing is sent.
+    /// [`SessionBuilder::allow_origin`](crate::SessionBuilder::allow_origin)) over
+    /// https (or http to a loopback host), else nothing is sent.
     pub async fn send(
         &self,
         request: reqwest::RequestBuilder,

@@ -48,12 +48,8 @@ impl<P: Provider> Inner<P> {
     /// (opened with the store secret, if any), fresh, and neither rejected here nor the
     /// token this session already found due.
     pub(super) fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
-        let stored = record::usable_token(
-            &shared.key,
-            stored,
-            shared.secret.as_ref(),
-            self.clock.wall_now(),
-        )?;
+        let wall = self.clock.wall_now();
+        let stored = record::usable_token(&shared.key, stored, shared.secret.as_ref(), wall)?;
         let secret = stored.token.expose_secret();
         let rejected = shared
             .rejected
@@ -64,7 +60,6 @@ impl<P: Provider> Inner<P> {
         if rejected || self.current.load().secret() == secret {
             return None;
         }
-        let wall = self.clock.wall_now();
         let (remaining, full) = match stored.expires_at {
             Some(at) => (
                 Some(at.duration_since(wall).ok()?),
@@ -75,6 +70,15 @@ impl<P: Provider> Inner<P> {
         let now = self.clock.now_ms();
         let cached = self.issue_remaining(stored.token, now, remaining, full);
         cached.is_fresh(now).then_some(cached)
+    }
+
+    /// When `cached` expires, on the wall clock (other processes read it); `None` for a
+    /// token without an expiry.
+    fn wall_expiry(&self, cached: &Cached) -> Option<std::time::SystemTime> {
+        (cached.expires_at() != u64::MAX).then(|| {
+            self.clock.wall_now()
+                + Duration::from_millis(cached.expires_at().saturating_sub(self.clock.now_ms()))
+        })
     }
 
     /// Makes a token taken from the store this session's token.
@@ -90,12 +94,7 @@ impl<P: Provider> Inner<P> {
         if let Some(hook) = &self.on_token {
             hook(&StoredToken {
                 token: cached_secret(&cached),
-                expires_at: (cached.expires_at() != u64::MAX).then(|| {
-                    self.clock.wall_now()
-                        + Duration::from_millis(
-                            cached.expires_at().saturating_sub(self.clock.now_ms()),
-                        )
-                }),
+                expires_at: self.wall_expiry(&cached),
             });
         }
         self.logged_in.notify_waiters();
@@ -191,14 +190,10 @@ impl<P: Provider> Inner<P> {
             }
         }
         if let Ok(cached) = &result {
-            let expires_at = (cached.expires_at() != u64::MAX).then(|| {
-                self.clock.wall_now()
-                    + Duration::from_millis(cached.expires_at().saturating_sub(self.clock.now_ms()))
-            });
             let token = SharedToken {
                 token: cached_secret(cached),
                 issued_at,
-                expires_at,
+                expires_at: self.wall_expiry(cached),
             };
             let token = record::for_store(&shared.key, token, shared.secret.as_ref());
             if let Err(error) = shared.store.save(&shared.key, &token).await {
@@ -224,11 +219,7 @@ impl<P: Provider> Inner<P> {
         let Some(refusal) = record::usable_refusal(&shared.refusal_key, refusal, now) else {
             return Ok(None);
         };
-        let age = self
-            .clock
-            .wall_now()
-            .duration_since(refusal.refused_at)
-            .unwrap_or_default();
+        let age = now.duration_since(refusal.refused_at).unwrap_or_default();
         tracing::warn!(
             vendor = P::VENDOR,
             age_ms = millis(age),

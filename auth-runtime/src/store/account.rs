@@ -1,8 +1,7 @@
 //! The account key: the name under which sessions of one account meet in a store.
 
-use hmac::{Hmac, KeyInit as _, Mac as _};
+use hmac::Mac as _;
 use secrecy::ExposeSecret as _;
-use sha2::Sha256;
 
 use super::StoreSecret;
 use crate::provider::{Method, VendorRequest, WireFormat, WireValue};
@@ -21,7 +20,7 @@ const ENCODING: &[u8] = b"authgen account v1";
 /// reveals a credential. Under `secret`'s account key when one is configured.
 pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>) -> String {
     let key: &[u8] = secret.map_or(PUBLIC_ACCOUNT_KEY, |s| s.account_key());
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+    let mut mac = super::secret::hmac_sha256(key);
     // Every part is length-prefixed (and every list counted), so that no two requests
     // encode alike: `("ab", "c")` and `("a", "bc")` differ.
     let mut part = |bytes: &[u8]| {

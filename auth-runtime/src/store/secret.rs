@@ -72,9 +72,16 @@ impl std::fmt::Debug for StoreSecret {
 
 /// HMAC-SHA-256 of `label` under `secret`: a key for one purpose only.
 fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
+    let mut mac = hmac_sha256(secret);
     mac.update(label);
     mac.finalize().into_bytes().into()
+}
+
+/// An HMAC-SHA-256 under `key`, for the store's key derivation and account keys.
+pub(super) fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
+    // ok: HMAC accepts keys of any length (longer ones are hashed, shorter padded);
+    // `new_from_slice` is fallible only for MACs with fixed-size keys.
+    Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length")
 }
 
 #[cfg(test)]
