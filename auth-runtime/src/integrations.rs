@@ -308,7 +308,7 @@ where
     }
 
     fn is_json(&self) -> bool {
-        crate::send::is_json(self.headers())
+        crate::transport::is_json(self.headers())
     }
 
     async fn buffer(

@@ -161,13 +161,6 @@ async fn inspect<P: Provider, R: Incoming>(
     Ok((response, test.matches(&body)))
 }
 
-pub(crate) fn is_json(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
-}
-
 impl Outgoing for reqwest::Request {
     fn destination(&self, _: &'static str) -> Result<url::Url, Error> {
         Ok(self.url().clone())
@@ -193,7 +186,7 @@ impl Incoming for reqwest::Response {
     }
 
     fn is_json(&self) -> bool {
-        is_json(self.headers())
+        crate::transport::is_json(self.headers())
     }
 
     fn arrived_from(&self) -> Option<url::Origin> {

@@ -289,13 +289,17 @@ fn token_headers(
     Ok(headers)
 }
 
+/// Whether a request or response is labelled JSON.
+pub(crate) fn is_json(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 /// Adds `field: token` to a JSON object body; `false` when the request has none.
 fn put_in_json_body(request: &mut reqwest::Request, field: &str, token: &str) -> bool {
-    let is_json = request
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+    let is_json = is_json(request.headers());
     let Some(bytes) = request.body().and_then(|b| b.as_bytes()) else {
         return false;
     };
