@@ -16,8 +16,8 @@
 //! include!(concat!(env!("OUT_DIR"), "/crmcom.rs"));
 //! ```
 //!
-//! Each spec goes through the same parser-independent pipeline as the attribute
-//! (IR → validate → expand), so a vendor described both ways generates the same code.
+//! Each spec goes through the same pipeline as the attribute (tree → one lowering →
+//! IR → validate → expand), so a vendor described both ways generates the same code.
 //! The output is formatted with prettyplease, starts with an `@generated` header, and is
 //! written only when its content changed (so nothing downstream rebuilds needlessly).
 //! `cargo:rerun-if-changed` is printed for every spec. A problem in a spec fails the
@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-use crate::parse::spec::{SpecErrors, SpecFile};
+use crate::source::spec::{SpecErrors, SpecFile};
 
 /// Generates Rust from spec files, for build scripts.
 #[derive(Debug, Clone)]
@@ -147,10 +147,7 @@ impl Builder {
 /// The tokens a spec generates, with the runtime crate at `runtime` (`::auth_runtime`
 /// when `None`).
 pub fn expand_spec(file: &SpecFile, runtime: Option<&syn::Path>) -> Result<TokenStream, Error> {
-    let mut provider = file.provider().map_err(Error::Spec)?;
-    if let Some(runtime) = runtime {
-        provider.runtime = runtime.clone();
-    }
+    let provider = crate::pipeline::spec(file, None, runtime).map_err(Error::Spec)?;
     Ok(crate::expand::expand(&provider))
 }
 

@@ -95,7 +95,7 @@ pub fn explain(provider: &Provider) -> String {
         "  - {} {}{} with a {} body",
         method(login.method),
         provider.base.template.value,
-        login.path.value,
+        login.path.template.value,
         format(login.format)
     );
     let _ = write!(
@@ -151,7 +151,7 @@ pub fn explain(provider: &Provider) -> String {
                 "  - logout: {} {}{}",
                 method(logout.method),
                 provider.base.template.value,
-                logout.path.value
+                logout.path.template.value
             );
         }
         None => {

@@ -1,5 +1,5 @@
 //! The intermediate representation: one vendor's token endpoint, whatever it was
-//! described with (attribute or spec file). Parsers produce it, [`crate::validate`]
+//! described with (attribute or spec file). The lowering produces it, [`crate::validate`]
 //! checks it, and the expanders read nothing else.
 
 use proc_macro2::{Ident, Span};
@@ -132,8 +132,9 @@ pub enum WireFormat {
 pub struct Endpoint {
     /// HTTP method.
     pub method: Method,
-    /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`.
-    pub path: Spanned<String>,
+    /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`,
+    /// with any placeholders it has (validation refuses them: they go in `base`).
+    pub path: UrlTemplate,
     /// Body encoding.
     pub format: WireFormat,
 }

@@ -8,7 +8,6 @@ use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{BasicPart, Provider, Rule, Spanned, WireFormat};
-use crate::parse::url_template;
 
 /// Records every problem of `provider` in `errors`.
 pub fn validate(provider: &Provider, errors: &Errors) {
@@ -128,7 +127,7 @@ fn rules(provider: &Provider, errors: &Errors) {
 
 fn endpoints(provider: &Provider, errors: &Errors) {
     for endpoint in std::iter::once(&provider.login).chain(provider.logout.as_ref()) {
-        let path = &endpoint.path;
+        let path = &endpoint.path.template;
         if !path.value.starts_with('/') {
             errors.error(
                 path.span,
@@ -138,8 +137,7 @@ fn endpoints(provider: &Provider, errors: &Errors) {
                 ),
             );
         }
-        let template = url_template(&path.value, path.span, errors);
-        if let Some(name) = template.placeholders.first() {
+        if let Some(name) = endpoint.path.placeholders.first() {
             errors.error(
                 path.span,
                 format!("`{{{name}}}`: placeholders go in `base` (e.g. `base = \"https://{{{name}}}.example.com\"`), not in paths"),

@@ -95,7 +95,7 @@ fn missing_keys_are_named_with_an_example() {
     assert_eq!(
         short(&errors),
         [
-            "x.toml:1:1: the spec needs `name`, e.g. `name = \"CrmCom\" (the provider type's name)`",
+            "x.toml:1:1: the spec needs `name`, e.g. `name = \"CrmCom\"`",
             "x.toml:1:1: the spec needs `base`, e.g. `base = \"{server}\"`",
             "x.toml:1:1: the spec needs `login`, e.g. `login = { path = \"/api/authenticate\", format = \"json\" }`",
             "x.toml:1:1: the spec needs `token`, e.g. `token = \"data.token\"`",
@@ -123,7 +123,7 @@ fn values_of_the_wrong_type_say_what_was_expected() {
         [
             "x.toml:7:19: `expiry.idle` must be a string, not an integer",
             "x.toml:10:10: `fields.api_key.secret` must be `true` or `false`, not a string",
-            "x.toml:11:14: `max_length` is a number of characters, at least 1",
+            "x.toml:11:14: `fields.api_key.max_length` must be a number of characters, at least 1, not `0`",
             "x.toml:12:11: unknown charset `lowerhex`; did you mean `lower_hex`?; expected one of: lower_hex, hex, digits",
         ]
     );
@@ -138,12 +138,11 @@ fn errors_need_a_name_and_a_valid_status() {
     assert_eq!(short.len(), 3, "{short:#?}");
     assert_eq!(
         short[0],
-        "x.toml:9:10: `status` is an HTTP status code, 100 to 599"
+        "x.toml:9:10: `error[0].status` must be an HTTP status code, a whole number from 100 to 599, not `42`"
     );
-    assert!(
-        short[1].starts_with("x.toml:8:1: each `[[error]]` needs `name`"),
-        "{}",
-        short[1]
+    assert_eq!(
+        short[1],
+        "x.toml:8:1: an `[[error]]` needs `name`, e.g. `name = \"Rejected\"`"
     );
     assert!(
         short[2].starts_with(
@@ -167,11 +166,9 @@ fn toml_syntax_errors_are_located_too() {
 fn the_runtime_path_is_not_part_of_a_spec() {
     let errors = problems("x.toml", &format!("{MINIMAL}crate = \"::x\"\n"));
     assert_eq!(errors.diagnostics.len(), 1);
-    assert!(
-        errors.diagnostics[0]
-            .short()
-            .starts_with("x.toml:7:1: the runtime crate's path is not part of a spec")
-    );
+    assert!(errors.diagnostics[0].short().starts_with(
+        "x.toml:7:1: `crate` is not part of a spec file: set it with `Builder::runtime_crate`"
+    ));
 }
 
 #[test]

@@ -166,7 +166,7 @@ fn request_fn(
     credentials: Option<&syn::Ident>,
 ) -> TokenStream {
     let rt = &provider.runtime;
-    let path = &endpoint.path.value;
+    let path = &endpoint.path.template.value;
     let method = method(endpoint.method, rt);
     let format = format(endpoint.format, rt);
     let request = quote! {

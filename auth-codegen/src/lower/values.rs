@@ -1,65 +1,13 @@
-//! Sources of the IR. Each parser turns one way of describing a vendor into
-//! [`crate::model::Provider`], recording every problem it finds instead of stopping at
-//! the first.
-
-pub mod attr;
-pub mod spec;
+//! Values written as text, read into the IR's types: durations, URL templates, JSON
+//! paths, methods, wire formats, doc lines. Each records a problem at the value's place
+//! and returns a stand-in, so lowering goes on.
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{
-    ErrorCase, JsonPath, Lifetime, Location, Method, ResponseField, Spanned, UrlTemplate,
-    WireFormat,
-};
-
-// Keys both sources accept in the same place. The top-level, field and error keys
-// differ between the attribute and a spec (`crate` only in one, `name`, `doc`,
-// `optional` only in the other), so each parser keeps its own lists of those.
-
-/// Keys of `login(...)`, `logout(...)` and `keepalive(...)`.
-pub(crate) const ENDPOINT_KEYS: &[&str] = &["path", "method", "format"];
-/// Keys of `success(...)` and `rejected(...)`.
-pub(crate) const CONDITION_KEYS: &[&str] = &["path", "equals"];
-/// Keys of `apply(...)`.
-pub(crate) const APPLY_KEYS: &[&str] = &["bearer", "header", "query", "body"];
-/// Keys of `expiry(...)`.
-pub(crate) const EXPIRY_KEYS: &[&str] = &["absolute", "idle", "unknown", "jwt", "field", "format"];
-
-/// Gives every error case the fields all of them share (`error_fields`), ahead of its
-/// own; a case's own field of the same name replaces the shared one. `written` is where
-/// `error_fields` was written, for the error when there is no case to add them to.
-pub(crate) fn share_error_fields(
-    cases: &mut [ErrorCase],
-    shared: Vec<ResponseField>,
-    written: Option<Location>,
-    errors: &Errors,
-) {
-    if shared.is_empty() {
-        return;
-    }
-    if cases.is_empty()
-        && let Some(span) = written
-    {
-        errors.error(
-            span,
-            "`error_fields` are added to every `error` case, and there is none: describe \
-             the vendor's documented errors, or give the fields to `response`",
-        );
-    }
-    for case in cases {
-        let own = std::mem::take(&mut case.fields);
-        let mut fields: Vec<ResponseField> = shared
-            .iter()
-            .filter(|field| !own.iter().any(|f| f.ident == field.ident))
-            .cloned()
-            .collect();
-        fields.extend(own);
-        case.fields = fields;
-    }
-}
+use crate::model::{JsonPath, Location, Method, Spanned, UrlTemplate, WireFormat};
 
 /// One line of documentation as the IR keeps it: as the text of a `///` comment, with
 /// its leading space (so that `doc = "..."` reads like `/// ...` in generated code).
-pub(crate) fn doc_line(text: &str) -> String {
+pub(super) fn doc_line(text: &str) -> String {
     let text = text.trim_end();
     if text.is_empty() || text.starts_with(' ') {
         text.to_owned()
@@ -68,7 +16,7 @@ pub(crate) fn doc_line(text: &str) -> String {
     }
 }
 
-pub(crate) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> Method {
+pub(super) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> Method {
     let span: Location = span.into();
     match text.to_ascii_uppercase().as_str() {
         "GET" => Method::Get,
@@ -85,7 +33,7 @@ pub(crate) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> 
     }
 }
 
-pub(crate) fn wire_format(text: &str, span: impl Into<Location>, errors: &Errors) -> WireFormat {
+pub(super) fn wire_format(text: &str, span: impl Into<Location>, errors: &Errors) -> WireFormat {
     let span: Location = span.into();
     match text {
         "json" => WireFormat::Json,
@@ -105,7 +53,7 @@ pub(crate) fn wire_format(text: &str, span: impl Into<Location>, errors: &Errors
 }
 
 /// A dotted JSON path such as `data.token`.
-pub(crate) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) -> JsonPath {
+pub(super) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) -> JsonPath {
     let span: Location = span.into();
     // `.` is the whole document (a bare JSON string token).
     let segments: Vec<String> = match text {
@@ -122,7 +70,7 @@ pub(crate) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) 
 }
 
 /// A URL template: `{name}` placeholders, each a valid Rust identifier.
-pub(crate) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
+pub(super) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
     let span: Location = span.into();
     let mut placeholders = Vec::new();
     let mut rest = text;
@@ -156,7 +104,7 @@ pub(crate) fn url_template(text: &str, span: impl Into<Location>, errors: &Error
 }
 
 /// A duration such as `15m`, `1h`, `900s` or `1h30m`, in seconds.
-pub(crate) fn duration(text: &str, span: impl Into<Location>, errors: &Errors) -> u64 {
+pub(super) fn duration(text: &str, span: impl Into<Location>, errors: &Errors) -> u64 {
     let span: Location = span.into();
     let mut total: u64 = 0;
     let mut number = String::new();
@@ -186,14 +134,6 @@ pub(crate) fn duration(text: &str, span: impl Into<Location>, errors: &Errors) -
         );
     }
     total
-}
-
-/// The lifetime named by an `expiry` key.
-pub(crate) fn lifetime(kind: &str, seconds: u64) -> Lifetime {
-    match kind {
-        "idle" => Lifetime::Idle(seconds),
-        _ => Lifetime::Absolute(seconds),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,455 @@
+//! The grammar's one table of keys.
+//!
+//! Every key a description may use is a row here: where it may appear, in which
+//! sources, the shape of its value, whether it is required, how it is written in each
+//! source and what it means. The lowering looks keys up here (unknown keys, keys in the
+//! wrong source, values of the wrong shape and missing keys are all reported from these
+//! rows), and so do the "did you mean" suggestions, the key lists in errors, `authgen
+//! keys` and the schema in `specs/README.md` (a test keeps that file equal to
+//! [`reference`]). To add a key: add its row, then its arm in `lower.rs`.
+
+use std::fmt::Write as _;
+
+/// Where a key may be written: the top level, or inside one of the nested tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// The description itself.
+    Top,
+    /// `login`, `logout`, `keepalive`.
+    Endpoint,
+    /// `success`, `rejected`, an error's `when`.
+    Condition,
+    /// `apply`.
+    Apply,
+    /// `expiry`.
+    Expiry,
+    /// One credential field.
+    Field,
+    /// One documented login failure.
+    Error,
+    /// The kind of an error field other than text: `field_messages`.
+    ErrorFieldKind,
+}
+
+impl Context {
+    /// The key a value written without one stands for in the attribute, in first place:
+    /// `error(Rejected, ...)` is `name = "Rejected"`.
+    pub(crate) fn positional(self) -> Option<&'static str> {
+        match self {
+            Context::Error => Some("name"),
+            _ => None,
+        }
+    }
+
+    /// Every context, in the order the reference lists them.
+    pub(crate) const ALL: &'static [Context] = &[
+        Context::Top,
+        Context::Endpoint,
+        Context::Condition,
+        Context::Apply,
+        Context::Expiry,
+        Context::Field,
+        Context::Error,
+        Context::ErrorFieldKind,
+    ];
+
+    /// The reference's heading for this context.
+    fn heading(self) -> &'static str {
+        match self {
+            Context::Top => "Top level",
+            Context::Endpoint => "`login`, `logout`, `keepalive`",
+            Context::Condition => "`success`, `rejected`, an error's `when`",
+            Context::Apply => "`apply`",
+            Context::Expiry => "`expiry`",
+            Context::Field => "`[fields.NAME]` (in the attribute: `#[auth(...)]` on the field)",
+            Context::Error => "`[[error]]` (in the attribute: `error(Name, ...)`)",
+            Context::ErrorFieldKind => "an error field's kind",
+        }
+    }
+}
+
+/// Which sources accept a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sources {
+    /// The attribute and spec files alike.
+    Both,
+    /// Only `#[auth_provider(...)]`.
+    Attribute,
+    /// Only spec files; in the attribute the struct says it.
+    Spec,
+}
+
+/// The shape of a key's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// A string.
+    Text,
+    /// A whole number.
+    Number,
+    /// `true` or `false`; a bare word in the attribute means `true`.
+    Flag,
+    /// A Rust name: a string, or a bare word in the attribute.
+    Name,
+    /// A string, a boolean or a whole number, compared as text.
+    Scalar,
+    /// A string, or a list of strings (one per line).
+    Doc,
+    /// A table of this grammar's keys.
+    Table(Context),
+    /// A table of names the user chooses, each with a value.
+    Map,
+    /// Alternatives, each a list of names.
+    Alternatives,
+    /// One table, or a list of tables; may be written more than once in the attribute.
+    Cases(Context),
+}
+
+impl Shape {
+    /// "a string", "`true` or `false`", ... for messages and the reference.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Shape::Text => "a string",
+            Shape::Number => "a whole number",
+            Shape::Flag => "`true` or `false`",
+            Shape::Name => "a Rust name",
+            Shape::Scalar => "a string, a boolean or a whole number",
+            Shape::Doc => "a string or a list of strings",
+            Shape::Table(_) => "a table",
+            Shape::Map => "a table of names",
+            Shape::Alternatives => "a list of alternatives, each a list of field names",
+            Shape::Cases(_) => "a table, or a list of tables",
+        }
+    }
+}
+
+/// One key of the grammar.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Key {
+    /// Where it is written.
+    pub(crate) context: Context,
+    /// Its name.
+    pub(crate) name: &'static str,
+    /// Which sources accept it.
+    pub(crate) sources: Sources,
+    /// Its value's shape.
+    pub(crate) shape: Shape,
+    /// Whether a description without it is refused.
+    pub(crate) required: bool,
+    /// How it is written in the attribute (or what says it there).
+    pub(crate) attribute: &'static str,
+    /// How it is written in a spec file (or what says it there).
+    pub(crate) spec: &'static str,
+    /// What it means, in one line.
+    pub(crate) doc: &'static str,
+    /// What its value must be, where the shape alone does not say it.
+    pub(crate) expects: Option<&'static str>,
+}
+
+const fn key(
+    context: Context,
+    name: &'static str,
+    shape: Shape,
+    attribute: &'static str,
+    spec: &'static str,
+    doc: &'static str,
+) -> Key {
+    Key {
+        context,
+        name,
+        sources: Sources::Both,
+        shape,
+        required: false,
+        attribute,
+        spec,
+        doc,
+        expects: None,
+    }
+}
+
+impl Key {
+    const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    const fn expects(mut self, expects: &'static str) -> Self {
+        self.expects = Some(expects);
+        self
+    }
+
+    /// What the value must be, in words: "a string", "an HTTP status code, ...".
+    pub(crate) fn expected(&self) -> &'static str {
+        self.expects.unwrap_or(self.shape.describe())
+    }
+
+    /// Whether the key may be written more than once (the attribute repeats a key where
+    /// a spec writes a list).
+    pub(crate) fn repeatable(&self) -> bool {
+        matches!(
+            self.shape,
+            Shape::Cases(_) | Shape::Alternatives | Shape::Doc
+        )
+    }
+
+    const fn only(mut self, sources: Sources) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// Whether `source` accepts this key.
+    pub(crate) fn accepted_in(&self, source: Source) -> bool {
+        matches!(
+            (self.sources, source),
+            (Sources::Both, _)
+                | (Sources::Attribute, Source::Attribute)
+                | (Sources::Spec, Source::Spec)
+        )
+    }
+
+    /// How the key is written in `source`, as an example for messages.
+    pub(crate) fn example(&self, source: Source) -> &'static str {
+        match source {
+            Source::Attribute => self.attribute,
+            Source::Spec => self.spec,
+        }
+    }
+}
+
+/// The two ways of describing a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `#[auth_provider(...)]` on a struct.
+    Attribute,
+    /// A TOML spec file (read only with the `spec` feature).
+    #[cfg_attr(not(feature = "spec"), allow(dead_code))]
+    Spec,
+}
+
+use Context::*;
+use Shape::*;
+
+/// Every key, grouped by context, in the order the reference lists them.
+#[rustfmt::skip]
+pub(crate) const KEYS: &[Key] = &[
+    // The top level.
+    key(Top, "name", Name, "the struct's name", "name = \"CrmCom\"",
+        "the provider type; generated items are named after it (`CrmComCredentials`, `CrmComError`, ...)")
+        .required()
+        .only(Sources::Spec),
+    key(Top, "doc", Doc, "the struct's `///` comments", "doc = \"A CRM.COM server.\"",
+        "the provider type's documentation; each line becomes one `///` line")
+        .only(Sources::Spec),
+    key(Top, "visibility", Text, "the struct's visibility", "visibility = \"pub(crate)\"",
+        "the visibility of everything generated: `pub` (default), `pub(crate)`, ...")
+        .only(Sources::Spec),
+    key(Top, "vendor", Text, "vendor = \"CRM.COM\"", "vendor = \"CRM.COM\"",
+        "the vendor's name as users know it; used in every message")
+        .required(),
+    key(Top, "crate", Text, "crate = \"::my_crate::auth\"",
+        "`Builder::runtime_crate` in build.rs, or `crate = \"...\"` beside `spec = \"...\"` in the attribute",
+        "the path of `auth-runtime` in generated code, when it is re-exported under another name")
+        .only(Sources::Attribute),
+    key(Top, "spec", Text, "spec = \"specs/crmcom.toml\"", "—",
+        "the vendor is described in this spec file (relative to the crate's `Cargo.toml`); only `crate` may be given beside it")
+        .only(Sources::Attribute),
+    key(Top, "base", Text, "base = \"{server}\"", "base = \"{server}\"",
+        "URL template of the vendor's API; each `{name}` becomes an argument of `Provider::new(name)`")
+        .required(),
+    key(Top, "login", Table(Endpoint),
+        "login(path = \"/api/authenticate\", format = \"json\")",
+        "login = { path = \"/api/authenticate\", format = \"json\" }",
+        "the login endpoint")
+        .required(),
+    key(Top, "logout", Table(Endpoint), "logout(path = \"/api/logout\")", "logout = { path = \"/api/logout\" }",
+        "the logout endpoint; omit it when the vendor has none"),
+    key(Top, "keepalive", Table(Endpoint), "keepalive(path = \"/api/ping\")", "keepalive = { path = \"/api/ping\" }",
+        "the call that extends a token's life (`Session::keep_alive`); the token is applied to it"),
+    key(Top, "token", Text, "token = \"data.token\"", "token = \"data.token\"",
+        "dotted JSON path of the token in a successful login response; `\".\"` when the whole body is the token as a JSON string")
+        .required(),
+    key(Top, "success", Table(Condition),
+        "success(path = \"status.code\", equals = \"OK\")",
+        "success = { path = \"status.code\", equals = \"OK\" }",
+        "besides a 2xx status, what marks a login successful"),
+    key(Top, "rejected", Table(Condition),
+        "rejected(path = \"status.code\", equals = \"INVALID_TOKEN\")",
+        "rejected = { path = \"status.code\", equals = \"INVALID_TOKEN\" }",
+        "besides HTTP 401, what in an API response's JSON body says the token was rejected (the session then logs in again once)"),
+    key(Top, "apply", Table(Apply), "apply(bearer)", "apply = { bearer = true }",
+        "where the token goes on API requests")
+        .required(),
+    key(Top, "expiry", Table(Expiry), "expiry(absolute = \"15m\", jwt)", "expiry = { absolute = \"15m\", jwt = true }",
+        "how long a token lives (default: unknown, replaced when rejected)"),
+    key(Top, "one_of", Alternatives,
+        "one_of((username, password), (api_key))",
+        "one_of = [[\"username\", \"password\"], [\"api_key\"]]",
+        "alternatives, each a group of optional fields given together; exactly one is given (a one-field group may be a bare name)"),
+    key(Top, "response", Map, "response(app_id = \"object.app_id\")", "response = { app_id = \"object.app_id\" }",
+        "other fields of a successful login response, kept on the typed response"),
+    key(Top, "fields", Map, "the struct's fields", "[fields.password]",
+        "the credential fields, in the order written")
+        .only(Sources::Spec),
+    key(Top, "error", Cases(Error),
+        "error(Rejected, status = 401)",
+        "[[error]]",
+        "a documented login failure, a variant of the vendor's error enum; tried in order"),
+    key(Top, "error_fields", Map, "error_fields(code = \"error.code\")", "error_fields = { code = \"error.code\" }",
+        "fields every error case has, written as an error's `fields`; a case's own field of the same name replaces it"),
+    // An endpoint.
+    key(Endpoint, "path", Text, "path = \"/api/authenticate\"", "path = \"/api/authenticate\"",
+        "the path appended to `base`; starts with `/`")
+        .required(),
+    key(Endpoint, "method", Text, "method = \"POST\"", "method = \"POST\"",
+        "`GET`, `POST` (default), `PUT` or `DELETE`"),
+    key(Endpoint, "format", Text, "format = \"json\"", "format = \"json\"",
+        "the body's encoding: `json` (default), `form` or `multipart`"),
+    // A condition.
+    key(Condition, "path", Text, "path = \"status.code\"", "path = \"status.code\"",
+        "dotted JSON path of the value to test")
+        .required(),
+    key(Condition, "equals", Scalar, "equals = \"OK\"", "equals = \"OK\"",
+        "the value that makes the condition hold")
+        .required(),
+    // Where the token goes.
+    key(Apply, "bearer", Flag, "bearer", "bearer = true", "`Authorization: Bearer <token>`"),
+    key(Apply, "header", Text, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
+        "a header of this name holds the token"),
+    key(Apply, "query", Text, "query = \"token\"", "query = \"token\"",
+        "a query parameter of this name holds the token (with `body`: on requests without a JSON body)"),
+    key(Apply, "body", Text, "body = \"token\"", "body = \"token\"",
+        "a field of this name in the JSON request body holds the token"),
+    // A token's lifetime.
+    key(Expiry, "absolute", Text, "absolute = \"15m\"", "absolute = \"15m\"",
+        "the token expires this long after it was issued (`900s`, `15m`, `1h`, `1h30m`)"),
+    key(Expiry, "idle", Text, "idle = \"30m\"", "idle = \"30m\"",
+        "the token expires after this long without use"),
+    key(Expiry, "unknown", Flag, "unknown", "unknown = true",
+        "the lifetime is unknown: the token is replaced when rejected (the default)"),
+    key(Expiry, "jwt", Flag, "jwt", "jwt = true", "a JWT token's `exp` claim decides when present"),
+    key(Expiry, "field", Text, "field = \"expires_in\"", "field = \"expires_in\"",
+        "dotted JSON path of the expiry stated by the login response"),
+    key(Expiry, "format", Text, "format = \"seconds\"", "format = \"seconds\"",
+        "how `field` states the expiry: `seconds` from now (default), `rfc3339` or `unix`"),
+    // A credential field.
+    key(Field, "doc", Doc, "the field's `///` comments", "doc = \"The user's password.\"",
+        "the setter's documentation")
+        .only(Sources::Spec),
+    key(Field, "optional", Flag, "`Option<String>`", "optional = true",
+        "not always given (default: mandatory, `build()` does not compile without it)")
+        .only(Sources::Spec),
+    key(Field, "secret", Flag, "#[auth(secret)]", "secret = true",
+        "kept as a `SecretString`: redacted in `Debug`, zeroized on drop"),
+    key(Field, "rename", Text, "#[auth(rename = \"login_id\")]", "rename = \"login_id\"",
+        "the wire name; a dotted name (`access_token_identifier.identifier`) nests it in a JSON body"),
+    key(Field, "requires", Name, "#[auth(requires = password)]", "requires = \"password\"",
+        "when this field is set, the named one must be too (checked at compile time)"),
+    key(Field, "max_length", Number, "#[auth(max_length = 255)]", "max_length = 255",
+        "at most this many characters, checked when the value is given")
+        .expects("a number of characters, at least 1"),
+    key(Field, "length", Number, "#[auth(length = 64)]", "length = 64", "exactly this many characters")
+        .expects("a number of characters, at least 1"),
+    key(Field, "charset", Text, "#[auth(charset = \"lower_hex\")]", "charset = \"lower_hex\"",
+        "only characters of this set: `lower_hex`, `hex` or `digits`"),
+    key(Field, "basic", Text, "#[auth(basic = \"user\")]", "basic = \"user\"",
+        "`user` or `password`: sent as HTTP Basic credentials on the login instead of in the body"),
+    // A documented login failure.
+    key(Error, "name", Name, "error(Rejected, ...)", "name = \"Rejected\"",
+        "the variant of the vendor's error enum")
+        .required(),
+    key(Error, "status", Number, "status = 401", "status = 401",
+        "matches only this HTTP status")
+        .expects("an HTTP status code, a whole number from 100 to 599"),
+    key(Error, "when", Table(Condition),
+        "when(path = \"error.code\", equals = \"LOCKED\")",
+        "when = { path = \"error.code\", equals = \"LOCKED\" }",
+        "matches only when this condition holds"),
+    key(Error, "display", Text, "display = \"the login was refused\"", "display = \"the login was refused\"",
+        "the message shown by `Display`, before the fields"),
+    key(Error, "doc", Doc, "doc = \"...\"", "doc = [\"...\", \"...\"]",
+        "the variant's documentation, one entry per line"),
+    key(Error, "fields", Map,
+        "fields(code = \"error.code\", messages = field_messages(\"error_messages\"))",
+        "fields = { code = \"error.code\", messages = { field_messages = \"error_messages\" } }",
+        "values read from the failure's body into the variant: a dotted path (text), or a kind"),
+    // The kind of an error field.
+    key(ErrorFieldKind, "field_messages", Text,
+        "field_messages(\"error_messages\")",
+        "{ field_messages = \"error_messages\" }",
+        "per-field messages (`FieldMessages`), as Currencycloud sends them"),
+];
+
+/// The row of `name` in `context`, whatever the source.
+pub(crate) fn find(context: Context, name: &str) -> Option<&'static Key> {
+    KEYS.iter()
+        .find(|key| key.context == context && key.name == name)
+}
+
+/// The keys `source` accepts in `context`, in order.
+pub(crate) fn names(context: Context, source: Source) -> Vec<&'static str> {
+    KEYS.iter()
+        .filter(|key| key.context == context && key.accepted_in(source))
+        .map(|key| key.name)
+        .collect()
+}
+
+/// The grammar reference: one markdown table per context, as `specs/README.md` has it
+/// and `authgen keys` prints it.
+pub fn reference() -> String {
+    let mut out = String::new();
+    for (i, context) in Context::ALL.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "#### {}\n", context.heading());
+        let _ = writeln!(out, "| key | value | spec file | attribute | meaning |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for key in KEYS.iter().filter(|key| key.context == *context) {
+            let required = if key.required { ", **required**" } else { "" };
+            let cell = |text: &str, accepted: bool| {
+                if !accepted || text.starts_with("the ") || text.starts_with('`') {
+                    text.replace('|', "\\|")
+                } else {
+                    format!("`{}`", text.replace('|', "\\|"))
+                }
+            };
+            let spec = cell(key.spec, key.sources != Sources::Attribute);
+            let attribute = cell(key.attribute, key.sources != Sources::Spec);
+            let _ = writeln!(
+                out,
+                "| `{}` | {}{required} | {spec} | {attribute} | {} |",
+                key.name,
+                key.shape.describe(),
+                key.doc.replace('|', "\\|"),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_is_listed_once_per_context() {
+        for (i, key) in KEYS.iter().enumerate() {
+            assert!(
+                !KEYS[..i]
+                    .iter()
+                    .any(|other| other.context == key.context && other.name == key.name),
+                "`{}` is listed twice",
+                key.name
+            );
+        }
+    }
+
+    #[test]
+    fn each_context_has_keys_and_a_table_names_its_own() {
+        for context in Context::ALL {
+            assert!(KEYS.iter().any(|key| key.context == *context));
+        }
+        assert_eq!(names(Endpoint, Source::Spec), ["path", "method", "format"]);
+        assert!(!names(Top, Source::Attribute).contains(&"name"));
+        assert!(!names(Top, Source::Spec).contains(&"crate"));
+    }
+}
