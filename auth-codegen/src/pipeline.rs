@@ -60,10 +60,27 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         _ => {
             let compile_errors = errors.to_compile_errors();
+            let fallback = crate::expand::fallback::fallback(&item, &base_settings(&entries));
             let item = attribute::strip_field_attributes(item);
-            quote! { #tracking #compile_errors #item }
+            quote! { #tracking #compile_errors #item #fallback }
         }
     }
+}
+
+/// The placeholders of a `base = "..."` among the attribute's entries, when it reads as
+/// a template: the arguments `new` takes.
+fn base_settings(entries: &[Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .find_map(|entry| match (&entry.key, &entry.value.kind) {
+            (Some(key), Kind::Str(text)) if key.name == "base" => {
+                let scratch = Errors::default();
+                let template = crate::lower::url_template(text, entry.value.span, &scratch);
+                scratch.is_empty().then_some(template.placeholders)
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 /// `#[auth_provider(spec = "...")] pub struct Name;`: the struct's name, visibility and

@@ -45,6 +45,9 @@ enum Command {
         /// The spec file.
         spec: PathBuf,
     },
+    /// Prints the grammar: every key of a spec file and of the attribute, where it goes,
+    /// its value and what it means (markdown).
+    Keys,
 }
 
 fn main() -> ExitCode {
@@ -110,6 +113,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let provider = file.provider().map_err(|e| e.to_string())?;
             print(&auth_codegen::explain::explain(&provider))
         }
+        Command::Keys => print(&auth_codegen::reference()),
     }
 }
 

@@ -95,3 +95,11 @@ fn a_missing_file_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).starts_with("error: cannot read `specs/nope.toml`"));
 }
+
+#[test]
+fn keys_prints_the_grammar_the_generator_accepts() {
+    let out = authgen(&["keys"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), auth_codegen::reference());
+    assert!(out.stderr.is_empty());
+}

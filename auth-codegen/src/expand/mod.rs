@@ -4,6 +4,7 @@
 pub(crate) mod builder;
 mod credentials;
 mod error;
+pub(crate) mod fallback;
 mod provider;
 mod response;
 

@@ -21,7 +21,8 @@ use crate::model::{
     UrlTemplate, ValueKind, WireFormat,
 };
 use crate::source::{Entry, Host, Kind, Value};
-use values::{doc_line, duration, json_path, method, url_template, wire_format};
+pub(crate) use values::url_template;
+use values::{doc_line, duration, json_path, method, wire_format};
 
 /// Lowers descriptions from one source, recording problems in `errors`.
 pub(crate) struct Lowering<'e> {
@@ -973,5 +974,82 @@ fn share_error_fields(
             .collect();
         fields.extend(own);
         case.fields = fields;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::KEYS;
+
+    fn value(kind: Kind) -> Value {
+        Value {
+            kind,
+            span: Span::call_site().into(),
+        }
+    }
+
+    fn keyed(name: &str, kind: Kind) -> Entry {
+        Entry::keyed(name, Span::call_site().into(), value(kind))
+    }
+
+    /// A value of the shape `shape` takes, as small as can be.
+    fn fitting(shape: Shape) -> Kind {
+        match shape {
+            Shape::Text | Shape::Name | Shape::Scalar | Shape::Doc => Kind::Str("x".into()),
+            Shape::Number => Kind::Int("1".into()),
+            Shape::Flag => Kind::Bool(true),
+            Shape::Table(_) | Shape::Map | Shape::Cases(_) => Kind::Table(Vec::new()),
+            Shape::Alternatives => Kind::List(Vec::new()),
+        }
+    }
+
+    /// `entry` placed where keys of `context` are read.
+    fn within(context: Context, entry: Entry) -> Entry {
+        let table = |name: &str, inner: Vec<Entry>| keyed(name, Kind::Table(inner));
+        match context {
+            Context::Top => entry,
+            Context::Endpoint => table("login", vec![entry]),
+            Context::Condition => table("success", vec![entry]),
+            Context::Apply => table("apply", vec![entry]),
+            Context::Expiry => table("expiry", vec![entry]),
+            Context::Field => table("fields", vec![table("api_key", vec![entry])]),
+            Context::Error => table("error", vec![entry]),
+            Context::ErrorFieldKind => table("error_fields", vec![table("messages", vec![entry])]),
+        }
+    }
+
+    /// Every row of the key table has its arm in the lowering: a value of the right
+    /// shape is lowered in each source that accepts the key, without an "unknown key"
+    /// and without reaching an arm that does not exist.
+    #[test]
+    fn every_key_in_the_table_is_lowered() {
+        for key in KEYS {
+            for source in [Source::Attribute, Source::Spec] {
+                if !key.accepted_in(source) {
+                    continue;
+                }
+                let errors = Errors::default();
+                let lowering = Lowering {
+                    source,
+                    errors: &errors,
+                    whole: Span::call_site().into(),
+                };
+                let entry = within(key.context, keyed(key.name, fitting(key.shape)));
+                lowering.provider(&[entry], None);
+                let unknown: Vec<String> = errors
+                    .diagnostics()
+                    .into_iter()
+                    .map(|d| d.message)
+                    .filter(|m| m.starts_with(&format!("unknown key `{}`", key.name)))
+                    .collect();
+                assert!(
+                    unknown.is_empty(),
+                    "{:?} `{}` in {source:?}: {unknown:?}",
+                    key.context,
+                    key.name
+                );
+            }
+        }
     }
 }

@@ -70,7 +70,7 @@ pub(super) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) 
 }
 
 /// A URL template: `{name}` placeholders, each a valid Rust identifier.
-pub(super) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
+pub(crate) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
     let span: Location = span.into();
     let mut placeholders = Vec::new();
     let mut rest = text;

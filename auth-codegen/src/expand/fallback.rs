@@ -1,0 +1,48 @@
+//! What an attribute with mistakes expands to besides its errors: the struct, and
+//! stand-ins for the items a user's code calls (`new`, `credentials()`, each setter,
+//! `build()`, the credentials and error types), so that the attribute's own errors are
+//! all the user sees, not a cascade of "no function named `credentials`" at every use.
+//! The stand-ins never run: the crate does not compile.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// Stand-ins for `item`'s generated items; `settings` are the base URL's placeholders
+/// when they could be read (the arguments of `new`).
+pub(crate) fn fallback(item: &syn::ItemStruct, settings: &[String]) -> TokenStream {
+    let ident = &item.ident;
+    let vis = &item.vis;
+    let credentials = format_ident!("{}Credentials", ident);
+    let builder = format_ident!("{}CredentialsBuilder", ident);
+    let error = format_ident!("{}Error", ident);
+    let setters = item.fields.iter().filter_map(|field| field.ident.as_ref());
+    let settings = settings.iter().map(|s| format_ident!("{}", s));
+    quote! {
+        #[doc(hidden)]
+        #vis struct #credentials;
+        #[doc(hidden)]
+        #vis struct #builder;
+        #[doc(hidden)]
+        #vis enum #error {}
+        #[allow(unused_variables, clippy::all)]
+        impl #builder {
+            #(
+                #vis fn #setters(self, value: impl ::core::convert::Into<::std::string::String>) -> Self {
+                    self
+                }
+            )*
+            #vis fn build(self) -> #credentials {
+                #credentials
+            }
+        }
+        #[allow(unused_variables, clippy::all)]
+        impl #ident {
+            #vis fn new(#( #settings: impl ::core::convert::Into<::std::string::String> ),*) -> Self {
+                ::core::unreachable!()
+            }
+            #vis fn credentials() -> #builder {
+                #builder
+            }
+        }
+    }
+}
