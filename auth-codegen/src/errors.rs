@@ -14,7 +14,7 @@ use crate::model::Location;
 /// The problems found so far. Shared by reference between nested parsers, hence the
 /// `RefCell`.
 #[derive(Default)]
-pub struct Errors {
+pub(crate) struct Errors {
     entries: RefCell<Vec<Entry>>,
 }
 
@@ -29,16 +29,16 @@ enum Entry {
 
 /// One recorded problem.
 #[derive(Debug, Clone)]
-pub struct Diagnostic {
+pub(crate) struct Diagnostic {
     /// Where it is.
-    pub location: Location,
+    pub(crate) location: Location,
     /// What is wrong, in words.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 impl Errors {
     /// Records a problem at `location`.
-    pub fn error(&self, location: impl Into<Location>, message: impl std::fmt::Display) {
+    pub(crate) fn error(&self, location: impl Into<Location>, message: impl std::fmt::Display) {
         let entry = match location.into() {
             Location::Rust(span) => Entry::Rust(syn::Error::new(span, message)),
             Location::Spec { start, end } => Entry::Spec {
@@ -51,31 +51,18 @@ impl Errors {
     }
 
     /// Records a parse error.
-    pub fn push(&self, error: syn::Error) {
+    pub(crate) fn push(&self, error: syn::Error) {
         self.entries.borrow_mut().push(Entry::Rust(error));
     }
 
     /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.entries.borrow().is_empty()
-    }
-
-    /// The problems as one combined error, if any (problems in a spec file at the call
-    /// site).
-    pub fn into_result(self) -> Result<(), syn::Error> {
-        let mut errors = self.entries.into_inner().into_iter().map(Entry::into_syn);
-        match errors.next() {
-            None => Ok(()),
-            Some(mut first) => {
-                errors.for_each(|e| first.combine(e));
-                Err(first)
-            }
-        }
     }
 
     /// The problems as `compile_error!` invocations (problems in a spec file at the call
     /// site; render those with [`Errors::diagnostics`] to say where they are).
-    pub fn to_compile_errors(&self) -> TokenStream {
+    pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.entries
             .borrow()
             .iter()
@@ -89,7 +76,7 @@ impl Errors {
     }
 
     /// Every problem, in the order found.
-    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+    pub(crate) fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for entry in self.entries.borrow().iter() {
             match entry {
@@ -116,17 +103,8 @@ impl Errors {
     }
 }
 
-impl Entry {
-    fn into_syn(self) -> syn::Error {
-        match self {
-            Entry::Rust(error) => error,
-            Entry::Spec { message, .. } => syn::Error::new(Span::call_site(), message),
-        }
-    }
-}
-
 /// ` (did you mean `x`?)` when a known word is close to what was written.
-pub fn did_you_mean(written: &str, known: &[&str]) -> String {
+pub(crate) fn did_you_mean(written: &str, known: &[&str]) -> String {
     known
         .iter()
         .map(|k| (strsim::jaro_winkler(written, k), k))

@@ -20,15 +20,15 @@
 
 #[cfg(feature = "build")]
 pub mod build;
-pub mod errors;
+mod errors;
 pub mod expand;
 pub mod explain;
-pub mod keys;
+mod keys;
 mod lower;
 pub mod model;
 mod pipeline;
-pub mod source;
-pub mod validate;
+mod source;
+mod validate;
 
 #[cfg(feature = "build")]
 pub use build::Builder;

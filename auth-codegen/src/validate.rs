@@ -10,7 +10,7 @@ use crate::errors::{Errors, did_you_mean};
 use crate::model::{BasicPart, Provider, Rule, Spanned, WireFormat};
 
 /// Records every problem of `provider` in `errors`.
-pub fn validate(provider: &Provider, errors: &Errors) {
+pub(crate) fn validate(provider: &Provider, errors: &Errors) {
     if provider.vendor.value.trim().is_empty() {
         errors.error(
             provider.vendor.span,

@@ -6,7 +6,7 @@
 
 pub(crate) mod attribute;
 #[cfg(feature = "spec")]
-pub mod spec;
+pub(crate) mod spec;
 
 use crate::model::Location;
 

@@ -47,7 +47,7 @@ impl SpecFile {
     }
 
     /// `errors` (recorded while parsing this file) rendered against its text.
-    pub fn errors(&self, errors: &Errors) -> SpecErrors {
+    pub(crate) fn errors(&self, errors: &Errors) -> SpecErrors {
         SpecErrors {
             diagnostics: errors
                 .diagnostics()
