@@ -20,6 +20,7 @@ pub(crate) struct Errors {
 
 enum Entry {
     Rust(syn::Error),
+    #[cfg_attr(not(feature = "spec"), allow(dead_code))]
     Spec {
         start: usize,
         end: usize,
@@ -29,6 +30,7 @@ enum Entry {
 
 /// One recorded problem.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(feature = "spec"), allow(dead_code))]
 pub(crate) struct Diagnostic {
     /// Where it is.
     pub(crate) location: Location,
@@ -76,6 +78,7 @@ impl Errors {
     }
 
     /// Every problem, in the order found.
+    #[cfg_attr(not(feature = "spec"), allow(dead_code))]
     pub(crate) fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for entry in self.entries.borrow().iter() {

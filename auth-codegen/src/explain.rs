@@ -100,17 +100,12 @@ pub fn explain(provider: &Provider) -> String {
     );
     let _ = write!(
         out,
-        "  - the token is `{}` of the response",
-        provider.token.dotted()
+        "  - the token is {} of the response",
+        provider.token.shown()
     );
     match &provider.success {
         Some(c) => {
-            let _ = writeln!(
-                out,
-                "; the login succeeded only when `{}` is `{}`",
-                c.path.dotted(),
-                c.equals
-            );
+            let _ = writeln!(out, "; the login succeeded only when {}", c.describe());
         }
         None => {
             let _ = writeln!(out, "; any 2xx status is a success");
@@ -122,7 +117,13 @@ pub fn explain(provider: &Provider) -> String {
         places.push("the `Authorization: Bearer` header".to_owned());
     }
     if let Some(h) = &p.header {
-        places.push(format!("the `{h}` header"));
+        match &p.scheme {
+            Some(scheme) => places.push(format!("the `{h}` header, as `{scheme} <token>`")),
+            None => places.push(format!("the `{h}` header")),
+        }
+    }
+    if let Some(c) = &p.cookie {
+        places.push(format!("the `{c}` cookie"));
     }
     match (&p.query, &p.body_field) {
         (Some(q), Some(b)) => places.push(format!(
@@ -168,7 +169,7 @@ pub fn explain(provider: &Provider) -> String {
                 when.push(format!("HTTP {status}"));
             }
             if let Some(c) = &case.when {
-                when.push(format!("`{}` is `{}`", c.path.dotted(), c.equals));
+                when.push(c.describe());
             }
             if when.is_empty() {
                 when.push("any failed login".to_owned());

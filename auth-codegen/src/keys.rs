@@ -17,8 +17,12 @@ pub(crate) enum Context {
     Top,
     /// `login`, `logout`, `keepalive`.
     Endpoint,
-    /// `success`, `rejected`, an error's `when`.
+    /// Where a value is in an answer: `token`, and within conditions.
+    Spot,
+    /// `success`, an error's `when`.
     Condition,
+    /// `rejected`.
+    Rejection,
     /// `apply`.
     Apply,
     /// `expiry`.
@@ -41,11 +45,22 @@ impl Context {
         }
     }
 
+    /// The contexts whose keys this one accepts too.
+    pub(crate) fn includes(self) -> &'static [Context] {
+        match self {
+            Context::Condition => &[Context::Spot],
+            Context::Rejection => &[Context::Condition, Context::Spot],
+            _ => &[],
+        }
+    }
+
     /// Every context, in the order the reference lists them.
     pub(crate) const ALL: &'static [Context] = &[
         Context::Top,
         Context::Endpoint,
+        Context::Spot,
         Context::Condition,
+        Context::Rejection,
         Context::Apply,
         Context::Expiry,
         Context::Field,
@@ -58,7 +73,9 @@ impl Context {
         match self {
             Context::Top => "Top level",
             Context::Endpoint => "`login`, `logout`, `keepalive`",
-            Context::Condition => "`success`, `rejected`, an error's `when`",
+            Context::Spot => "`token` (and the keys saying where to look in a condition)",
+            Context::Condition => "`success`, an error's `when` (with one key of `token`'s table)",
+            Context::Rejection => "`rejected` (with the keys of a condition)",
             Context::Apply => "`apply`",
             Context::Expiry => "`expiry`",
             Context::Field => "`[fields.NAME]` (in the attribute: `#[auth(...)]` on the field)",
@@ -96,6 +113,10 @@ pub(crate) enum Shape {
     Doc,
     /// A table of this grammar's keys.
     Table(Context),
+    /// A dotted JSON path (a string), or a table of this grammar's keys.
+    PathOr(Context),
+    /// An HTTP status, or a list of them.
+    Statuses,
     /// A table of names the user chooses, each with a value.
     Map,
     /// Alternatives, each a list of names.
@@ -115,6 +136,8 @@ impl Shape {
             Shape::Scalar => "a string, a boolean or a whole number",
             Shape::Doc => "a string or a list of strings",
             Shape::Table(_) => "a table",
+            Shape::PathOr(_) => "a dotted JSON path, or a table",
+            Shape::Statuses => "an HTTP status, or a list of them",
             Shape::Map => "a table of names",
             Shape::Alternatives => "a list of alternatives, each a list of field names",
             Shape::Cases(_) => "a table, or a list of tables",
@@ -264,17 +287,17 @@ pub(crate) const KEYS: &[Key] = &[
         "the logout endpoint; omit it when the vendor has none"),
     key(Top, "keepalive", Table(Endpoint), "keepalive(path = \"/api/ping\")", "keepalive = { path = \"/api/ping\" }",
         "the call that extends a token's life (`Session::keep_alive`); the token is applied to it"),
-    key(Top, "token", Text, "token = \"data.token\"", "token = \"data.token\"",
-        "dotted JSON path of the token in a successful login response; `\".\"` when the whole body is the token as a JSON string")
+    key(Top, "token", PathOr(Spot), "token = \"data.token\"", "token = \"data.token\"",
+        "where the token is in a successful login response: a dotted JSON path (`\".\"` when the whole body is the token as a JSON string), or `token(header = \"X-Subject-Token\")`, `token(cookie = \"sid\")`, `token(text)`")
         .required(),
     key(Top, "success", Table(Condition),
         "success(path = \"status.code\", equals = \"OK\")",
         "success = { path = \"status.code\", equals = \"OK\" }",
         "besides a 2xx status, what marks a login successful"),
-    key(Top, "rejected", Table(Condition),
+    key(Top, "rejected", Table(Rejection),
         "rejected(path = \"status.code\", equals = \"INVALID_TOKEN\")",
         "rejected = { path = \"status.code\", equals = \"INVALID_TOKEN\" }",
-        "besides HTTP 401, what in an API response's JSON body says the token was rejected (the session then logs in again once)"),
+        "how an API answer says the token was rejected, when not HTTP 401 alone (the session then logs in again once and replays the call)"),
     key(Top, "apply", Table(Apply), "apply(bearer)", "apply = { bearer = true }",
         "where the token goes on API requests")
         .required(),
@@ -303,17 +326,30 @@ pub(crate) const KEYS: &[Key] = &[
         "`GET`, `POST` (default), `PUT` or `DELETE`"),
     key(Endpoint, "format", Text, "format = \"json\"", "format = \"json\"",
         "the body's encoding: `json` (default), `form` or `multipart`"),
+    // Where a value is.
+    key(Spot, "path", Text, "path = \"data.token\"", "path = \"data.token\"",
+        "at this dotted path of a JSON body"),
+    key(Spot, "header", Text, "header = \"X-Subject-Token\"", "header = \"X-Subject-Token\"",
+        "in this response header"),
+    key(Spot, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
+        "in the cookie of this name the answer sets (`Set-Cookie`)"),
+    key(Spot, "text", Flag, "text", "text = true", "the whole body, as text"),
     // A condition.
-    key(Condition, "path", Text, "path = \"status.code\"", "path = \"status.code\"",
-        "dotted JSON path of the value to test")
-        .required(),
     key(Condition, "equals", Scalar, "equals = \"OK\"", "equals = \"OK\"",
-        "the value that makes the condition hold")
-        .required(),
+        "the value makes the condition hold when it is exactly this"),
+    key(Condition, "contains", Text, "contains = \"expired\"", "contains = \"expired\"",
+        "the value makes the condition hold when it contains this"),
+    // A rejection.
+    key(Rejection, "status", Statuses, "status = [401, 440]", "status = [401, 440]",
+        "the statuses that mean the token was rejected (default 401; give 401 too to keep it)"),
     // Where the token goes.
     key(Apply, "bearer", Flag, "bearer", "bearer = true", "`Authorization: Bearer <token>`"),
     key(Apply, "header", Text, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
         "a header of this name holds the token"),
+    key(Apply, "scheme", Text, "scheme = \"Token\"", "scheme = \"Token\"",
+        "a word before the token in `header` (`Authorization` when no header is named): `Authorization: Token <token>`"),
+    key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
+        "a cookie of this name holds the token, beside the request's other cookies"),
     key(Apply, "query", Text, "query = \"token\"", "query = \"token\"",
         "a query parameter of this name holds the token (with `body`: on requests without a JSON body)"),
     key(Apply, "body", Text, "body = \"token\"", "body = \"token\"",
@@ -328,8 +364,12 @@ pub(crate) const KEYS: &[Key] = &[
     key(Expiry, "jwt", Flag, "jwt", "jwt = true", "a JWT token's `exp` claim decides when present"),
     key(Expiry, "field", Text, "field = \"expires_in\"", "field = \"expires_in\"",
         "dotted JSON path of the expiry stated by the login response"),
+    key(Expiry, "header", Text, "header = \"X-Expires-In\"", "header = \"X-Expires-In\"",
+        "the response header stating the expiry"),
+    key(Expiry, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
+        "the cookie whose `Max-Age` or `Expires` states the expiry"),
     key(Expiry, "format", Text, "format = \"seconds\"", "format = \"seconds\"",
-        "how `field` states the expiry: `seconds` from now (default), `rfc3339` or `unix`"),
+        "how `field` or `header` states the expiry: `seconds` from now (default), `rfc3339` or `unix`"),
     // A credential field.
     key(Field, "doc", Doc, "the field's `///` comments", "doc = \"The user's password.\"",
         "the setter's documentation")
@@ -380,14 +420,22 @@ pub(crate) const KEYS: &[Key] = &[
 
 /// The row of `name` in `context`, whatever the source.
 pub(crate) fn find(context: Context, name: &str) -> Option<&'static Key> {
-    KEYS.iter()
-        .find(|key| key.context == context && key.name == name)
+    std::iter::once(context)
+        .chain(context.includes().iter().copied())
+        .find_map(|context| {
+            KEYS.iter()
+                .find(|key| key.context == context && key.name == name)
+        })
 }
 
 /// The keys `source` accepts in `context`, in order.
 pub(crate) fn names(context: Context, source: Source) -> Vec<&'static str> {
-    KEYS.iter()
-        .filter(|key| key.context == context && key.accepted_in(source))
+    std::iter::once(context)
+        .chain(context.includes().iter().copied())
+        .flat_map(|context| {
+            KEYS.iter()
+                .filter(move |key| key.context == context && key.accepted_in(source))
+        })
         .map(|key| key.name)
         .collect()
 }

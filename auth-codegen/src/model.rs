@@ -26,12 +26,12 @@ pub struct Provider {
     /// The endpoint that extends a token's life, where the vendor has one.
     pub keepalive: Option<Endpoint>,
     /// Where the token is in a successful login response.
-    pub token: JsonPath,
+    pub token: Spot,
     /// What marks a login response as successful besides a 2xx status.
     pub success: Option<Condition>,
-    /// What marks an API response as a rejection of the token besides HTTP 401 (CRM.COM
-    /// answers 200 with a non-OK `status.code`).
-    pub rejected: Option<Condition>,
+    /// What marks an API response as a rejection of the token, when not HTTP 401 alone
+    /// (CRM.COM answers 200 with a non-OK `status.code`).
+    pub rejected: Option<Rejection>,
     /// Where the token goes on API requests.
     pub placement: Placement,
     /// How long a token lives.
@@ -155,13 +155,76 @@ impl JsonPath {
     }
 }
 
-/// A test on a response: the value at `path`, as text, equals `equals`.
+/// Where a value is in a vendor's answer.
+#[derive(Debug, Clone)]
+pub enum Spot {
+    /// At a dotted path of a JSON body.
+    Json(JsonPath),
+    /// In a response header.
+    Header(Spanned<String>),
+    /// The value of a cookie the answer sets.
+    Cookie(Spanned<String>),
+    /// The whole body as text.
+    Text(Location),
+}
+
+impl Spot {
+    /// The spot in words, for messages and docs: `` `data.token` ``, `` the `X-Auth`
+    /// header ``, `` the `sid` cookie ``, `the body`.
+    pub fn shown(&self) -> String {
+        match self {
+            Spot::Json(path) => format!("`{}`", path.dotted()),
+            Spot::Header(name) => format!("the `{}` header", name.value),
+            Spot::Cookie(name) => format!("the `{}` cookie", name.value),
+            Spot::Text(_) => "the body".to_owned(),
+        }
+    }
+
+    /// Where it was written.
+    pub fn span(&self) -> Location {
+        match self {
+            Spot::Json(path) => path.span,
+            Spot::Header(name) | Spot::Cookie(name) => name.span,
+            Spot::Text(span) => *span,
+        }
+    }
+}
+
+/// What the value at a spot must be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// Exactly this text.
+    Equals(String),
+    /// Text containing this.
+    Contains(String),
+}
+
+/// A test on an answer: the value at `spot` is as `expected`.
 #[derive(Debug, Clone)]
 pub struct Condition {
     /// Where to look.
-    pub path: JsonPath,
-    /// The expected text.
-    pub equals: String,
+    pub spot: Spot,
+    /// What it must be.
+    pub expected: Expected,
+}
+
+impl Condition {
+    /// The condition in words: `` `status.code` is `OK` ``.
+    pub fn describe(&self) -> String {
+        match &self.expected {
+            Expected::Equals(text) => format!("{} is `{text}`", self.spot.shown()),
+            Expected::Contains(text) => format!("{} contains `{text}`", self.spot.shown()),
+        }
+    }
+}
+
+/// How an API answer says the token was rejected.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// The statuses that mean it (`[401]` unless written).
+    pub statuses: Vec<u16>,
+    /// A test on the answer that means it too.
+    pub when: Option<Condition>,
 }
 
 /// Where the token goes on API requests.
@@ -171,6 +234,10 @@ pub struct Placement {
     pub bearer: bool,
     /// A custom header.
     pub header: Option<String>,
+    /// A word before the token in `header` (`Token`, `Basic`...).
+    pub scheme: Option<String>,
+    /// A cookie.
+    pub cookie: Option<String>,
     /// A query parameter (on requests without a JSON body, when a body field is also set).
     pub query: Option<String>,
     /// A field of the JSON request body.
@@ -191,7 +258,7 @@ pub enum Lifetime {
 }
 
 /// The expiry policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Expiry {
     /// The documented lifetime.
     pub lifetime: Lifetime,
@@ -202,11 +269,11 @@ pub struct Expiry {
 }
 
 /// Where and how a login response states its token's expiry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ExpiryField {
-    /// Where it is.
-    pub path: Vec<String>,
-    /// How it is written.
+    /// Where it is; for a cookie, its `Max-Age` or `Expires` says it.
+    pub spot: Spot,
+    /// How it is written (not used for a cookie).
     pub format: ExpiryFormat,
 }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{BasicPart, Provider, Rule, Spanned, WireFormat};
+use crate::model::{BasicPart, Provider, Rule, Spanned, Spot, WireFormat};
 
 /// Records every problem of `provider` in `errors`.
 pub(crate) fn validate(provider: &Provider, errors: &Errors) {
@@ -21,6 +21,7 @@ pub(crate) fn validate(provider: &Provider, errors: &Errors) {
     rules(provider, errors);
     endpoints(provider, errors);
     placement(provider, errors);
+    spots(provider, errors);
     outputs(provider, errors);
 }
 
@@ -126,7 +127,10 @@ fn rules(provider: &Provider, errors: &Errors) {
 }
 
 fn endpoints(provider: &Provider, errors: &Errors) {
-    for endpoint in std::iter::once(&provider.login).chain(provider.logout.as_ref()) {
+    let endpoints = std::iter::once(&provider.login)
+        .chain(provider.logout.as_ref())
+        .chain(provider.keepalive.as_ref());
+    for endpoint in endpoints {
         let path = &endpoint.path.template;
         if !path.value.starts_with('/') {
             errors.error(
@@ -164,16 +168,77 @@ fn placement(provider: &Provider, errors: &Errors) {
     let span = p
         .span
         .unwrap_or_else(|| proc_macro2::Span::call_site().into());
-    if !p.bearer && p.header.is_none() && p.query.is_none() && p.body_field.is_none() {
-        errors.error(span, "`apply(...)` needs where the token goes: `bearer`, `header = \"...\"`, `query = \"...\"` or `body = \"...\"`");
+    let nowhere = !p.bearer
+        && p.header.is_none()
+        && p.cookie.is_none()
+        && p.query.is_none()
+        && p.body_field.is_none();
+    if nowhere {
+        errors.error(span, "`apply(...)` needs where the token goes: `bearer`, `header = \"...\"`, `scheme = \"...\"`, `cookie = \"...\"`, `query = \"...\"` or `body = \"...\"`");
     }
     if let Some(header) = &p.header {
-        let valid = !header.is_empty()
-            && header
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !valid {
+        if !is_header_name(header) {
             errors.error(span, format!("`{header}` is not a valid HTTP header name"));
+        }
+        if p.bearer && header.eq_ignore_ascii_case("authorization") {
+            errors.error(
+                span,
+                "`bearer` already fills the `Authorization` header: for another scheme word write `scheme = \"...\"` without `bearer`",
+            );
+        }
+    }
+    if let Some(scheme) = &p.scheme
+        && (scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        errors.error(
+            span,
+            format!("`{scheme}` is not a scheme word such as `Token`"),
+        );
+    }
+    if let Some(cookie) = &p.cookie
+        && !is_cookie_name(cookie)
+    {
+        errors.error(span, format!("`{cookie}` is not a valid cookie name"));
+    }
+}
+
+/// Header names given in a description: letters, digits, `-` and `_`.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A cookie name (an RFC 6265 token): visible ASCII but separators.
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+}
+
+/// Header and cookie names the answer is read at.
+fn spots(provider: &Provider, errors: &Errors) {
+    let conditions = provider
+        .success
+        .iter()
+        .chain(provider.rejected.iter().filter_map(|r| r.when.as_ref()))
+        .chain(provider.errors.iter().filter_map(|case| case.when.as_ref()));
+    let spots = std::iter::once(&provider.token)
+        .chain(conditions.map(|c| &c.spot))
+        .chain(provider.expiry.field.iter().map(|f| &f.spot));
+    for spot in spots {
+        match spot {
+            Spot::Header(name) if !is_header_name(&name.value) => errors.error(
+                name.span,
+                format!("`{}` is not a valid HTTP header name", name.value),
+            ),
+            Spot::Cookie(name) if !is_cookie_name(&name.value) => errors.error(
+                name.span,
+                format!("`{}` is not a valid cookie name", name.value),
+            ),
+            _ => {}
         }
     }
 }

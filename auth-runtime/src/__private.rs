@@ -12,8 +12,8 @@ pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};
 pub use crate::messages::FieldMessages;
 pub use crate::provider::{
-    BodyMatch, Login, LoginReply, Method, Placement, Provider, VendorRequest, WireField,
-    WireFormat, WireValue,
+    AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
+    VendorRequest, WireField, WireFormat, WireValue,
 };
 
 pub use std::time::Duration;

@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::error::{Error, Stage};
-use crate::provider::LoginReply;
+use crate::provider::{Expected, LoginReply, Spot};
 
 /// Parses a response body as JSON, or says why not without echoing a secret.
 pub fn parse_json(
@@ -85,6 +85,39 @@ pub fn token_at(
     }
 }
 
+/// The value at `spot` of an answer, as text: a JSON value as [`text`] reads it (with
+/// `json` the body already parsed), a header's or cookie's value, or the body; `None`
+/// when absent or empty.
+pub(crate) fn read(
+    spot: Spot,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    json: Option<&Value>,
+) -> Option<String> {
+    let present = |text: &str| {
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    };
+    match spot {
+        Spot::Json(path) => text(lookup(json?, path)),
+        Spot::Header(name) => present(headers.get(name)?.to_str().ok()?),
+        Spot::Cookie(name) => present(set_cookie(headers, name)?.value()),
+        Spot::Text => present(std::str::from_utf8(body).ok()?),
+    }
+}
+
+/// The cookie named `name` among an answer's `Set-Cookie` headers (the last one, as a
+/// browser would keep it).
+fn set_cookie(headers: &http::HeaderMap, name: &str) -> Option<cookie::Cookie<'static>> {
+    headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .rev()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|text| cookie::Cookie::parse(text.to_owned()).ok())
+        .find(|cookie| cookie.name() == name)
+}
+
 /// The error for a login response that is neither a documented failure nor a success.
 pub fn unexpected(vendor: &'static str, status: u16, body: &[u8]) -> Error {
     if status == 429 {
@@ -154,6 +187,9 @@ pub struct LoginResponse<'b> {
     headers: &'b http::HeaderMap,
     body: &'b [u8],
     json: Option<Value>,
+    /// The vendor answers logins in text, not JSON: a body that is not JSON is no
+    /// reason to fail.
+    text_answers: bool,
 }
 
 impl<'b> LoginResponse<'b> {
@@ -165,7 +201,15 @@ impl<'b> LoginResponse<'b> {
             headers: reply.headers,
             body: reply.body,
             json: serde_json::from_slice(reply.body).ok(),
+            text_answers: false,
         }
+    }
+
+    /// For a vendor whose login answers are not JSON (the token in a header, a cookie
+    /// or the text body): an answer that is not JSON is then not itself a problem.
+    pub fn with_text_answers(mut self) -> Self {
+        self.text_answers = true;
+        self
     }
 
     /// The HTTP status.
@@ -206,32 +250,69 @@ impl<'b> LoginResponse<'b> {
             .map(|text| crate::error::capped(text, crate::MESSAGE_CHARS))
     }
 
-    /// A lifetime in seconds at `path` (a number or a numeric string).
-    pub fn seconds(&self, path: &[&str]) -> Option<Duration> {
-        let seconds: f64 = self.text(path)?.parse().ok()?;
+    /// The value at `spot` as text (see [`read`]).
+    pub fn read(&self, spot: Spot) -> Option<String> {
+        read(spot, self.headers, self.body, self.json.as_ref())
+    }
+
+    /// Whether the value at `spot` is as `expected`.
+    pub fn is(&self, spot: Spot, expected: Expected) -> bool {
+        self.read(spot)
+            .is_some_and(|value| expected.accepts(&value))
+    }
+
+    /// A lifetime in seconds at `spot` (a number or a numeric string).
+    pub fn seconds(&self, spot: Spot) -> Option<Duration> {
+        let seconds: f64 = self.read(spot)?.parse().ok()?;
         (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e12)))
     }
 
-    /// An expiry time at `path`, as RFC 3339 / ISO 8601 (`2026-11-23T10:00:00Z`,
+    /// An expiry time at `spot`, as RFC 3339 / ISO 8601 (`2026-11-23T10:00:00Z`,
     /// `2026-11-23T12:00:00+02:00`).
-    pub fn rfc3339(&self, path: &[&str]) -> Option<std::time::SystemTime> {
-        let text = self.text(path)?;
+    pub fn rfc3339(&self, spot: Spot) -> Option<std::time::SystemTime> {
+        let text = self.read(spot)?;
         let at = time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
             .ok()?;
         Some(at.into())
     }
 
-    /// An expiry time at `path`, as seconds since the Unix epoch.
-    pub fn unix_time(&self, path: &[&str]) -> Option<std::time::SystemTime> {
-        self.seconds(path)
+    /// An expiry time at `spot`, as seconds since the Unix epoch.
+    pub fn unix_time(&self, spot: Spot) -> Option<std::time::SystemTime> {
+        self.seconds(spot)
             .map(|since| std::time::UNIX_EPOCH + since)
     }
 
-    /// The token at `path` (shown in errors as `shown_path`).
-    pub fn token(&self, path: &[&str], shown_path: &str) -> Result<SecretString, Error> {
-        match &self.json {
-            Some(json) => token_at(self.vendor, self.status, self.body, json, path, shown_path),
-            None => Err(self.not_json()),
+    /// The lifetime the answer gives the cookie `name`: its `Max-Age` (which wins, as
+    /// in browsers), else its `Expires`.
+    pub fn cookie_lifetime(&self, name: &str) -> (Option<Duration>, Option<std::time::SystemTime>) {
+        let Some(cookie) = set_cookie(self.headers, name) else {
+            return (None, None);
+        };
+        if let Some(max_age) = cookie.max_age() {
+            let seconds = u64::try_from(max_age.whole_seconds()).unwrap_or(0);
+            return (Some(Duration::from_secs(seconds)), None);
+        }
+        let at = cookie.expires_datetime().map(std::time::SystemTime::from);
+        (None, at)
+    }
+
+    /// The token at `spot` (shown in errors as `shown`): a non-empty string.
+    pub fn token(&self, spot: Spot, shown: &str) -> Result<SecretString, Error> {
+        if let Spot::Json(path) = spot {
+            return match &self.json {
+                Some(json) => token_at(self.vendor, self.status, self.body, json, path, shown),
+                None => Err(self.not_json()),
+            };
+        }
+        match self.read(spot) {
+            Some(token) => Ok(SecretString::from(token)),
+            None => Err(Error::Decode {
+                vendor: self.vendor,
+                stage: Stage::Login,
+                status: self.status,
+                reason: format!("no token in {shown}"),
+                excerpt: crate::error::excerpt(self.body),
+            }),
         }
     }
 
@@ -246,7 +327,7 @@ impl<'b> LoginResponse<'b> {
         if !self.is_2xx() {
             return unexpected(self.vendor, self.status, self.body);
         }
-        if self.json.is_none() {
+        if self.json.is_none() && !self.text_answers {
             return self.not_json();
         }
         Error::Decode {

@@ -307,8 +307,8 @@ where
         self.status().as_u16()
     }
 
-    fn is_json(&self) -> bool {
-        crate::transport::is_json(self.headers())
+    fn headers(&self) -> &http::HeaderMap {
+        self.headers()
     }
 
     async fn buffer(

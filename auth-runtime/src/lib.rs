@@ -282,10 +282,8 @@
 //!
 //!     fn placement(&self) -> &Placement {
 //!         const IN_HEADER: Placement = Placement {
-//!             bearer: false,
 //!             header: Some("X-Session"),
-//!             query: None,
-//!             body_field: None,
+//!             ..Placement::NONE
 //!         };
 //!         &IN_HEADER
 //!     }
@@ -364,8 +362,8 @@ pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use provider::{
-    BodyMatch, Login, LoginReply, Method, Placement, Provider, VendorRequest, WireField,
-    WireFormat, WireValue,
+    AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
+    VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;

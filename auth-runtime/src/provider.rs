@@ -47,11 +47,11 @@ pub trait Provider: Send + Sync + 'static {
     /// How long a token lives.
     fn expiry(&self) -> ExpiryPolicy;
 
-    /// Besides HTTP 401, what in an API response's JSON body says the token was
-    /// rejected (CRM.COM answers 200 with a non-OK `status.code`). When set, the session
-    /// reads JSON API responses whole (up to its body cap) to look.
-    fn rejection(&self) -> Option<BodyMatch> {
-        None
+    /// How an API answer says the token was rejected: HTTP 401 unless overridden.
+    /// When it has a test on the body, the session reads such answers whole (up to its
+    /// body cap) to look.
+    fn rejection(&self) -> Rejection {
+        Rejection::default()
     }
 
     /// The logout request that retires `token`, if the vendor has one. The session
@@ -199,20 +199,86 @@ pub struct VendorRequest {
     pub basic: Option<(String, SecretString)>,
 }
 
-/// A test on a JSON body: the value at `path`, as text, equals `equals`.
+/// Where a value is in a vendor's answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BodyMatch {
-    /// The path's segments, e.g. `["status", "code"]`.
-    pub path: &'static [&'static str],
-    /// The expected text.
-    pub equals: &'static str,
+pub enum Spot {
+    /// At a dotted path of a JSON body: `["data", "token"]`; `[]` is the whole body (a
+    /// JSON string).
+    Json(&'static [&'static str]),
+    /// In a response header (the first of that name).
+    Header(&'static str),
+    /// The value of a cookie the answer sets (`Set-Cookie`).
+    Cookie(&'static str),
+    /// The whole body as text, without surrounding whitespace.
+    Text,
 }
 
-impl BodyMatch {
-    /// Whether `body` is JSON holding `equals` at `path`.
-    pub fn matches(&self, body: &[u8]) -> bool {
-        serde_json::from_slice::<serde_json::Value>(body)
-            .is_ok_and(|json| crate::decode::equals(&json, self.path, self.equals))
+impl Spot {
+    /// Whether reading this spot needs the body.
+    pub fn needs_body(self) -> bool {
+        matches!(self, Spot::Json(_) | Spot::Text)
+    }
+}
+
+/// What the value at a spot must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Exactly this text (a JSON number or boolean as written).
+    Equals(&'static str),
+    /// Text containing this.
+    Contains(&'static str),
+}
+
+/// A test on an answer: the value at `spot` is as `expected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerTest {
+    /// Where to look.
+    pub spot: Spot,
+    /// What it must be.
+    pub expected: Expected,
+}
+
+impl AnswerTest {
+    /// Whether an answer with `headers` and `body` passes the test.
+    pub fn holds(&self, headers: &http::HeaderMap, body: &[u8]) -> bool {
+        let json = match self.spot {
+            Spot::Json(_) => serde_json::from_slice(body).ok(),
+            _ => None,
+        };
+        crate::decode::read(self.spot, headers, body, json.as_ref())
+            .is_some_and(|value| self.expected.accepts(&value))
+    }
+}
+
+impl Expected {
+    /// Whether `value` is as expected.
+    pub fn accepts(self, value: &str) -> bool {
+        match self {
+            Expected::Equals(expected) => value == expected,
+            Expected::Contains(part) => value.contains(part),
+        }
+    }
+}
+
+/// How a vendor says, on an API call, that it no longer accepts the token: the
+/// session then logs in again once and replays the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejection {
+    /// Statuses that mean it (401 unless the vendor documents others, e.g. 440).
+    pub statuses: &'static [u16],
+    /// A test on the answer that means it too, whatever the status (CRM.COM answers
+    /// 200 with `status.code` `INVALID_TOKEN`). A JSON spot is read only on answers
+    /// labelled JSON; a text spot on any answer, up to the session's body cap.
+    pub test: Option<AnswerTest>,
+}
+
+impl Default for Rejection {
+    /// HTTP 401, and nothing in the answer.
+    fn default() -> Self {
+        Rejection {
+            statuses: &[401],
+            test: None,
+        }
     }
 }
 
@@ -227,8 +293,27 @@ pub struct Placement {
     pub bearer: bool,
     /// A custom header, e.g. `X-Auth-Token`.
     pub header: Option<&'static str>,
+    /// A word before the token in `header` (`Authorization: Token <t>`).
+    pub scheme: Option<&'static str>,
+    /// A cookie of this name (`Cookie: <name>=<token>`), beside the request's other
+    /// cookies.
+    pub cookie: Option<&'static str>,
     /// A query parameter, used when the request has no JSON body (or no body field is set).
     pub query: Option<&'static str>,
     /// A top-level field of the JSON request body.
     pub body_field: Option<&'static str>,
+}
+
+impl Placement {
+    /// No place at all: the start of a placement written in a `const`, so that it keeps
+    /// compiling when places are added:
+    /// `Placement { header: Some("X-Session"), ..Placement::NONE }`.
+    pub const NONE: Placement = Placement {
+        bearer: false,
+        header: None,
+        scheme: None,
+        cookie: None,
+        query: None,
+        body_field: None,
+    };
 }

@@ -6,8 +6,8 @@
 //!
 //! * a request to another origin, or over plain http off loopback, fails before any
 //!   login;
-//! * HTTP 401, or the provider's body rejection in a JSON answer (CRM.COM's HTTP-200
-//!   `INVALID_TOKEN`), replaces the token once — one login however many callers saw
+//! * the provider's rejection (HTTP 401 unless it documents other statuses, or a test
+//!   on the answer such as CRM.COM's HTTP-200 `INVALID_TOKEN`), replaces the token once — one login however many callers saw
 //!   it — and replays the request once when its body can be replayed;
 //! * a replay rejected again is [`Error::TokenRejected`]; a request that cannot be
 //!   replayed gets the rejecting response, and the next request a new token;
@@ -19,7 +19,7 @@ use std::future::Future;
 use bytes::Bytes;
 
 use crate::error::{Error, Stage};
-use crate::provider::{Placement, Provider};
+use crate::provider::{Placement, Provider, Spot};
 use crate::session::{API_MAX_BODY, Session};
 
 /// A request the protocol can put a token on.
@@ -40,8 +40,7 @@ pub(crate) trait Outgoing: Sized {
 /// A response the protocol can look into for the vendor's rejection of the token.
 pub(crate) trait Incoming: Sized {
     fn status(&self) -> u16;
-    /// Whether the body is labelled JSON (only those are read for a body rejection).
-    fn is_json(&self) -> bool;
+    fn headers(&self) -> &http::HeaderMap;
     /// The origin the answer came from, when the client says (reqwest does).
     fn arrived_from(&self) -> Option<url::Origin> {
         None
@@ -121,8 +120,8 @@ async fn carry_token<P: Provider, Q: Outgoing>(
     Ok((request, token.generation()))
 }
 
-/// The response, and whether it says the token was rejected: HTTP 401, or the
-/// provider's body test on a JSON answer (read up to [`API_MAX_BODY`]).
+/// The response, and whether it says the token was rejected: one of the provider's
+/// rejection statuses, or its test on the answer (a body read up to [`API_MAX_BODY`]).
 async fn inspect<P: Provider, R: Incoming>(
     session: &Session<P>,
     origin: &url::Origin,
@@ -147,18 +146,26 @@ async fn inspect<P: Provider, R: Incoming>(
         }
         .into());
     }
-    if response.status() == 401 {
+    let rejection = session.provider().rejection();
+    if rejection.statuses.contains(&response.status()) {
         return Ok((response, true));
     }
-    let Some(test) = session
-        .provider()
-        .rejection()
-        .filter(|_| response.is_json())
-    else {
+    let Some(test) = rejection.test else {
         return Ok((response, false));
     };
-    let (response, body) = response.buffer(vendor, API_MAX_BODY).await?;
-    Ok((response, test.matches(&body)))
+    match test.spot {
+        // A JSON test reads only answers labelled JSON: a file download is not parsed.
+        Spot::Json(_) if !crate::transport::is_json(response.headers()) => Ok((response, false)),
+        spot if spot.needs_body() => {
+            let (response, body) = response.buffer(vendor, API_MAX_BODY).await?;
+            let rejected = test.holds(response.headers(), &body);
+            Ok((response, rejected))
+        }
+        _ => {
+            let rejected = test.holds(response.headers(), &[]);
+            Ok((response, rejected))
+        }
+    }
 }
 
 impl Outgoing for reqwest::Request {
@@ -185,8 +192,8 @@ impl Incoming for reqwest::Response {
         self.status().as_u16()
     }
 
-    fn is_json(&self) -> bool {
-        crate::transport::is_json(self.headers())
+    fn headers(&self) -> &http::HeaderMap {
+        self.headers()
     }
 
     fn arrived_from(&self) -> Option<url::Origin> {

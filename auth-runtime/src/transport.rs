@@ -186,6 +186,7 @@ pub(crate) fn apply(
     for (name, value) in token_headers(vendor, placement, token)? {
         request.headers_mut().insert(name, value);
     }
+    put_cookie(vendor, placement, request.headers_mut(), token)?;
     let mut in_body = false;
     if let Some(field) = placement.body_field {
         in_body = put_in_json_body(request, field, token);
@@ -212,6 +213,7 @@ pub(crate) fn apply_to_http<B>(
     for (name, value) in token_headers(vendor, placement, token)? {
         request.headers_mut().insert(name, value);
     }
+    put_cookie(vendor, placement, request.headers_mut(), token)?;
     match (placement.query, placement.body_field) {
         (Some(name), _) => {
             let uri = request.uri().clone();
@@ -255,6 +257,46 @@ pub(crate) fn check_token(
     // The headers it would go in, built as every request builds them.
     token_headers(vendor, placement, token)
         .map_err(|_| invalid("it contains characters a header cannot carry"))?;
+    put_cookie(vendor, placement, &mut http::HeaderMap::new(), token)
+        .map_err(|_| invalid("it contains characters a cookie cannot carry"))?;
+    Ok(())
+}
+
+/// Adds `name=token` to the request's `Cookie` header, after the cookies it already
+/// has (several `Cookie` headers are joined into one, as HTTP/1.1 requires).
+fn put_cookie(
+    vendor: &'static str,
+    placement: &Placement,
+    headers: &mut http::HeaderMap,
+    token: &str,
+) -> Result<(), Error> {
+    let Some(name) = placement.cookie else {
+        return Ok(());
+    };
+    let invalid = |reason: &str| Error::InvalidRequest {
+        vendor,
+        reason: reason.to_owned(),
+    };
+    // RFC 6265 cookie-octets: visible ASCII but `"`, `,`, `;` and `\`.
+    let octet = |b: u8| b.is_ascii_graphic() && !matches!(b, b'"' | b',' | b';' | b'\\');
+    if !token.bytes().all(octet) {
+        return Err(invalid("the token is not a valid cookie value"));
+    }
+    let mut cookies: Vec<String> = headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .map(str::trim)
+        // A cookie of the same name the caller set is replaced, not sent twice.
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(name))
+        .map(str::to_owned)
+        .collect();
+    cookies.push(format!("{name}={token}"));
+    let mut value = http::HeaderValue::from_str(&cookies.join("; "))
+        .map_err(|_| invalid("the request's cookies are not a valid header value"))?;
+    value.set_sensitive(true);
+    headers.insert(http::header::COOKIE, value);
     Ok(())
 }
 
@@ -284,7 +326,11 @@ fn token_headers(
     if let Some(name) = placement.header {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("the token header name is not valid"))?;
-        headers.push((name, sensitive(token)?));
+        let value = match placement.scheme {
+            Some(scheme) => sensitive(&format!("{scheme} {token}"))?,
+            None => sensitive(token)?,
+        };
+        headers.push((name, value));
     }
     Ok(headers)
 }

@@ -37,7 +37,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::util::{Counter, lock};
-use crate::{Shared, crmcom, currencycloud, modulus, onebox};
+use crate::{Shared, cookie_session, crmcom, currencycloud, modulus, onebox};
 
 /// 50 MiB: the size of [`Fault::HugeBody`] the fault suite uses.
 pub const HUGE_BODY: usize = 50 * 1024 * 1024;
@@ -178,6 +178,14 @@ fn route<'s>(shared: &'s Shared, path: &str) -> Option<(&'s Faults, Scope)> {
             &[currencycloud::CLOSE_SESSION_PATH],
         );
         return Some((shared.currencycloud.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(cookie_session::PREFIX) {
+        let s = scope(
+            rest,
+            &[cookie_session::LOGIN_PATH],
+            &[cookie_session::LOGOUT_PATH],
+        );
+        return Some((shared.cookie_session.faults(), s));
     }
     if let Some(rest) = path.strip_prefix(onebox::PREFIX) {
         let s = scope(rest, &[onebox::AUTHENTICATE_PATH], &[]);

@@ -10,6 +10,7 @@
 //! | Modulus | [`modulus`] | `/modulus/{account}` (stands in for `https://{account}.modulus.biz`) |
 //! | Currencycloud | [`currencycloud`] | `/currencycloud` |
 //! | OneBox | [`onebox`] | `/onebox` |
+//! | a cookie-session vendor of our own design | [`cookie_session`] | `/cookie-session` |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
 //! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
@@ -30,6 +31,7 @@
 //! method or an oversized body).
 #![warn(missing_docs)]
 
+pub mod cookie_session;
 pub mod crmcom;
 pub mod currencycloud;
 pub mod fault;
@@ -46,6 +48,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::Router;
 use tokio::sync::oneshot;
 
+pub use cookie_session::CookieSession;
 pub use crmcom::CrmCom;
 pub use currencycloud::Currencycloud;
 pub use fault::{Fault, Faults, Scope};
@@ -61,6 +64,7 @@ pub(crate) struct Shared {
     pub(crate) modulus: Modulus,
     pub(crate) currencycloud: Currencycloud,
     pub(crate) onebox: OneBox,
+    pub(crate) cookie_session: CookieSession,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -99,6 +103,7 @@ impl Sim {
             modulus: Modulus::new(Arc::clone(&clock)),
             currencycloud: Currencycloud::new(Arc::clone(&clock)),
             onebox: OneBox::new(Arc::clone(&clock)),
+            cookie_session: CookieSession::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
@@ -106,6 +111,7 @@ impl Sim {
             .merge(modulus::routes())
             .merge(currencycloud::routes())
             .merge(onebox::routes())
+            .merge(cookie_session::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 fault::inject,
@@ -169,6 +175,11 @@ impl Sim {
     /// OneBox: counters and switches.
     pub fn onebox(&self) -> &OneBox {
         &self.shared.onebox
+    }
+
+    /// The cookie-session vendor: counters and switches.
+    pub fn cookie_session(&self) -> &CookieSession {
+        &self.shared.cookie_session
     }
 }
 

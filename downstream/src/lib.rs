@@ -5,6 +5,10 @@
 //!   with an ISO 8601 expiry; it has a keep-alive and an invalidate endpoint.
 //! * [`Plainly`] answers the token as a bare JSON string, valid five minutes, sent as
 //!   `Authorization: Bearer`.
+//! * [`CookieJar`] is a session cookie: the login answers in text at HTTP 200 whether it
+//!   succeeded or not, the session goes back as a cookie beside the caller's own, its
+//!   `Max-Age` says when it ends, and an expired session is answered with HTTP 440
+//!   (auth-sim's cookie-session vendor).
 //!
 //! The runtime is reached through a re-export, as a crate wrapping it would do, so the
 //! attribute's `crate = "..."` is exercised too.
@@ -54,6 +58,37 @@ pub struct Vaultly {
 pub struct Plainly {
     /// The user's name.
     username: String,
+    /// The user's password.
+    #[auth(secret)]
+    password: String,
+}
+
+/// A cookie-session vendor (auth-sim's `cookie_session`). `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "CookieJar",
+    base = "{host}",
+    login(path = "/login", format = "form"),
+    logout(path = "/logout"),
+    token(cookie = "sid"),
+    success(text, equals = "OK"),
+    rejected(status = 440),
+    apply(cookie = "sid"),
+    expiry(absolute = "30m", cookie = "sid"),
+    error(
+        Denied,
+        when(text, contains = "DENIED"),
+        display = "CookieJar refused the credentials"
+    ),
+    error(
+        Incomplete,
+        when(text, contains = "required"),
+        display = "CookieJar needs a user and a password"
+    )
+)]
+pub struct CookieJar {
+    /// The user's name.
+    user: String,
     /// The user's password.
     #[auth(secret)]
     password: String,

@@ -4,7 +4,10 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Names, doc_attrs, path_literal};
-use crate::model::{BasicPart, ExpiryFormat, Lifetime, Method, Provider, ValueKind, WireFormat};
+use crate::model::{
+    BasicPart, Condition, Expected, ExpiryField, ExpiryFormat, Lifetime, Method, Provider, Spot,
+    ValueKind, WireFormat,
+};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -62,13 +65,20 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .map(|endpoint| request_fn(provider, endpoint, quote!(keepalive_request), None));
     let decode = decode_fn(provider, names);
     let placement = placement(provider);
-    let rejection = provider.rejected.as_ref().map(|condition| {
+    let rejection = provider.rejected.as_ref().map(|rejection| {
         let rt = &provider.runtime;
-        let path = path_literal(&condition.path.segments);
-        let expected = &condition.equals;
+        let statuses = &rejection.statuses;
+        let test = match &rejection.when {
+            Some(condition) => {
+                let spot = spot(&condition.spot, rt);
+                let expected = expected(&condition.expected, rt);
+                quote!(#rt::__private::Option::Some(#rt::__private::AnswerTest { spot: #spot, expected: #expected }))
+            }
+            None => quote!(#rt::__private::Option::None),
+        };
         quote! {
-            fn rejection(&self) -> #rt::__private::Option<#rt::__private::BodyMatch> {
-                #rt::__private::Option::Some(#rt::__private::BodyMatch { path: #path, equals: #expected })
+            fn rejection(&self) -> #rt::__private::Rejection {
+                #rt::__private::Rejection { statuses: &[#(#statuses),*], test: #test }
             }
         }
     });
@@ -237,9 +247,8 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
     } = names;
     let success = match &provider.success {
         Some(condition) => {
-            let path = path_literal(&condition.path.segments);
-            let expected = &condition.equals;
-            quote! { response.is_2xx() && response.equals(#path, #expected) }
+            let test = test(condition, rt);
+            quote! { response.is_2xx() && #test }
         }
         None => quote! { response.is_2xx() },
     };
@@ -250,9 +259,7 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             test.push(quote!(response.status() == #status));
         }
         if let Some(when) = &case.when {
-            let path = path_literal(&when.path.segments);
-            let expected = &when.equals;
-            test.push(quote!(response.equals(#path, #expected)));
+            test.push(self::test(when, rt));
         }
         if case.status.is_none() && case.when.is_none() {
             // A case that names neither a status nor a condition is the vendor's own
@@ -278,39 +285,51 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             }
         }
     });
-    let token_path = path_literal(&provider.token.segments);
-    let token_shown = provider.token.dotted();
+    let token_spot = spot(&provider.token, rt);
+    let token_shown = match &provider.token {
+        Spot::Json(path) => path.dotted(),
+        other => other.shown(),
+    };
     let response_fields = provider.response_fields.iter().map(|f| {
         let ident = &f.ident;
         let path = path_literal(&f.path.segments);
         quote! { #ident: response.text(#path) }
     });
     let none = quote!(#rt::__private::Option::None);
-    let (expires_in, expires_at) = match &provider.expiry.field {
-        None => (none.clone(), none),
+    let lifetime = match &provider.expiry.field {
+        None => quote!((#none, #none)),
+        Some(ExpiryField {
+            spot: Spot::Cookie(name),
+            ..
+        }) => {
+            let name = &name.value;
+            quote!(response.cookie_lifetime(#name))
+        }
         Some(field) => {
-            let path = path_literal(&field.path);
+            let at = spot(&field.spot, rt);
             match field.format {
-                ExpiryFormat::Seconds => (quote!(response.seconds(#path)), none),
-                ExpiryFormat::Rfc3339 => (none, quote!(response.rfc3339(#path))),
-                ExpiryFormat::UnixTime => (none, quote!(response.unix_time(#path))),
+                ExpiryFormat::Seconds => quote!((response.seconds(#at), #none)),
+                ExpiryFormat::Rfc3339 => quote!((#none, response.rfc3339(#at))),
+                ExpiryFormat::UnixTime => quote!((#none, response.unix_time(#at))),
             }
         }
     };
+    let text_answers = (!uses_json(provider)).then(|| quote!(.with_text_answers()));
     quote! {
         fn decode_login(&self, reply: &#rt::__private::LoginReply<'_>) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
-            let response = #rt::__private::LoginResponse::new(#vendor, reply);
+            let response = #rt::__private::LoginResponse::new(#vendor, reply)#text_answers;
             let success = #success;
             #( #cases )*
             if !success {
                 return #rt::__private::Result::Err(response.unexpected().into());
             }
-            let token = response.token(#token_path, #token_shown)?;
+            let token = response.token(#token_spot, #token_shown)?;
+            let (expires_in, expires_at) = #lifetime;
             #rt::__private::Result::Ok(#rt::__private::Login {
                 token,
                 response: #response_ty { #(#response_fields),* },
-                expires_in: #expires_in,
-                expires_at: #expires_at,
+                expires_in,
+                expires_at,
             })
         }
     }
@@ -324,12 +343,15 @@ fn placement(provider: &Provider) -> TokenStream {
         Some(v) => quote!(#rt::__private::Option::Some(#v)),
         None => quote!(#rt::__private::Option::None),
     };
-    let (header, query, body) = (opt(&p.header), opt(&p.query), opt(&p.body_field));
+    let (header, scheme, cookie) = (opt(&p.header), opt(&p.scheme), opt(&p.cookie));
+    let (query, body) = (opt(&p.query), opt(&p.body_field));
     quote! {
         fn placement(&self) -> &#rt::__private::Placement {
             const PLACEMENT: #rt::__private::Placement = #rt::__private::Placement {
                 bearer: #bearer,
                 header: #header,
+                scheme: #scheme,
+                cookie: #cookie,
                 query: #query,
                 body_field: #body,
             };
@@ -355,4 +377,54 @@ fn expiry(provider: &Provider) -> TokenStream {
             #policy #jwt
         }
     }
+}
+
+/// A spot as the runtime's `Spot`.
+fn spot(spot: &Spot, rt: &syn::Path) -> TokenStream {
+    match spot {
+        Spot::Json(path) => {
+            let path = path_literal(&path.segments);
+            quote!(#rt::__private::Spot::Json(#path))
+        }
+        Spot::Header(name) => {
+            // Header names are matched in lower case.
+            let name = name.value.to_ascii_lowercase();
+            quote!(#rt::__private::Spot::Header(#name))
+        }
+        Spot::Cookie(name) => {
+            let name = &name.value;
+            quote!(#rt::__private::Spot::Cookie(#name))
+        }
+        Spot::Text(_) => quote!(#rt::__private::Spot::Text),
+    }
+}
+
+fn expected(expected: &Expected, rt: &syn::Path) -> TokenStream {
+    match expected {
+        Expected::Equals(text) => quote!(#rt::__private::Expected::Equals(#text)),
+        Expected::Contains(text) => quote!(#rt::__private::Expected::Contains(#text)),
+    }
+}
+
+/// `response.is(spot, expected)` for a condition.
+fn test(condition: &Condition, rt: &syn::Path) -> TokenStream {
+    let spot = spot(&condition.spot, rt);
+    let expected = expected(&condition.expected, rt);
+    quote!(response.is(#spot, #expected))
+}
+
+/// Whether the login's answers are JSON: some value is read at a JSON path.
+fn uses_json(provider: &Provider) -> bool {
+    let json = |spot: &Spot| matches!(spot, Spot::Json(_));
+    json(&provider.token)
+        || provider.success.as_ref().is_some_and(|c| json(&c.spot))
+        || provider
+            .expiry
+            .field
+            .as_ref()
+            .is_some_and(|f| json(&f.spot))
+        || !provider.response_fields.is_empty()
+        || provider.errors.iter().any(|case| {
+            !case.fields.is_empty() || case.when.as_ref().is_some_and(|c| json(&c.spot))
+        })
 }

@@ -16,9 +16,9 @@ use proc_macro2::{Ident, Span};
 use crate::errors::{Errors, did_you_mean};
 use crate::keys::{self, Context, Key, Shape, Source};
 use crate::model::{
-    BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expiry, ExpiryField, ExpiryFormat,
-    Field, JsonPath, Lifetime, Location, Method, Placement, Provider, ResponseField, Rule, Spanned,
-    UrlTemplate, ValueKind, WireFormat,
+    BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expected, Expiry, ExpiryField,
+    ExpiryFormat, Field, JsonPath, Lifetime, Location, Method, Placement, Provider, Rejection,
+    ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind, WireFormat,
 };
 use crate::source::{Entry, Host, Kind, Value};
 pub(crate) use values::url_template;
@@ -158,12 +158,9 @@ impl Lowering<'_> {
                 "login" => login = Some(self.endpoint(&place, item)),
                 "logout" => logout = Some(self.endpoint(&place, item)),
                 "keepalive" => keepalive = Some(self.endpoint(&place, item)),
-                "token" => {
-                    let text = item.text();
-                    token = Some(json_path(&text.value, text.span, self.errors));
-                }
+                "token" => token = self.token(&place, item),
                 "success" => success = self.condition(&place, item),
-                "rejected" => rejected = self.condition(&place, item),
+                "rejected" => rejected = self.rejection(&place, item),
                 "apply" => placement = Some(self.placement(&place, item)),
                 "expiry" => expiry = Some(self.expiry(&place, item)),
                 "one_of" => one_of.extend(self.one_of(item)),
@@ -196,9 +193,11 @@ impl Lowering<'_> {
         });
         let login = login.or_else(|| stand_in("login").then(|| stand_in_endpoint(here)));
         let token = token.or_else(|| {
-            stand_in("token").then(|| JsonPath {
-                segments: Vec::new(),
-                span: here,
+            stand_in("token").then(|| {
+                Spot::Json(JsonPath {
+                    segments: Vec::new(),
+                    span: here,
+                })
             })
         });
         let placement = placement.or_else(|| {
@@ -448,28 +447,158 @@ impl Lowering<'_> {
         endpoint
     }
 
+    /// `token = "data.token"` or `token(header = "X-Subject-Token")`.
+    fn token(&self, parent: &Place, item: &Item<'_>) -> Option<Spot> {
+        if let Kind::Str(path) = &item.value.kind {
+            return Some(Spot::Json(json_path(path, item.value.span, self.errors)));
+        }
+        let place = self.nested(parent, item, Context::Spot);
+        let gathered = self.gather(&place, item.table());
+        if gathered.spot.is_none() {
+            self.needs_spot(&place);
+        }
+        gathered.spot
+    }
+
+    /// `success(path = "status.code", equals = "OK")`, `when(text, contains = "locked")`.
     fn condition(&self, parent: &Place, item: &Item<'_>) -> Option<Condition> {
         let place = self.nested(parent, item, Context::Condition);
-        let mut path = None;
-        let mut equals = None;
-        self.visit(&place, item.table(), |inner| match inner.key.name {
-            "path" => {
-                let text = inner.text();
-                path = Some(json_path(&text.value, text.span, self.errors));
-            }
-            "equals" => {
-                equals = Some(match &inner.value.kind {
-                    Kind::Str(s) | Kind::Int(s) => s.clone(),
-                    Kind::Bool(b) => b.to_string(),
-                    _ => String::new(),
-                });
-            }
-            other => unreachable!("`{other}` is in the key table without an arm"),
-        });
-        Some(Condition {
-            path: path?,
-            equals: equals?,
+        let gathered = self.gather(&place, item.table());
+        self.whole_condition(&place, gathered.spot, gathered.expected)
+    }
+
+    /// `rejected(status = [401, 440])`, `rejected(path = "status.code", equals = "X")`,
+    /// or both.
+    fn rejection(&self, parent: &Place, item: &Item<'_>) -> Option<Rejection> {
+        let place = self.nested(parent, item, Context::Rejection);
+        let gathered = self.gather(&place, item.table());
+        let when = match (&gathered.spot, &gathered.expected) {
+            (None, None) => None,
+            _ => Some(self.whole_condition(&place, gathered.spot, gathered.expected)?),
+        };
+        if gathered.statuses.is_none() && when.is_none() {
+            self.errors.error(
+                place.at,
+                format!(
+                    "{} needs `status` or a condition, e.g. `{}`",
+                    place.what,
+                    item.key.example(self.source)
+                ),
+            );
+            return None;
+        }
+        Some(Rejection {
+            statuses: gathered.statuses.unwrap_or_else(|| vec![401]),
+            when,
         })
+    }
+
+    fn whole_condition(
+        &self,
+        place: &Place,
+        spot: Option<Spot>,
+        expected: Option<Expected>,
+    ) -> Option<Condition> {
+        if spot.is_none() {
+            self.needs_spot(place);
+        }
+        if expected.is_none() {
+            self.errors.error(
+                place.at,
+                format!("{} needs `equals = ...` or `contains = ...`", place.what),
+            );
+        }
+        Some(Condition {
+            spot: spot?,
+            expected: expected?,
+        })
+    }
+
+    fn needs_spot(&self, place: &Place) {
+        self.errors.error(
+            place.at,
+            format!(
+                "{} needs where to look: one of `path`, `header`, `cookie` or `text`",
+                place.what
+            ),
+        );
+    }
+
+    /// The keys of a spot, a condition and a rejection, as far as `place` has them.
+    fn gather(&self, place: &Place, entries: &[Entry]) -> Gathered {
+        let mut gathered = Gathered::default();
+        self.visit(place, entries, |inner| {
+            let text = inner.text();
+            let spot = match inner.key.name {
+                "path" => Some(Spot::Json(json_path(&text.value, text.span, self.errors))),
+                "header" => Some(Spot::Header(text)),
+                "cookie" => Some(Spot::Cookie(text)),
+                "text" => inner.flag().then_some(Spot::Text(inner.span)),
+                "equals" | "contains" => {
+                    let value = match &inner.value.kind {
+                        Kind::Str(s) | Kind::Int(s) => s.clone(),
+                        Kind::Bool(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    let expected = if inner.key.name == "equals" {
+                        Expected::Equals(value)
+                    } else {
+                        Expected::Contains(value)
+                    };
+                    if gathered.expected.replace(expected).is_some() {
+                        self.errors
+                            .error(inner.span, "give one of `equals` or `contains`");
+                    }
+                    None
+                }
+                "status" => {
+                    gathered.statuses = Some(self.statuses(&inner));
+                    None
+                }
+                other => unreachable!("`{other}` is in the key table without an arm"),
+            };
+            if let Some(spot) = spot
+                && gathered.spot.replace(spot).is_some()
+            {
+                self.errors.error(
+                    inner.span,
+                    "give one of `path`, `header`, `cookie` or `text`: a value is in one place",
+                );
+            }
+        });
+        gathered
+    }
+
+    /// `status = 440` or `status = [401, 440]`.
+    fn statuses(&self, item: &Item<'_>) -> Vec<u16> {
+        let values: Vec<&Value> = match &item.value.kind {
+            Kind::List(values) => values.iter().collect(),
+            _ => vec![&*item.value],
+        };
+        let mut out = Vec::new();
+        for value in values {
+            match &value.kind {
+                Kind::Int(digits) => match digits.parse::<u16>() {
+                    Ok(code) if (100..600).contains(&code) => out.push(code),
+                    _ => self.errors.error(
+                        value.span,
+                        format!(
+                            "`{}` must be HTTP statuses, 100 to 599, not `{digits}`",
+                            item.path
+                        ),
+                    ),
+                },
+                other => self.errors.error(
+                    value.span,
+                    format!(
+                        "`{}` must be HTTP statuses, 100 to 599, not {}",
+                        item.path,
+                        other.describe()
+                    ),
+                ),
+            }
+        }
+        out
     }
 
     fn placement(&self, parent: &Place, item: &Item<'_>) -> Placement {
@@ -481,10 +610,16 @@ impl Lowering<'_> {
         self.visit(&place, item.table(), |inner| match inner.key.name {
             "bearer" => placement.bearer = inner.flag(),
             "header" => placement.header = Some(inner.text().value),
+            "scheme" => placement.scheme = Some(inner.text().value),
+            "cookie" => placement.cookie = Some(inner.text().value),
             "query" => placement.query = Some(inner.text().value),
             "body" => placement.body_field = Some(inner.text().value),
             other => unreachable!("`{other}` is in the key table without an arm"),
         });
+        // `apply(scheme = "Token")` is `Authorization: Token <token>`.
+        if placement.scheme.is_some() && placement.header.is_none() {
+            placement.header = Some("Authorization".to_owned());
+        }
         placement
     }
 
@@ -492,8 +627,8 @@ impl Lowering<'_> {
         let place = self.nested(parent, item, Context::Expiry);
         let mut lifetime: Option<Lifetime> = None;
         let mut jwt_exp = false;
-        let mut field: Option<Vec<String>> = None;
-        let mut format = ExpiryFormat::Seconds;
+        let mut field: Option<Spot> = None;
+        let mut format: Option<(ExpiryFormat, Location)> = None;
         self.visit(&place, item.table(), |inner| {
             let chosen = match inner.key.name {
                 "absolute" | "idle" => {
@@ -510,15 +645,25 @@ impl Lowering<'_> {
                     jwt_exp = inner.flag();
                     None
                 }
-                "field" => {
+                "field" | "header" | "cookie" => {
                     let text = inner.text();
-                    field = Some(json_path(&text.value, text.span, self.errors).segments);
+                    let spot = match inner.key.name {
+                        "field" => Spot::Json(json_path(&text.value, text.span, self.errors)),
+                        "header" => Spot::Header(text),
+                        _ => Spot::Cookie(text),
+                    };
+                    if field.replace(spot).is_some() {
+                        self.errors.error(
+                            inner.span,
+                            "give one of `field`, `header` or `cookie`: the expiry is stated in one place",
+                        );
+                    }
                     None
                 }
                 "format" => {
                     let text = inner.text();
                     match ExpiryFormat::from_name(&text.value) {
-                        Some(chosen) => format = chosen,
+                        Some(chosen) => format = Some((chosen, text.span)),
                         None => self.errors.error(
                             text.span,
                             format!(
@@ -544,7 +689,16 @@ impl Lowering<'_> {
         Expiry {
             lifetime: lifetime.unwrap_or(Lifetime::Unknown),
             jwt_exp,
-            field: field.map(|path| ExpiryField { path, format }),
+            field: field.map(|spot| {
+                if let (Spot::Cookie(_), Some((_, span))) = (&spot, format) {
+                    self.errors.error(
+                        span,
+                        "a cookie states its expiry in its own `Max-Age` or `Expires`: leave out `format`",
+                    );
+                }
+                let format = format.map_or(ExpiryFormat::Seconds, |(format, _)| format);
+                ExpiryField { spot, format }
+            }),
         }
     }
 
@@ -902,6 +1056,14 @@ impl Lowering<'_> {
     }
 }
 
+/// What a spot's, a condition's or a rejection's keys said.
+#[derive(Default)]
+struct Gathered {
+    spot: Option<Spot>,
+    expected: Option<Expected>,
+    statuses: Option<Vec<u16>>,
+}
+
 /// Whether a value of `kind` has the shape a key takes.
 fn shape_fits(shape: Shape, kind: &Kind) -> bool {
     match shape {
@@ -916,6 +1078,12 @@ fn shape_fits(shape: Shape, kind: &Kind) -> bool {
             _ => false,
         },
         Shape::Table(_) | Shape::Map => matches!(kind, Kind::Table(_)),
+        Shape::PathOr(_) => matches!(kind, Kind::Str(_) | Kind::Table(_)),
+        Shape::Statuses => match kind {
+            Kind::Int(_) => true,
+            Kind::List(items) => items.iter().all(|i| matches!(i.kind, Kind::Int(_))),
+            _ => false,
+        },
         Shape::Alternatives => match kind {
             Kind::List(_) => true,
             // The attribute's `one_of((a, b), (c))`: groups without keys.
@@ -999,7 +1167,10 @@ mod tests {
             Shape::Text | Shape::Name | Shape::Scalar | Shape::Doc => Kind::Str("x".into()),
             Shape::Number => Kind::Int("1".into()),
             Shape::Flag => Kind::Bool(true),
-            Shape::Table(_) | Shape::Map | Shape::Cases(_) => Kind::Table(Vec::new()),
+            Shape::Table(_) | Shape::Map | Shape::Cases(_) | Shape::PathOr(_) => {
+                Kind::Table(Vec::new())
+            }
+            Shape::Statuses => Kind::Int("401".into()),
             Shape::Alternatives => Kind::List(Vec::new()),
         }
     }
@@ -1010,7 +1181,9 @@ mod tests {
         match context {
             Context::Top => entry,
             Context::Endpoint => table("login", vec![entry]),
+            Context::Spot => table("token", vec![entry]),
             Context::Condition => table("success", vec![entry]),
+            Context::Rejection => table("rejected", vec![entry]),
             Context::Apply => table("apply", vec![entry]),
             Context::Expiry => table("expiry", vec![entry]),
             Context::Field => table("fields", vec![table("api_key", vec![entry])]),

@@ -102,7 +102,7 @@ impl<P: Provider> Session<P> {
                 tracing::debug!(vendor, generation = current.generation, "token kept alive");
                 Ok(())
             }
-            401 => {
+            status if self.inner.provider.rejection().statuses.contains(&status) => {
                 self.invalidate_generation(current.generation);
                 Err(Error::TokenRejected { vendor }.into())
             }
