@@ -201,6 +201,7 @@ fn method(m: Method) -> &'static str {
         Method::Post => "POST",
         Method::Put => "PUT",
         Method::Delete => "DELETE",
+        Method::Patch => "PATCH",
     }
 }
 

@@ -121,6 +121,8 @@ pub(crate) enum Shape {
     Map,
     /// Alternatives, each a list of names.
     Alternatives,
+    /// A table of constants: any value, nested tables for nested objects.
+    Constants,
     /// One table, or a list of tables; may be written more than once in the attribute.
     Cases(Context),
 }
@@ -140,6 +142,7 @@ impl Shape {
             Shape::Statuses => "an HTTP status, or a list of them",
             Shape::Map => "a table of names",
             Shape::Alternatives => "a list of alternatives, each a list of field names",
+            Shape::Constants => "a table of constants",
             Shape::Cases(_) => "a table, or a list of tables",
         }
     }
@@ -323,9 +326,17 @@ pub(crate) const KEYS: &[Key] = &[
         "the path appended to `base`; starts with `/`")
         .required(),
     key(Endpoint, "method", Text, "method = \"POST\"", "method = \"POST\"",
-        "`GET`, `POST` (default), `PUT` or `DELETE`"),
+        "`GET`, `POST` (default), `PUT`, `PATCH` or `DELETE`"),
     key(Endpoint, "format", Text, "format = \"json\"", "format = \"json\"",
         "the body's encoding: `json` (default), `form` or `multipart`"),
+    key(Endpoint, "constants", Constants,
+        "constants(grant_type = \"password\", scope = [\"read\", \"write\"])",
+        "constants = { grant_type = \"password\", scope = [\"read\", \"write\"] }",
+        "values of any JSON type the body always has, beside the credential fields; a nested table is a nested object (JSON bodies)"),
+    key(Endpoint, "query", Constants, "query(api_version = \"2\")", "query = { api_version = \"2\" }",
+        "values the query string always has"),
+    key(Endpoint, "apply", Table(Apply), "apply(header = \"X-Auth-Token\")", "apply = { header = \"X-Auth-Token\" }",
+        "where the token goes on this logout or keep-alive, when not where API calls carry it"),
     // Where a value is.
     key(Spot, "path", Text, "path = \"data.token\"", "path = \"data.token\"",
         "at this dotted path of a JSON body"),
@@ -391,7 +402,9 @@ pub(crate) const KEYS: &[Key] = &[
     key(Field, "charset", Text, "#[auth(charset = \"lower_hex\")]", "charset = \"lower_hex\"",
         "only characters of this set: `lower_hex`, `hex` or `digits`"),
     key(Field, "basic", Text, "#[auth(basic = \"user\")]", "basic = \"user\"",
-        "`user` or `password`: sent as HTTP Basic credentials on the login instead of in the body"),
+        "`user` or `password`: sent as HTTP Basic credentials on the login instead of in the body (a user alone has an empty password)"),
+    key(Field, "query", Flag, "#[auth(query)]", "query = true",
+        "sent in the login's query string instead of its body"),
     // A documented login failure.
     key(Error, "name", Name, "error(Rejected, ...)", "name = \"Rejected\"",
         "the variant of the vendor's error enum")
@@ -496,7 +509,15 @@ mod tests {
         for context in Context::ALL {
             assert!(KEYS.iter().any(|key| key.context == *context));
         }
-        assert_eq!(names(Endpoint, Source::Spec), ["path", "method", "format"]);
+        assert_eq!(
+            names(Endpoint, Source::Spec),
+            ["path", "method", "format", "constants", "query", "apply"]
+        );
+        assert_eq!(
+            names(Condition, Source::Attribute).len(),
+            6,
+            "its own and a spot's"
+        );
         assert!(!names(Top, Source::Attribute).contains(&"name"));
         assert!(!names(Top, Source::Spec).contains(&"crate"));
     }

@@ -114,6 +114,8 @@ pub enum Method {
     Put,
     /// DELETE
     Delete,
+    /// PATCH
+    Patch,
 }
 
 /// How a request body is encoded.
@@ -132,11 +134,45 @@ pub enum WireFormat {
 pub struct Endpoint {
     /// HTTP method.
     pub method: Method,
+    /// Constants of the body, at their (dotted) paths, in the order written.
+    pub constants: Vec<Constant>,
+    /// Constants of the query string.
+    pub query: Vec<Constant>,
+    /// Where the token goes on this request, when not where API calls carry it.
+    pub placement: Option<Placement>,
     /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`,
     /// with any placeholders it has (validation refuses them: they go in `base`).
     pub path: UrlTemplate,
     /// Body encoding.
     pub format: WireFormat,
+}
+
+/// A constant the description sends: `grant_type = "password"`, `scope = ["a", "b"]`.
+#[derive(Debug, Clone)]
+pub struct Constant {
+    /// Its wire name, split at the nesting: `auth.identity.methods` is three.
+    pub path: Vec<String>,
+    /// Its value.
+    pub value: ConstValue,
+    /// Where it was written.
+    pub span: Location,
+}
+
+/// A constant's value, of any JSON type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstValue {
+    /// A string.
+    Str(String),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list.
+    List(Vec<ConstValue>),
+    /// An object inside a list.
+    Object(Vec<(String, ConstValue)>),
 }
 
 /// A dotted path into a JSON document, e.g. `data.token`.
@@ -333,6 +369,8 @@ pub struct Field {
     pub checks: Vec<Check>,
     /// Sent as part of HTTP Basic credentials instead of in the body.
     pub basic: Option<BasicPart>,
+    /// Sent in the query string instead of the body.
+    pub in_query: bool,
 }
 
 /// A check on a credential value (Currencycloud: `login_id` at most 255 characters,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{BasicPart, Provider, Rule, Spanned, Spot, WireFormat};
+use crate::model::{BasicPart, ConstValue, Provider, Rule, Spanned, Spot, WireFormat};
 
 /// Records every problem of `provider` in `errors`.
 pub(crate) fn validate(provider: &Provider, errors: &Errors) {
@@ -27,6 +27,7 @@ pub(crate) fn validate(provider: &Provider, errors: &Errors) {
 
 fn fields(provider: &Provider, errors: &Errors) {
     basic(provider, errors);
+    constants(provider, errors);
     let mut wire_names = BTreeMap::new();
     for field in &provider.fields {
         let wire = field.wire_name();
@@ -36,7 +37,21 @@ fn fields(provider: &Provider, errors: &Errors) {
                 format!("`{}` and `{first}` are both sent as `{wire}`", field.ident),
             );
         }
-        if field.wire.len() > 1 && provider.login.format != WireFormat::Json {
+        if field.in_query && field.basic.is_some() {
+            errors.error(
+                field.span,
+                format!(
+                    "`{}` goes in the Authorization header as HTTP Basic: leave out `query`",
+                    field.ident
+                ),
+            );
+        }
+        if field.in_query && field.wire.len() > 1 {
+            errors.error(
+                field.wire_span,
+                format!("the nested wire name `{wire}` cannot go in a query string: it is flat"),
+            );
+        } else if field.wire.len() > 1 && provider.login.format != WireFormat::Json {
             errors.error(
                 field.wire_span,
                 format!(
@@ -276,7 +291,55 @@ fn outputs(provider: &Provider, errors: &Errors) {
     }
 }
 
-/// HTTP Basic credentials: one mandatory user field and one mandatory password field.
+/// Constants: flat where the encoding is flat, and not sent under a credential field's
+/// wire name.
+fn constants(provider: &Provider, errors: &Errors) {
+    let endpoints = [
+        Some(&provider.login),
+        provider.logout.as_ref(),
+        provider.keepalive.as_ref(),
+    ];
+    for endpoint in endpoints.into_iter().flatten() {
+        let body_flat = endpoint.format != WireFormat::Json;
+        let lists = [(&endpoint.constants, body_flat), (&endpoint.query, true)];
+        for (constants, flat) in lists {
+            for constant in constants {
+                let name = constant.path.join(".");
+                let nested = constant.path.len() > 1
+                    || matches!(&constant.value, ConstValue::Object(_))
+                    || matches!(&constant.value, ConstValue::List(items) if items.iter().any(|i| matches!(i, ConstValue::List(_) | ConstValue::Object(_))));
+                if flat && nested {
+                    errors.error(
+                        constant.span,
+                        format!("`{name}` is nested, and a form, multipart body or query string is flat: nest it only in a JSON body"),
+                    );
+                }
+            }
+        }
+    }
+    let login = &provider.login;
+    for constant in login.constants.iter().chain(&login.query) {
+        if let Some(field) = provider.fields.iter().find(|f| f.wire == constant.path) {
+            errors.error(
+                constant.span,
+                format!(
+                    "`{}` is both a constant and the credential field `{}`",
+                    constant.path.join("."),
+                    field.ident
+                ),
+            );
+        }
+    }
+    if let Some(placement) = &login.placement {
+        errors.error(
+            placement.span.unwrap_or(login.path.template.span),
+            "the login carries no token: `apply` goes in `logout` or `keepalive`",
+        );
+    }
+}
+
+/// HTTP Basic credentials: one mandatory user field, and at most one mandatory password
+/// field (none: an empty password).
 fn basic(provider: &Provider, errors: &Errors) {
     let parts: Vec<_> = provider
         .fields
@@ -302,11 +365,11 @@ fn basic(provider: &Provider, errors: &Errors) {
     }
     let has = |part| parts.iter().any(|f| f.basic == Some(part));
     if let Some(first) = parts.first()
-        && !(has(BasicPart::User) && has(BasicPart::Password))
+        && !has(BasicPart::User)
     {
         errors.error(
             first.span,
-            "HTTP Basic credentials need a field with `basic = \"user\"` and one with `basic = \"password\"`",
+            "HTTP Basic credentials need a field with `basic = \"user\"` (a password alone is not Basic credentials)",
         );
     }
 }

@@ -27,7 +27,7 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
     assert_eq!(
         errors.to_string(),
         r#"error: unknown key `fromat` in `login`; did you mean `format`?
-       expected one of: `path`, `method`, `format`
+       expected one of: `path`, `method`, `format`, `constants`, `query`, `apply`
  --> tests/specs/typo_key.toml:4:28
   |
 4 | login = { path = "/login", fromat = "json" }
@@ -41,7 +41,7 @@ error: unknown key `tokn` in the spec; did you mean `token`?
   | ^^^^
 
 error: unknown key `secert` in `[fields.password]`; did you mean `secret`?
-       expected one of: `doc`, `optional`, `secret`, `rename`, `requires`, `max_length`, `length`, `charset`, `basic`
+       expected one of: `doc`, `optional`, `secret`, `rename`, `requires`, `max_length`, `length`, `charset`, `basic`, `query`
   --> tests/specs/typo_key.toml:10:1
    |
 10 | secert = true

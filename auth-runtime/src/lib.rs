@@ -235,16 +235,12 @@
 //!             vendor: Self::VENDOR,
 //!             reason: e.to_string(),
 //!         })?;
-//!         Ok(VendorRequest {
-//!             method: Method::Post,
-//!             url,
-//!             format: WireFormat::Json,
-//!             fields: vec![WireField {
-//!                 path: &["key"],
-//!                 value: WireValue::Secret(credentials.key.clone()),
-//!             }],
-//!             basic: None,
-//!         })
+//!         let mut request = VendorRequest::new(Method::Post, url, WireFormat::Json);
+//!         request.fields.push(WireField {
+//!             path: &["key"],
+//!             value: WireValue::Secret(credentials.key.clone()),
+//!         });
+//!         Ok(request)
 //!     }
 //!
 //!     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<()>, AcmeError> {

@@ -133,6 +133,21 @@ pub enum Method {
     Put,
     /// DELETE
     Delete,
+    /// PATCH
+    Patch,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+        }
+    }
 }
 
 impl From<Method> for reqwest::Method {
@@ -142,6 +157,7 @@ impl From<Method> for reqwest::Method {
             Method::Post => reqwest::Method::POST,
             Method::Put => reqwest::Method::PUT,
             Method::Delete => reqwest::Method::DELETE,
+            Method::Patch => reqwest::Method::PATCH,
         }
     }
 }
@@ -158,12 +174,16 @@ pub enum WireFormat {
     Multipart,
 }
 
-/// A field value on the wire: plain, or a secret that is only exposed while encoding.
+/// A field value on the wire: plain, a secret that is only exposed while encoding, or a
+/// constant of the vendor's description (a grant type, a list of scopes, a flag).
 pub enum WireValue {
     /// A value that may be logged.
     Plain(String),
     /// A password, key or pass code.
     Secret(SecretString),
+    /// A constant of any JSON type. In a form, multipart body or query string a list
+    /// becomes one pair per item, a number or boolean its text.
+    Json(serde_json::Value),
 }
 
 impl std::fmt::Debug for WireValue {
@@ -171,6 +191,7 @@ impl std::fmt::Debug for WireValue {
         match self {
             WireValue::Plain(v) => write!(f, "{v:?}"),
             WireValue::Secret(_) => f.write_str("[REDACTED]"),
+            WireValue::Json(v) => write!(f, "{v}"),
         }
     }
 }
@@ -184,8 +205,10 @@ pub struct WireField {
     pub value: WireValue,
 }
 
-/// A request a provider asks the session to send (login or logout).
+/// A request a provider asks the session to send (login, logout or keep-alive). Start
+/// from [`VendorRequest::new`] and set what the vendor needs.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct VendorRequest {
     /// HTTP method.
     pub method: Method,
@@ -195,8 +218,29 @@ pub struct VendorRequest {
     pub format: WireFormat,
     /// Body fields; empty means no body.
     pub fields: Vec<WireField>,
+    /// Query-string fields, appended to the URL.
+    pub query: Vec<WireField>,
     /// HTTP Basic credentials (user, password), for vendors whose login uses them.
     pub basic: Option<(String, SecretString)>,
+    /// Where the token goes on this request, when not where API calls carry it (a
+    /// logout taking it in a header of its own). Ignored on logins.
+    pub placement: Option<Placement>,
+}
+
+impl VendorRequest {
+    /// A request with no fields, no Basic credentials, and the token (on a logout or
+    /// keep-alive) where API calls carry it.
+    pub fn new(method: Method, url: url::Url, format: WireFormat) -> Self {
+        VendorRequest {
+            method,
+            url,
+            format,
+            fields: Vec::new(),
+            query: Vec::new(),
+            basic: None,
+            placement: None,
+        }
+    }
 }
 
 /// Where a value is in a vendor's answer.

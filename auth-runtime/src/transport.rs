@@ -111,7 +111,14 @@ impl Exchange {
 }
 
 fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
-    let mut builder = client.request(request.method.into(), request.url);
+    let mut url = request.url;
+    if !request.query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in flat_pairs(&request.query) {
+            pairs.append_pair(&name, &value);
+        }
+    }
+    let mut builder = client.request(request.method.into(), url);
     if let Some((user, password)) = &request.basic {
         builder = builder.basic_auth(user, Some(password.expose_secret()));
     }
@@ -125,7 +132,7 @@ fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestB
             let form = flat_pairs(&request.fields)
                 .into_iter()
                 .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
-                    form.text(name, value.to_owned())
+                    form.text(name, value)
                 });
             builder.multipart(form)
         }
@@ -133,10 +140,12 @@ fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestB
     }
 }
 
-fn exposed(value: &WireValue) -> &str {
+/// A field's value as JSON.
+fn json_value(value: &WireValue) -> serde_json::Value {
     match value {
-        WireValue::Plain(v) => v,
-        WireValue::Secret(s) => s.expose_secret(),
+        WireValue::Plain(v) => serde_json::Value::String(v.clone()),
+        WireValue::Secret(s) => serde_json::Value::String(s.expose_secret().to_owned()),
+        WireValue::Json(v) => v.clone(),
     }
 }
 
@@ -160,20 +169,32 @@ fn json_body(fields: &[WireField]) -> serde_json::Value {
             };
             map = inner;
         }
-        map.insert(
-            last.to_string(),
-            serde_json::Value::String(exposed(&field.value).to_owned()),
-        );
+        map.insert(last.to_string(), json_value(&field.value));
     }
     serde_json::Value::Object(root)
 }
 
-/// Form fields are flat; a dotted name (rejected by the generator's validation) is sent joined.
-fn flat_pairs(fields: &[WireField]) -> Vec<(String, &str)> {
-    fields
-        .iter()
-        .map(|f| (f.path.join("."), exposed(&f.value)))
-        .collect()
+/// Name/value pairs for a form, a multipart body or a query string. They are flat: a
+/// dotted name (refused by the generator's validation) is sent joined; a list is one
+/// pair per item; a number or boolean is its text; an object its JSON text.
+fn flat_pairs(fields: &[WireField]) -> Vec<(String, String)> {
+    let text = |value: &serde_json::Value| match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut pairs = Vec::with_capacity(fields.len());
+    for field in fields {
+        let name = field.path.join(".");
+        match &field.value {
+            WireValue::Plain(v) => pairs.push((name, v.clone())),
+            WireValue::Secret(s) => pairs.push((name, s.expose_secret().to_owned())),
+            WireValue::Json(serde_json::Value::Array(items)) => {
+                pairs.extend(items.iter().map(|item| (name.clone(), text(item))));
+            }
+            WireValue::Json(value) => pairs.push((name, text(value))),
+        }
+    }
+    pairs
 }
 
 /// Puts the token on an API request the vendor's way.

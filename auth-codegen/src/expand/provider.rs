@@ -5,8 +5,8 @@ use quote::{format_ident, quote};
 
 use super::{Names, doc_attrs, path_literal};
 use crate::model::{
-    BasicPart, Condition, Expected, ExpiryField, ExpiryFormat, Lifetime, Method, Provider, Spot,
-    ValueKind, WireFormat,
+    BasicPart, Condition, ConstValue, Constant, Expected, ExpiryField, ExpiryFormat, Lifetime,
+    Method, Provider, Spot, ValueKind, WireFormat,
 };
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
@@ -157,6 +157,7 @@ fn method(m: Method, rt: &syn::Path) -> TokenStream {
         Method::Post => quote!(#rt::__private::Method::Post),
         Method::Put => quote!(#rt::__private::Method::Put),
         Method::Delete => quote!(#rt::__private::Method::Delete),
+        Method::Patch => quote!(#rt::__private::Method::Patch),
     }
 }
 
@@ -168,7 +169,8 @@ fn format(f: WireFormat, rt: &syn::Path) -> TokenStream {
     }
 }
 
-/// `login_request` (with the credential fields as body) or `logout_request` (no body).
+/// `login_request` (with the credential fields), or `logout_request` and
+/// `keepalive_request` (no credentials); each with the endpoint's constants.
 fn request_fn(
     provider: &Provider,
     endpoint: &crate::model::Endpoint,
@@ -179,36 +181,69 @@ fn request_fn(
     let path = &endpoint.path.template.value;
     let method = method(endpoint.method, rt);
     let format = format(endpoint.format, rt);
-    let request = quote! {
-        #rt::__private::VendorRequest { method: #method, url, format: #format, fields, basic }
+    let push_constant = |list: TokenStream, constant: &Constant| {
+        let wire = path_literal(&constant.path);
+        let value = const_value(&constant.value, rt);
+        quote! {
+            request.#list.push(#rt::__private::WireField { path: #wire, value: #rt::__private::WireValue::Json(#value) });
+        }
+    };
+    let constants = endpoint
+        .constants
+        .iter()
+        .map(|c| push_constant(quote!(fields), c))
+        .chain(
+            endpoint
+                .query
+                .iter()
+                .map(|c| push_constant(quote!(query), c)),
+        );
+    let placement = endpoint.placement.as_ref().map(|p| {
+        let placement = placement_value(p, rt);
+        quote! { request.placement = #rt::__private::Option::Some(#placement); }
+    });
+    let changed = credentials.is_some()
+        || !endpoint.constants.is_empty()
+        || !endpoint.query.is_empty()
+        || endpoint.placement.is_some();
+    let binding = if changed {
+        quote!(let mut request)
+    } else {
+        quote!(let request)
+    };
+    let start = quote! {
+        #binding = #rt::__private::VendorRequest::new(#method, self.endpoint(#path)?, #format);
+        #( #constants )*
+        #placement
     };
     let Some(credentials) = credentials else {
         return quote! {
             fn #fn_name(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
-                let url = self.endpoint(#path)?;
-                let fields = #rt::__private::Vec::new();
-                let basic = #rt::__private::Option::None;
-                #rt::__private::Result::Ok(#rt::__private::Option::Some(#request))
+                #start
+                #rt::__private::Result::Ok(#rt::__private::Option::Some(request))
             }
         };
     };
-    // HTTP Basic parts (validation made both mandatory) go in the header, not the body.
+    // HTTP Basic parts (validation made them mandatory) go in the header, not the body;
+    // a user without a password field has an empty password.
     let basic_part = |part| provider.fields.iter().find(|f| f.basic == Some(part));
-    let basic = match (basic_part(BasicPart::User), basic_part(BasicPart::Password)) {
-        (Some(user), Some(password)) => {
-            let user = &user.ident;
-            let ident = &password.ident;
-            let password = if password.secret {
+    let basic = basic_part(BasicPart::User).map(|user| {
+        let user = &user.ident;
+        let password = match basic_part(BasicPart::Password) {
+            Some(password) if password.secret => {
+                let ident = &password.ident;
                 quote!(#rt::__private::Clone::clone(&credentials.#ident))
-            } else {
-                quote!(#rt::__private::SecretString::from(#rt::__private::Clone::clone(&credentials.#ident)))
-            };
-            quote! {
-                #rt::__private::Option::Some((#rt::__private::Clone::clone(&credentials.#user), #password))
             }
+            Some(password) => {
+                let ident = &password.ident;
+                quote!(#rt::__private::SecretString::from(#rt::__private::Clone::clone(&credentials.#ident)))
+            }
+            None => quote!(#rt::__private::SecretString::from("")),
+        };
+        quote! {
+            request.basic = #rt::__private::Option::Some((#rt::__private::Clone::clone(&credentials.#user), #password));
         }
-        _ => quote!(#rt::__private::Option::None),
-    };
+    });
     let pushes = provider.fields.iter().filter(|field| field.basic.is_none()).map(|field| {
         let ident = &field.ident;
         let wire = path_literal(&field.wire);
@@ -217,22 +252,44 @@ fn request_fn(
         } else {
             quote!(#rt::__private::WireValue::Plain(#rt::__private::Clone::clone(value)))
         };
+        let list = if field.in_query { quote!(query) } else { quote!(fields) };
         let push =
-            quote! { fields.push(#rt::__private::WireField { path: #wire, value: #value }); };
+            quote! { request.#list.push(#rt::__private::WireField { path: #wire, value: #value }); };
         if field.optional {
             quote! { if let #rt::__private::Option::Some(value) = &credentials.#ident { #push } }
         } else {
             quote! { { let value = &credentials.#ident; #push } }
         }
     });
-    let capacity = provider.fields.len();
     quote! {
         fn #fn_name(&self, credentials: &#credentials) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
-            let url = self.endpoint(#path)?;
-            let mut fields = #rt::__private::Vec::with_capacity(#capacity);
+            #start
             #( #pushes )*
-            let basic = #basic;
-            #rt::__private::Result::Ok(#request)
+            #basic
+            #rt::__private::Result::Ok(request)
+        }
+    }
+}
+
+/// A constant's value as `serde_json::Value`, built where the request is.
+fn const_value(value: &ConstValue, rt: &syn::Path) -> TokenStream {
+    match value {
+        ConstValue::Str(s) => {
+            quote!(#rt::__private::Value::String(#rt::__private::String::from(#s)))
+        }
+        ConstValue::Int(n) => quote!(#rt::__private::Value::from(#n)),
+        ConstValue::Float(n) => quote!(#rt::__private::Value::from(#n)),
+        ConstValue::Bool(b) => quote!(#rt::__private::Value::Bool(#b)),
+        ConstValue::List(items) => {
+            let items = items.iter().map(|item| const_value(item, rt));
+            quote!(#rt::__private::Value::Array(#rt::__private::Vec::from([#(#items),*])))
+        }
+        ConstValue::Object(fields) => {
+            let fields = fields.iter().map(|(name, value)| {
+                let value = const_value(value, rt);
+                quote!((#rt::__private::String::from(#name), #value))
+            });
+            quote!(#rt::__private::Value::Object(::core::iter::FromIterator::from_iter([#(#fields),*])))
         }
     }
 }
@@ -337,7 +394,17 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
 
 fn placement(provider: &Provider) -> TokenStream {
     let rt = &provider.runtime;
-    let p = &provider.placement;
+    let placement = placement_value(&provider.placement, rt);
+    quote! {
+        fn placement(&self) -> &#rt::__private::Placement {
+            const PLACEMENT: #rt::__private::Placement = #placement;
+            &PLACEMENT
+        }
+    }
+}
+
+/// A placement as the runtime's `Placement` (a constant expression).
+fn placement_value(p: &crate::model::Placement, rt: &syn::Path) -> TokenStream {
     let bearer = p.bearer;
     let opt = |value: &Option<String>| match value {
         Some(v) => quote!(#rt::__private::Option::Some(#v)),
@@ -346,16 +413,13 @@ fn placement(provider: &Provider) -> TokenStream {
     let (header, scheme, cookie) = (opt(&p.header), opt(&p.scheme), opt(&p.cookie));
     let (query, body) = (opt(&p.query), opt(&p.body_field));
     quote! {
-        fn placement(&self) -> &#rt::__private::Placement {
-            const PLACEMENT: #rt::__private::Placement = #rt::__private::Placement {
-                bearer: #bearer,
-                header: #header,
-                scheme: #scheme,
-                cookie: #cookie,
-                query: #query,
-                body_field: #body,
-            };
-            &PLACEMENT
+        #rt::__private::Placement {
+            bearer: #bearer,
+            header: #header,
+            scheme: #scheme,
+            cookie: #cookie,
+            query: #query,
+            body_field: #body,
         }
     }
 }

@@ -16,9 +16,9 @@ use proc_macro2::{Ident, Span};
 use crate::errors::{Errors, did_you_mean};
 use crate::keys::{self, Context, Key, Shape, Source};
 use crate::model::{
-    BasicPart, Charset, Check, Condition, Endpoint, ErrorCase, Expected, Expiry, ExpiryField,
-    ExpiryFormat, Field, JsonPath, Lifetime, Location, Method, Placement, Provider, Rejection,
-    ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind, WireFormat,
+    BasicPart, Charset, Check, Condition, ConstValue, Constant, Endpoint, ErrorCase, Expected,
+    Expiry, ExpiryField, ExpiryFormat, Field, JsonPath, Lifetime, Location, Method, Placement,
+    Provider, Rejection, ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind, WireFormat,
 };
 use crate::source::{Entry, Host, Kind, Value};
 pub(crate) use values::url_template;
@@ -441,10 +441,100 @@ impl Lowering<'_> {
                 "path" => endpoint.path = url_template(&text.value, text.span, self.errors),
                 "method" => endpoint.method = method(&text.value, text.span, self.errors),
                 "format" => endpoint.format = wire_format(&text.value, text.span, self.errors),
+                "constants" => self.constants(&inner, &[], &mut endpoint.constants),
+                "query" => self.constants(&inner, &[], &mut endpoint.query),
+                "apply" => endpoint.placement = Some(self.placement(&place, &inner)),
                 other => unreachable!("`{other}` is in the key table without an arm"),
             }
         });
         endpoint
+    }
+
+    /// The constants of a table, flattened to their paths: a nested table is a nested
+    /// object, each other value a constant at its path.
+    fn constants(&self, item: &Item<'_>, parents: &[String], out: &mut Vec<Constant>) {
+        for entry in item.table() {
+            let Some(key) = &entry.key else {
+                self.errors.error(
+                    entry.value.span,
+                    format!(
+                        "expected `name = value` in `{}`, e.g. `{}`",
+                        item.key.name,
+                        item.key.example(self.source)
+                    ),
+                );
+                continue;
+            };
+            let mut path = parents.to_vec();
+            path.push(key.name.clone());
+            if let Kind::Table(_) = &entry.value.kind {
+                let nested = Item {
+                    key: item.key,
+                    span: key.span,
+                    value: Cow::Borrowed(&entry.value),
+                    path: item.path.clone(),
+                };
+                self.constants(&nested, &path, out);
+                continue;
+            }
+            if let Some(value) = self.const_value(&entry.value) {
+                out.push(Constant {
+                    path,
+                    value,
+                    span: key.span,
+                });
+            }
+        }
+    }
+
+    /// A constant's value; a bare name or a number out of range is refused.
+    fn const_value(&self, value: &Value) -> Option<ConstValue> {
+        match &value.kind {
+            Kind::Str(s) => Some(ConstValue::Str(s.clone())),
+            Kind::Bool(b) => Some(ConstValue::Bool(*b)),
+            Kind::Int(digits) => match digits.parse::<i64>() {
+                Ok(n) => Some(ConstValue::Int(n)),
+                Err(_) => {
+                    self.errors.error(
+                        value.span,
+                        format!("`{digits}` does not fit a 64-bit whole number"),
+                    );
+                    None
+                }
+            },
+            Kind::Float(text) => match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => Some(ConstValue::Float(n)),
+                _ => {
+                    self.errors
+                        .error(value.span, format!("`{text}` is not a finite number"));
+                    None
+                }
+            },
+            Kind::List(items) => items
+                .iter()
+                .map(|item| self.const_value(item))
+                .collect::<Option<Vec<_>>>()
+                .map(ConstValue::List),
+            Kind::Table(entries) => {
+                let mut fields = Vec::new();
+                for entry in entries {
+                    let Some(key) = &entry.key else {
+                        self.errors
+                            .error(entry.value.span, "expected `name = value` in an object");
+                        return None;
+                    };
+                    fields.push((key.name.clone(), self.const_value(&entry.value)?));
+                }
+                Some(ConstValue::Object(fields))
+            }
+            Kind::Word(word) => {
+                self.errors.error(
+                    value.span,
+                    format!("a constant string is written in double quotes: `\"{word}\"`"),
+                );
+                None
+            }
+        }
     }
 
     /// `token = "data.token"` or `token(header = "X-Subject-Token")`.
@@ -889,6 +979,7 @@ impl Lowering<'_> {
                 docs: Vec::new(),
                 checks: Vec::new(),
                 basic: None,
+                in_query: false,
             };
             let place = Place {
                 context: Context::Field,
@@ -918,6 +1009,7 @@ impl Lowering<'_> {
             "doc" => field.docs = self.doc(setting),
             "optional" => field.optional = setting.flag(),
             "secret" => field.secret = setting.flag(),
+            "query" => field.in_query = setting.flag(),
             "rename" => {
                 field.wire = text.value.split('.').map(str::to_owned).collect();
                 field.wire_span = text.span;
@@ -1077,7 +1169,7 @@ fn shape_fits(shape: Shape, kind: &Kind) -> bool {
             Kind::List(lines) => lines.iter().all(|l| matches!(l.kind, Kind::Str(_))),
             _ => false,
         },
-        Shape::Table(_) | Shape::Map => matches!(kind, Kind::Table(_)),
+        Shape::Table(_) | Shape::Map | Shape::Constants => matches!(kind, Kind::Table(_)),
         Shape::PathOr(_) => matches!(kind, Kind::Str(_) | Kind::Table(_)),
         Shape::Statuses => match kind {
             Kind::Int(_) => true,
@@ -1109,6 +1201,9 @@ fn stand_in_endpoint(span: Location) -> Endpoint {
             placeholders: Vec::new(),
         },
         format: WireFormat::Json,
+        constants: Vec::new(),
+        query: Vec::new(),
+        placement: None,
     }
 }
 
@@ -1167,9 +1262,11 @@ mod tests {
             Shape::Text | Shape::Name | Shape::Scalar | Shape::Doc => Kind::Str("x".into()),
             Shape::Number => Kind::Int("1".into()),
             Shape::Flag => Kind::Bool(true),
-            Shape::Table(_) | Shape::Map | Shape::Cases(_) | Shape::PathOr(_) => {
-                Kind::Table(Vec::new())
-            }
+            Shape::Table(_)
+            | Shape::Map
+            | Shape::Cases(_)
+            | Shape::PathOr(_)
+            | Shape::Constants => Kind::Table(Vec::new()),
             Shape::Statuses => Kind::Int("401".into()),
             Shape::Alternatives => Kind::List(Vec::new()),
         }

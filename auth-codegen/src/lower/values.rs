@@ -23,10 +23,11 @@ pub(super) fn method(text: &str, span: impl Into<Location>, errors: &Errors) -> 
         "POST" => Method::Post,
         "PUT" => Method::Put,
         "DELETE" => Method::Delete,
+        "PATCH" => Method::Patch,
         _ => {
             errors.error(
                 span,
-                format!("unknown HTTP method `{text}`: expected GET, POST, PUT or DELETE"),
+                format!("unknown HTTP method `{text}`: expected GET, POST, PUT, PATCH or DELETE"),
             );
             Method::Post
         }

@@ -212,7 +212,7 @@ fn value(input: ParseStream<'_>, errors: &Errors) -> syn::Result<Value> {
         let kind = match lit {
             Lit::Str(s) => Kind::Str(s.value()),
             Lit::Int(i) => Kind::Int(i.base10_digits().to_owned()),
-            Lit::Float(_) => Kind::Float,
+            Lit::Float(f) => Kind::Float(f.base10_digits().to_owned()),
             Lit::Bool(b) => Kind::Bool(b.value),
             other => {
                 return Err(syn::Error::new(
@@ -228,7 +228,7 @@ fn value(input: ParseStream<'_>, errors: &Errors) -> syn::Result<Value> {
         let lit: Lit = input.parse()?;
         let kind = match &lit {
             Lit::Int(i) => Kind::Int(format!("-{}", i.base10_digits())),
-            Lit::Float(_) => Kind::Float,
+            Lit::Float(f) => Kind::Float(format!("-{}", f.base10_digits())),
             _ => return Err(syn::Error::new(lit.span(), "expected a number after `-`")),
         };
         let span = minus.span.join(lit.span()).unwrap_or(minus.span);

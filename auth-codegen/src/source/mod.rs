@@ -27,8 +27,8 @@ pub(crate) enum Kind {
     /// A whole number, as written in decimal (a sign included); too large a number is
     /// still a number, refused by the key that reads it.
     Int(String),
-    /// A number with a fraction or exponent (no key takes one yet).
-    Float,
+    /// A number with a fraction or exponent, as written.
+    Float(String),
     /// `true` or `false`.
     Bool(bool),
     /// A bare Rust name (the attribute only): `requires = password`, `error(Rejected)`.
@@ -45,7 +45,7 @@ impl Kind {
         match self {
             Kind::Str(_) => "a string",
             Kind::Int(_) => "an integer",
-            Kind::Float => "a float",
+            Kind::Float(_) => "a float",
             Kind::Bool(_) => "a boolean",
             Kind::Word(_) => "a bare name",
             Kind::Table(_) => "a table",

@@ -208,7 +208,7 @@ fn value(value: &toml::Spanned<DeValue<'_>>, errors: &Errors) -> Option<Value> {
             // Out of range for any key: kept as written, refused where it is read.
             Err(_) => i.as_str().to_owned(),
         }),
-        DeValue::Float(_) => Kind::Float,
+        DeValue::Float(f) => Kind::Float(f.as_str().to_owned()),
         DeValue::Boolean(b) => Kind::Bool(*b),
         DeValue::Datetime(_) => {
             errors.error(

@@ -85,7 +85,10 @@ impl<P: Provider> Session<P> {
         let Some(request) = self.inner.provider.keepalive_request()? else {
             return Ok(());
         };
-        let placement = self.inner.provider.placement();
+        // The endpoint's own placement, where it has one (a logout taking the token in
+        // a header of its own); else where API calls carry it.
+        let own = request.placement.clone();
+        let placement = own.as_ref().unwrap_or(self.inner.provider.placement());
         let exchange = self
             .inner
             .transport
@@ -127,7 +130,10 @@ impl<P: Provider> Session<P> {
         let Some(request) = self.inner.provider.logout_request()? else {
             return Ok(());
         };
-        let placement = self.inner.provider.placement();
+        // The endpoint's own placement, where it has one (a logout taking the token in
+        // a header of its own); else where API calls carry it.
+        let own = request.placement.clone();
+        let placement = own.as_ref().unwrap_or(self.inner.provider.placement());
         let started = std::time::Instant::now();
         let exchange = self
             .inner

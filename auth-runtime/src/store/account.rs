@@ -4,7 +4,7 @@ use hmac::Mac as _;
 use secrecy::ExposeSecret as _;
 
 use super::StoreSecret;
-use crate::provider::{Method, VendorRequest, WireFormat, WireValue};
+use crate::provider::{VendorRequest, WireFormat, WireValue};
 
 /// The MAC key of account keys when no [`StoreSecret`] is configured. Being public, it
 /// hides the credentials and separates accounts, but lets whoever reads the store's
@@ -28,7 +28,7 @@ pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>)
         mac.update(bytes);
     };
     part(ENCODING);
-    part(method_name(request.method).as_bytes());
+    part(request.method.as_str().as_bytes());
     part(request.url.as_str().as_bytes());
     part(format_name(request.format).as_bytes());
     match &request.basic {
@@ -39,28 +39,22 @@ pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>)
         }
         None => part(b"no basic"),
     }
-    part(&(request.fields.len() as u64).to_be_bytes());
-    for field in &request.fields {
-        part(&(field.path.len() as u64).to_be_bytes());
-        for segment in field.path {
-            part(segment.as_bytes());
+    for fields in [&request.fields, &request.query] {
+        part(&(fields.len() as u64).to_be_bytes());
+        for field in fields {
+            part(&(field.path.len() as u64).to_be_bytes());
+            for segment in field.path {
+                part(segment.as_bytes());
+            }
+            match &field.value {
+                WireValue::Plain(value) => part(value.as_bytes()),
+                WireValue::Secret(value) => part(value.expose_secret().as_bytes()),
+                WireValue::Json(value) => part(value.to_string().as_bytes()),
+            }
         }
-        part(match &field.value {
-            WireValue::Plain(value) => value.as_bytes(),
-            WireValue::Secret(value) => value.expose_secret().as_bytes(),
-        });
     }
     let digest = mac.finalize().into_bytes();
     digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn method_name(method: Method) -> &'static str {
-    match method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-        Method::Put => "PUT",
-        Method::Delete => "DELETE",
-    }
 }
 
 fn format_name(format: WireFormat) -> &'static str {
@@ -76,19 +70,16 @@ mod tests {
     use secrecy::SecretString;
 
     use super::*;
-    use crate::provider::WireField;
+    use crate::provider::{Method, WireField};
 
     fn request(fields: Vec<(&'static [&'static str], WireValue)>) -> VendorRequest {
-        VendorRequest {
-            method: Method::Post,
-            url: url::Url::parse("https://vendor.example/login").expect("url"),
-            format: WireFormat::Json,
-            fields: fields
-                .into_iter()
-                .map(|(path, value)| WireField { path, value })
-                .collect(),
-            basic: None,
-        }
+        let url = url::Url::parse("https://vendor.example/login").expect("url");
+        let mut request = VendorRequest::new(Method::Post, url, WireFormat::Json);
+        request.fields = fields
+            .into_iter()
+            .map(|(path, value)| WireField { path, value })
+            .collect();
+        request
     }
 
     fn secret(value: &str) -> WireValue {
