@@ -11,6 +11,7 @@
 //! | Currencycloud | [`currencycloud`] | `/currencycloud` |
 //! | OneBox | [`onebox`] | `/onebox` |
 //! | a cookie-session vendor of our own design | [`cookie_session`] | `/cookie-session` |
+//! | a header-token vendor of our own design | [`header_token`] | `/header-token` |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
 //! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
@@ -35,6 +36,7 @@ pub mod cookie_session;
 pub mod crmcom;
 pub mod currencycloud;
 pub mod fault;
+pub mod header_token;
 pub mod modulus;
 pub mod onebox;
 mod util;
@@ -52,6 +54,7 @@ pub use cookie_session::CookieSession;
 pub use crmcom::CrmCom;
 pub use currencycloud::Currencycloud;
 pub use fault::{Fault, Faults, Scope};
+pub use header_token::HeaderToken;
 pub use modulus::Modulus;
 pub use onebox::OneBox;
 pub use vendor::VendorCommon;
@@ -65,6 +68,7 @@ pub(crate) struct Shared {
     pub(crate) currencycloud: Currencycloud,
     pub(crate) onebox: OneBox,
     pub(crate) cookie_session: CookieSession,
+    pub(crate) header_token: HeaderToken,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -104,6 +108,7 @@ impl Sim {
             currencycloud: Currencycloud::new(Arc::clone(&clock)),
             onebox: OneBox::new(Arc::clone(&clock)),
             cookie_session: CookieSession::new(Arc::clone(&clock)),
+            header_token: HeaderToken::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
@@ -112,6 +117,7 @@ impl Sim {
             .merge(currencycloud::routes())
             .merge(onebox::routes())
             .merge(cookie_session::routes())
+            .merge(header_token::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 fault::inject,
@@ -180,6 +186,11 @@ impl Sim {
     /// The cookie-session vendor: counters and switches.
     pub fn cookie_session(&self) -> &CookieSession {
         &self.shared.cookie_session
+    }
+
+    /// The header-token vendor: counters and switches.
+    pub fn header_token(&self) -> &HeaderToken {
+        &self.shared.header_token
     }
 }
 

@@ -136,3 +136,15 @@ pub(crate) fn later(now: Instant, d: Duration) -> Instant {
         .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
         .unwrap_or(now)
 }
+
+/// Seconds since the Unix epoch as RFC 3339 (`2026-11-30T10:00:00Z`).
+pub(crate) fn rfc3339(unix_seconds: u64) -> String {
+    let seconds = i64::try_from(unix_seconds).unwrap_or(i64::MAX);
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|at| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}

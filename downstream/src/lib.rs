@@ -9,6 +9,10 @@
 //!   succeeded or not, the session goes back as a cookie beside the caller's own, its
 //!   `Max-Age` says when it ends, and an expired session is answered with HTTP 440
 //!   (auth-sim's cookie-session vendor).
+//! * [`HeaderToken`] answers the token in a response header and its expiry in the
+//!   body; its login body nests the credentials among constants (a list, a number, a
+//!   boolean) three levels deep, with a constant in the query string; its logout is a
+//!   `DELETE` naming the token in a header of its own (auth-sim's header-token vendor).
 //!
 //! The runtime is reached through a re-export, as a crate wrapping it would do, so the
 //! attribute's `crate = "..."` is exercised too.
@@ -91,5 +95,34 @@ pub struct CookieJar {
     user: String,
     /// The user's password.
     #[auth(secret)]
+    password: String,
+}
+
+/// A header-token vendor (auth-sim's `header_token`). `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "HeaderToken",
+    base = "{host}",
+    login(
+        path = "/v3/auth/tokens",
+        format = "json",
+        constants(auth(methods = ["password"], version = 3, remember = false, user(domain(name = "Default")))),
+        query(nocatalog = "true")
+    ),
+    logout(path = "/v3/auth/tokens", method = "DELETE", apply(header = "X-Subject-Token")),
+    token(header = "X-Subject-Token"),
+    apply(header = "X-Auth-Token"),
+    expiry(unknown, field = "token.expires_at", format = "rfc3339"),
+    response(user = "token.user.name"),
+    error_fields(message = "error.message"),
+    error(Unauthorized, status = 401, display = "HeaderToken refused the credentials"),
+    error(BadRequest, status = 400, display = "HeaderToken refused the request")
+)]
+pub struct HeaderToken {
+    /// The user's name.
+    #[auth(rename = "auth.user.name")]
+    user: String,
+    /// The user's password.
+    #[auth(secret, rename = "auth.user.password")]
     password: String,
 }
