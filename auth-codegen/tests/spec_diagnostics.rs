@@ -226,3 +226,26 @@ fn error_fields_without_an_error_case_are_refused() {
         ]
     );
 }
+
+#[test]
+fn keys_reading_answers_and_shaping_requests_are_checked_at_their_place() {
+    let text = r#"name = "Example"
+vendor = "Example"
+base = "https://api.example.com"
+login = { path = "/login", format = "form", constants = { client = { id = "x" } } }
+token = { header = "X-Token", text = true }
+rejected = { status = [440, "441"] }
+apply = { cookie = "sid" }
+expiry = { cookie = "sid", format = "unix" }
+"#;
+    let errors = problems("x.toml", text);
+    assert_eq!(
+        short(&errors),
+        [
+            "x.toml:5:31: give one of `path`, `header`, `cookie` or `text`: a value is in one place",
+            "x.toml:6:29: `rejected.status` must be HTTP statuses, 100 to 599, not a string",
+            "x.toml:8:37: a cookie states its expiry in its own `Max-Age` or `Expires`: leave out `format`",
+            "x.toml:4:70: `client.id` is nested, and a form, multipart body or query string is flat: nest it only in a JSON body",
+        ]
+    );
+}

@@ -1171,11 +1171,8 @@ fn shape_fits(shape: Shape, kind: &Kind) -> bool {
         },
         Shape::Table(_) | Shape::Map | Shape::Constants => matches!(kind, Kind::Table(_)),
         Shape::PathOr(_) => matches!(kind, Kind::Str(_) | Kind::Table(_)),
-        Shape::Statuses => match kind {
-            Kind::Int(_) => true,
-            Kind::List(items) => items.iter().all(|i| matches!(i.kind, Kind::Int(_))),
-            _ => false,
-        },
+        // Each item of a list is checked on its own, at its place.
+        Shape::Statuses => matches!(kind, Kind::Int(_) | Kind::List(_)),
         Shape::Alternatives => match kind {
             Kind::List(_) => true,
             // The attribute's `one_of((a, b), (c))`: groups without keys.
