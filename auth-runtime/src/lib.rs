@@ -370,7 +370,7 @@ pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, StoreSecret
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 
-pub use http::HeaderMap;
+pub use http::{HeaderMap, HeaderName, HeaderValue};
 pub use secrecy::{ExposeSecret, SecretString};
 pub use url::Url;
 
