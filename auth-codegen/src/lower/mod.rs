@@ -453,31 +453,20 @@ impl Lowering<'_> {
     /// The constants of a table, flattened to their paths: a nested table is a nested
     /// object, each other value a constant at its path.
     fn constants(&self, item: &Item<'_>, parents: &[String], out: &mut Vec<Constant>) {
-        for entry in item.table() {
-            let Some(key) = &entry.key else {
-                self.errors.error(
-                    entry.value.span,
-                    format!(
-                        "expected `name = value` in `{}`, e.g. `{}`",
-                        item.key.name,
-                        item.key.example(self.source)
-                    ),
-                );
-                continue;
-            };
+        for (key, value) in self.named(item) {
             let mut path = parents.to_vec();
             path.push(key.name.clone());
-            if let Kind::Table(_) = &entry.value.kind {
+            if let Kind::Table(_) = &value.kind {
                 let nested = Item {
                     key: item.key,
                     span: key.span,
-                    value: Cow::Borrowed(&entry.value),
+                    value: Cow::Borrowed(value),
                     path: item.path.clone(),
                 };
                 self.constants(&nested, &path, out);
                 continue;
             }
-            if let Some(value) = self.const_value(&entry.value) {
+            if let Some(value) = self.const_value(value) {
                 out.push(Constant {
                     path,
                     value,
@@ -852,24 +841,33 @@ impl Lowering<'_> {
     /// The entries of a map (names the user chooses), each with its name as an ident.
     fn map_entries<'t>(&self, item: &'t Item<'_>, what: &str) -> Vec<(Ident, Location, &'t Value)> {
         let mut out = Vec::new();
+        for (key, value) in self.named(item) {
+            let name = Spanned {
+                value: key.name.clone(),
+                span: key.span,
+            };
+            if let Some(ident) = self.ident(&name, what) {
+                out.push((ident, key.span, value));
+            }
+        }
+        out
+    }
+
+    /// The entries of a table of names the user chooses, with their names; an entry
+    /// written without one is reported.
+    fn named<'t>(&self, item: &'t Item<'_>) -> Vec<(&'t crate::source::Key, &'t Value)> {
+        let mut out = Vec::new();
         for entry in item.table() {
-            let Some(key) = &entry.key else {
-                self.errors.error(
+            match &entry.key {
+                Some(key) => out.push((key, &entry.value)),
+                None => self.errors.error(
                     entry.value.span,
                     format!(
                         "expected `name = ...` in `{}`, e.g. `{}`",
                         item.key.name,
                         item.key.example(self.source)
                     ),
-                );
-                continue;
-            };
-            let name = Spanned {
-                value: key.name.clone(),
-                span: key.span,
-            };
-            if let Some(ident) = self.ident(&name, what) {
-                out.push((ident, key.span, &entry.value));
+                ),
             }
         }
         out

@@ -117,28 +117,25 @@ fn field_settings(field: &syn::Field, ident: &Ident, errors: &Errors) -> Vec<Ent
 
 /// Comma-separated entries until the end of `input`, each mistake recorded and skipped.
 fn entries(input: ParseStream<'_>, errors: &Errors) -> Vec<Entry> {
-    let mut out = Vec::new();
-    while !input.is_empty() {
-        match entry(input, errors) {
-            Ok(entry) => out.push(entry),
-            Err(error) => {
-                errors.push(error);
-                skip_to_comma(input);
-            }
-        }
-        if !end_of_item(input, errors) {
-            break;
-        }
-    }
-    out
+    separated(input, errors, |input| entry(input, errors))
 }
 
 /// Comma-separated values (a group's members).
 fn values(input: ParseStream<'_>, errors: &Errors) -> Vec<Value> {
+    separated(input, errors, |input| value(input, errors))
+}
+
+/// Items read by `one` until the end of `input`, comma-separated; a mistake is recorded
+/// and reading resumes after the next comma.
+fn separated<T>(
+    input: ParseStream<'_>,
+    errors: &Errors,
+    one: impl Fn(ParseStream<'_>) -> syn::Result<T>,
+) -> Vec<T> {
     let mut out = Vec::new();
     while !input.is_empty() {
-        match value(input, errors) {
-            Ok(value) => out.push(value),
+        match one(input) {
+            Ok(item) => out.push(item),
             Err(error) => {
                 errors.push(error);
                 skip_to_comma(input);
