@@ -33,6 +33,8 @@ pub(crate) enum Context {
     Error,
     /// The kind of an error field other than text: `field_messages`.
     ErrorFieldKind,
+    /// `oauth2`.
+    OAuth2,
 }
 
 impl Context {
@@ -66,6 +68,7 @@ impl Context {
         Context::Field,
         Context::Error,
         Context::ErrorFieldKind,
+        Context::OAuth2,
     ];
 
     /// The reference's heading for this context.
@@ -81,6 +84,7 @@ impl Context {
             Context::Field => "`[fields.NAME]` (in the attribute: `#[auth(...)]` on the field)",
             Context::Error => "`[[error]]` (in the attribute: `error(Name, ...)`)",
             Context::ErrorFieldKind => "an error field's kind",
+            Context::OAuth2 => "`oauth2`",
         }
     }
 }
@@ -161,6 +165,9 @@ pub(crate) struct Key {
     pub(crate) shape: Shape,
     /// Whether a description without it is refused.
     pub(crate) required: bool,
+    /// A key of the same table that stands in for this one when written (`oauth2` says
+    /// where the token is and where it goes).
+    pub(crate) unless: Option<&'static str>,
     /// How it is written in the attribute (or what says it there).
     pub(crate) attribute: &'static str,
     /// How it is written in a spec file (or what says it there).
@@ -185,6 +192,7 @@ const fn key(
         sources: Sources::Both,
         shape,
         required: false,
+        unless: None,
         attribute,
         spec,
         doc,
@@ -195,6 +203,11 @@ const fn key(
 impl Key {
     const fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    const fn unless(mut self, key: &'static str) -> Self {
+        self.unless = Some(key);
         self
     }
 
@@ -292,7 +305,8 @@ pub(crate) const KEYS: &[Key] = &[
         "the call that extends a token's life (`Session::keep_alive`); the token is applied to it"),
     key(Top, "token", PathOr(Spot), "token = \"data.token\"", "token = \"data.token\"",
         "where the token is in a successful login response: a dotted JSON path (`\".\"` when the whole body is the token as a JSON string), or `token(header = \"X-Subject-Token\")`, `token(cookie = \"sid\")`, `token(text)`")
-        .required(),
+        .required()
+        .unless("oauth2"),
     key(Top, "success", Table(Condition),
         "success(path = \"status.code\", equals = \"OK\")",
         "success = { path = \"status.code\", equals = \"OK\" }",
@@ -303,7 +317,10 @@ pub(crate) const KEYS: &[Key] = &[
         "how an API answer says the token was rejected, when not HTTP 401 alone (the session then logs in again once and replays the call)"),
     key(Top, "apply", Table(Apply), "apply(bearer)", "apply = { bearer = true }",
         "where the token goes on API requests")
-        .required(),
+        .required()
+        .unless("oauth2"),
+    key(Top, "oauth2", Table(OAuth2), "oauth2(grant = \"password\")", "oauth2 = { grant = \"password\" }",
+        "an OAuth 2.0 token endpoint (RFC 6749): a form login with `grant_type`, `access_token` as a bearer token, `expires_in`, `token_type` and `scope` on the response, and the standard errors as variants; keys written beside it win"),
     key(Top, "expiry", Table(Expiry), "expiry(absolute = \"15m\", jwt)", "expiry = { absolute = \"15m\", jwt = true }",
         "how long a token lives (default: unknown, replaced when rejected)"),
     key(Top, "one_of", Alternatives,
@@ -424,6 +441,10 @@ pub(crate) const KEYS: &[Key] = &[
         "fields(code = \"error.code\", messages = field_messages(\"error_messages\"))",
         "fields = { code = \"error.code\", messages = { field_messages = \"error_messages\" } }",
         "values read from the failure's body into the variant: a dotted path (text), or a kind"),
+    // OAuth 2.0.
+    key(OAuth2, "grant", Text, "grant = \"password\"", "grant = \"password\"",
+        "`password` (fields `username` and `password`) or `client_credentials`; the client authenticates with `basic` fields or `client_id`/`client_secret` fields")
+        .required(),
     // The kind of an error field.
     key(ErrorFieldKind, "field_messages", Text,
         "field_messages(\"error_messages\")",

@@ -44,6 +44,27 @@ pub struct Provider {
     pub response_fields: Vec<ResponseField>,
     /// The documented login failures, tried in order.
     pub errors: Vec<ErrorCase>,
+    /// The OAuth 2.0 grant, when the login is an OAuth 2.0 token request.
+    pub oauth2: Option<Spanned<Grant>>,
+}
+
+/// An OAuth 2.0 grant (RFC 6749) a token endpoint is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// `password`: the resource owner's `username` and `password`.
+    Password,
+    /// `client_credentials`: the client's own.
+    ClientCredentials,
+}
+
+impl Grant {
+    /// Its `grant_type`.
+    pub fn grant_type(self) -> &'static str {
+        match self {
+            Grant::Password => "password",
+            Grant::ClientCredentials => "client_credentials",
+        }
+    }
 }
 
 /// Where something was written, for diagnostics: a span of Rust source (the attribute

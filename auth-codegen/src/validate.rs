@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{BasicPart, ConstValue, Provider, Rule, Spanned, Spot, WireFormat};
+use crate::model::{BasicPart, ConstValue, Grant, Provider, Rule, Spanned, Spot, WireFormat};
 
 /// Records every problem of `provider` in `errors`.
 pub(crate) fn validate(provider: &Provider, errors: &Errors) {
@@ -22,6 +22,7 @@ pub(crate) fn validate(provider: &Provider, errors: &Errors) {
     endpoints(provider, errors);
     placement(provider, errors);
     spots(provider, errors);
+    oauth2(provider, errors);
     outputs(provider, errors);
 }
 
@@ -370,6 +371,40 @@ fn basic(provider: &Provider, errors: &Errors) {
         errors.error(
             first.span,
             "HTTP Basic credentials need a field with `basic = \"user\"` (a password alone is not Basic credentials)",
+        );
+    }
+}
+
+/// An OAuth 2.0 token request has what its grant sends, and a way for the client to
+/// authenticate.
+fn oauth2(provider: &Provider, errors: &Errors) {
+    let Some(grant) = &provider.oauth2 else {
+        return;
+    };
+    let sends = |wire: &str| {
+        provider
+            .fields
+            .iter()
+            .any(|f| f.basic.is_none() && f.wire_name() == wire)
+    };
+    if grant.value == Grant::Password {
+        for wire in ["username", "password"] {
+            if !sends(wire) {
+                errors.error(
+                    grant.span,
+                    format!("the `password` grant sends the resource owner's `{wire}`: declare a credential field sent as `{wire}`"),
+                );
+            }
+        }
+    }
+    let basic = provider
+        .fields
+        .iter()
+        .any(|f| f.basic == Some(BasicPart::User));
+    if !basic && !sends("client_id") {
+        errors.error(
+            grant.span,
+            "the OAuth 2.0 client authenticates with HTTP Basic (fields with `basic = \"user\"` and `basic = \"password\"`) or with a `client_id` field (and `client_secret`)",
         );
     }
 }

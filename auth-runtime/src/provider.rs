@@ -344,7 +344,7 @@ pub struct Placement {
     pub cookie: Option<&'static str>,
     /// A query parameter, used when the request has no JSON body (or no body field is set).
     pub query: Option<&'static str>,
-    /// A top-level field of the JSON request body.
+    /// A top-level field of the request body (JSON, or form-urlencoded).
     pub body_field: Option<&'static str>,
 }
 

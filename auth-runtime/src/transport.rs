@@ -65,7 +65,9 @@ impl Transport {
         request: VendorRequest,
         token: Option<(&Placement, &str)>,
     ) -> Result<Exchange, Error> {
-        let mut http = encode(&self.auth_client, request)
+        // A token that goes in a form body needs a body to go in, even with no fields.
+        let token_in_body = token.is_some_and(|(placement, _)| placement.body_field.is_some());
+        let mut http = encode(&self.auth_client, request, token_in_body)
             .build()
             .map_err(|e| Error::transport(vendor, stage, e))?;
         if let Some((placement, token)) = token {
@@ -110,7 +112,11 @@ impl Exchange {
     }
 }
 
-fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestBuilder {
+fn encode(
+    client: &reqwest::Client,
+    request: VendorRequest,
+    token_in_body: bool,
+) -> reqwest::RequestBuilder {
     let mut url = request.url;
     if !request.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
@@ -124,6 +130,7 @@ fn encode(client: &reqwest::Client, request: VendorRequest) -> reqwest::RequestB
     }
     let has_body = !request.fields.is_empty();
     match request.format {
+        WireFormat::Form if token_in_body => builder.form(&flat_pairs(&request.fields)),
         // An empty JSON object still goes out, so a token body field can be added to it
         // (CRM.COM's token/release).
         WireFormat::Json => builder.json(&json_body(&request.fields)),
@@ -210,7 +217,7 @@ pub(crate) fn apply(
     put_cookie(vendor, placement, request.headers_mut(), token)?;
     let mut in_body = false;
     if let Some(field) = placement.body_field {
-        in_body = put_in_json_body(request, field, token);
+        in_body = put_in_body(request, field, token);
     }
     if let (Some(name), false) = (placement.query, in_body) {
         request.url_mut().query_pairs_mut().append_pair(name, token);
@@ -365,24 +372,39 @@ pub(crate) fn is_json(headers: &http::HeaderMap) -> bool {
 }
 
 /// Adds `field: token` to a JSON object body; `false` when the request has none.
-fn put_in_json_body(request: &mut reqwest::Request, field: &str, token: &str) -> bool {
-    let is_json = is_json(request.headers());
+fn put_in_body(request: &mut reqwest::Request, field: &str, token: &str) -> bool {
+    let form = is_form(request.headers());
+    let json = is_json(request.headers());
     let Some(bytes) = request.body().and_then(|b| b.as_bytes()) else {
         return false;
     };
-    if !is_json {
-        return false;
-    }
-    let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(bytes) else {
+    let encoded = if json {
+        let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(bytes) else {
+            return false;
+        };
+        object.insert(
+            field.to_owned(),
+            serde_json::Value::String(token.to_owned()),
+        );
+        serde_json::Value::Object(object).to_string()
+    } else if form {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        out.extend_pairs(url::form_urlencoded::parse(bytes).filter(|(name, _)| name != field));
+        out.append_pair(field, token);
+        out.finish()
+    } else {
         return false;
     };
-    object.insert(
-        field.to_owned(),
-        serde_json::Value::String(token.to_owned()),
-    );
-    let encoded = serde_json::Value::Object(object).to_string();
     *request.body_mut() = Some(encoded.into());
     true
+}
+
+/// Whether a request is labelled form-urlencoded.
+fn is_form(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// Reads a body, failing once it passes `limit` bytes (announced or actual).

@@ -37,7 +37,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::util::{Counter, lock};
-use crate::{Shared, cookie_session, crmcom, currencycloud, header_token, modulus, onebox};
+use crate::{Shared, cookie_session, crmcom, currencycloud, header_token, modulus, oauth2, onebox};
 
 /// 50 MiB: the size of [`Fault::HugeBody`] the fault suite uses.
 pub const HUGE_BODY: usize = 50 * 1024 * 1024;
@@ -191,6 +191,10 @@ fn route<'s>(shared: &'s Shared, path: &str) -> Option<(&'s Faults, Scope)> {
         // Login and logout share a path; only the method tells them apart.
         let s = scope(rest, &[header_token::TOKENS_PATH], &[]);
         return Some((shared.header_token.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(oauth2::PREFIX) {
+        let s = scope(rest, &[oauth2::TOKEN_PATH], &[oauth2::REVOKE_PATH]);
+        return Some((shared.oauth2.faults(), s));
     }
     if let Some(rest) = path.strip_prefix(onebox::PREFIX) {
         let s = scope(rest, &[onebox::AUTHENTICATE_PATH], &[]);

@@ -12,6 +12,7 @@
 //! | OneBox | [`onebox`] | `/onebox` |
 //! | a cookie-session vendor of our own design | [`cookie_session`] | `/cookie-session` |
 //! | a header-token vendor of our own design | [`header_token`] | `/header-token` |
+//! | an OAuth 2.0 server of our own design | [`oauth2`] | `/oauth2` |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
 //! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
@@ -38,6 +39,7 @@ pub mod currencycloud;
 pub mod fault;
 pub mod header_token;
 pub mod modulus;
+pub mod oauth2;
 pub mod onebox;
 mod util;
 mod vendor;
@@ -56,6 +58,7 @@ pub use currencycloud::Currencycloud;
 pub use fault::{Fault, Faults, Scope};
 pub use header_token::HeaderToken;
 pub use modulus::Modulus;
+pub use oauth2::OAuth2;
 pub use onebox::OneBox;
 pub use vendor::VendorCommon;
 
@@ -69,6 +72,7 @@ pub(crate) struct Shared {
     pub(crate) onebox: OneBox,
     pub(crate) cookie_session: CookieSession,
     pub(crate) header_token: HeaderToken,
+    pub(crate) oauth2: OAuth2,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -109,6 +113,7 @@ impl Sim {
             onebox: OneBox::new(Arc::clone(&clock)),
             cookie_session: CookieSession::new(Arc::clone(&clock)),
             header_token: HeaderToken::new(Arc::clone(&clock)),
+            oauth2: OAuth2::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
@@ -118,6 +123,7 @@ impl Sim {
             .merge(onebox::routes())
             .merge(cookie_session::routes())
             .merge(header_token::routes())
+            .merge(oauth2::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 fault::inject,
@@ -191,6 +197,11 @@ impl Sim {
     /// The header-token vendor: counters and switches.
     pub fn header_token(&self) -> &HeaderToken {
         &self.shared.header_token
+    }
+
+    /// The OAuth 2.0 server: counters and switches.
+    pub fn oauth2(&self) -> &OAuth2 {
+        &self.shared.oauth2
     }
 }
 

@@ -13,6 +13,9 @@
 //!   body; its login body nests the credentials among constants (a list, a number, a
 //!   boolean) three levels deep, with a constant in the query string; its logout is a
 //!   `DELETE` naming the token in a header of its own (auth-sim's header-token vendor).
+//! * [`PasswordGrant`] and [`ClientCredentials`] are OAuth 2.0 token requests (auth-sim's
+//!   OAuth 2.0 server), one authenticating the client with HTTP Basic, the other with
+//!   body parameters; the standard error answers are their error variants.
 //!
 //! The runtime is reached through a re-export, as a crate wrapping it would do, so the
 //! attribute's `crate = "..."` is exercised too.
@@ -125,4 +128,48 @@ pub struct HeaderToken {
     /// The user's password.
     #[auth(secret, rename = "auth.user.password")]
     password: String,
+}
+
+/// The `password` grant of an OAuth 2.0 server (auth-sim's `oauth2`), the client
+/// authenticated with HTTP Basic. `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "OAuth2 server",
+    base = "{host}",
+    login(path = "/token"),
+    oauth2(grant = "password")
+)]
+pub struct PasswordGrant {
+    /// The client's identifier.
+    #[auth(basic = "user")]
+    client_id: String,
+    /// The client's secret.
+    #[auth(secret, basic = "password")]
+    client_secret: String,
+    /// The resource owner's name.
+    username: String,
+    /// The resource owner's password.
+    #[auth(secret)]
+    password: String,
+    /// The scopes asked for, space-separated; all the client may have when not given.
+    scope: Option<String>,
+}
+
+/// The `client_credentials` grant of an OAuth 2.0 server (auth-sim's `oauth2`), the
+/// client authenticated with body parameters. `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "OAuth2 server",
+    base = "{host}",
+    login(path = "/token"),
+    oauth2(grant = "client_credentials")
+)]
+pub struct ClientCredentials {
+    /// The client's identifier.
+    client_id: String,
+    /// The client's secret.
+    #[auth(secret)]
+    client_secret: String,
+    /// The scopes asked for, space-separated.
+    scope: Option<String>,
 }

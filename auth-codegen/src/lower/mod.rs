@@ -17,8 +17,9 @@ use crate::errors::{Errors, did_you_mean};
 use crate::keys::{self, Context, Key, Shape, Source};
 use crate::model::{
     BasicPart, Charset, Check, Condition, ConstValue, Constant, Endpoint, ErrorCase, Expected,
-    Expiry, ExpiryField, ExpiryFormat, Field, JsonPath, Lifetime, Location, Method, Placement,
-    Provider, Rejection, ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind, WireFormat,
+    Expiry, ExpiryField, ExpiryFormat, Field, Grant, JsonPath, Lifetime, Location, Method,
+    Placement, Provider, Rejection, ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind,
+    WireFormat,
 };
 use crate::source::{Entry, Host, Kind, Value};
 pub(crate) use values::url_template;
@@ -120,6 +121,8 @@ impl Lowering<'_> {
         let mut cases = Vec::new();
         let mut error_fields = Vec::new();
         let mut error_fields_at = None;
+        let mut oauth2 = None;
+        let mut login_format_written = false;
         let written = self.visit(&place, entries, |item| {
             let item = &item;
             match item.key.name {
@@ -155,7 +158,12 @@ impl Lowering<'_> {
                     let text = item.text();
                     base = Some(url_template(&text.value, text.span, self.errors));
                 }
-                "login" => login = Some(self.endpoint(&place, item)),
+                "login" => {
+                    login_format_written = item.table().iter().any(|entry| {
+                        entry.key.as_ref().is_some_and(|key| key.name == "format")
+                    });
+                    login = Some(self.endpoint(&place, item));
+                }
                 "logout" => logout = Some(self.endpoint(&place, item)),
                 "keepalive" => keepalive = Some(self.endpoint(&place, item)),
                 "token" => token = self.token(&place, item),
@@ -171,11 +179,64 @@ impl Lowering<'_> {
                     error_fields.extend(self.error_fields(item));
                     error_fields_at.get_or_insert(item.span);
                 }
+                "oauth2" => oauth2 = self.grant(&place, item),
                 other => unreachable!("`{other}` is in the key table without an arm"),
             }
         });
         let written = |name: &str| written.iter().any(|written| written == name);
         share_error_fields(&mut cases, error_fields, error_fields_at, self.errors);
+        if let Some(grant) = &oauth2 {
+            // What OAuth 2.0 says, wherever the description did not say otherwise.
+            let at = grant.span;
+            if let Some(login) = &mut login {
+                if !login_format_written {
+                    login.format = WireFormat::Form;
+                }
+                if !login.constants.iter().any(|c| c.path == ["grant_type"]) {
+                    login.constants.insert(
+                        0,
+                        Constant {
+                            path: vec!["grant_type".to_owned()],
+                            value: ConstValue::Str(grant.value.grant_type().to_owned()),
+                            span: at,
+                        },
+                    );
+                }
+            }
+            token.get_or_insert_with(|| Spot::Json(json_path("access_token", at, self.errors)));
+            placement.get_or_insert_with(|| Placement {
+                bearer: true,
+                span: Some(at),
+                ..Placement::default()
+            });
+            let expiry = expiry.get_or_insert(Expiry {
+                lifetime: Lifetime::Unknown,
+                jwt_exp: false,
+                field: None,
+            });
+            expiry.field.get_or_insert_with(|| ExpiryField {
+                spot: Spot::Json(json_path("expires_in", at, self.errors)),
+                format: ExpiryFormat::Seconds,
+            });
+            for name in ["token_type", "scope"] {
+                if !response_fields
+                    .iter()
+                    .any(|f: &ResponseField| f.ident == name)
+                {
+                    response_fields.push(ResponseField {
+                        ident: Ident::new(name, Span::call_site()),
+                        span: at,
+                        path: json_path(name, at, self.errors),
+                        kind: ValueKind::Text,
+                    });
+                }
+            }
+            let standard: Vec<ErrorCase> = oauth2_errors(at, self.errors)
+                .into_iter()
+                .filter(|case| !cases.iter().any(|own| own.variant == case.variant))
+                .collect();
+            cases.extend(standard);
+        }
 
         // A required key written with a bad value was reported already: it gets a
         // stand-in, so that validation still runs and reports the other problems in
@@ -242,6 +303,37 @@ impl Lowering<'_> {
             rules: one_of.into_iter().chain(requires).collect(),
             response_fields,
             errors: cases,
+            oauth2,
+        })
+    }
+
+    /// `oauth2(grant = "password")`.
+    fn grant(&self, parent: &Place, item: &Item<'_>) -> Option<Spanned<Grant>> {
+        let place = self.nested(parent, item, Context::OAuth2);
+        let mut grant = None;
+        self.visit(&place, item.table(), |inner| match inner.key.name {
+            "grant" => {
+                let text = inner.text();
+                grant = match text.value.as_str() {
+                    "password" => Some(Grant::Password),
+                    "client_credentials" => Some(Grant::ClientCredentials),
+                    other => {
+                        self.errors.error(
+                            text.span,
+                            format!(
+                                "`{other}` is not a grant authgen asks for: `password` or `client_credentials`{}",
+                                did_you_mean(other, &["password", "client_credentials"])
+                            ),
+                        );
+                        None
+                    }
+                };
+            }
+            other => unreachable!("`{other}` is in the key table without an arm"),
+        });
+        grant.map(|value| Spanned {
+            value,
+            span: item.span,
         })
     }
 
@@ -337,6 +429,9 @@ impl Lowering<'_> {
                 && key.required
                 && key.accepted_in(self.source)
                 && !written.iter().any(|name| name == key.name)
+                && !key
+                    .unless
+                    .is_some_and(|other| written.iter().any(|name| name == other))
         }) {
             self.errors.error(
                 place.at,
@@ -1146,6 +1241,69 @@ impl Lowering<'_> {
     }
 }
 
+/// The error answers of RFC 6749 section 5.2 as error cases, each with the answer's
+/// `error_description` and `error_uri`.
+fn oauth2_errors(at: Location, errors: &Errors) -> Vec<ErrorCase> {
+    const CODES: &[(&str, &str, &str)] = &[
+        (
+            "InvalidRequest",
+            "invalid_request",
+            "The request was malformed: a parameter missing, repeated or not understood.",
+        ),
+        (
+            "InvalidClient",
+            "invalid_client",
+            "The client's own authentication failed: unknown client, wrong secret, or the wrong method.",
+        ),
+        (
+            "InvalidGrant",
+            "invalid_grant",
+            "The grant was refused: wrong resource-owner credentials, or an expired or revoked refresh token.",
+        ),
+        (
+            "UnauthorizedClient",
+            "unauthorized_client",
+            "This client may not use this grant.",
+        ),
+        (
+            "UnsupportedGrantType",
+            "unsupported_grant_type",
+            "The server does not know this grant.",
+        ),
+        (
+            "InvalidScope",
+            "invalid_scope",
+            "A scope asked for is unknown, malformed or beyond what was granted.",
+        ),
+    ];
+    CODES
+        .iter()
+        .map(|(variant, code, doc)| ErrorCase {
+            variant: Ident::new(variant, Span::call_site()),
+            span: at,
+            docs: vec![
+                format!(" {doc}"),
+                " (OAuth 2.0 `error`: `".to_owned() + code + "`.)",
+            ],
+            display: Some(format!("the OAuth 2.0 server answered `{code}`")),
+            status: None,
+            when: Some(Condition {
+                spot: Spot::Json(json_path("error", at, errors)),
+                expected: Expected::Equals((*code).to_owned()),
+            }),
+            fields: ["description", "uri"]
+                .iter()
+                .map(|name| ResponseField {
+                    ident: Ident::new(name, Span::call_site()),
+                    span: at,
+                    path: json_path(&format!("error_{name}"), at, errors),
+                    kind: ValueKind::Text,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// What a spot's, a condition's or a rejection's keys said.
 #[derive(Default)]
 struct Gathered {
@@ -1281,6 +1439,7 @@ mod tests {
             Context::Field => table("fields", vec![table("api_key", vec![entry])]),
             Context::Error => table("error", vec![entry]),
             Context::ErrorFieldKind => table("error_fields", vec![table("messages", vec![entry])]),
+            Context::OAuth2 => table("oauth2", vec![entry]),
         }
     }
 

@@ -1,0 +1,378 @@
+//! An OAuth 2.0 authorization server of our own design, as RFC 6749 and RFC 7009
+//! describe one: the `password` and `client_credentials` grants, refresh tokens that
+//! rotate on use, the standard error answers, and token revocation.
+//!
+//! # Endpoints (relative to [`PREFIX`])
+//!
+//! | method | path | request |
+//! |---|---|---|
+//! | `POST` | [`TOKEN_PATH`] | form-urlencoded `grant_type` and the grant's parameters |
+//! | `POST` | [`REVOKE_PATH`] | form-urlencoded `token` (RFC 7009) |
+//! | `GET` | [`ME_PATH`] | `Authorization: Bearer <access token>` (protected) |
+//!
+//! The client authenticates on the token and revocation endpoints with HTTP Basic
+//! (`client_id:client_secret`) or with `client_id` and `client_secret` body
+//! parameters, not both.
+//!
+//! * `grant_type=password`: `username`, `password`, optional `scope` → an access
+//!   token and a refresh token.
+//! * `grant_type=client_credentials`: optional `scope` → an access token only.
+//! * `grant_type=refresh_token`: `refresh_token`, optional `scope` → a new access
+//!   token and a new refresh token; the one used is spent (using it again is
+//!   `invalid_grant`).
+//!
+//! A success is HTTP 200 JSON `{"access_token", "token_type": "Bearer",
+//! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`. An error
+//! is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client` sent with Basic)
+//! with `{"error", "error_description"}`, `error` one of `invalid_request`,
+//! `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
+//! `invalid_scope`. Revocation answers 200 whether the token was known or not.
+//! The protected endpoint answers 401 with `WWW-Authenticate: Bearer
+//! error="invalid_token"` for a token that is unknown, revoked or expired.
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use base64::Engine as _;
+use serde_json::json;
+
+use crate::util::{self, Counter, lock};
+use crate::{Shared, SimClock, VendorCommon};
+
+/// Stands in for the server's host.
+pub const PREFIX: &str = "/oauth2";
+/// The token endpoint.
+pub const TOKEN_PATH: &str = "/token";
+/// The revocation endpoint (RFC 7009).
+pub const REVOKE_PATH: &str = "/revoke";
+/// A protected resource.
+pub const ME_PATH: &str = "/api/me";
+
+/// The registered client.
+pub const CLIENT_ID: &str = "authgen-client";
+/// The registered client's secret.
+pub const CLIENT_SECRET: &str = "cl13nt-s3cret";
+/// The resource owner of the `password` grant.
+pub const USERNAME: &str = "owner";
+/// The resource owner's password.
+pub const PASSWORD: &str = "0wner-passw0rd";
+/// The scopes the server grants; any other is `invalid_scope`.
+pub const SCOPES: &[&str] = &["read", "write"];
+
+/// Access tokens live this long.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+#[derive(Debug)]
+struct Access {
+    expires_at: Instant,
+}
+
+/// The OAuth 2.0 server's handle. Obtained from [`crate::Sim::oauth2`]; dereferences to
+/// [`VendorCommon`] (`logins` counts the access tokens issued by the `password` and
+/// `client_credentials` grants; refreshes are counted apart).
+#[derive(Debug)]
+pub struct OAuth2 {
+    common: VendorCommon,
+    clock: Arc<SimClock>,
+    access: Mutex<HashMap<String, Access>>,
+    refresh: Mutex<HashMap<String, String>>,
+    refreshes: Counter,
+    refused_refreshes: Counter,
+    revocations: Counter,
+    /// The grant types of every token request, in order.
+    grants: Mutex<Vec<String>>,
+}
+
+impl Deref for OAuth2 {
+    type Target = VendorCommon;
+
+    fn deref(&self) -> &VendorCommon {
+        &self.common
+    }
+}
+
+impl OAuth2 {
+    pub(crate) fn new(clock: Arc<SimClock>) -> OAuth2 {
+        OAuth2 {
+            common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
+            clock,
+            access: Mutex::new(HashMap::new()),
+            refresh: Mutex::new(HashMap::new()),
+            refreshes: Counter::default(),
+            refused_refreshes: Counter::default(),
+            revocations: Counter::default(),
+            grants: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Access tokens issued by the `refresh_token` grant.
+    pub fn refreshes(&self) -> u64 {
+        self.refreshes.get()
+    }
+
+    /// `refresh_token` grants refused (a spent, revoked or unknown refresh token).
+    pub fn refused_refreshes(&self) -> u64 {
+        self.refused_refreshes.get()
+    }
+
+    /// Calls of the revocation endpoint.
+    pub fn revocations(&self) -> u64 {
+        self.revocations.get()
+    }
+
+    /// The `grant_type` of every token request received, in order.
+    pub fn grants(&self) -> Vec<String> {
+        lock(&self.grants).clone()
+    }
+
+    /// Access tokens valid at the server's time.
+    pub fn active_tokens(&self) -> usize {
+        let now = self.clock.instant();
+        lock(&self.access)
+            .values()
+            .filter(|a| now < a.expires_at)
+            .count()
+    }
+
+    /// Revokes every access token (refresh tokens stay usable).
+    pub fn revoke_access_tokens(&self) {
+        lock(&self.access).clear();
+    }
+
+    /// Revokes every refresh token.
+    pub fn revoke_refresh_tokens(&self) {
+        lock(&self.refresh).clear();
+    }
+
+    fn issue(&self, scope: &str, with_refresh: bool) -> serde_json::Value {
+        let access = util::random_hex(20, false);
+        let lifetime = self.lifetime.get();
+        lock(&self.access).insert(
+            access.clone(),
+            Access {
+                expires_at: util::later(self.clock.instant(), lifetime),
+            },
+        );
+        let mut body = json!({
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": lifetime.as_secs(),
+            "scope": scope,
+        });
+        if with_refresh {
+            let refresh = util::random_hex(20, false);
+            lock(&self.refresh).insert(refresh.clone(), scope.to_owned());
+            body["refresh_token"] = json!(refresh);
+        }
+        body
+    }
+
+    fn valid(&self, token: Option<&str>) -> bool {
+        let Some(token) = token else { return false };
+        let now = self.clock.instant();
+        lock(&self.access)
+            .get(token)
+            .is_some_and(|a| now < a.expires_at)
+    }
+}
+
+pub(crate) fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(&format!("{PREFIX}{TOKEN_PATH}"), post(token))
+        .route(&format!("{PREFIX}{REVOKE_PATH}"), post(revoke))
+        .route(&format!("{PREFIX}{ME_PATH}"), get(me))
+}
+
+/// An error answer of RFC 6749 section 5.2.
+fn error(code: &str, description: &str, basic_used: bool) -> Response {
+    let status = if code == "invalid_client" && basic_used {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut response = util::json(
+        status,
+        json!({"error": code, "error_description": description}),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"oauth2\""),
+        );
+    }
+    no_store(response)
+}
+
+fn no_store(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// Why a client's authentication failed: the error code and description, and whether
+/// it came with HTTP Basic.
+type ClientRefused = (&'static str, &'static str, bool);
+
+/// The client's credentials from HTTP Basic or the body, checked: `Ok(basic_used)`, or
+/// why they are missing, sent both ways, or wrong.
+fn authenticate_client(
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<bool, ClientRefused> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|pair| {
+            let (id, secret) = pair.split_once(':')?;
+            Some((id.to_owned(), secret.to_owned()))
+        });
+    let body = util::form_value(pairs, "client_id").map(|id| {
+        (
+            id.to_owned(),
+            util::form_value(pairs, "client_secret")
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    });
+    let (basic_used, (id, secret)) = match (basic, body) {
+        (Some(_), Some(_)) => {
+            return Err((
+                "invalid_request",
+                "the client authenticated in two ways",
+                true,
+            ));
+        }
+        (Some(pair), None) => (true, pair),
+        (None, Some(pair)) => (false, pair),
+        (None, None) => {
+            return Err(("invalid_client", "client authentication is required", false));
+        }
+    };
+    if id != CLIENT_ID || secret != CLIENT_SECRET {
+        return Err((
+            "invalid_client",
+            "unknown client or wrong secret",
+            basic_used,
+        ));
+    }
+    Ok(basic_used)
+}
+
+/// The granted scope: the one asked for when every part is known, all when none is
+/// asked.
+fn scope(pairs: &[(String, String)]) -> Result<String, ()> {
+    match util::form_value(pairs, "scope") {
+        None => Ok(SCOPES.join(" ")),
+        Some(asked) if asked.split(' ').all(|s| SCOPES.contains(&s)) => Ok(asked.to_owned()),
+        Some(_) => Err(()),
+    }
+}
+
+async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let server = &s.oauth2;
+    server.login_received().await;
+    let pairs = util::form_pairs(&body).unwrap_or_default();
+    let grant = util::form_value(&pairs, "grant_type").unwrap_or_default();
+    lock(&server.grants).push(grant.to_owned());
+    let basic_used = match authenticate_client(&headers, &pairs) {
+        Ok(basic_used) => basic_used,
+        Err((code, description, basic_used)) => return error(code, description, basic_used),
+    };
+    let Ok(scope) = scope(&pairs) else {
+        return error("invalid_scope", "a scope asked for is unknown", basic_used);
+    };
+    let answer = match grant {
+        "password" => {
+            let (Some(user), Some(password)) = (
+                util::form_value(&pairs, "username"),
+                util::form_value(&pairs, "password"),
+            ) else {
+                return error(
+                    "invalid_request",
+                    "username and password are required",
+                    basic_used,
+                );
+            };
+            if user != USERNAME || password != PASSWORD {
+                return error(
+                    "invalid_grant",
+                    "the resource owner's credentials are wrong",
+                    basic_used,
+                );
+            }
+            server.logins.inc();
+            server.issue(&scope, true)
+        }
+        "client_credentials" => {
+            server.logins.inc();
+            server.issue(&scope, false)
+        }
+        "refresh_token" => {
+            let Some(refresh) = util::form_value(&pairs, "refresh_token") else {
+                return error("invalid_request", "refresh_token is required", basic_used);
+            };
+            // Rotation: a refresh token is spent by its use.
+            if lock(&server.refresh).remove(refresh).is_none() {
+                server.refused_refreshes.inc();
+                return error("invalid_grant", "the refresh token is invalid", basic_used);
+            }
+            server.refreshes.inc();
+            server.issue(&scope, true)
+        }
+        "" => return error("invalid_request", "grant_type is required", basic_used),
+        _ => {
+            return error(
+                "unsupported_grant_type",
+                "this server knows password, client_credentials and refresh_token",
+                basic_used,
+            );
+        }
+    };
+    no_store(util::json(StatusCode::OK, answer))
+}
+
+async fn revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let server = &s.oauth2;
+    let pairs = util::form_pairs(&body).unwrap_or_default();
+    if let Err((code, description, basic_used)) = authenticate_client(&headers, &pairs) {
+        return error(code, description, basic_used);
+    }
+    let Some(token) = util::form_value(&pairs, "token") else {
+        return error("invalid_request", "token is required", false);
+    };
+    server.revocations.inc();
+    lock(&server.access).remove(token);
+    lock(&server.refresh).remove(token);
+    util::json(StatusCode::OK, json!({}))
+}
+
+async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let server = &s.oauth2;
+    server.api_calls.inc();
+    if !server.valid(util::bearer(&headers)) {
+        server.rejected_api_calls.inc();
+        let mut response = util::json(StatusCode::UNAUTHORIZED, json!({"error": "invalid_token"}));
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        return response;
+    }
+    util::json(StatusCode::OK, json!({"subject": USERNAME}))
+}

@@ -1,0 +1,187 @@
+//! OAuth 2.0 token requests (`oauth2(grant = ...)`) end to end against auth-sim's
+//! OAuth 2.0 server: both grants, both ways for the client to authenticate, the
+//! standard error answers as typed variants, `expires_in`, and one login for many
+//! callers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_sim::{Sim, oauth2};
+use authgen_downstream::auth::{Clock, Provider, Session};
+use authgen_downstream::{
+    ClientCredentials, ClientCredentialsError, PasswordGrant, PasswordGrantError,
+};
+
+fn host(sim: &Sim) -> String {
+    format!("{}{}", sim.base_url(), oauth2::PREFIX)
+}
+
+fn password_grant(
+    sim: &Sim,
+    password: &str,
+    scope: Option<&str>,
+) -> (Session<PasswordGrant>, Clock) {
+    let credentials = PasswordGrant::credentials()
+        .client_id(oauth2::CLIENT_ID)
+        .client_secret(oauth2::CLIENT_SECRET)
+        .username(oauth2::USERNAME)
+        .password(password);
+    let credentials = match scope {
+        Some(scope) => credentials.scope(scope).build(),
+        None => credentials.build(),
+    };
+    session(PasswordGrant::new(host(sim)), credentials)
+}
+
+fn client_credentials(sim: &Sim, secret: &str) -> (Session<ClientCredentials>, Clock) {
+    let credentials = ClientCredentials::credentials()
+        .client_id(oauth2::CLIENT_ID)
+        .client_secret(secret)
+        .scope("read")
+        .build();
+    session(ClientCredentials::new(host(sim)), credentials)
+}
+
+fn session<P: Provider>(provider: P, credentials: P::Credentials) -> (Session<P>, Clock) {
+    let clock = Clock::manual();
+    let session = Session::builder(provider, credentials)
+        .clock(clock.clone())
+        .build()
+        .expect("session");
+    (session, clock)
+}
+
+async fn me<P: Provider>(sim: &Sim, session: &Session<P>) -> u16 {
+    let url = format!("{}{}", host(sim), oauth2::ME_PATH);
+    session
+        .send(session.get(url))
+        .await
+        .map(|response| response.status().as_u16())
+        .unwrap_or_else(|_| panic!("sent"))
+}
+
+#[tokio::test]
+async fn the_password_grant_logs_in_with_basic_client_authentication() {
+    let sim = Sim::start().await;
+    let (session, _) = password_grant(&sim, oauth2::PASSWORD, Some("read"));
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().grants(), ["password"]);
+    let response = session.login_response().expect("logged in");
+    assert_eq!(response.token_type.as_deref(), Some("Bearer"));
+    assert_eq!(response.scope.as_deref(), Some("read"));
+}
+
+#[tokio::test]
+async fn the_client_credentials_grant_logs_in_with_body_parameters() {
+    let sim = Sim::start().await;
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().grants(), ["client_credentials"]);
+}
+
+#[tokio::test]
+async fn wrong_owner_credentials_are_invalid_grant_typed_and_not_retried() {
+    let sim = Sim::start().await;
+    let (session, _) = password_grant(&sim, "wrong", None);
+    for _ in 0..3 {
+        match session.token().await {
+            Err(PasswordGrantError::InvalidGrant { description, .. }) => {
+                assert!(description.is_some_and(|d| d.contains("credentials")));
+            }
+            other => panic!("expected InvalidGrant, got {other:?}"),
+        }
+    }
+    assert_eq!(sim.oauth2().login_attempts(), 1, "never retried");
+}
+
+#[tokio::test]
+async fn a_wrong_client_secret_is_invalid_client_in_both_ways_of_authenticating() {
+    let sim = Sim::start().await;
+    let (session, _) = client_credentials(&sim, "wrong");
+    match session.token().await {
+        Err(ClientCredentialsError::InvalidClient { .. }) => {}
+        other => panic!("expected InvalidClient, got {other:?}"),
+    }
+    // With HTTP Basic the server answers 401 with WWW-Authenticate: still typed.
+    let credentials = PasswordGrant::credentials()
+        .client_id(oauth2::CLIENT_ID)
+        .client_secret("wrong")
+        .username(oauth2::USERNAME)
+        .password(oauth2::PASSWORD)
+        .build();
+    let (session, _) = session_of(&sim, credentials);
+    match session.token().await {
+        Err(PasswordGrantError::InvalidClient { .. }) => {}
+        other => panic!("expected InvalidClient, got {other:?}"),
+    }
+}
+
+fn session_of(
+    sim: &Sim,
+    credentials: authgen_downstream::PasswordGrantCredentials,
+) -> (Session<PasswordGrant>, Clock) {
+    session(PasswordGrant::new(host(sim)), credentials)
+}
+
+#[tokio::test]
+async fn an_unknown_scope_is_invalid_scope() {
+    let sim = Sim::start().await;
+    let (session, _) = password_grant(&sim, oauth2::PASSWORD, Some("admin"));
+    match session.token().await {
+        Err(PasswordGrantError::InvalidScope { .. }) => {}
+        other => panic!("expected InvalidScope, got {other:?}"),
+    }
+    assert_eq!(
+        PasswordGrantError::InvalidScope {
+            description: None,
+            uri: None
+        }
+        .to_string(),
+        "the OAuth 2.0 server answered `invalid_scope`"
+    );
+}
+
+#[tokio::test]
+async fn expires_in_decides_when_the_token_is_replaced() {
+    let sim = Sim::start().await;
+    sim.oauth2().set_token_lifetime(Duration::from_secs(300));
+    let (session, clock) = password_grant(&sim, oauth2::PASSWORD, None);
+    assert_eq!(me(&sim, &session).await, 200);
+    clock.advance(Duration::from_secs(301));
+    sim.clock().advance(Duration::from_secs(301));
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().logins(), 2);
+    assert_eq!(
+        sim.oauth2().rejected_api_calls(),
+        0,
+        "replaced before it expired"
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_callers_share_one_token_request() {
+    let sim = Sim::start().await;
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    let session = Arc::new(session);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let session = Arc::clone(&session);
+            tokio::spawn(async move { session.token().await.map(|_| ()) })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task").expect("token");
+    }
+    assert_eq!(sim.oauth2().logins(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_access_token_is_replaced_once_and_the_call_replayed() {
+    let sim = Sim::start().await;
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    assert_eq!(me(&sim, &session).await, 200);
+    sim.oauth2().revoke_access_tokens();
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().logins(), 2);
+    assert_eq!(sim.oauth2().rejected_api_calls(), 1);
+}
