@@ -263,6 +263,7 @@
 //!                     response: (),
 //!                     expires_in: None,
 //!                     expires_at: None,
+//!                     refresh_token: None,
 //!                 })
 //!             }
 //!             401 => Err(AcmeError::WrongKey),

@@ -65,6 +65,20 @@ pub trait Provider: Send + Sync + 'static {
     fn keepalive_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
         Ok(None)
     }
+
+    /// The request that trades a refresh token (from an earlier [`Login`]) for a new
+    /// token, if the vendor has one (OAuth 2.0's `refresh_token` grant). The session
+    /// tries it before logging in again, sends it to where the login goes and nowhere
+    /// else, and reads its answer with [`decode_login`](Self::decode_login); when the
+    /// vendor refuses it, the session logs in with the credentials.
+    fn refresh_request(
+        &self,
+        credentials: &Self::Credentials,
+        refresh_token: &SecretString,
+    ) -> Result<Option<VendorRequest>, Self::Error> {
+        let _ = (credentials, refresh_token);
+        Ok(None)
+    }
 }
 
 /// A vendor's answer to a login request, as the session received it (the body read up
@@ -108,6 +122,9 @@ pub struct Login<R> {
     /// An expiry time stated by the vendor in this response (wall clock), overriding
     /// the documented lifetime.
     pub expires_at: Option<SystemTime>,
+    /// A refresh token, when the vendor issues one (OAuth 2.0): a secret like the
+    /// credentials, kept by the session for [`Provider::refresh_request`] only.
+    pub refresh_token: Option<SecretString>,
 }
 
 impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
@@ -117,6 +134,10 @@ impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
             .field("response", &self.response)
             .field("expires_in", &self.expires_in)
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
@@ -360,4 +381,26 @@ impl Placement {
         query: None,
         body_field: None,
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_shows_neither_its_token_nor_its_refresh_token() {
+        let login = Login {
+            token: SecretString::from("access-123"),
+            response: (),
+            expires_in: None,
+            expires_at: None,
+            refresh_token: Some(SecretString::from("refresh-456")),
+        };
+        let shown = format!("{login:?}");
+        assert!(
+            !shown.contains("access-123") && !shown.contains("refresh-456"),
+            "{shown}"
+        );
+        assert!(shown.contains("[REDACTED]"));
+    }
 }

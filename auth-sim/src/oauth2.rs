@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine as _;
@@ -89,6 +89,9 @@ pub struct OAuth2 {
     revocations: Counter,
     /// The grant types of every token request, in order.
     grants: Mutex<Vec<String>>,
+    /// Every refresh token ever issued, to notice one sent where it must not go.
+    issued_refresh: Mutex<Vec<String>>,
+    refresh_tokens_on_api: Counter,
 }
 
 impl Deref for OAuth2 {
@@ -110,6 +113,8 @@ impl OAuth2 {
             refused_refreshes: Counter::default(),
             revocations: Counter::default(),
             grants: Mutex::new(Vec::new()),
+            issued_refresh: Mutex::new(Vec::new()),
+            refresh_tokens_on_api: Counter::default(),
         }
     }
 
@@ -121,6 +126,12 @@ impl OAuth2 {
     /// `refresh_token` grants refused (a spent, revoked or unknown refresh token).
     pub fn refused_refreshes(&self) -> u64 {
         self.refused_refreshes.get()
+    }
+
+    /// Calls of the protected endpoint that carried a refresh token anywhere in their
+    /// headers or query string (a refresh token belongs to the token endpoint only).
+    pub fn refresh_tokens_on_api(&self) -> u64 {
+        self.refresh_tokens_on_api.get()
     }
 
     /// Calls of the revocation endpoint.
@@ -170,6 +181,7 @@ impl OAuth2 {
         if with_refresh {
             let refresh = util::random_hex(20, false);
             lock(&self.refresh).insert(refresh.clone(), scope.to_owned());
+            lock(&self.issued_refresh).push(refresh.clone());
             body["refresh_token"] = json!(refresh);
         }
         body
@@ -362,9 +374,21 @@ async fn revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -
     util::json(StatusCode::OK, json!({}))
 }
 
-async fn me(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+async fn me(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
     let server = &s.oauth2;
     server.api_calls.inc();
+    let seen = headers
+        .values()
+        .filter_map(|v| v.to_str().ok())
+        .chain(uri.query())
+        .any(|text| {
+            lock(&server.issued_refresh)
+                .iter()
+                .any(|refresh| text.contains(refresh.as_str()))
+        });
+    if seen {
+        server.refresh_tokens_on_api.inc();
+    }
     if !server.valid(util::bearer(&headers)) {
         server.rejected_api_calls.inc();
         let mut response = util::json(StatusCode::UNAUTHORIZED, json!({"error": "invalid_token"}));

@@ -141,21 +141,106 @@ async fn an_unknown_scope_is_invalid_scope() {
     );
 }
 
+/// Moves the session's clock and the server's together.
+fn advance(sim: &Sim, clock: &Clock, by: Duration) {
+    clock.advance(by);
+    sim.clock().advance(by);
+}
+
 #[tokio::test]
 async fn expires_in_decides_when_the_token_is_replaced() {
     let sim = Sim::start().await;
     sim.oauth2().set_token_lifetime(Duration::from_secs(300));
-    let (session, clock) = password_grant(&sim, oauth2::PASSWORD, None);
+    let (session, clock) = client_credentials(&sim, oauth2::CLIENT_SECRET);
     assert_eq!(me(&sim, &session).await, 200);
-    clock.advance(Duration::from_secs(301));
-    sim.clock().advance(Duration::from_secs(301));
+    advance(&sim, &clock, Duration::from_secs(301));
     assert_eq!(me(&sim, &session).await, 200);
+    // No refresh token with client_credentials: a new token request.
     assert_eq!(sim.oauth2().logins(), 2);
+    assert_eq!(sim.oauth2().refreshes(), 0);
     assert_eq!(
         sim.oauth2().rejected_api_calls(),
         0,
         "replaced before it expired"
     );
+}
+
+#[tokio::test]
+async fn a_refresh_token_replaces_the_login_and_its_rotation_is_adopted() {
+    let sim = Sim::start().await;
+    sim.oauth2().set_token_lifetime(Duration::from_secs(300));
+    let (session, clock) = password_grant(&sim, oauth2::PASSWORD, None);
+    assert_eq!(me(&sim, &session).await, 200);
+    for _ in 0..3 {
+        advance(&sim, &clock, Duration::from_secs(301));
+        assert_eq!(me(&sim, &session).await, 200);
+    }
+    // One login, then three refreshes, each with the refresh token the one before
+    // issued (the server spends each on use, so a stale one would be refused).
+    assert_eq!(sim.oauth2().logins(), 1);
+    assert_eq!(sim.oauth2().refreshes(), 3);
+    assert_eq!(sim.oauth2().refused_refreshes(), 0);
+    assert_eq!(
+        sim.oauth2().grants(),
+        [
+            "password",
+            "refresh_token",
+            "refresh_token",
+            "refresh_token"
+        ]
+    );
+    assert_eq!(sim.oauth2().rejected_api_calls(), 0);
+    assert_eq!(
+        sim.oauth2().refresh_tokens_on_api(),
+        0,
+        "kept to the token endpoint"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_refresh_falls_back_to_a_login_with_the_credentials() {
+    let sim = Sim::start().await;
+    sim.oauth2().set_token_lifetime(Duration::from_secs(300));
+    let (session, clock) = password_grant(&sim, oauth2::PASSWORD, None);
+    assert_eq!(me(&sim, &session).await, 200);
+    sim.oauth2().revoke_refresh_tokens();
+    advance(&sim, &clock, Duration::from_secs(301));
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().refused_refreshes(), 1);
+    assert_eq!(sim.oauth2().logins(), 2);
+    assert_eq!(
+        sim.oauth2().grants(),
+        ["password", "refresh_token", "password"]
+    );
+    // The new login's refresh token serves the next expiry.
+    advance(&sim, &clock, Duration::from_secs(301));
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().refreshes(), 1);
+}
+
+#[tokio::test]
+async fn a_rejected_access_token_is_refreshed_and_the_call_replayed() {
+    let sim = Sim::start().await;
+    let (session, _) = password_grant(&sim, oauth2::PASSWORD, None);
+    assert_eq!(me(&sim, &session).await, 200);
+    sim.oauth2().revoke_access_tokens();
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().logins(), 1);
+    assert_eq!(sim.oauth2().refreshes(), 1);
+    assert_eq!(sim.oauth2().rejected_api_calls(), 1);
+}
+
+#[tokio::test]
+async fn after_logout_the_refresh_token_is_forgotten() {
+    let sim = Sim::start().await;
+    let (session, _) = password_grant(&sim, oauth2::PASSWORD, None);
+    assert_eq!(me(&sim, &session).await, 200);
+    session
+        .logout()
+        .await
+        .expect("no logout endpoint: nothing to call");
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().grants(), ["password", "password"]);
 }
 
 #[tokio::test]

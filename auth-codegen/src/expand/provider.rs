@@ -64,6 +64,10 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .as_ref()
         .map(|endpoint| request_fn(provider, endpoint, quote!(keepalive_request), None));
     let decode = decode_fn(provider, names);
+    let refresh = provider
+        .oauth2
+        .is_some()
+        .then(|| refresh_fn(provider, credentials));
     let placement = placement(provider);
     let rejection = provider.rejected.as_ref().map(|rejection| {
         let rt = &provider.runtime;
@@ -147,6 +151,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             #expiry
             #logout
             #keepalive
+            #refresh
         }
     }
 }
@@ -224,49 +229,104 @@ fn request_fn(
             }
         };
     };
-    // HTTP Basic parts (validation made them mandatory) go in the header, not the body;
-    // a user without a password field has an empty password.
-    let basic_part = |part| provider.fields.iter().find(|f| f.basic == Some(part));
-    let basic = basic_part(BasicPart::User).map(|user| {
-        let user = &user.ident;
-        let password = match basic_part(BasicPart::Password) {
-            Some(password) if password.secret => {
-                let ident = &password.ident;
-                quote!(#rt::__private::Clone::clone(&credentials.#ident))
-            }
-            Some(password) => {
-                let ident = &password.ident;
-                quote!(#rt::__private::SecretString::from(#rt::__private::Clone::clone(&credentials.#ident)))
-            }
-            None => quote!(#rt::__private::SecretString::from("")),
-        };
-        quote! {
-            request.basic = #rt::__private::Option::Some((#rt::__private::Clone::clone(&credentials.#user), #password));
-        }
-    });
-    let pushes = provider.fields.iter().filter(|field| field.basic.is_none()).map(|field| {
-        let ident = &field.ident;
-        let wire = path_literal(&field.wire);
-        let value = if field.secret {
-            quote!(#rt::__private::WireValue::Secret(#rt::__private::Clone::clone(value)))
-        } else {
-            quote!(#rt::__private::WireValue::Plain(#rt::__private::Clone::clone(value)))
-        };
-        let list = if field.in_query { quote!(query) } else { quote!(fields) };
-        let push =
-            quote! { request.#list.push(#rt::__private::WireField { path: #wire, value: #value }); };
-        if field.optional {
-            quote! { if let #rt::__private::Option::Some(value) = &credentials.#ident { #push } }
-        } else {
-            quote! { { let value = &credentials.#ident; #push } }
-        }
-    });
+    let basic = basic(provider);
+    let pushes = provider
+        .fields
+        .iter()
+        .filter(|field| field.basic.is_none())
+        .map(|field| push_field(field, rt));
     quote! {
         fn #fn_name(&self, credentials: &#credentials) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
             #start
             #( #pushes )*
             #basic
             #rt::__private::Result::Ok(request)
+        }
+    }
+}
+
+/// HTTP Basic credentials from the credential fields, when they have a user (validation
+/// made the parts mandatory); a user without a password field has an empty password.
+fn basic(provider: &Provider) -> Option<TokenStream> {
+    let rt = &provider.runtime;
+    let part = |part| provider.fields.iter().find(|f| f.basic == Some(part));
+    let user = &part(BasicPart::User)?.ident;
+    let password = match part(BasicPart::Password) {
+        Some(password) if password.secret => {
+            let ident = &password.ident;
+            quote!(#rt::__private::Clone::clone(&credentials.#ident))
+        }
+        Some(password) => {
+            let ident = &password.ident;
+            quote!(#rt::__private::SecretString::from(#rt::__private::Clone::clone(&credentials.#ident)))
+        }
+        None => quote!(#rt::__private::SecretString::from("")),
+    };
+    Some(quote! {
+        request.basic = #rt::__private::Option::Some((#rt::__private::Clone::clone(&credentials.#user), #password));
+    })
+}
+
+/// Puts a credential field in the request: in its body or its query string, plain or
+/// secret, when given.
+fn push_field(field: &crate::model::Field, rt: &syn::Path) -> TokenStream {
+    let ident = &field.ident;
+    let wire = path_literal(&field.wire);
+    let value = if field.secret {
+        quote!(#rt::__private::WireValue::Secret(#rt::__private::Clone::clone(value)))
+    } else {
+        quote!(#rt::__private::WireValue::Plain(#rt::__private::Clone::clone(value)))
+    };
+    let list = if field.in_query {
+        quote!(query)
+    } else {
+        quote!(fields)
+    };
+    let push =
+        quote! { request.#list.push(#rt::__private::WireField { path: #wire, value: #value }); };
+    if field.optional {
+        quote! { if let #rt::__private::Option::Some(value) = &credentials.#ident { #push } }
+    } else {
+        quote! { { let value = &credentials.#ident; #push } }
+    }
+}
+
+/// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6): to the login's endpoint, in
+/// its encoding, with the refresh token, the client's authentication as the login has
+/// it (HTTP Basic, or `client_id` and `client_secret` fields) and the `scope` field.
+fn refresh_fn(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
+    let rt = &provider.runtime;
+    let login = &provider.login;
+    let path = &login.path.template.value;
+    let method = method(login.method, rt);
+    let format = format(login.format, rt);
+    let basic = basic(provider);
+    let pushes = provider
+        .fields
+        .iter()
+        .filter(|field| {
+            field.basic.is_none()
+                && ["client_id", "client_secret", "scope"].contains(&field.wire_name().as_str())
+        })
+        .map(|field| push_field(field, rt));
+    quote! {
+        fn refresh_request(
+            &self,
+            credentials: &#credentials,
+            refresh_token: &#rt::__private::SecretString,
+        ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
+            let mut request = #rt::__private::VendorRequest::new(#method, self.endpoint(#path)?, #format);
+            request.fields.push(#rt::__private::WireField {
+                path: &["grant_type"],
+                value: #rt::__private::WireValue::Plain(#rt::__private::String::from("refresh_token")),
+            });
+            request.fields.push(#rt::__private::WireField {
+                path: &["refresh_token"],
+                value: #rt::__private::WireValue::Secret(#rt::__private::Clone::clone(refresh_token)),
+            });
+            #( #pushes )*
+            #basic
+            #rt::__private::Result::Ok(#rt::__private::Option::Some(request))
         }
     }
 }
@@ -372,6 +432,12 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
         }
     };
     let text_answers = (!uses_json(provider)).then(|| quote!(.with_text_answers()));
+    // OAuth 2.0 answers may carry a refresh token (RFC 6749 section 5.1).
+    let refresh_token = if provider.oauth2.is_some() {
+        quote!(response.read(#rt::__private::Spot::Json(&["refresh_token"])).map(#rt::__private::SecretString::from))
+    } else {
+        quote!(#rt::__private::Option::None)
+    };
     quote! {
         fn decode_login(&self, reply: &#rt::__private::LoginReply<'_>) -> #rt::__private::Result<#rt::__private::Login<#response_ty>, Self::Error> {
             let response = #rt::__private::LoginResponse::new(#vendor, reply)#text_answers;
@@ -387,6 +453,7 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
                 response: #response_ty { #(#response_fields),* },
                 expires_in,
                 expires_at,
+                refresh_token: #refresh_token,
             })
         }
     }

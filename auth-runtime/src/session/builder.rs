@@ -283,6 +283,7 @@ impl<P: Provider> SessionBuilder<P> {
             flight: Mutex::new(None),
             logged_in: Arc::new(tokio::sync::Notify::new()),
             shared,
+            refresh_token: Mutex::new(None),
         });
         if let Some(stored) = self.restore {
             inner.restore(stored);

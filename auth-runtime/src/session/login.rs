@@ -102,69 +102,91 @@ impl<P: Provider> Inner<P> {
             stage: Stage::Login,
         };
         let mut attempt = 0;
-        let login = loop {
-            attempt += 1;
-            let mut request = self
-                .provider
-                .login_request(&self.credentials)
-                .map_err(Failure::transient)?;
-            if let Some(format) = self.login_format {
-                request.format = format;
-            }
-            // What this request reveals, to take out of whatever the vendor answers.
-            let mut scrubber = Scrubber::for_request(&request);
-            scrubber.add(self.current.load().secret());
-            let outcome = tokio::time::timeout_at(
-                deadline,
-                self.transport.exchange(vendor, Stage::Login, request, None),
-            )
-            .await
-            .unwrap_or_else(|_| Err(timed_out()));
-            // Retried: a vendor that could not be reached, or answered with a status the
-            // retry policy deems transient, while the deadline leaves time for it. Not: a
-            // response we refuse to read (too large), nor a refusal.
-            let (status, retry_after, retryable) = match &outcome {
-                Ok(exchange) => (
-                    Some(exchange.status),
-                    exchange.retry_after(),
-                    !(200..300).contains(&exchange.status),
-                ),
-                Err(error) => (
-                    None,
-                    None,
-                    matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
-                ),
-            };
-            if retryable
-                && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
-                && tokio::time::Instant::now() + wait < deadline
-            {
-                span.in_scope(|| {
-                    tracing::warn!(
-                        reason,
-                        attempt,
-                        status,
-                        wait_ms = millis(wait),
-                        "login failed; retrying"
-                    )
-                });
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
-            let status = exchange.status;
-            match self.provider.decode_login(&exchange.reply()) {
-                Ok(login) => break login,
-                Err(error) => {
-                    let mut error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
-                    let kind = classify::<P>(&mut error, status, retry_after);
+        // A refresh token is spent by its use (vendors rotate them): taken, and kept
+        // again only when the vendor's answer does not replace it.
+        let held = self
+            .refresh_token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let refreshed = match &held {
+            Some(refresh) => self.refreshed(refresh, deadline, &span).await,
+            None => None,
+        };
+        let was_refreshed = refreshed.is_some();
+        let mut login = match refreshed {
+            Some(login) => login,
+            None => loop {
+                attempt += 1;
+                let mut request = self
+                    .provider
+                    .login_request(&self.credentials)
+                    .map_err(Failure::transient)?;
+                if let Some(format) = self.login_format {
+                    request.format = format;
+                }
+                // What this request reveals, to take out of whatever the vendor answers.
+                let mut scrubber = Scrubber::for_request(&request);
+                scrubber.add(self.current.load().secret());
+                if let Some(refresh) = &held {
+                    scrubber.add(refresh.expose_secret());
+                }
+                let outcome = tokio::time::timeout_at(
+                    deadline,
+                    self.transport.exchange(vendor, Stage::Login, request, None),
+                )
+                .await
+                .unwrap_or_else(|_| Err(timed_out()));
+                // Retried: a vendor that could not be reached, or answered with a status the
+                // retry policy deems transient, while the deadline leaves time for it. Not: a
+                // response we refuse to read (too large), nor a refusal.
+                let (status, retry_after, retryable) = match &outcome {
+                    Ok(exchange) => (
+                        Some(exchange.status),
+                        exchange.retry_after(),
+                        !(200..300).contains(&exchange.status),
+                    ),
+                    Err(error) => (
+                        None,
+                        None,
+                        matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
+                    ),
+                };
+                if retryable
+                    && let Verdict::RetryAfter(wait) =
+                        self.retry.verdict(attempt, status, retry_after)
+                    && tokio::time::Instant::now() + wait < deadline
+                {
                     span.in_scope(|| {
+                        tracing::warn!(
+                            reason,
+                            attempt,
+                            status,
+                            wait_ms = millis(wait),
+                            "login failed; retrying"
+                        )
+                    });
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
+                let status = exchange.status;
+                match self.provider.decode_login(&exchange.reply()) {
+                    Ok(login) => break login,
+                    Err(error) => {
+                        let mut error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
+                        let kind = classify::<P>(&mut error, status, retry_after);
+                        span.in_scope(|| {
                         tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
                     });
-                    return Err(Failure { error, kind });
+                        return Err(Failure { error, kind });
+                    }
                 }
-            }
+            },
         };
+        let kept = if was_refreshed { held } else { None };
+        *self.refresh_token.lock().unwrap_or_else(|e| e.into_inner()) =
+            login.refresh_token.take().or(kept);
         // A token that cannot be sent would fail every call until it expired.
         if let Err(error) = transport::check_token(
             vendor,
@@ -184,6 +206,7 @@ impl<P: Provider> Inner<P> {
                 reason,
                 generation = cached.generation,
                 attempt,
+                refreshed = was_refreshed,
                 lifetime_s = lifetime.map(|d| d.as_secs()),
                 elapsed_ms = elapsed_ms(started),
                 "logged in"
@@ -197,6 +220,54 @@ impl<P: Provider> Inner<P> {
         }
         self.logged_in.notify_waiters();
         Ok(cached)
+    }
+
+    /// A new token for a refresh token, when the vendor has a refresh request and
+    /// grants it: one attempt within the login's deadline. Any failure (refused,
+    /// unreachable, garbled) means a login with the credentials instead; it is logged
+    /// with every secret taken out.
+    async fn refreshed(
+        &self,
+        refresh: &SecretString,
+        deadline: tokio::time::Instant,
+        span: &tracing::Span,
+    ) -> Option<Login<P::Response>> {
+        let vendor = P::VENDOR;
+        let request = match self.provider.refresh_request(&self.credentials, refresh) {
+            Ok(request) => request?,
+            Err(error) => {
+                span.in_scope(|| tracing::warn!(error = %error, "no refresh request; logging in"));
+                return None;
+            }
+        };
+        let mut scrubber = Scrubber::for_request(&request);
+        scrubber.add(self.current.load().secret());
+        let exchange = tokio::time::timeout_at(
+            deadline,
+            self.transport.exchange(vendor, Stage::Login, request, None),
+        )
+        .await;
+        let exchange = match exchange {
+            Ok(Ok(exchange)) => exchange,
+            Ok(Err(error)) => {
+                span.in_scope(|| tracing::warn!(error = %error, "refresh failed; logging in"));
+                return None;
+            }
+            Err(_) => {
+                span.in_scope(|| tracing::warn!("refresh timed out; logging in"));
+                return None;
+            }
+        };
+        match self.provider.decode_login(&exchange.reply()) {
+            Ok(login) => Some(login),
+            Err(error) => {
+                let error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
+                span.in_scope(|| {
+                    tracing::info!(status = exchange.status, error = %error, "refresh refused; logging in")
+                });
+                None
+            }
+        }
     }
 
     /// The error for a failed login, made from the answer with every secret the

@@ -106,6 +106,9 @@ struct Inner<P: Provider> {
     logged_in: Arc<tokio::sync::Notify>,
     /// The store shared with other sessions of the same account, if any.
     shared: Option<SharedStore>,
+    /// The refresh token of the latest login, when the vendor issued one. Looked at
+    /// only by a login, under `flight`'s lock.
+    refresh_token: Mutex<Option<SecretString>>,
 }
 
 impl<P: Provider> Session<P> {

@@ -124,6 +124,12 @@ impl<P: Provider> Session<P> {
     pub async fn logout(&self) -> Result<(), P::Error> {
         let vendor = P::VENDOR;
         let current = self.inner.current.swap(Cached::empty());
+        // A refresh token would log the session in again: it goes with the token.
+        self.inner
+            .refresh_token
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if !current.is_valid(self.inner.clock.now_ms()) {
             return Ok(());
         }
