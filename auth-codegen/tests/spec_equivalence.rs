@@ -1,7 +1,7 @@
 //! The macro form and the spec form of each vendor generate the same code.
 //!
-//! The macro form is read from the providers auth-runtime ships
-//! (`auth-runtime/src/vendors/*.rs`): each `#[auth_provider(...)]` struct is extracted
+//! The macro form is read from the attribute form of each shipped vendor
+//! (`auth-codegen/tests/attribute_forms/*.rs`): each `#[auth_provider(...)]` struct is extracted
 //! with syn and expanded exactly as the attribute macro expands it. The spec form is
 //! `specs/*.toml` through the build-script pipeline. Both token streams must print the
 //! same.
@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use auth_codegen::SpecFile;
 use quote::ToTokens;
 
+/// The attribute forms of the shipped vendors, from the workspace root.
+const ATTRIBUTE_FORMS: &str = "auth-codegen/tests/attribute_forms";
+
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -18,7 +21,7 @@ fn workspace() -> PathBuf {
 /// Every `#[auth_provider(...)]` struct of a vendor module, by name: the attribute's
 /// arguments and the struct without that attribute.
 fn macro_forms(module: &str) -> Vec<(String, proc_macro2::TokenStream, proc_macro2::TokenStream)> {
-    let path = workspace().join("auth-runtime/src/vendors").join(module);
+    let path = workspace().join(ATTRIBUTE_FORMS).join(module);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
@@ -123,7 +126,7 @@ fn every_shipped_provider_is_compared() {
         names,
         ["CrmCom", "Currencycloud", "Modulus", "ModulusJwt", "OneBox"]
     );
-    let modules: Vec<String> = std::fs::read_dir(workspace().join("auth-runtime/src/vendors"))
+    let modules: Vec<String> = std::fs::read_dir(workspace().join(ATTRIBUTE_FORMS))
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
