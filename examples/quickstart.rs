@@ -8,10 +8,10 @@
 //! No network and no setup: `auth_sim::Sim` serves each vendor's token endpoint on
 //! 127.0.0.1, as the vendor documents it.
 
-use auth_runtime::vendors::crmcom::CrmComError;
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, OneBox};
 use auth_runtime::{Provider, Session};
 use auth_sim::{Sim, crmcom, currencycloud, modulus, onebox};
+use auth_vendors::crmcom::CrmComError;
+use auth_vendors::{CrmCom, Currencycloud, Modulus, OneBox};
 use reqwest::Method;
 
 type Failure = Box<dyn std::error::Error>;

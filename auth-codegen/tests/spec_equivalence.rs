@@ -1,15 +1,19 @@
 //! The macro form and the spec form of each vendor generate the same code.
 //!
-//! The macro form is read from the providers auth-runtime ships
-//! (`auth-runtime/src/vendors/*.rs`): each `#[auth_provider(...)]` struct is extracted
+//! The macro form is read from the attribute form of each shipped vendor
+//! (`auth-codegen/tests/attribute_forms/*.rs`): each `#[auth_provider(...)]` struct is extracted
 //! with syn and expanded exactly as the attribute macro expands it. The spec form is
 //! `specs/*.toml` through the build-script pipeline. Both token streams must print the
-//! same.
+//! same. The vendors of `downstream/` (the answer shapes beyond JSON, OAuth 2.0) are
+//! compared the same way with their spec forms in `tests/specs/downstream/`.
 
 use std::path::PathBuf;
 
 use auth_codegen::SpecFile;
 use quote::ToTokens;
+
+/// The attribute forms of the shipped vendors, from the workspace root.
+const ATTRIBUTE_FORMS: &str = "auth-codegen/tests/attribute_forms";
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -18,7 +22,12 @@ fn workspace() -> PathBuf {
 /// Every `#[auth_provider(...)]` struct of a vendor module, by name: the attribute's
 /// arguments and the struct without that attribute.
 fn macro_forms(module: &str) -> Vec<(String, proc_macro2::TokenStream, proc_macro2::TokenStream)> {
-    let path = workspace().join("auth-runtime/src/vendors").join(module);
+    forms_in(&format!("{ATTRIBUTE_FORMS}/{module}"))
+}
+
+/// Every `#[auth_provider(...)]` struct of the file at `relative` (from the workspace).
+fn forms_in(relative: &str) -> Vec<(String, proc_macro2::TokenStream, proc_macro2::TokenStream)> {
+    let path = workspace().join(relative);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let file = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = Vec::new();
@@ -45,26 +54,38 @@ fn macro_forms(module: &str) -> Vec<(String, proc_macro2::TokenStream, proc_macr
     out
 }
 
-fn spec_form(spec: &str) -> String {
-    let path = workspace().join("specs").join(spec);
+/// The code of the spec at `relative` (from the workspace), naming the runtime `runtime`.
+fn spec_form_at(relative: &str, runtime: Option<&syn::Path>) -> String {
+    let path = workspace().join(relative);
     let file = SpecFile::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    match auth_codegen::build::expand_spec(&file, None) {
+    match auth_codegen::build::expand_spec(&file, runtime) {
         Ok(tokens) => tokens.to_string(),
         Err(e) => panic!("{e}"),
     }
 }
 
 fn assert_same(module: &str, provider: &str, spec: &str) {
-    let forms = macro_forms(module);
+    assert_equal(
+        &format!("{ATTRIBUTE_FORMS}/{module}"),
+        provider,
+        &format!("specs/{spec}"),
+        None,
+    );
+}
+
+/// The attribute form of `provider` in the file `source` and the spec at `spec` (both
+/// from the workspace) generate the same code.
+fn assert_equal(source: &str, provider: &str, spec: &str, runtime: Option<&syn::Path>) {
+    let forms = forms_in(source);
     let Some((_, args, item)) = forms.iter().find(|(name, ..)| name == provider) else {
-        panic!("no #[auth_provider] struct `{provider}` in {module}");
+        panic!("no #[auth_provider] struct `{provider}` in {source}");
     };
     let from_macro = auth_codegen::expand_attribute(args.clone(), item.clone()).to_string();
     assert!(
         !from_macro.contains("compile_error"),
         "the macro form of {provider} has errors: {from_macro}"
     );
-    let from_spec = spec_form(spec);
+    let from_spec = spec_form_at(spec, runtime);
     if from_macro != from_spec {
         // Point at the first difference rather than printing two walls of tokens.
         let at = from_macro
@@ -123,7 +144,7 @@ fn every_shipped_provider_is_compared() {
         names,
         ["CrmCom", "Currencycloud", "Modulus", "ModulusJwt", "OneBox"]
     );
-    let modules: Vec<String> = std::fs::read_dir(workspace().join("auth-runtime/src/vendors"))
+    let modules: Vec<String> = std::fs::read_dir(workspace().join(ATTRIBUTE_FORMS))
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -136,4 +157,31 @@ fn every_shipped_provider_is_compared() {
         4,
         "a new vendor module needs a spec and a test: {modules:?}"
     );
+}
+
+/// The downstream vendors, whose attribute forms name the runtime `crate::auth`.
+fn assert_downstream(provider: &str, spec: &str) {
+    let runtime: syn::Path = syn::parse_quote!(crate::auth);
+    assert_equal(
+        "downstream/src/lib.rs",
+        provider,
+        &format!("auth-codegen/tests/specs/downstream/{spec}"),
+        Some(&runtime),
+    );
+}
+
+#[test]
+fn the_cookie_session_vendor_macro_and_spec_generate_the_same_code() {
+    assert_downstream("CookieJar", "cookie_jar.toml");
+}
+
+#[test]
+fn the_header_token_vendor_macro_and_spec_generate_the_same_code() {
+    assert_downstream("HeaderToken", "header_token.toml");
+}
+
+#[test]
+fn the_oauth2_grants_macro_and_spec_generate_the_same_code() {
+    assert_downstream("PasswordGrant", "password_grant.toml");
+    assert_downstream("ClientCredentials", "client_credentials.toml");
 }

@@ -17,7 +17,7 @@ use crate::session::Session;
 /// a 307, a body token across origins):
 ///
 /// ```no_run
-/// # fn f(session: auth_runtime::Session<auth_runtime::vendors::OneBox>) {
+/// # fn f<P: auth_runtime::Provider>(session: auth_runtime::Session<P>) {
 /// let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
 ///     .with(auth_runtime::AuthMiddleware::new(session))
 ///     .build();

@@ -7,34 +7,55 @@
 //! once when the vendor rejects it, and logs out — without ever showing a secret in
 //! `Debug`, errors or logs.
 //!
-//! Ready-made providers for Modulus, CRM.COM, Currencycloud and OneBox are in
-//! [`vendors`].
+//! Ready-made providers for Modulus, CRM.COM, Currencycloud and OneBox are in the
+//! `auth-vendors` crate, generated from their spec files; they need no generator (depend
+//! on this crate with `default-features = false` beside them).
 //!
-//! ## Use a vendor
+//! ## Log in and send
+//!
+//! Any provider, ready-made or your own, is used the same way. Here the provider is a
+//! vendor's token endpoint described in a few lines (OneBox's; the example runs against
+//! the repository's simulator):
 //!
 //! ```
-//! use auth_runtime::vendors::CrmCom;
-//! use auth_runtime::Session;
+//! use auth_runtime::{Session, auth_provider};
+//!
+//! /// A OneBox host.
+//! #[auth_provider(
+//!     vendor = "OneBox",
+//!     base = "{host}",
+//!     login(path = "/api/authenticate", format = "json"),
+//!     token = "token",
+//!     apply(bearer),
+//!     expiry(absolute = "15m", jwt),
+//! )]
+//! pub struct OneBox {
+//!     email: String,
+//!     #[auth(secret)]
+//!     password: String,
+//!     #[auth(rename = "siteId")]
+//!     site_id: String,
+//! }
+//!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sim = auth_sim::Sim::start().await;
-//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
-//! // let server = "https://crm.example.com";
+//! # let host = format!("{}{}", sim.base_url(), auth_sim::onebox::PREFIX);
+//! // let host = "https://cloud.onebox.co.id";
 //!
-//! // The builder compiles only for credentials CRM.COM accepts: leave out
-//! // `.password(...)` and the error says "`password` is mandatory when `username` is set".
-//! let credentials = CrmCom::credentials()
-//!     .organisation("CRMDEMO")
-//!     .username("mpadministrator")
-//!     .password("1234")
+//! // The builder compiles only with every mandatory field: leave out `.site_id(...)`
+//! // and the error says "OneBox credentials: `site_id` is mandatory".
+//! let credentials = OneBox::credentials()
+//!     .email("userdemo@gmail.com")
+//!     .password("userdemo")
+//!     .site_id("123")
 //!     .build();
-//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//! let session = Session::new(OneBox::new(&host), credentials)?;
 //!
-//! // Logs in on first use; CRM.COM takes the token as a `token` query parameter.
-//! let url = format!("{server}/crmapi/rest/v2/contacts/list");
+//! // Logs in on first use; the token goes in an `Authorization: Bearer` header.
+//! let url = format!("{host}/api/list");
 //! let response = session.send(session.request(reqwest::Method::GET, &url)).await?;
 //! assert!(response.status().is_success());
-//! session.logout().await?;
 //! # Ok(())
 //! # }
 //! ```
@@ -143,21 +164,39 @@
 //! as [`RetryPolicy`] says.
 //!
 //! ```
-//! use auth_runtime::vendors::{CrmCom, crmcom::CrmComError};
-//! use auth_runtime::{Error, Session};
+//! use auth_runtime::{Error, Session, auth_provider};
+//!
+//! /// A OneBox host; a 401 is its documented refusal.
+//! #[auth_provider(
+//!     vendor = "OneBox",
+//!     base = "{host}",
+//!     login(path = "/api/authenticate", format = "json"),
+//!     token = "token",
+//!     apply(bearer),
+//!     expiry(absolute = "15m", jwt),
+//!     error(Unauthorized, status = 401, fields(message = "records.userMessage")),
+//! )]
+//! pub struct OneBox {
+//!     email: String,
+//!     #[auth(secret)]
+//!     password: String,
+//!     #[auth(rename = "siteId")]
+//!     site_id: String,
+//! }
+//!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let sim = auth_sim::Sim::start().await;
-//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
-//! let credentials = CrmCom::credentials()
-//!     .organisation("CRMDEMO")
-//!     .username("mpadministrator")
+//! # let host = format!("{}{}", sim.base_url(), auth_sim::onebox::PREFIX);
+//! let credentials = OneBox::credentials()
+//!     .email("userdemo@gmail.com")
 //!     .password("wrong")
+//!     .site_id("123")
 //!     .build();
-//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//! let session = Session::new(OneBox::new(&host), credentials)?;
 //! match session.token().await {
-//!     Err(CrmComError::Rejected { code, .. }) => println!("refused: {code:?}"),
-//!     Err(CrmComError::Runtime(Error::Timeout { .. })) => println!("try later"),
+//!     Err(OneBoxError::Unauthorized { message }) => println!("refused: {message:?}"),
+//!     Err(OneBoxError::Runtime(Error::Timeout { .. })) => println!("try later"),
 //!     Err(other) => return Err(other.into()),
 //!     Ok(_) => unreachable!("the password is wrong"),
 //! }
@@ -322,9 +361,6 @@
 //! four vendors that way, and its tests show the pattern.
 #![warn(missing_docs)]
 
-// Lets the providers derived inside this crate name it as generated code does.
-extern crate self as auth_runtime;
-
 mod checks;
 mod clock;
 mod decode;
@@ -378,6 +414,3 @@ pub use url::Url;
 #[cfg(feature = "derive")]
 #[doc = include_str!("attribute.md")]
 pub use auth_derive::auth_provider;
-
-#[cfg(feature = "vendors")]
-pub mod vendors;

@@ -11,8 +11,8 @@
 use std::time::{Duration, Instant};
 
 use auth_runtime::Session;
-use auth_runtime::vendors::Modulus;
 use auth_sim::Sim;
+use auth_vendors::Modulus;
 use authgen_benches::median;
 use criterion::{Criterion, criterion_group, criterion_main};
 use reqwest::Method;

@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_runtime::vendors::CrmCom;
 use auth_runtime::{Clock, Session};
 use auth_sim::Sim;
+use auth_vendors::CrmCom;
 use authgen_benches::quantile;
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -5,12 +5,12 @@
 
 use std::time::Duration;
 
-use auth_runtime::vendors::crmcom::CrmComCredentials;
-use auth_runtime::vendors::currencycloud::CurrencycloudCredentials;
-use auth_runtime::vendors::modulus::ModulusCredentials;
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus};
 use auth_runtime::{Session, SessionBuilder};
 use auth_sim::{Sim, crmcom, currencycloud, modulus};
+use auth_vendors::crmcom::CrmComCredentials;
+use auth_vendors::currencycloud::CurrencycloudCredentials;
+use auth_vendors::modulus::ModulusCredentials;
+use auth_vendors::{CrmCom, Currencycloud, Modulus};
 
 /// A CRM.COM session builder pointed at `sim` (absolute expiry, token in the query).
 pub fn crmcom(sim: &Sim) -> SessionBuilder<CrmCom> {

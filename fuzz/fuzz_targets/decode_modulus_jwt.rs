@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         _ => (200, data),
     };
     let provider =
-        auth_runtime::vendors::ModulusJwt::new("demo").with_base_url("http://127.0.0.1:1");
+        auth_vendors::ModulusJwt::new("demo").with_base_url("http://127.0.0.1:1");
     match provider.decode_login(&LoginReply::new(status, body)) {
         Ok(login) => {
             use auth_runtime::ExposeSecret as _;

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]) % 1000, rest),
         _ => (200, data),
     };
-    let provider = auth_runtime::vendors::OneBox::new("http://127.0.0.1:1");
+    let provider = auth_vendors::OneBox::new("http://127.0.0.1:1");
     match provider.decode_login(&LoginReply::new(status, body)) {
         Ok(login) => {
             use auth_runtime::ExposeSecret as _;

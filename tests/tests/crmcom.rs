@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use auth_runtime::vendors::{CrmCom, crmcom::CrmComError};
 use auth_runtime::{Clock, ExpiryPolicy, Session};
 use auth_sim::{Sim, crmcom};
+use auth_vendors::{CrmCom, crmcom::CrmComError};
 use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 
@@ -13,7 +13,7 @@ fn provider(sim: &Sim) -> CrmCom {
     CrmCom::new(format!("{}{}", sim.base_url(), crmcom::PREFIX))
 }
 
-fn by_password() -> auth_runtime::vendors::crmcom::CrmComCredentials {
+fn by_password() -> auth_vendors::crmcom::CrmComCredentials {
     CrmCom::credentials()
         .organisation(crmcom::ORGANISATION)
         .username(crmcom::USERNAME)
@@ -21,7 +21,7 @@ fn by_password() -> auth_runtime::vendors::crmcom::CrmComCredentials {
         .build()
 }
 
-fn by_identifier() -> auth_runtime::vendors::crmcom::CrmComCredentials {
+fn by_identifier() -> auth_vendors::crmcom::CrmComCredentials {
     CrmCom::credentials()
         .organisation(crmcom::ORGANISATION)
         .identifier(crmcom::IDENTIFIER)
@@ -32,7 +32,7 @@ fn by_identifier() -> auth_runtime::vendors::crmcom::CrmComCredentials {
 /// A session on a manual clock, and that clock.
 fn session(
     sim: &Sim,
-    credentials: auth_runtime::vendors::crmcom::CrmComCredentials,
+    credentials: auth_vendors::crmcom::CrmComCredentials,
 ) -> (Session<CrmCom>, Clock) {
     on_manual_clock(Session::builder(provider(sim), credentials))
 }

@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use auth_runtime::vendors::Currencycloud;
-use auth_runtime::vendors::currencycloud::{CurrencycloudCredentials, CurrencycloudError};
 use auth_runtime::{Clock, RetryPolicy, Session};
 use auth_sim::Sim;
 use auth_sim::currencycloud::{self as sim_cc, Outage};
+use auth_vendors::Currencycloud;
+use auth_vendors::currencycloud::{CurrencycloudCredentials, CurrencycloudError};
 use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 

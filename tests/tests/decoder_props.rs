@@ -3,8 +3,8 @@
 //! and arbitrary JSON under any status never panics, and what it returns can be shown.
 //! The same decoders are fuzzed in `fuzz/` (see RELIABILITY.md).
 
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
 use auth_runtime::{LoginReply, Provider};
+use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
 use proptest::prelude::*;
 use serde_json::Value;
 

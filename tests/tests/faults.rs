@@ -6,14 +6,14 @@
 
 use std::time::{Duration, Instant};
 
-use auth_runtime::vendors::crmcom::CrmComError;
-use auth_runtime::vendors::currencycloud::CurrencycloudError;
-use auth_runtime::vendors::modulus::ModulusError;
-use auth_runtime::vendors::onebox::OneBoxError;
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, OneBox};
 use auth_runtime::{Clock, Error, Provider, RetryPolicy, Session, SessionBuilder, Stage};
 use auth_sim::fault::HUGE_BODY;
 use auth_sim::{Fault, Faults, Scope, Sim, crmcom, currencycloud, modulus, onebox};
+use auth_vendors::crmcom::CrmComError;
+use auth_vendors::currencycloud::CurrencycloudError;
+use auth_vendors::modulus::ModulusError;
+use auth_vendors::onebox::OneBoxError;
+use auth_vendors::{CrmCom, Currencycloud, Modulus, OneBox};
 use reqwest::Method;
 
 /// The client timeout of every session here; `Fault::Delay` waits longer.

@@ -175,7 +175,7 @@ async fn an_account_value_cannot_change_the_host() {
 
 #[tokio::test]
 async fn a_shipped_vendor_refuses_an_account_that_is_a_host() {
-    use auth_runtime::vendors::modulus::Modulus;
+    use auth_vendors::modulus::Modulus;
     let credentials = Modulus::credentials().app("a").secret("s").build();
     let error = Session::builder(Modulus::new("evil.com/#"), credentials)
         .retry(once())

@@ -7,9 +7,9 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use auth_runtime::vendors::{CrmCom, Currencycloud};
 use auth_runtime::{Provider, Session};
 use auth_sim::{Sim, crmcom, currencycloud};
+use auth_vendors::{CrmCom, Currencycloud};
 
 /// Counts allocations made on threads that switched counting on.
 struct Counting;

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use auth_runtime::vendors::modulus::{ModulusCredentials, ModulusError, ModulusJwtError};
-use auth_runtime::vendors::{Modulus, ModulusJwt};
 use auth_runtime::{Clock, Session};
 use auth_sim::{Sim, modulus};
+use auth_vendors::modulus::{ModulusCredentials, ModulusError, ModulusJwtError};
+use auth_vendors::{Modulus, ModulusJwt};
 use authgen_tests::{advance, on_manual_clock};
 use reqwest::Method;
 

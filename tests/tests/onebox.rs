@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use auth_runtime::vendors::OneBox;
-use auth_runtime::vendors::onebox::{OneBoxCredentials, OneBoxError};
 use auth_runtime::{Clock, Session};
 use auth_sim::{Sim, onebox};
+use auth_vendors::OneBox;
+use auth_vendors::onebox::{OneBoxCredentials, OneBoxError};
 use authgen_tests::on_manual_clock;
 use reqwest::Method;
 

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use auth_runtime::ExposeSecret as _;
-use auth_runtime::vendors::modulus::ModulusCredentials;
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus};
 use auth_runtime::{
     Clock, MemoryStore, RedisStore, Session, SessionBuilder, SharedToken, StoreError, StoreSecret,
     TokenStore, WireFormat,
 };
 use auth_sim::{Sim, currencycloud, modulus};
+use auth_vendors::modulus::ModulusCredentials;
+use auth_vendors::{CrmCom, Currencycloud, Modulus};
 use authgen_tests::{Logs, advance};
 use futures::future::BoxFuture;
 

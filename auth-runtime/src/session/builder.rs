@@ -92,8 +92,8 @@ impl<P: Provider> SessionBuilder<P> {
     /// calls alike:
     ///
     /// ```no_run
-    /// # fn f(
-    /// #     builder: auth_runtime::SessionBuilder<auth_runtime::vendors::OneBox>,
+    /// # fn f<P: auth_runtime::Provider>(
+    /// #     builder: auth_runtime::SessionBuilder<P>,
     /// # ) -> Result<(), reqwest::Error> {
     /// let proxy = reqwest::Proxy::https("http://proxy.internal:3128")?;
     /// let builder = builder.configure_client(move |client| client.proxy(proxy.clone()));

@@ -1,4 +1,4 @@
-use auth_runtime::vendors::CrmCom;
+use auth_vendors::CrmCom;
 
 fn main() {
     let _credentials = CrmCom::credentials()

@@ -1,4 +1,4 @@
-use auth_runtime::vendors::Currencycloud;
+use auth_vendors::Currencycloud;
 
 fn main() -> Result<(), auth_runtime::Error> {
     let _credentials = Currencycloud::credentials()

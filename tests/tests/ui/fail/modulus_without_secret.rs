@@ -1,4 +1,4 @@
-use auth_runtime::vendors::Modulus;
+use auth_vendors::Modulus;
 
 fn main() {
     let _credentials = Modulus::credentials().app("my-app").build();

@@ -1,4 +1,4 @@
-use auth_runtime::vendors::OneBox;
+use auth_vendors::OneBox;
 
 fn main() {
     let _credentials = OneBox::credentials()

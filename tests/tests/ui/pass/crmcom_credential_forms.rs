@@ -1,5 +1,5 @@
 // Each of CRM.COM's three credential forms builds, with and without `unit`.
-use auth_runtime::vendors::CrmCom;
+use auth_vendors::CrmCom;
 
 fn main() {
     let _by_password = CrmCom::credentials()

@@ -1,17 +1,12 @@
 //! Modulus: `POST https://{account}.modulus.biz/api/cmn/Authenticate`.
 //!
-//! The request is form-urlencoded `app` and `secret`, as the Modulus team issued them.
-//! Every answer is the envelope `{"result", "title", "message", "object"}`; on success
-//! `result` is `true` and `object` is `{"token", "app_id", "ip"}`. A missing parameter
-//! is a 400 ("Missing one or more of parameters account, app, secret."), wrong
-//! credentials a 401 ("Authentication failed."). The token expires 15 minutes after
-//! creation. Modulus does not document how API calls carry the token; the provider sends
-//! it as `Authorization: Bearer`.
-//!
-//! The second flow, [`ModulusJwt`], posts JSON `username` and `password` to
-//! `/api/cmn/AuthenticateToken` and receives the token itself as `object`.
+//! A test fixture, not shipped code: the attribute form of `specs/modulus.toml` and
+//! `specs/modulus_jwt.toml`, which `spec_equivalence.rs` expands as `#[auth_provider]`
+//! would and compares with what the specs generate. The shipped providers
+//! (`auth_vendors::Modulus`, `auth_vendors::ModulusJwt`) are generated from the specs;
+//! the vendor's documented behaviour is described there and in auth-vendors.
 
-use crate::auth_provider;
+use auth_runtime::auth_provider;
 
 /// A Modulus account's `Authenticate` endpoint. `account` is the subdomain of
 /// `https://{account}.modulus.biz`; [`Modulus::with_base_url`] points elsewhere.

@@ -1,16 +1,11 @@
 //! Currencycloud: `POST {host}/v2/authenticate/api`.
 //!
-//! The request is `multipart/form-data` with `login_id` (usually an e-mail address, at
-//! most 255 characters) and `api_key` (64 lowercase hexadecimal characters; both are
-//! checked when given to the builder). The answer is `{"auth_token"}`, sent on API calls
-//! as the `X-Auth-Token` header. Tokens expire after 30 minutes of inactivity. Failures
-//! are `{"error_code", "error_messages": {field: [{code, message, params}]}}`: 400
-//! `auth_invalid_user_login_details`, 401 `auth_failed` (also what an expired token
-//! gets), 429 `too_many_requests`, and 500/503. Four failed logins lock the account, so
-//! a refused login is never retried. `POST /v2/authenticate/close_session` retires a
-//! token.
+//! A test fixture, not shipped code: the attribute form of `specs/currencycloud.toml`, which
+//! `spec_equivalence.rs` expands as `#[auth_provider]` would and compares with what the
+//! spec generates. The shipped provider (`auth_vendors::Currencycloud`) is generated from the
+//! spec; the vendor's documented behaviour is described there and in auth-vendors.
 
-use crate::auth_provider;
+use auth_runtime::auth_provider;
 
 /// The demo (sandbox) host.
 pub const DEMO: &str = "https://devapi.currencycloud.com";

@@ -1,11 +1,11 @@
 //! Each vendor's decoder on the exact responses its document shows.
 
-use auth_runtime::vendors::crmcom::CrmComError;
-use auth_runtime::vendors::currencycloud::{self, CurrencycloudError};
-use auth_runtime::vendors::modulus::{ModulusError, ModulusJwtError};
-use auth_runtime::vendors::onebox::OneBoxError;
-use auth_runtime::vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
 use auth_runtime::{Error, ExposeSecret, LoginReply, Provider};
+use auth_vendors::crmcom::CrmComError;
+use auth_vendors::currencycloud::{self, CurrencycloudError};
+use auth_vendors::modulus::{ModulusError, ModulusJwtError};
+use auth_vendors::onebox::OneBoxError;
+use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
 
 #[test]
 fn crmcom_success_and_refusal() {

@@ -1,21 +1,11 @@
 //! CRM.COM: `POST {server}/crmapi/rest/v2/authentication/token`.
 //!
-//! The request is JSON: `organisation` (mandatory), then `username` + `password`, or an
-//! `access_token_identifier` holding either an `authentication_code` or an `identifier`
-//! with its `pass_code`; `unit` is optional. Every answer is the envelope
-//! `{"status": {"code", "message", "description"}, "data": {...}}`, successful only when
-//! `status.code` is `OK`; the token is `data.token`. API calls carry it as the `token`
-//! query parameter (GET) or a `token` field of the JSON body (POST). Tokens expire one
-//! hour after issue (some releases: after an hour of inactivity, see
-//! [`ExpiryPolicy::idle`](crate::ExpiryPolicy::idle)); R12 and later issue JWTs, whose
-//! `exp` claim then decides. `authentication/token/release` retires a token.
-//!
-//! An API call with a token CRM.COM no longer accepts is answered with HTTP 200 and a
-//! non-OK `status.code`; the document names no code, and this provider takes
-//! `INVALID_TOKEN` as the one that means "log in again" (so a validation failure on a
-//! call is not mistaken for an expired token).
+//! A test fixture, not shipped code: the attribute form of `specs/crmcom.toml`, which
+//! `spec_equivalence.rs` expands as `#[auth_provider]` would and compares with what the
+//! spec generates. The shipped provider (`auth_vendors::CrmCom`) is generated from the
+//! spec; the vendor's documented behaviour is described there and in auth-vendors.
 
-use crate::auth_provider;
+use auth_runtime::auth_provider;
 
 /// A CRM.COM server. `server` is its base URL, e.g. `https://crm.example.com`.
 #[auth_provider(

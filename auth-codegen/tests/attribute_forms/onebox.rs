@@ -1,14 +1,11 @@
 //! OneBox: `POST {host}/api/authenticate`.
 //!
-//! The request carries `email`, `password` and `siteId`. Success is
-//! `{"response_code": "200", "response_status": "Success", "token"}`, the token an HS256
-//! JWT whose `exp` claim gives its expiry (about 15 minutes), sent on API calls as
-//! `Authorization: Bearer`. Wrong credentials are a 401 with
-//! `{"_meta": {"status", "count"}, "records": {"errorCode", "userMessage", "devMessage",
-//! "more", "applicationCode"}}`, where `errorCode` is sometimes a number and
-//! `applicationCode` sometimes null. OneBox has no logout.
+//! A test fixture, not shipped code: the attribute form of `specs/onebox.toml`, which
+//! `spec_equivalence.rs` expands as `#[auth_provider]` would and compares with what the
+//! spec generates. The shipped provider (`auth_vendors::OneBox`) is generated from the
+//! spec; the vendor's documented behaviour is described there and in auth-vendors.
 
-use crate::auth_provider;
+use auth_runtime::auth_provider;
 
 /// The documented host.
 pub const CLOUD: &str = "https://cloud.onebox.co.id";

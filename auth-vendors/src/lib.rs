@@ -1,0 +1,165 @@
+//! # auth-vendors
+//!
+//! Ready-made [`auth_runtime`] providers for the vendors authgen ships: **Modulus**
+//! ([`Modulus`], [`ModulusJwt`]), **CRM.COM** ([`CrmCom`]), **Currencycloud**
+//! ([`Currencycloud`]) and **OneBox** ([`OneBox`]). Each is derived from the vendor's own
+//! documentation and tested against `auth-sim`, which emulates each vendor as documented.
+//!
+//! Each vendor has one source, its spec file in the repository's `specs/` directory. The
+//! code it generates is committed in `src/generated/`, so building this crate compiles
+//! no generator and no proc macro: only `auth-runtime` (without its default `derive`
+//! feature) and this code. A test regenerates every spec and fails when the committed
+//! code is stale (`AUTHGEN_BLESS=1 cargo test -p auth-codegen --test vendors_generated`
+//! refreshes it).
+//!
+//! A [`Session`](auth_runtime::Session) comes from `auth-runtime`, re-exported here as
+//! [`auth_runtime`]; add `auth-runtime` yourself (`default-features = false` is enough)
+//! when you also use its optional features (`middleware`, `tower`, `redis`) or derive a
+//! vendor of your own.
+//!
+//! ```
+//! use auth_vendors::CrmCom;
+//! use auth_vendors::auth_runtime::Session;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = auth_sim::Sim::start().await;
+//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
+//! // let server = "https://crm.example.com";
+//!
+//! // The builder compiles only for credentials CRM.COM accepts: leave out
+//! // `.password(...)` and the error says "`password` is mandatory when `username` is set".
+//! let credentials = CrmCom::credentials()
+//!     .organisation("CRMDEMO")
+//!     .username("mpadministrator")
+//!     .password("1234")
+//!     .build();
+//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//!
+//! // Logs in on first use; CRM.COM takes the token as a `token` query parameter.
+//! let url = format!("{server}/crmapi/rest/v2/contacts/list");
+//! let response = session.send(session.request(reqwest::Method::GET, &url)).await?;
+//! assert!(response.status().is_success());
+//! session.logout().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Each vendor has its own error enum beside its provider: one variant per documented
+//! failure, with the vendor's fields, plus `Runtime(`[`Error`](auth_runtime::Error)`)`
+//! for what every vendor shares.
+//!
+//! ```
+//! use auth_vendors::auth_runtime::{Error, Session};
+//! use auth_vendors::{CrmCom, CrmComError};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = auth_sim::Sim::start().await;
+//! # let server = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
+//! let credentials = CrmCom::credentials()
+//!     .organisation("CRMDEMO")
+//!     .username("mpadministrator")
+//!     .password("wrong")
+//!     .build();
+//! let session = Session::new(CrmCom::new(&server), credentials)?;
+//! match session.token().await {
+//!     Err(CrmComError::Rejected { code, .. }) => println!("refused: {code:?}"),
+//!     Err(CrmComError::Runtime(Error::Timeout { .. })) => println!("try later"),
+//!     Err(other) => return Err(other.into()),
+//!     Ok(_) => unreachable!("the password is wrong"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub use auth_runtime;
+
+pub mod crmcom {
+    //! CRM.COM: `POST {server}/crmapi/rest/v2/authentication/token`.
+    //!
+    //! The request is JSON: `organisation` (mandatory), then `username` + `password`, or an
+    //! `access_token_identifier` holding either an `authentication_code` or an `identifier`
+    //! with its `pass_code`; `unit` is optional. Every answer is the envelope
+    //! `{"status": {"code", "message", "description"}, "data": {...}}`, successful only when
+    //! `status.code` is `OK`; the token is `data.token`. API calls carry it as the `token`
+    //! query parameter (GET) or a `token` field of the JSON body (POST). Tokens expire one
+    //! hour after issue (some releases: after an hour of inactivity, see
+    //! [`ExpiryPolicy::idle`](auth_runtime::ExpiryPolicy::idle)); R12 and later issue JWTs,
+    //! whose `exp` claim then decides. `authentication/token/release` retires a token.
+    //!
+    //! An API call with a token CRM.COM no longer accepts is answered with HTTP 200 and a
+    //! non-OK `status.code`; the document names no code, and this provider takes
+    //! `INVALID_TOKEN` as the one that means "log in again" (so a validation failure on a
+    //! call is not mistaken for an expired token).
+    //!
+    //! Generated from `specs/crmcom.toml`.
+
+    include!("generated/crmcom.rs");
+}
+
+pub mod currencycloud {
+    //! Currencycloud: `POST {host}/v2/authenticate/api`.
+    //!
+    //! The request is `multipart/form-data` with `login_id` (usually an e-mail address, at
+    //! most 255 characters) and `api_key` (64 lowercase hexadecimal characters; both are
+    //! checked when given to the builder). The answer is `{"auth_token"}`, sent on API calls
+    //! as the `X-Auth-Token` header. Tokens expire after 30 minutes of inactivity. Failures
+    //! are `{"error_code", "error_messages": {field: [{code, message, params}]}}`: 400
+    //! `auth_invalid_user_login_details`, 401 `auth_failed` (also what an expired token
+    //! gets), 429 `too_many_requests`, and 500/503. Four failed logins lock the account, so
+    //! a refused login is never retried. `POST /v2/authenticate/close_session` retires a
+    //! token.
+    //!
+    //! Generated from `specs/currencycloud.toml`.
+
+    /// The demo (sandbox) host.
+    pub const DEMO: &str = "https://devapi.currencycloud.com";
+    /// The production host.
+    pub const PRODUCTION: &str = "https://api.currencycloud.com";
+
+    include!("generated/currencycloud.rs");
+}
+
+pub mod modulus {
+    //! Modulus: `POST https://{account}.modulus.biz/api/cmn/Authenticate`.
+    //!
+    //! The request is form-urlencoded `app` and `secret`, as the Modulus team issued them.
+    //! Every answer is the envelope `{"result", "title", "message", "object"}`; on success
+    //! `result` is `true` and `object` is `{"token", "app_id", "ip"}`. A missing parameter
+    //! is a 400 ("Missing one or more of parameters account, app, secret."), wrong
+    //! credentials a 401 ("Authentication failed."). The token expires 15 minutes after
+    //! creation. Modulus does not document how API calls carry the token; the provider sends
+    //! it as `Authorization: Bearer`.
+    //!
+    //! The second flow, [`ModulusJwt`], posts JSON `username` and `password` to
+    //! `/api/cmn/AuthenticateToken` and receives the token itself as `object`.
+    //!
+    //! Generated from `specs/modulus.toml` and `specs/modulus_jwt.toml`.
+
+    include!("generated/modulus.rs");
+    include!("generated/modulus_jwt.rs");
+}
+
+pub mod onebox {
+    //! OneBox: `POST {host}/api/authenticate`.
+    //!
+    //! The request carries `email`, `password` and `siteId`. Success is
+    //! `{"response_code": "200", "response_status": "Success", "token"}`, the token an HS256
+    //! JWT whose `exp` claim gives its expiry (about 15 minutes), sent on API calls as
+    //! `Authorization: Bearer`. Wrong credentials are a 401 with
+    //! `{"_meta": {"status", "count"}, "records": {"errorCode", "userMessage", "devMessage",
+    //! "more", "applicationCode"}}`, where `errorCode` is sometimes a number and
+    //! `applicationCode` sometimes null. OneBox has no logout.
+    //!
+    //! Generated from `specs/onebox.toml`.
+
+    /// The documented host.
+    pub const CLOUD: &str = "https://cloud.onebox.co.id";
+
+    include!("generated/onebox.rs");
+}
+
+pub use crmcom::{CrmCom, CrmComError};
+pub use currencycloud::{Currencycloud, CurrencycloudError};
+pub use modulus::{Modulus, ModulusError, ModulusJwt, ModulusJwtError};
+pub use onebox::{OneBox, OneBoxError};
