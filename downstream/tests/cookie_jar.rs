@@ -2,12 +2,14 @@
 //! 440 for an expired session) end to end against auth-sim's cookie-session vendor,
 //! described with the attribute alone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth_sim::{Sim, cookie_session};
 use authgen_downstream::auth::{Clock, Session};
 use authgen_downstream::{CookieJar, CookieJarCredentials, CookieJarError};
+use common::{advance, concurrent_tokens, on_manual_clock};
+
+mod common;
 
 fn host(sim: &Sim) -> String {
     format!("{}{}", sim.base_url(), cookie_session::PREFIX)
@@ -21,18 +23,7 @@ fn credentials(password: &str) -> CookieJarCredentials {
 }
 
 fn session(sim: &Sim, password: &str) -> (Session<CookieJar>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(CookieJar::new(host(sim)), credentials(password))
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
-}
-
-/// Moves the session's clock and the simulator's together.
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
+    on_manual_clock(CookieJar::new(host(sim)), credentials(password))
 }
 
 /// Lists the items with the caller's own `theme` cookie; the status and the body.
@@ -88,14 +79,7 @@ async fn a_missing_password_is_its_own_failure() {
 async fn a_hundred_concurrent_callers_share_one_login() {
     let sim = Sim::start().await;
     let (session, _) = session(&sim, cookie_session::PASSWORD);
-    let session = Arc::new(session);
-    let calls = (0..100).map(|_| {
-        let session = Arc::clone(&session);
-        async move { session.token().await.map(|_| ()) }
-    });
-    for result in futures_join_all(calls).await {
-        result.expect("token");
-    }
+    concurrent_tokens(session, 100).await;
     assert_eq!(sim.cookie_session().logins(), 1);
 }
 
@@ -155,18 +139,4 @@ async fn a_failed_logout_reports_its_error_and_the_session_stays_usable() {
     assert_eq!(items(&sim, &session).await.0, 200);
     assert_eq!(sim.cookie_session().logins(), 2);
     assert_eq!(sim.cookie_session().rejected_api_calls(), 0);
-}
-
-/// Runs every future to completion, concurrently.
-async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
-where
-    F: std::future::Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();
-    let mut out = Vec::new();
-    for handle in handles {
-        out.push(handle.await.expect("task"));
-    }
-    out
 }

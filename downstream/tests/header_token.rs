@@ -3,12 +3,14 @@
 //! header of its own) end to end against auth-sim's header-token vendor, described
 //! with the attribute alone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth_sim::{Sim, header_token};
 use authgen_downstream::auth::{Clock, Session};
 use authgen_downstream::{HeaderToken, HeaderTokenCredentials, HeaderTokenError};
+use common::{advance, concurrent_tokens, on_manual_clock};
+
+mod common;
 
 fn host(sim: &Sim) -> String {
     format!("{}{}", sim.base_url(), header_token::PREFIX)
@@ -22,13 +24,10 @@ fn credentials(user: &str, password: &str) -> HeaderTokenCredentials {
 }
 
 fn session(sim: &Sim, password: &str) -> (Session<HeaderToken>, Clock) {
-    let clock = Clock::manual();
-    let provider = HeaderToken::new(host(sim));
-    let session = Session::builder(provider, credentials(header_token::USER, password))
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
+    on_manual_clock(
+        HeaderToken::new(host(sim)),
+        credentials(header_token::USER, password),
+    )
 }
 
 async fn projects(sim: &Sim, session: &Session<HeaderToken>) -> u16 {
@@ -78,16 +77,7 @@ async fn wrong_credentials_are_typed_with_the_vendors_message_and_not_retried() 
 async fn a_hundred_concurrent_callers_share_one_login() {
     let sim = Sim::start().await;
     let (session, _) = session(&sim, header_token::PASSWORD);
-    let session = Arc::new(session);
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let session = Arc::clone(&session);
-            tokio::spawn(async move { session.token().await.map(|_| ()) })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task").expect("token");
-    }
+    concurrent_tokens(session, 100).await;
     assert_eq!(sim.header_token().logins(), 1);
 }
 
@@ -99,8 +89,7 @@ async fn the_expiry_in_the_body_decides_when_the_header_token_is_replaced() {
         .set_token_lifetime(Duration::from_secs(600));
     let (session, clock) = session(&sim, header_token::PASSWORD);
     assert_eq!(projects(&sim, &session).await, 200);
-    clock.advance(Duration::from_secs(11 * 60));
-    sim.clock().advance(Duration::from_secs(11 * 60));
+    advance(&sim, &clock, Duration::from_secs(11 * 60));
     assert_eq!(projects(&sim, &session).await, 200);
     assert_eq!(sim.header_token().logins(), 2);
     assert_eq!(

@@ -3,7 +3,6 @@
 //! standard error answers as typed variants, `expires_in`, and one login for many
 //! callers.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use auth_sim::{Sim, oauth2};
@@ -11,6 +10,9 @@ use authgen_downstream::auth::{Clock, Provider, Session};
 use authgen_downstream::{
     ClientCredentials, ClientCredentialsError, PasswordGrant, PasswordGrantError,
 };
+use common::{advance, concurrent_tokens, on_manual_clock};
+
+mod common;
 
 fn host(sim: &Sim) -> String {
     format!("{}{}", sim.base_url(), oauth2::PREFIX)
@@ -30,7 +32,7 @@ fn password_grant(
         Some(scope) => credentials.scope(scope).build(),
         None => credentials.build(),
     };
-    session(PasswordGrant::new(host(sim)), credentials)
+    on_manual_clock(PasswordGrant::new(host(sim)), credentials)
 }
 
 fn client_credentials(sim: &Sim, secret: &str) -> (Session<ClientCredentials>, Clock) {
@@ -39,16 +41,7 @@ fn client_credentials(sim: &Sim, secret: &str) -> (Session<ClientCredentials>, C
         .client_secret(secret)
         .scope("read")
         .build();
-    session(ClientCredentials::new(host(sim)), credentials)
-}
-
-fn session<P: Provider>(provider: P, credentials: P::Credentials) -> (Session<P>, Clock) {
-    let clock = Clock::manual();
-    let session = Session::builder(provider, credentials)
-        .clock(clock.clone())
-        .build()
-        .expect("session");
-    (session, clock)
+    on_manual_clock(ClientCredentials::new(host(sim)), credentials)
 }
 
 async fn me<P: Provider>(sim: &Sim, session: &Session<P>) -> u16 {
@@ -120,7 +113,7 @@ fn session_of(
     sim: &Sim,
     credentials: authgen_downstream::PasswordGrantCredentials,
 ) -> (Session<PasswordGrant>, Clock) {
-    session(PasswordGrant::new(host(sim)), credentials)
+    on_manual_clock(PasswordGrant::new(host(sim)), credentials)
 }
 
 #[tokio::test]
@@ -139,12 +132,6 @@ async fn an_unknown_scope_is_invalid_scope() {
         .to_string(),
         "the OAuth 2.0 server answered `invalid_scope`"
     );
-}
-
-/// Moves the session's clock and the server's together.
-fn advance(sim: &Sim, clock: &Clock, by: Duration) {
-    clock.advance(by);
-    sim.clock().advance(by);
 }
 
 #[tokio::test]
@@ -247,16 +234,7 @@ async fn after_logout_the_refresh_token_is_forgotten() {
 async fn a_hundred_concurrent_callers_share_one_token_request() {
     let sim = Sim::start().await;
     let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
-    let session = Arc::new(session);
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let session = Arc::clone(&session);
-            tokio::spawn(async move { session.token().await.map(|_| ()) })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("task").expect("token");
-    }
+    concurrent_tokens(session, 100).await;
     assert_eq!(sim.oauth2().logins(), 1);
 }
 
