@@ -134,6 +134,12 @@ impl OAuth2 {
         self.refresh_tokens_on_api.get()
     }
 
+    /// Every refresh token issued so far, in order (to look for them where they must
+    /// not be).
+    pub fn issued_refresh_tokens(&self) -> Vec<String> {
+        lock(&self.issued_refresh).clone()
+    }
+
     /// Calls of the revocation endpoint.
     pub fn revocations(&self) -> u64 {
         self.revocations.get()

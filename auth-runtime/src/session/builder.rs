@@ -135,7 +135,8 @@ impl<P: Provider> SessionBuilder<P> {
     }
 
     /// Starts with a token kept from an earlier run. It is used only while it has more
-    /// than its refresh margin left; otherwise the session logs in as usual.
+    /// than its refresh margin left; otherwise the session logs in as usual. Its
+    /// refresh token, if it has one, is kept either way: the next login is a refresh.
     pub fn restore(mut self, token: StoredToken) -> Self {
         self.restore = Some(token);
         self

@@ -19,7 +19,7 @@ use crate::retry::Verdict;
 use crate::token::{Cached, jwt_times};
 use crate::transport;
 
-use super::{Inner, StoredToken, cached_secret};
+use super::{Inner, StoredToken};
 
 /// What a failed login answer means for the next attempt; a shared rate-limit error
 /// without the answer's `Retry-After` (a hand-written decoder may leave it out) gets it.
@@ -104,11 +104,7 @@ impl<P: Provider> Inner<P> {
         let mut attempt = 0;
         // A refresh token is spent by its use (vendors rotate them): taken, and kept
         // again only when the vendor's answer does not replace it.
-        let held = self
-            .refresh_token
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let held = self.refresh_slot().take();
         let refreshed = match &held {
             Some(refresh) => self.refreshed(refresh, deadline, &span).await,
             None => None,
@@ -185,8 +181,7 @@ impl<P: Provider> Inner<P> {
             },
         };
         let kept = if was_refreshed { held } else { None };
-        *self.refresh_token.lock().unwrap_or_else(|e| e.into_inner()) =
-            login.refresh_token.take().or(kept);
+        *self.refresh_slot() = login.refresh_token.take().or(kept);
         // A token that cannot be sent would fail every call until it expired.
         if let Err(error) = transport::check_token(
             vendor,
@@ -212,12 +207,7 @@ impl<P: Provider> Inner<P> {
                 "logged in"
             )
         });
-        if let Some(hook) = &self.on_token {
-            hook(&StoredToken {
-                token: cached_secret(&cached),
-                expires_at: lifetime.map(|d| self.clock.wall_now() + d),
-            });
-        }
+        self.tell_hook(&cached, lifetime.map(|d| self.clock.wall_now() + d));
         self.logged_in.notify_waiters();
         Ok(cached)
     }
@@ -328,6 +318,10 @@ impl<P: Provider> Inner<P> {
 
     /// Uses a token kept from an earlier run, when it has more than its margin left.
     pub(super) fn restore(&self, stored: StoredToken) {
+        // Kept even when the token has expired: a refresh then replaces the login.
+        if stored.refresh_token.is_some() {
+            *self.refresh_slot() = stored.refresh_token;
+        }
         let remaining = match stored.expires_at {
             Some(at) => match at.duration_since(self.clock.wall_now()) {
                 Ok(remaining) => Some(remaining),

@@ -57,6 +57,10 @@ pub struct StoredToken {
     pub token: SecretString,
     /// When it expires (wall-clock time); `None` when the vendor does not say.
     pub expires_at: Option<SystemTime>,
+    /// The refresh token the session holds (OAuth 2.0), a secret like the credentials.
+    /// Restored, it lets the session refresh instead of logging in with the
+    /// credentials, even once `token` has expired.
+    pub refresh_token: Option<SecretString>,
 }
 
 impl std::fmt::Debug for StoredToken {
@@ -64,6 +68,10 @@ impl std::fmt::Debug for StoredToken {
         f.debug_struct("StoredToken")
             .field("token", &"[REDACTED]")
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
@@ -106,8 +114,8 @@ struct Inner<P: Provider> {
     logged_in: Arc<tokio::sync::Notify>,
     /// The store shared with other sessions of the same account, if any.
     shared: Option<SharedStore>,
-    /// The refresh token of the latest login, when the vendor issued one. Looked at
-    /// only by a login, under `flight`'s lock.
+    /// The refresh token of the latest login (or of the token adopted from the store,
+    /// or restored), when the vendor issued one. Looked at only on the slow path.
     refresh_token: Mutex<Option<SecretString>>,
 }
 
@@ -253,6 +261,29 @@ impl<P: Provider> Inner<P> {
     /// The login gate; poisoning is harmless (it holds plain data).
     fn gate(&self) -> std::sync::MutexGuard<'_, Gate<P::Error>> {
         self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The refresh token slot; poisoning is harmless (it holds plain data).
+    fn refresh_slot(&self) -> std::sync::MutexGuard<'_, Option<SecretString>> {
+        self.refresh_token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A copy of the refresh token held, for safekeeping (store, `on_token`).
+    fn held_refresh(&self) -> Option<SecretString> {
+        self.refresh_slot().clone()
+    }
+
+    /// Calls the `on_token` hook, if any, with `cached` and the refresh token held.
+    fn tell_hook(&self, cached: &Cached, expires_at: Option<SystemTime>) {
+        if let Some(hook) = &self.on_token {
+            hook(&StoredToken {
+                token: cached_secret(cached),
+                expires_at,
+                refresh_token: self.held_refresh(),
+            });
+        }
     }
 }
 

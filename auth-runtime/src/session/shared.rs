@@ -13,7 +13,7 @@ use crate::provider::Provider;
 use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, record};
 use crate::token::Cached;
 
-use super::{Inner, StoredToken, cached_secret};
+use super::{Inner, cached_secret};
 
 /// A session's place in a shared [`TokenStore`].
 pub(super) struct SharedStore {
@@ -44,12 +44,21 @@ impl<P: Provider> Inner<P> {
         }
     }
 
-    /// The token in the store, as this session would cache it, if it is a valid record
-    /// (opened with the store secret, if any), fresh, and neither rejected here nor the
-    /// token this session already found due.
-    pub(super) fn adoptable(&self, shared: &SharedStore, stored: SharedToken) -> Option<Cached> {
+    /// The account's record in the store, if there is a valid one (opened with the
+    /// store secret, if any): invalid records are absent (and warned about).
+    async fn load_record(
+        &self,
+        shared: &SharedStore,
+    ) -> Result<Option<SharedToken>, crate::store::StoreError> {
+        let stored = shared.store.load(&shared.key).await?;
         let wall = self.clock.wall_now();
-        let stored = record::usable_token(&shared.key, stored, shared.secret.as_ref(), wall)?;
+        Ok(stored.and_then(|s| record::usable_token(&shared.key, s, shared.secret.as_ref(), wall)))
+    }
+
+    /// The token of a valid record, as this session would cache it, if it is fresh
+    /// and neither rejected here nor the token this session already found due.
+    fn adoptable(&self, shared: &SharedStore, stored: &SharedToken) -> Option<Cached> {
+        let wall = self.clock.wall_now();
         let secret = stored.token.expose_secret();
         let rejected = shared
             .rejected
@@ -68,7 +77,7 @@ impl<P: Provider> Inner<P> {
             None => (None, None),
         };
         let now = self.clock.now_ms();
-        let cached = self.issue_remaining(stored.token, now, remaining, full);
+        let cached = self.issue_remaining(stored.token.clone(), now, remaining, full);
         cached.is_fresh(now).then_some(cached)
     }
 
@@ -81,8 +90,10 @@ impl<P: Provider> Inner<P> {
         })
     }
 
-    /// Makes a token taken from the store this session's token.
-    pub(super) fn adopt(&self, cached: Cached) -> Arc<Cached> {
+    /// Makes a token taken from the store this session's token, and its refresh
+    /// token (when the record has one) the one this session refreshes with.
+    fn adopt(&self, cached: Cached, refresh: Option<SecretString>) -> Arc<Cached> {
+        self.take_refresh(refresh);
         let cached = Arc::new(cached);
         self.current.store(Arc::clone(&cached));
         self.gate().succeeded();
@@ -91,14 +102,19 @@ impl<P: Provider> Inner<P> {
             generation = cached.generation,
             "took the token from the shared store"
         );
-        if let Some(hook) = &self.on_token {
-            hook(&StoredToken {
-                token: cached_secret(&cached),
-                expires_at: self.wall_expiry(&cached),
-            });
-        }
+        self.tell_hook(&cached, self.wall_expiry(&cached));
         self.logged_in.notify_waiters();
         cached
+    }
+
+    /// Holds `refresh` from the store instead of this session's own refresh token:
+    /// the store's is the newest any session sharing it has seen, and a vendor that
+    /// rotates refresh tokens refuses the ones they replaced. A record without one
+    /// leaves this session's alone.
+    fn take_refresh(&self, refresh: Option<SecretString>) {
+        if refresh.is_some() {
+            *self.refresh_slot() = refresh;
+        }
     }
 
     /// A login coordinated through the shared store: the token there when it is
@@ -117,10 +133,10 @@ impl<P: Provider> Inner<P> {
             tracing::warn!(vendor, error = %error, "token store unavailable; logging in locally");
         };
         loop {
-            match shared.store.load(&shared.key).await {
+            match self.load_record(shared).await {
                 Ok(Some(stored)) => {
-                    if let Some(cached) = self.adoptable(shared, stored) {
-                        return Ok(self.adopt(cached));
+                    if let Some(cached) = self.adoptable(shared, &stored) {
+                        return Ok(self.adopt(cached, stored.refresh_token));
                     }
                 }
                 Ok(None) => {}
@@ -158,11 +174,14 @@ impl<P: Provider> Inner<P> {
             }
         }
         // Under the lease: someone may have published between our look and the lease.
-        if let Ok(Some(stored)) = shared.store.load(&shared.key).await
-            && let Some(cached) = self.adoptable(shared, stored)
-        {
-            let _ = shared.store.release(&shared.lease_key, &holder).await;
-            return Ok(self.adopt(cached));
+        if let Ok(Some(stored)) = self.load_record(shared).await {
+            if let Some(cached) = self.adoptable(shared, &stored) {
+                let _ = shared.store.release(&shared.lease_key, &holder).await;
+                return Ok(self.adopt(cached, stored.refresh_token));
+            }
+            // The token there is due or rejected, but its refresh token is the one to
+            // refresh with: one refresh per expiry between the sessions sharing it.
+            self.take_refresh(stored.refresh_token);
         }
         // ... or been refused and released the lease just before we took it.
         if let Ok(Some(refused)) = self.published_refusal(shared).await {
@@ -194,6 +213,7 @@ impl<P: Provider> Inner<P> {
                 token: cached_secret(cached),
                 issued_at,
                 expires_at: self.wall_expiry(cached),
+                refresh_token: record::shareable_refresh(self.held_refresh()),
             };
             let token = record::for_store(&shared.key, token, shared.secret.as_ref());
             if let Err(error) = shared.store.save(&shared.key, &token).await {

@@ -25,6 +25,19 @@
 //! reveals a credential. [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)
 //! names the account instead; its caller then owns the separation.
 //!
+//! # Refresh tokens
+//!
+//! A vendor that issues refresh tokens (OAuth 2.0) usually *rotates* them: each
+//! refresh spends the one it was given and hands back a new one. Sessions sharing a
+//! store therefore share the refresh token with the token, in the same record: a
+//! session adopting a token adopts its refresh token too, and the session that holds
+//! the lease when the token is due refreshes with the refresh token in the store (the
+//! newest any replica has seen, even when the token beside it has expired or was
+//! rejected), not with an older one of its own that the vendor would refuse. So the
+//! replicas make one refresh per expiry between them, and a rotation is never lost.
+//! A refresh token is kept like the token: sealed with it under a [`StoreSecret`],
+//! never shown in a warning or `Debug`.
+//!
 //! # Records are checked
 //!
 //! Nothing read from a store is trusted. A token must be non-empty and free of control
@@ -38,8 +51,11 @@
 //!
 //! # Threat model
 //!
-//! The token is, necessarily, kept in the store. Without a [`StoreSecret`] it is kept
-//! as is: whoever can read the store can use the token (until it expires), and can test
+//! The token is, necessarily, kept in the store, with its refresh token if the vendor
+//! issued one. Without a [`StoreSecret`] both are kept as they are: whoever can read
+//! the store can use the token (until it expires) and the refresh token (until the
+//! vendor retires it, often weeks: give a store secret to every replica of a vendor
+//! that issues refresh tokens), and can test
 //! guesses of a weak credential against the account keys offline (the keys are
 //! HMACs under a public constant: they separate accounts and hide credentials, but do
 //! not resist guessing). With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret),
@@ -87,6 +103,11 @@ pub struct SharedToken {
     pub issued_at: SystemTime,
     /// When it expires; `None` when the vendor does not say.
     pub expires_at: Option<SystemTime>,
+    /// The refresh token that came with it (OAuth 2.0), so that whichever session
+    /// replaces the token next refreshes with the newest one: a vendor that rotates
+    /// refresh tokens refuses the older ones. With a [`StoreSecret`] it travels
+    /// sealed inside `token`, and this is `None` in what the store is handed.
+    pub refresh_token: Option<SecretString>,
 }
 
 impl std::fmt::Debug for SharedToken {
@@ -95,6 +116,10 @@ impl std::fmt::Debug for SharedToken {
             .field("token", &"[REDACTED]")
             .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }

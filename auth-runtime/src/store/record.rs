@@ -54,7 +54,42 @@ fn from_unix_ms(ms: u64) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(Duration::from_millis(ms))
 }
 
-/// The text form of a token: `<issued ms> <expires ms or -> <token>`.
+/// Separates a token from the refresh token after it, in the text form and inside a
+/// seal: neither may hold a control character (a session refuses such a token at
+/// login, and [`shareable_refresh`] keeps such a refresh token out of the store), so
+/// the first newline is the boundary, and a record written before refresh tokens
+/// were shared reads as a token without one.
+const REFRESH_SEPARATOR: char = '\n';
+
+/// `token` and, after [`REFRESH_SEPARATOR`], `refresh`: how both travel as one text.
+fn join_refresh(token: &SecretString, refresh: Option<&SecretString>) -> String {
+    match refresh {
+        Some(refresh) => format!(
+            "{}{REFRESH_SEPARATOR}{}",
+            token.expose_secret(),
+            refresh.expose_secret()
+        ),
+        None => token.expose_secret().to_owned(),
+    }
+}
+
+/// The token and the refresh token in a text [`join_refresh`] made.
+fn split_refresh(text: &str) -> (SecretString, Option<SecretString>) {
+    match text.split_once(REFRESH_SEPARATOR) {
+        Some((token, refresh)) => (token.into(), Some(refresh.into())),
+        None => (text.into(), None),
+    }
+}
+
+/// The refresh token a session may put in the store beside its token: one that
+/// [`check_value`] accepts (a control character would break the record's framing),
+/// else none, and the session keeps it to itself.
+pub(crate) fn shareable_refresh(refresh: Option<SecretString>) -> Option<SecretString> {
+    refresh.filter(|r| check_value(r.expose_secret()).is_ok())
+}
+
+/// The text form of a token: `<issued ms> <expires ms or -> <token>`, then a newline
+/// and the refresh token when there is one.
 #[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) fn encode(token: &SharedToken) -> String {
     let expires = token
@@ -64,7 +99,7 @@ pub(crate) fn encode(token: &SharedToken) -> String {
         "{} {} {}",
         unix_ms(token.issued_at),
         expires,
-        token.token.expose_secret()
+        join_refresh(&token.token, token.refresh_token.as_ref())
     )
 }
 
@@ -87,11 +122,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<SharedToken, &'static str> {
                 .ok_or("malformed expiry")?,
         ),
     };
-    let token = parts.next().ok_or("no token")?;
+    let (token, refresh_token) = split_refresh(parts.next().ok_or("no token")?);
     Ok(SharedToken {
-        token: SecretString::from(token),
+        token,
         issued_at: issued,
         expires_at: expires,
+        refresh_token,
     })
 }
 
@@ -176,6 +212,9 @@ pub(crate) fn usable_token(
 ) -> Option<SharedToken> {
     let checked = open(key, stored, secret).and_then(|token| {
         check_value(token.token.expose_secret())?;
+        if let Some(refresh) = &token.refresh_token {
+            check_value(refresh.expose_secret()).map_err(|_| "invalid refresh token")?;
+        }
         check_times(&token, now)?;
         Ok(token)
     });
@@ -232,7 +271,8 @@ fn associated_data(key: &str) -> Vec<u8> {
 }
 
 /// `token` as handed to the store under `key`: sealed when a secret is configured (its
-/// times travel inside the seal too; the outer ones only tell the store its lifetime).
+/// times and refresh token travel inside the seal too; the outer times only tell the
+/// store its lifetime).
 pub(crate) fn for_store(
     key: &str,
     token: SharedToken,
@@ -241,7 +281,8 @@ pub(crate) fn for_store(
     let Some(secret) = secret else {
         return token;
     };
-    let mut plaintext = Vec::with_capacity(17 + token.token.expose_secret().len());
+    let joined = join_refresh(&token.token, token.refresh_token.as_ref());
+    let mut plaintext = Vec::with_capacity(17 + joined.len());
     plaintext.extend_from_slice(&unix_ms(token.issued_at).to_be_bytes());
     match token.expires_at {
         Some(at) => {
@@ -250,7 +291,7 @@ pub(crate) fn for_store(
         }
         None => plaintext.extend_from_slice(&[0; 9]),
     }
-    plaintext.extend_from_slice(token.token.expose_secret().as_bytes());
+    plaintext.extend_from_slice(joined.as_bytes());
     let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
     // 24-byte nonces from the operating system's generator: random nonces this long
     // do not repeat in practice, however many records are sealed under one secret.
@@ -269,6 +310,7 @@ pub(crate) fn for_store(
         token: SecretString::from(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed))),
         issued_at: token.issued_at,
         expires_at: token.expires_at,
+        refresh_token: None,
     }
 }
 
@@ -283,6 +325,10 @@ fn open(
     let sealed = stored.token.expose_secret().strip_prefix(SEALED_PREFIX);
     let (secret, sealed) = match (secret, sealed) {
         (None, None) => return Ok(stored),
+        // Beside a seal, a refresh token could only have been put by someone else.
+        (Some(_), Some(_)) if stored.refresh_token.is_some() => {
+            return Err("plaintext refresh token beside a sealed token");
+        }
         (None, Some(_)) => return Err("sealed, and this session has no store secret"),
         (Some(_), None) => return Err("not sealed, and this session has a store secret"),
         (Some(secret), Some(sealed)) => (secret, sealed),
@@ -316,12 +362,14 @@ fn open(
         Some(1) => Some(number(9).and_then(from_unix_ms).ok_or(malformed)?),
         _ => return Err(malformed),
     };
-    let token = plaintext.get(17..).ok_or(malformed)?;
-    let token = String::from_utf8(token.to_vec()).map_err(|_| malformed)?;
+    let joined = plaintext.get(17..).ok_or(malformed)?;
+    let joined = std::str::from_utf8(joined).map_err(|_| malformed)?;
+    let (token, refresh_token) = split_refresh(joined);
     Ok(SharedToken {
-        token: SecretString::from(token),
+        token,
         issued_at,
         expires_at,
+        refresh_token,
     })
 }
 
@@ -336,7 +384,24 @@ mod tests {
             token: SecretString::from(text),
             issued_at: issued,
             expires_at: expires,
+            refresh_token: None,
         }
+    }
+
+    fn with_refresh(mut token: SharedToken, refresh: &str) -> SharedToken {
+        token.refresh_token = Some(SecretString::from(refresh));
+        token
+    }
+
+    /// The token and refresh token of a record, shown.
+    fn secrets(token: &SharedToken) -> (String, Option<String>) {
+        (
+            token.token.expose_secret().to_owned(),
+            token
+                .refresh_token
+                .as_ref()
+                .map(|r| r.expose_secret().to_owned()),
+        )
     }
 
     fn ms(t: SystemTime) -> SystemTime {
@@ -366,6 +431,38 @@ mod tests {
             Ok(refusal.clone())
         );
         assert!(decode_refusal(b"soon refused").is_err());
+    }
+
+    #[test]
+    fn refresh_tokens_travel_with_their_token() {
+        let now = ms(SystemTime::now());
+        let t = with_refresh(token("a b", now, None), "r e f");
+        let back = decode(encode(&t).as_bytes()).map(|b| secrets(&b));
+        assert_eq!(back, Ok(("a b".to_owned(), Some("r e f".to_owned()))));
+        // A record written before refresh tokens were shared has none.
+        let old = format!("{} - tok", unix_ms(now));
+        let back = decode(old.as_bytes()).map(|b| secrets(&b));
+        assert_eq!(back, Ok(("tok".to_owned(), None)));
+
+        let secret = StoreSecret::from_bytes([7; 32]);
+        let sealed = for_store(KEY, t.clone(), Some(&secret));
+        assert!(sealed.refresh_token.is_none(), "sealed inside the token");
+        assert!(!encode(&sealed).contains("r e f"));
+        let opened = usable_token(KEY, sealed.clone(), Some(&secret), now);
+        assert_eq!(
+            opened.map(|o| secrets(&o)),
+            Some(("a b".to_owned(), Some("r e f".to_owned())))
+        );
+        // A refresh token put beside a seal is not the sealer's.
+        let planted = with_refresh(sealed, "planted");
+        assert!(usable_token(KEY, planted, Some(&secret), now).is_none());
+        // Nor is a refresh token that could not have been written.
+        let broken = with_refresh(token("tok", now, None), "a\u{7}b");
+        assert!(usable_token(KEY, broken, None, now).is_none());
+        let empty = with_refresh(token("tok", now, None), "");
+        assert!(usable_token(KEY, empty, None, now).is_none());
+        assert!(shareable_refresh(Some("a\nb".into())).is_none());
+        assert!(shareable_refresh(Some("ab".into())).is_some());
     }
 
     #[test]

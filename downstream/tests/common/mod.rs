@@ -1,6 +1,9 @@
 //! What the end-to-end tests against auth-sim share: a session on a clock the test
 //! moves, moving it with the simulator's, and many callers at once.
 
+// Each test file uses some of these, none all.
+#![allow(dead_code)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
