@@ -1,6 +1,6 @@
 //! The intermediate representation: one vendor's token endpoint, whatever it was
-//! described with (attribute or spec file). The lowering produces it, [`crate::validate`]
-//! checks it, and the expanders read nothing else.
+//! described with (attribute or spec file). The lowering produces it, the validation
+//! (`validate.rs`) checks it, and the expanders read nothing else.
 
 use proc_macro2::{Ident, Span};
 
