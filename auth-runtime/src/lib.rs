@@ -372,6 +372,7 @@ mod gate;
 mod integrations;
 mod messages;
 mod origin;
+mod pool;
 mod provider;
 mod redact;
 mod retry;
@@ -394,6 +395,7 @@ pub use integrations::AuthMiddleware;
 pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError};
 pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
+pub use pool::{SessionPool, SessionPoolBuilder};
 pub use provider::{
     AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
     VendorRequest, WireField, WireFormat, WireValue,

@@ -1,5 +1,6 @@
 //! The counters and switches every vendor handle has.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::fault::Faults;
@@ -25,6 +26,8 @@ pub struct VendorCommon {
     pub(crate) rejected_api_calls: Counter,
     pub(crate) lifetime: DurationCell,
     login_delay: DurationCell,
+    logins_waiting: AtomicU64,
+    most_logins_waiting: AtomicU64,
     faults: Faults,
 }
 
@@ -39,6 +42,8 @@ impl VendorCommon {
             rejected_api_calls: Counter::default(),
             lifetime: DurationCell::new(token_lifetime),
             login_delay: DurationCell::new(Duration::ZERO),
+            logins_waiting: AtomicU64::new(0),
+            most_logins_waiting: AtomicU64::new(0),
             faults: Faults::default(),
         }
     }
@@ -76,6 +81,12 @@ impl VendorCommon {
         self.login_delay.set(delay);
     }
 
+    /// The most login requests that were waiting out the login delay at once: how
+    /// many logins a client had in flight together (set a delay to see it).
+    pub fn most_concurrent_logins(&self) -> u64 {
+        self.most_logins_waiting.load(Ordering::SeqCst)
+    }
+
     /// Fault switches for this vendor's endpoints (see [`crate::fault`]).
     pub fn faults(&self) -> &Faults {
         &self.faults
@@ -85,6 +96,20 @@ impl VendorCommon {
     /// login delay.
     pub(crate) async fn login_received(&self) {
         self.login_attempts.inc();
+        let waiting = self.logins_waiting.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_logins_waiting
+            .fetch_max(waiting, Ordering::SeqCst);
+        // Counted out however the wait ends (a client that hangs up cancels it).
+        let _waited = Waiting(&self.logins_waiting);
         util::delay(self.login_delay.get()).await;
+    }
+}
+
+/// Takes one from a count of waiting logins when dropped.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

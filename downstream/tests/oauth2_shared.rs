@@ -127,8 +127,15 @@ async fn a_sealed_store_keeps_the_refresh_token_sealed_and_still_shares_it() {
     assert_eq!(me(&sim, &first).await, 200);
     assert_eq!(me(&sim, &second).await, 200);
 
-    let record = store.load(RECORD_KEY).await.expect("store").expect("record");
-    assert!(record.refresh_token.is_none(), "no refresh token beside the seal");
+    let record = store
+        .load(RECORD_KEY)
+        .await
+        .expect("store")
+        .expect("record");
+    assert!(
+        record.refresh_token.is_none(),
+        "no refresh token beside the seal"
+    );
     let kept = record.token.expose_secret();
     let token = first.token().await.expect("token");
     assert!(!kept.contains(token.expose_secret()), "the token is sealed");
@@ -153,7 +160,11 @@ async fn a_refresh_token_planted_beside_a_sealed_record_is_not_used() {
     let secret = StoreSecret::from_bytes([9; 32]);
     let first = replica(&sim, &clock, &store, Some(&secret));
     assert_eq!(me(&sim, &first).await, 200);
-    let mut record = store.load(RECORD_KEY).await.expect("store").expect("record");
+    let mut record = store
+        .load(RECORD_KEY)
+        .await
+        .expect("store")
+        .expect("record");
     record.refresh_token = Some("planted".into());
     store.save(RECORD_KEY, &record).await.expect("store");
 

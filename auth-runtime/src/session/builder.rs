@@ -40,6 +40,11 @@ pub struct SessionBuilder<P: Provider> {
     store_lease: Duration,
     refusal_hold: Duration,
     store_secret: Option<StoreSecret>,
+    /// HTTP clients already built for another session of the same configuration (a
+    /// pool's), used instead of building new ones.
+    pub(crate) shared_transport: Option<Transport>,
+    /// Bounds the logins in flight across the sessions sharing it (a pool's).
+    pub(crate) login_limit: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -155,9 +160,19 @@ impl<P: Provider> SessionBuilder<P> {
     /// in once between them: see [`crate::store`]. Consulted only when this session has
     /// no fresh token; when the store cannot be reached the session logs in on its own
     /// (and logs a warning).
-    pub fn store(mut self, store: impl TokenStore) -> Self {
-        self.store = Some(Arc::new(store));
+    pub fn store(self, store: impl TokenStore) -> Self {
+        self.shared_store(Arc::new(store))
+    }
+
+    /// [`store`](Self::store) for a store already behind an `Arc<dyn TokenStore>`.
+    pub(crate) fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
         self
+    }
+
+    /// Whether a store was given (a pool gives its own only to sessions without one).
+    pub(crate) fn has_store(&self) -> bool {
+        self.store.is_some()
     }
 
     /// Names the account in the store explicitly. By default the key is a keyed digest
@@ -238,12 +253,15 @@ impl<P: Provider> SessionBuilder<P> {
             }
             None => None,
         };
-        let transport = Transport::new(
-            vendor,
-            self.timeout,
-            self.client_hook.as_ref(),
-            self.max_body,
-        )?;
+        let transport = match self.shared_transport {
+            Some(transport) => transport,
+            None => Transport::new(
+                vendor,
+                self.timeout,
+                self.client_hook.as_ref(),
+                self.max_body,
+            )?,
+        };
         // The vendor's origins are those of its own endpoints; building them here also
         // refuses a bad endpoint (a hostile placeholder value, plain http) before any I/O.
         let login = self.provider.login_request(&self.credentials)?;
@@ -285,6 +303,7 @@ impl<P: Provider> SessionBuilder<P> {
             logged_in: Arc::new(tokio::sync::Notify::new()),
             shared,
             refresh_token: Mutex::new(None),
+            login_limit: self.login_limit,
         });
         if let Some(stored) = self.restore {
             inner.restore(stored);
@@ -319,6 +338,8 @@ impl<P: Provider> Session<P> {
             store_lease: Duration::from_secs(30),
             refusal_hold: Duration::from_secs(300),
             store_secret: None,
+            shared_transport: None,
+            login_limit: None,
         }
     }
 

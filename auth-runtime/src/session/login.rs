@@ -101,6 +101,17 @@ impl<P: Provider> Inner<P> {
             vendor,
             stage: Stage::Login,
         };
+        // A bound on logins in flight (a pool's, across its accounts): waited for
+        // within the deadline, held until this login ends.
+        let _permit = match &self.login_limit {
+            Some(limit) => {
+                match tokio::time::timeout_at(deadline, Arc::clone(limit).acquire_owned()).await {
+                    Ok(permit) => permit.ok(),
+                    Err(_) => return Err(Failure::transient(timed_out().into())),
+                }
+            }
+            None => None,
+        };
         let mut attempt = 0;
         // A refresh token is spent by its use (vendors rotate them): taken, and kept
         // again only when the vendor's answer does not replace it.

@@ -117,6 +117,9 @@ struct Inner<P: Provider> {
     /// The refresh token of the latest login (or of the token adopted from the store,
     /// or restored), when the vendor issued one. Looked at only on the slow path.
     refresh_token: Mutex<Option<SecretString>>,
+    /// Bounds the logins in flight across the sessions sharing it (a pool's): taken
+    /// by each login, its wait counted in the login's deadline.
+    login_limit: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl<P: Provider> Session<P> {
@@ -254,6 +257,23 @@ impl<P: Provider> Session<P> {
         // `Shared` is driven by whichever waiter polls it, so a cancelled caller does
         // not strand the others; the next caller to arrive resumes it.
         flight.await
+    }
+}
+
+impl<P: Provider> Session<P> {
+    /// The HTTP clients of this session, for other sessions configured alike.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// Whether only the caller holds this session: no clone of it is in use elsewhere.
+    pub(crate) fn is_unshared(&self) -> bool {
+        Arc::strong_count(&self.inner) == 1
+    }
+
+    /// Whether new tokens are handed to an `on_token` hook (kept for a restart).
+    pub(crate) fn keeps_tokens(&self) -> bool {
+        self.inner.on_token.is_some()
     }
 }
 

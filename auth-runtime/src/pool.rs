@@ -1,0 +1,374 @@
+//! Many accounts of one vendor in one process: [`SessionPool`].
+//!
+//! A service that calls a vendor on behalf of many customers keeps one [`Session`]
+//! per customer account. The pool creates each on first use, from the
+//! [`SessionBuilder`] a function of the user's returns for the account's key (its
+//! credentials read from configuration or a secret manager), and gives every session
+//! the pool's HTTP clients, clock and token store. It bounds the number of sessions,
+//! forgets idle ones (logging them out), and bounds the logins in flight across all
+//! accounts, so that many expiries at once do not become a storm of logins against
+//! the vendor (each session's refresh point is already jittered: see
+//! [`ExpiryPolicy`](crate::ExpiryPolicy)).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{BuildHasher, Hash, RandomState};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+use crate::clock::{Clock, millis};
+use crate::provider::Provider;
+use crate::session::{Session, SessionBuilder};
+use crate::store::TokenStore;
+use crate::transport::Transport;
+
+/// How many locks the sessions are spread over: lookups of different accounts rarely
+/// meet on one.
+const SHARDS: usize = 64;
+
+/// The user's function from an account's key to its session's configuration.
+type Factory<K, P, E> =
+    Box<dyn Fn(&K) -> BoxFuture<'static, Result<SessionBuilder<P>, E>> + Send + Sync>;
+
+/// The sessions of many accounts of one vendor, keyed by `K` (a tenant or account id),
+/// created on first use, bounded in number, dropped (and logged out) when idle.
+///
+/// `E` is the error of the function that configures a session (reading credentials can
+/// fail); it must take the vendor's errors too. Cloning is cheap and shares the pool.
+///
+/// ```no_run
+/// # use auth_runtime::{Provider, Session, SessionPool};
+/// # async fn example<P: Provider + Clone>(
+/// #     provider: P,
+/// #     credentials_for: impl Fn(&str) -> Result<P::Credentials, P::Error> + Send + Sync + 'static,
+/// # ) -> Result<(), P::Error> {
+/// let pool = SessionPool::builder(move |tenant: &String| {
+///     let builder = credentials_for(tenant)
+///         .map(|credentials| Session::builder(provider.clone(), credentials));
+///     async move { builder }
+/// })
+/// .max_sessions(10_000)
+/// .idle_timeout(std::time::Duration::from_secs(15 * 60))
+/// .max_concurrent_logins(8)
+/// .build();
+/// let session = pool.session(&"tenant-42".to_owned()).await?;
+/// let token = session.token().await?;
+/// # Ok(()) }
+/// ```
+pub struct SessionPool<K, P: Provider, E = <P as Provider>::Error> {
+    inner: Arc<PoolInner<K, P, E>>,
+}
+
+impl<K, P: Provider, E> Clone for SessionPool<K, P, E> {
+    fn clone(&self) -> Self {
+        SessionPool {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+struct PoolInner<K, P: Provider, E> {
+    factory: Factory<K, P, E>,
+    shards: Box<[Shard<K, P>]>,
+    hasher: RandomState,
+    len: AtomicUsize,
+    max_sessions: usize,
+    idle_timeout: Option<Duration>,
+    clock: Clock,
+    store: Option<Arc<dyn TokenStore>>,
+    login_limit: Option<Arc<tokio::sync::Semaphore>>,
+    /// The HTTP clients of the first session built, shared by every later one (all are
+    /// configured by one function, so alike).
+    transport: OnceLock<Transport>,
+}
+
+/// A part of the pool's sessions, under one lock.
+type Shard<K, P> = RwLock<HashMap<K, Entry<P>>>;
+
+struct Entry<P: Provider> {
+    session: Session<P>,
+    /// When the session was last handed out, on the pool's clock (milliseconds).
+    last_used: AtomicU64,
+}
+
+/// Configures a [`SessionPool`]; start with [`SessionPool::builder`].
+pub struct SessionPoolBuilder<K, P: Provider, E> {
+    factory: Factory<K, P, E>,
+    max_sessions: usize,
+    idle_timeout: Option<Duration>,
+    clock: Clock,
+    store: Option<Arc<dyn TokenStore>>,
+    max_concurrent_logins: Option<usize>,
+}
+
+impl<K, P, E> SessionPool<K, P, E>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    P: Provider,
+    E: From<P::Error> + Send + 'static,
+{
+    /// Starts configuring a pool whose sessions `configure` returns, one per key: a
+    /// [`SessionBuilder`] with the account's provider and credentials, and any
+    /// per-account settings (e.g. [`on_token`](SessionBuilder::on_token) and
+    /// [`restore`](SessionBuilder::restore) to keep its token). It is called once per
+    /// account, and again after the account's session was dropped.
+    pub fn builder<F, Fut>(configure: F) -> SessionPoolBuilder<K, P, E>
+    where
+        F: Fn(&K) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<SessionBuilder<P>, E>> + Send + 'static,
+    {
+        SessionPoolBuilder {
+            factory: Box::new(move |key| Box::pin(configure(key))),
+            max_sessions: 10_000,
+            idle_timeout: Some(Duration::from_secs(30 * 60)),
+            clock: Clock::system(),
+            store: None,
+            max_concurrent_logins: None,
+        }
+    }
+
+    /// The session of `key`'s account, created (without logging in: that waits for
+    /// its first token) when the pool has none.
+    pub async fn session(&self, key: &K) -> Result<Session<P>, E> {
+        let inner = &self.inner;
+        let shard = inner.shard(key);
+        let now = inner.clock.now_ms();
+        if let Some(entry) = read(&inner.shards[shard]).get(key) {
+            entry.last_used.store(now, Ordering::Relaxed);
+            return Ok(entry.session.clone());
+        }
+        let mut builder = (inner.factory)(key).await?.clock(inner.clock.clone());
+        if let Some(store) = &inner.store
+            && !builder.has_store()
+        {
+            builder = builder.shared_store(Arc::clone(store));
+        }
+        builder.shared_transport = inner.transport.get().cloned();
+        builder.login_limit = inner.login_limit.clone();
+        let session = builder.build()?;
+        let _ = inner.transport.set(session.transport().clone());
+
+        {
+            let mut sessions = write(&inner.shards[shard]);
+            // Another caller may have created it meanwhile: one session per account.
+            if let Some(entry) = sessions.get(key) {
+                entry.last_used.store(now, Ordering::Relaxed);
+                return Ok(entry.session.clone());
+            }
+            let entry = Entry {
+                session: session.clone(),
+                last_used: AtomicU64::new(now),
+            };
+            sessions.insert(key.clone(), entry);
+        }
+        if inner.len.fetch_add(1, Ordering::Relaxed) >= inner.max_sessions {
+            inner.make_room(key);
+        }
+        Ok(session)
+    }
+
+    /// Drops the sessions not handed out for the idle timeout and not in use (no clone
+    /// held elsewhere), logging each out where the vendor has a logout (unless its
+    /// tokens are kept by an `on_token` hook, to be restored later). Returns how many
+    /// were dropped. A pool built inside a Tokio runtime does this on its own, every
+    /// quarter of the idle timeout.
+    pub async fn evict_idle(&self) -> usize {
+        let inner = &self.inner;
+        let Some(timeout) = inner.idle_timeout else {
+            return 0;
+        };
+        let idle_since = inner.clock.now_ms().saturating_sub(millis(timeout));
+        let mut evicted = Vec::new();
+        for shard in inner.shards.iter() {
+            let mut sessions = write(shard);
+            sessions.retain(|_, entry| {
+                let idle = entry.last_used.load(Ordering::Relaxed) <= idle_since
+                    && entry.session.is_unshared();
+                if idle {
+                    evicted.push(entry.session.clone());
+                }
+                !idle
+            });
+        }
+        inner.len.fetch_sub(evicted.len(), Ordering::Relaxed);
+        let count = evicted.len();
+        futures::future::join_all(evicted.into_iter().map(retire)).await;
+        count
+    }
+
+    /// How many accounts have a session in the pool.
+    pub fn len(&self) -> usize {
+        self.inner.len.load(Ordering::Relaxed)
+    }
+
+    /// Whether the pool holds no session.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Drops `key`'s session, if the pool has one, without logging it out (its token
+    /// stays valid for whoever still holds a clone of it). The next
+    /// [`session`](Self::session) for `key` configures a new one, e.g. after the
+    /// account's credentials changed.
+    pub fn forget(&self, key: &K) -> bool {
+        let removed = write(&self.inner.shards[self.inner.shard(key)]).remove(key);
+        if removed.is_some() {
+            self.inner.len.fetch_sub(1, Ordering::Relaxed);
+        }
+        removed.is_some()
+    }
+}
+
+impl<K: Hash + Eq + Clone, P: Provider, E> PoolInner<K, P, E> {
+    fn shard(&self, key: &K) -> usize {
+        // The low bits of a good hash spread keys evenly; `as usize` keeps them.
+        (self.hasher.hash_one(key) as usize) % self.shards.len()
+    }
+
+    /// Drops the least recently used session but `key`'s (the new one), logging it
+    /// out off the caller's path. Runs only when a new account finds the pool full,
+    /// that is before a login: a look at every session (under each part's read lock in
+    /// turn) costs little beside it. One lock at a time, so the pool holds at most its
+    /// bound plus the callers adding at that moment.
+    fn make_room(&self, key: &K) {
+        // A session used again between the look and the removal is spared; a few
+        // tries, then the pool stays one over until the next new account.
+        for _ in 0..4 {
+            let oldest =
+                self.shards
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(index, shard)| {
+                        let sessions = read(shard);
+                        let (key, entry) = sessions
+                            .iter()
+                            .filter(|(candidate, _)| *candidate != key)
+                            .min_by_key(|(_, entry)| entry.last_used.load(Ordering::Relaxed))?;
+                        Some((entry.last_used.load(Ordering::Relaxed), index, key.clone()))
+                    })
+                    .min_by_key(|(used, _, _)| *used);
+            let Some((used, index, oldest)) = oldest else {
+                return;
+            };
+            let mut sessions = write(&self.shards[index]);
+            let unchanged = sessions
+                .get(&oldest)
+                .is_some_and(|entry| entry.last_used.load(Ordering::Relaxed) == used);
+            if let (true, Some(evicted)) = (unchanged, sessions.remove(&oldest)) {
+                drop(sessions);
+                self.len.fetch_sub(1, Ordering::Relaxed);
+                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                    runtime.spawn(retire(evicted.session));
+                }
+                return;
+            }
+        }
+    }
+}
+
+impl<K, P, E> SessionPoolBuilder<K, P, E>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    P: Provider,
+    E: From<P::Error> + Send + 'static,
+{
+    /// The most sessions kept at once (default 10,000, at least 1). A new account
+    /// beyond it replaces the least recently used one (logged out unless in use or
+    /// its tokens are kept).
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.max_sessions = max.max(1);
+        self
+    }
+
+    /// How long a session may go unused before [`evict_idle`](SessionPool::evict_idle)
+    /// drops it (default 30 minutes); `None` keeps sessions until the pool is full.
+    pub fn idle_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.idle_timeout = timeout.into();
+        self
+    }
+
+    /// The clock of the pool and of every session in it (tests pass
+    /// [`Clock::manual`]).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// A token store for every session whose configuration has none: its keys keep the
+    /// accounts apart (see [`crate::store`]).
+    pub fn store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The most logins (and refreshes) in flight at once across the pool's accounts;
+    /// others wait for their turn within their login deadline. Unbounded by default.
+    pub fn max_concurrent_logins(mut self, max: usize) -> Self {
+        self.max_concurrent_logins = Some(max.max(1));
+        self
+    }
+
+    /// Builds the pool. Inside a Tokio runtime, with an idle timeout, a task drops idle
+    /// sessions every quarter of it until the pool is dropped.
+    pub fn build(self) -> SessionPool<K, P, E> {
+        let inner = Arc::new(PoolInner {
+            factory: self.factory,
+            shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
+            hasher: RandomState::new(),
+            len: AtomicUsize::new(0),
+            max_sessions: self.max_sessions,
+            idle_timeout: self.idle_timeout,
+            clock: self.clock,
+            store: self.store,
+            login_limit: self
+                .max_concurrent_logins
+                .map(|max| Arc::new(tokio::sync::Semaphore::new(max))),
+            transport: OnceLock::new(),
+        });
+        if let (Some(timeout), Ok(runtime)) =
+            (self.idle_timeout, tokio::runtime::Handle::try_current())
+        {
+            let every = (timeout / 4).max(Duration::from_secs(1));
+            runtime.spawn(evict_idle_every(Arc::downgrade(&inner), every));
+        }
+        SessionPool { inner }
+    }
+}
+
+/// Drops idle sessions every `every` until the pool is dropped.
+async fn evict_idle_every<K, P, E>(pool: std::sync::Weak<PoolInner<K, P, E>>, every: Duration)
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    P: Provider,
+    E: From<P::Error> + Send + 'static,
+{
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = pool.upgrade() else { return };
+        SessionPool { inner }.evict_idle().await;
+    }
+}
+
+/// Logs a dropped session out, when nobody else uses it and its tokens are not kept
+/// for a restart (a logout would retire the kept token).
+async fn retire<P: Provider>(session: Session<P>) {
+    if !session.is_unshared() || session.keeps_tokens() {
+        return;
+    }
+    if let Err(error) = session.logout().await {
+        tracing::warn!(vendor = P::VENDOR, error = %error, "logout of an idle session failed");
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
