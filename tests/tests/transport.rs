@@ -174,26 +174,52 @@ async fn list_contacts(session: &Session<CrmCom>, base: &str) -> Result<String, 
         .to_owned())
 }
 
-/// The TLS front's base URL for CRM.COM, by name (the certificate is for `localhost`).
-fn base(front: SocketAddr) -> String {
-    format!("https://localhost:{}{}", front.port(), crmcom::PREFIX)
+/// auth-sim behind a TLS front of the private PKI.
+struct Vendor {
+    sim: Sim,
+    pki: Pki,
+    /// CRM.COM's base URL at the front, by name (the certificate is for `localhost`).
+    base: String,
+    /// TLS handshakes the front completed.
+    handshakes: Arc<AtomicUsize>,
+}
+
+impl Vendor {
+    async fn start() -> Vendor {
+        let sim = Sim::start().await;
+        let pki = pki();
+        let upstream: SocketAddr = sim
+            .base_url()
+            .trim_start_matches("http://")
+            .parse()
+            .expect("sim address");
+        let (front, handshakes) = tls_front(upstream, &pki).await;
+        let base = format!("https://localhost:{}{}", front.port(), crmcom::PREFIX);
+        Vendor {
+            sim,
+            pki,
+            base,
+            handshakes,
+        }
+    }
+
+    /// The private CA, as reqwest trusts it.
+    fn ca(&self) -> reqwest::Certificate {
+        reqwest::Certificate::from_pem(self.pki.ca_pem.as_bytes()).expect("CA")
+    }
+
+    /// The client certificate, as reqwest presents it.
+    fn identity(&self) -> reqwest::Identity {
+        reqwest::Identity::from_pem(self.pki.client_pem.as_bytes()).expect("identity")
+    }
 }
 
 #[tokio::test]
 async fn a_private_ca_and_a_client_certificate_serve_logins_and_api_calls() {
-    let sim = Sim::start().await;
-    let pki = pki();
-    let upstream: SocketAddr = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .expect("sim address");
-    let (front, handshakes) = tls_front(upstream, &pki).await;
-    let base = base(front);
-
-    let ca = reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).expect("CA");
-    let identity = reqwest::Identity::from_pem(pki.client_pem.as_bytes()).expect("identity");
-    let session = crmcom(&base)
+    let vendor = Vendor::start().await;
+    let (base, sim) = (&vendor.base, &vendor.sim);
+    let (ca, identity) = (vendor.ca(), vendor.identity());
+    let session = crmcom(base)
         .configure_client(move |client| {
             client
                 .tls_certs_only([ca.clone()])
@@ -201,7 +227,7 @@ async fn a_private_ca_and_a_client_certificate_serve_logins_and_api_calls() {
         })
         .build()
         .expect("session");
-    assert_eq!(list_contacts(&session, &base).await.expect("called"), "OK");
+    assert_eq!(list_contacts(&session, base).await.expect("called"), "OK");
     assert_eq!(
         sim.crmcom().logins(),
         1,
@@ -209,14 +235,14 @@ async fn a_private_ca_and_a_client_certificate_serve_logins_and_api_calls() {
     );
     assert_eq!(sim.crmcom().api_calls(), 1, "so did the API call");
     assert!(
-        handshakes.load(Ordering::SeqCst) >= 2,
+        vendor.handshakes.load(Ordering::SeqCst) >= 2,
         "login and API clients both"
     );
 
     // Without the private CA, or without the client certificate, no login gets through.
-    let ca = reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).expect("CA");
-    let without_identity = crmcom(&base).configure_client(move |c| c.tls_certs_only([ca.clone()]));
-    for session in [crmcom(&base), without_identity] {
+    let ca = vendor.ca();
+    let without_identity = crmcom(base).configure_client(move |c| c.tls_certs_only([ca.clone()]));
+    for session in [crmcom(base), without_identity] {
         match session.build().expect("session").token().await {
             Err(CrmComError::Runtime(Error::Transport { .. })) => {}
             other => panic!("expected a transport error, got {other:?}"),
@@ -227,21 +253,12 @@ async fn a_private_ca_and_a_client_certificate_serve_logins_and_api_calls() {
 
 #[tokio::test]
 async fn an_http_proxy_carries_logins_and_api_calls() {
-    let sim = Sim::start().await;
-    let pki = pki();
-    let upstream: SocketAddr = sim
-        .base_url()
-        .trim_start_matches("http://")
-        .parse()
-        .expect("sim address");
-    let (front, handshakes) = tls_front(upstream, &pki).await;
+    let vendor = Vendor::start().await;
+    let (base, sim) = (&vendor.base, &vendor.sim);
     let (proxy, tunnels) = connect_proxy().await;
-    let base = base(front);
-
-    let ca = reqwest::Certificate::from_pem(pki.ca_pem.as_bytes()).expect("CA");
-    let identity = reqwest::Identity::from_pem(pki.client_pem.as_bytes()).expect("identity");
+    let (ca, identity) = (vendor.ca(), vendor.identity());
     let via = reqwest::Proxy::all(format!("http://{proxy}")).expect("proxy");
-    let session = crmcom(&base)
+    let session = crmcom(base)
         .configure_client(move |client| {
             client
                 .proxy(via.clone())
@@ -250,12 +267,12 @@ async fn an_http_proxy_carries_logins_and_api_calls() {
         })
         .build()
         .expect("session");
-    assert_eq!(list_contacts(&session, &base).await.expect("called"), "OK");
+    assert_eq!(list_contacts(&session, base).await.expect("called"), "OK");
     // One tunnel for the login client's connection, one for the API client's.
     assert!(tunnels.load(Ordering::SeqCst) >= 2, "{tunnels:?} tunnels");
     assert_eq!(
         tunnels.load(Ordering::SeqCst),
-        handshakes.load(Ordering::SeqCst),
+        vendor.handshakes.load(Ordering::SeqCst),
         "every connection to the vendor came through the proxy"
     );
     assert_eq!(sim.crmcom().logins(), 1);
@@ -263,7 +280,7 @@ async fn an_http_proxy_carries_logins_and_api_calls() {
 
     // A proxy that refuses the tunnel stops the login: the session has no other way.
     let refusing = reqwest::Proxy::all("http://127.0.0.1:9").expect("proxy");
-    let blocked = crmcom(&base)
+    let blocked = crmcom(base)
         .configure_client(move |client| client.proxy(refusing.clone()))
         .build()
         .expect("session");
