@@ -23,6 +23,7 @@ use crate::clock::{Clock, millis};
 use crate::provider::Provider;
 use crate::session::{Session, SessionBuilder};
 use crate::store::TokenStore;
+use crate::token::TokenRef;
 use crate::transport::Transport;
 
 /// How many locks the sessions are spread over: lookups of different accounts rarely
@@ -90,8 +91,21 @@ type Shard<K, P> = RwLock<HashMap<K, Entry<P>>>;
 
 struct Entry<P: Provider> {
     session: Session<P>,
-    /// When the session was last handed out, on the pool's clock (milliseconds).
+    /// When the session was last handed out, on the pool's clock (milliseconds), to
+    /// within [`TOUCH_STEP_MS`].
     last_used: AtomicU64,
+}
+
+/// How far apart two uses must be for the second to be written down: idle timeouts
+/// are minutes, and a write per use would make every lookup dirty a shared cache line.
+const TOUCH_STEP_MS: u64 = 1000;
+
+impl<P: Provider> Entry<P> {
+    fn touch(&self, now: u64) {
+        if now.saturating_sub(self.last_used.load(Ordering::Relaxed)) >= TOUCH_STEP_MS {
+            self.last_used.store(now, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Configures a [`SessionPool`]; start with [`SessionPool::builder`].
@@ -133,13 +147,12 @@ where
     /// The session of `key`'s account, created (without logging in: that waits for
     /// its first token) when the pool has none.
     pub async fn session(&self, key: &K) -> Result<Session<P>, E> {
+        if let Some(session) = self.get(key) {
+            return Ok(session);
+        }
         let inner = &self.inner;
         let shard = inner.shard(key);
         let now = inner.clock.now_ms();
-        if let Some(entry) = read(&inner.shards[shard]).get(key) {
-            entry.last_used.store(now, Ordering::Relaxed);
-            return Ok(entry.session.clone());
-        }
         let mut builder = (inner.factory)(key).await?.clock(inner.clock.clone());
         if let Some(store) = &inner.store
             && !builder.has_store()
@@ -155,7 +168,7 @@ where
             let mut sessions = write(&inner.shards[shard]);
             // Another caller may have created it meanwhile: one session per account.
             if let Some(entry) = sessions.get(key) {
-                entry.last_used.store(now, Ordering::Relaxed);
+                entry.touch(now);
                 return Ok(entry.session.clone());
             }
             let entry = Entry {
@@ -168,6 +181,30 @@ where
             inner.make_room(key);
         }
         Ok(session)
+    }
+
+    /// The session of `key`'s account if the pool has one, without creating it: the
+    /// lookup alone (a read lock on one of 64 parts, a hash, a clock read, an `Arc`
+    /// clone), usable outside async code.
+    pub fn get(&self, key: &K) -> Option<Session<P>> {
+        self.with_entry(key, |entry| entry.session.clone())
+    }
+
+    /// The fresh token of `key`'s account, when the pool has its session and that
+    /// holds one: [`Session::cached_token`] through the pool, without handing out the
+    /// session (no reference count written).
+    pub fn cached_token(&self, key: &K) -> Option<TokenRef> {
+        self.with_entry(key, |entry| entry.session.cached_token())
+            .flatten()
+    }
+
+    /// `f` of `key`'s entry, which counts as a use.
+    fn with_entry<R>(&self, key: &K, f: impl FnOnce(&Entry<P>) -> R) -> Option<R> {
+        let inner = &self.inner;
+        let sessions = read(&inner.shards[inner.shard(key)]);
+        let entry = sessions.get(key)?;
+        entry.touch(inner.clock.recent_ms());
+        Some(f(entry))
     }
 
     /// Drops the sessions not handed out for the idle timeout and not in use (no clone
