@@ -396,7 +396,7 @@ pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use provider::{
     AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
-    VendorRequest, WireField, WireFormat, WireValue,
+    TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
