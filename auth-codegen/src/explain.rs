@@ -145,8 +145,9 @@ pub fn explain(provider: &Provider) -> String {
         ""
     };
     let _ = writeln!(out, "  - {lifetime}{jwt}");
-    match &provider.logout {
-        Some(logout) => {
+    let revoke = provider.oauth2.as_ref().and_then(|o| o.revoke.as_ref());
+    match (&provider.logout, revoke) {
+        (Some(logout), _) => {
             let _ = writeln!(
                 out,
                 "  - logout: {} {}{}",
@@ -155,7 +156,14 @@ pub fn explain(provider: &Provider) -> String {
                 logout.path.template.value
             );
         }
-        None => {
+        (None, Some(revoke)) => {
+            let _ = writeln!(
+                out,
+                "  - logout: revokes the refresh token, then the access token (RFC 7009), at POST {}{}",
+                provider.base.template.value, revoke.template.value
+            );
+        }
+        (None, None) => {
             let _ = writeln!(out, "  - no logout");
         }
     }
