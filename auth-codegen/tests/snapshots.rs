@@ -56,9 +56,10 @@ fn crmcom_explained() {
 /// refresh request and its revocation request authenticate the client the same way.
 #[test]
 fn revoking_password_grant() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/specs/downstream/revoking_password_grant.toml");
-    let file = SpecFile::read(&path).unwrap_or_else(|e| panic!("{e}"));
+    let name = "tests/specs/downstream/revoking_password_grant.toml";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = SpecFile::new(name, text);
     let provider = file.provider().unwrap_or_else(|e| panic!("{e}"));
     assert!(
         auth_codegen::explain::explain(&provider).contains(
