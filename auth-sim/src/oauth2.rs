@@ -206,6 +206,11 @@ impl OAuth2 {
         self.careless_revocation_errors.set(careless);
     }
 
+    /// Every refresh token issued so far, in order (spent and revoked ones too).
+    pub fn issued_refresh_tokens(&self) -> Vec<String> {
+        lock(&self.issued_refresh).clone()
+    }
+
     /// Refresh tokens the `refresh_token` grant would accept now.
     pub fn active_refresh_tokens(&self) -> usize {
         lock(&self.refresh).len()
