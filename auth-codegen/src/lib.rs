@@ -6,10 +6,10 @@
 //! the login response, the vendor's error enum and an `impl Provider` for
 //! `auth-runtime`.
 //!
-//! Data flows one way: **source → tree → [`model::Provider`] → [`validate`] →
-//! [`expand`] → tokens**. The readers in [`source`] only lex (the attribute with syn, a
+//! Data flows one way: **source → tree → [`model::Provider`] → `validate` →
+//! [`expand`] → tokens**. The readers in `source` only lex (the attribute with syn, a
 //! spec file with toml) into one source-neutral tree; one lowering, driven by the key
-//! table in [`keys`], turns that tree into the IR; the expanders read only the IR.
+//! table in `keys`, turns that tree into the IR; the expanders read only the IR.
 //!
 //! Three entry points share that pipeline (one driver, `pipeline.rs`):
 //!

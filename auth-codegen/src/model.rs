@@ -1,5 +1,5 @@
 //! The intermediate representation: one vendor's token endpoint, whatever it was
-//! described with (attribute or spec file). The lowering produces it, [`crate::validate`]
+//! described with (attribute or spec file). The lowering produces it, `validate`
 //! checks it, and the expanders read nothing else.
 
 use proc_macro2::{Ident, Span};
