@@ -127,10 +127,10 @@ pub fn explain(provider: &Provider) -> String {
     }
     match (&p.query, &p.body_field) {
         (Some(q), Some(b)) => places.push(format!(
-            "the `{b}` field of a JSON body, or the `{q}` query parameter on requests without one"
+            "the `{b}` field of a JSON or form body, or the `{q}` query parameter on other requests"
         )),
         (Some(q), None) => places.push(format!("the `{q}` query parameter")),
-        (None, Some(b)) => places.push(format!("the `{b}` field of the JSON body")),
+        (None, Some(b)) => places.push(format!("the `{b}` field of a JSON or form body")),
         (None, None) => {}
     }
     let _ = writeln!(out, "  - API requests carry it in {}", places.join(" and "));

@@ -379,9 +379,9 @@ pub(crate) const KEYS: &[Key] = &[
     key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
         "a cookie of this name holds the token, beside the request's other cookies"),
     key(Apply, "query", Text, "query = \"token\"", "query = \"token\"",
-        "a query parameter of this name holds the token (with `body`: on requests without a JSON body)"),
+        "a query parameter of this name holds the token (with `body`: on requests whose body cannot take it)"),
     key(Apply, "body", Text, "body = \"token\"", "body = \"token\"",
-        "a field of this name in the JSON request body holds the token"),
+        "a field of this name in the request body holds the token: a JSON object or a form (a text part of a multipart logout or keep-alive); an API request with another body, or none, is refused unless `query` is given too"),
     // A token's lifetime.
     key(Expiry, "absolute", Text, "absolute = \"15m\"", "absolute = \"15m\"",
         "the token expires this long after it was issued (`900s`, `15m`, `1h`, `1h30m`)"),

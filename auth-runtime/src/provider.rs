@@ -403,7 +403,7 @@ impl Default for Rejection {
 ///
 /// CRM.COM puts it in a `token` query parameter on GET and in a `token` field of the
 /// JSON body on POST: both are set, and the body field wins when the request has a
-/// JSON body.
+/// body it can be added to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Placement {
     /// `Authorization: Bearer <token>`.
@@ -415,9 +415,14 @@ pub struct Placement {
     /// A cookie of this name (`Cookie: <name>=<token>`), beside the request's other
     /// cookies.
     pub cookie: Option<&'static str>,
-    /// A query parameter, used when the request has no JSON body (or no body field is set).
+    /// A query parameter. With `body_field`, used only on requests whose body cannot
+    /// take the token.
     pub query: Option<&'static str>,
-    /// A top-level field of the request body (JSON, or form-urlencoded).
+    /// A top-level field of the request body: a JSON object or a form-urlencoded body
+    /// (and a text part of the session's own multipart logout or keep-alive). An API
+    /// request with another body (multipart, streamed, JSON that is not an object) or
+    /// none carries the token in `query` when it is set, and is refused with
+    /// [`Error::InvalidRequest`] otherwise, rather than sent without its token.
     pub body_field: Option<&'static str>,
 }
 
