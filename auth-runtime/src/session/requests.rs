@@ -1,6 +1,6 @@
 //! API requests through the session, keep-alive and logout.
 
-use secrecy::ExposeSecret as _;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::error::{Error, Stage};
 use crate::provider::{LoginReply, Provider, TokenKind, VendorRequest};
@@ -128,9 +128,9 @@ impl<P: Provider> Session<P> {
     /// [`Provider::revocation_request`]), the refresh token is revoked first, when the
     /// session holds one (even after the access token has expired), then the access
     /// token while it is valid. Otherwise the vendor's logout retires a valid token,
-    /// where it has one. Without a valid token and a refresh token there is nothing to
-    /// retire. Every request is tried; the first failure is returned, with no token
-    /// or secret in it.
+    /// where it has one. With neither a valid token nor a refresh token there is
+    /// nothing to retire. Every request is tried; the first failure is returned, with
+    /// no token or secret in it.
     pub async fn logout(&self) -> Result<(), P::Error> {
         let current = self.inner.current.swap(Cached::empty());
         // A refresh token would log the session in again: it goes with the token.
@@ -154,22 +154,32 @@ impl<P: Provider> Session<P> {
             let Some(token) = token else {
                 continue;
             };
-            let retired =
-                match self
-                    .inner
-                    .provider
-                    .revocation_request(&self.inner.credentials, &token, kind)
-                {
-                    Ok(Some(request)) => self.revoke(request, kind, &tokens).await,
-                    Ok(None) if kind == TokenKind::Access => self.log_out(&current, &tokens).await,
-                    Ok(None) => Ok(()),
-                    Err(error) => Err(error),
-                };
+            let retired = self.retire(kind, &token, &current, &tokens).await;
             if outcome.is_ok() {
                 outcome = retired;
             }
         }
         outcome
+    }
+
+    /// Retires one token: revoked where the provider revokes it, else (the access
+    /// token) with the vendor's logout.
+    async fn retire(
+        &self,
+        kind: TokenKind,
+        token: &SecretString,
+        current: &Cached,
+        tokens: &Scrubber,
+    ) -> Result<(), P::Error> {
+        let request =
+            self.inner
+                .provider
+                .revocation_request(&self.inner.credentials, token, kind)?;
+        match request {
+            Some(request) => self.revoke(request, kind, tokens).await,
+            None if kind == TokenKind::Access => self.log_out(current, tokens).await,
+            None => Ok(()),
+        }
     }
 
     /// Sends a revocation request (which carries its token itself); a 2xx answer means
@@ -191,16 +201,24 @@ impl<P: Provider> Session<P> {
             .exchange(vendor, Stage::Logout, request, None)
             .await?;
         let status = exchange.status;
-        tracing::info!(
+        let elapsed_ms = elapsed_ms(started);
+        if (200..300).contains(&status) {
+            tracing::info!(
+                vendor,
+                status,
+                kind = kind.hint(),
+                elapsed_ms,
+                "token revoked"
+            );
+            return Ok(());
+        }
+        tracing::warn!(
             vendor,
             status,
             kind = kind.hint(),
-            elapsed_ms = elapsed_ms(started),
-            "revoked"
+            elapsed_ms,
+            "revocation refused"
         );
-        if (200..300).contains(&status) {
-            return Ok(());
-        }
         let body = scrubber.bytes(&exchange.body);
         let reply = LoginReply {
             body: &body,
