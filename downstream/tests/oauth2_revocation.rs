@@ -4,11 +4,12 @@
 //! a revoked token no longer works at the server; the session forgets both whatever
 //! the answers, and a failed revocation is an error that shows neither token.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use auth_sim::oauth2::{self, Revocation, TokenType};
 use auth_sim::{Fault, Scope, Sim};
-use authgen_downstream::auth::{Clock, Error, Provider, Session, TokenKind};
+use authgen_downstream::auth::{Clock, Error, MemoryStore, Provider, Session, TokenKind};
 use authgen_downstream::{
     RevokingClientCredentials, RevokingPasswordGrant, RevokingPasswordGrantError,
 };
@@ -341,4 +342,26 @@ async fn a_server_quoting_both_tokens_in_its_error_gets_them_scrubbed() {
         "{excerpt}"
     );
     shows_no_token(&error, &error.to_string(), &[&access, &refresh]);
+}
+
+#[tokio::test]
+async fn after_logout_a_session_sharing_a_store_does_not_adopt_the_revoked_token() {
+    let sim = Sim::start().await;
+    let credentials = RevokingPasswordGrant::credentials()
+        .client_id(oauth2::CLIENT_ID)
+        .client_secret(oauth2::CLIENT_SECRET)
+        .username(oauth2::USERNAME)
+        .password(oauth2::PASSWORD)
+        .build();
+    let session = Session::builder(RevokingPasswordGrant::new(host(&sim)), credentials)
+        .store(Arc::new(MemoryStore::new()))
+        .build()
+        .expect("session");
+    assert_eq!(me(&sim, &session).await, 200);
+    session.logout().await.expect("revoked");
+    // The store still holds the revoked token; the session logs in instead of taking
+    // it back (and having it rejected).
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().rejected_api_calls(), 0);
+    assert_eq!(sim.oauth2().grants(), ["password", "password"]);
 }

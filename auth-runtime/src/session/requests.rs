@@ -133,6 +133,8 @@ impl<P: Provider> Session<P> {
     /// no token or secret in it.
     pub async fn logout(&self) -> Result<(), P::Error> {
         let current = self.inner.current.swap(Cached::empty());
+        // Forgotten here, the token is not taken back from a store the session shares.
+        self.inner.remember_rejected(&current);
         // A refresh token would log the session in again: it goes with the token.
         let refresh = self
             .inner
