@@ -127,10 +127,10 @@ pub fn explain(provider: &Provider) -> String {
     }
     match (&p.query, &p.body_field) {
         (Some(q), Some(b)) => places.push(format!(
-            "the `{b}` field of a JSON body, or the `{q}` query parameter on requests without one"
+            "the `{b}` field of a JSON or form body, or the `{q}` query parameter on other requests"
         )),
         (Some(q), None) => places.push(format!("the `{q}` query parameter")),
-        (None, Some(b)) => places.push(format!("the `{b}` field of the JSON body")),
+        (None, Some(b)) => places.push(format!("the `{b}` field of a JSON or form body")),
         (None, None) => {}
     }
     let _ = writeln!(out, "  - API requests carry it in {}", places.join(" and "));
@@ -145,8 +145,9 @@ pub fn explain(provider: &Provider) -> String {
         ""
     };
     let _ = writeln!(out, "  - {lifetime}{jwt}");
-    match &provider.logout {
-        Some(logout) => {
+    let revoke = provider.oauth2.as_ref().and_then(|o| o.revoke.as_ref());
+    match (&provider.logout, revoke) {
+        (Some(logout), _) => {
             let _ = writeln!(
                 out,
                 "  - logout: {} {}{}",
@@ -155,7 +156,14 @@ pub fn explain(provider: &Provider) -> String {
                 logout.path.template.value
             );
         }
-        None => {
+        (None, Some(revoke)) => {
+            let _ = writeln!(
+                out,
+                "  - logout: revokes the refresh token, then the access token (RFC 7009), at POST {}{}",
+                provider.base.template.value, revoke.template.value
+            );
+        }
+        (None, None) => {
             let _ = writeln!(out, "  - no logout");
         }
     }

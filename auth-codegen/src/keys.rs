@@ -320,7 +320,7 @@ pub(crate) const KEYS: &[Key] = &[
         .required()
         .unless("oauth2"),
     key(Top, "oauth2", Table(OAuth2), "oauth2(grant = \"password\")", "oauth2 = { grant = \"password\" }",
-        "an OAuth 2.0 token endpoint (RFC 6749): a form login with `grant_type`, `access_token` as a bearer token, `expires_in`, `token_type` and `scope` on the response, and the standard errors as variants; keys written beside it win"),
+        "an OAuth 2.0 token endpoint (RFC 6749): a form login with `grant_type`, `access_token` as a bearer token, `expires_in`, `token_type` and `scope` on the response, and the standard errors as variants; with `revoke`, its revocation endpoint (RFC 7009) is the logout; keys written beside it win"),
     key(Top, "expiry", Table(Expiry), "expiry(absolute = \"15m\", jwt)", "expiry = { absolute = \"15m\", jwt = true }",
         "how long a token lives (default: unknown, replaced when rejected)"),
     key(Top, "one_of", Alternatives,
@@ -379,9 +379,9 @@ pub(crate) const KEYS: &[Key] = &[
     key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
         "a cookie of this name holds the token, beside the request's other cookies"),
     key(Apply, "query", Text, "query = \"token\"", "query = \"token\"",
-        "a query parameter of this name holds the token (with `body`: on requests without a JSON body)"),
+        "a query parameter of this name holds the token (with `body`: on requests whose body cannot take it)"),
     key(Apply, "body", Text, "body = \"token\"", "body = \"token\"",
-        "a field of this name in the JSON request body holds the token"),
+        "a field of this name in the request body holds the token: a JSON object or a form (a text part of a multipart logout or keep-alive); an API request with another body, or none, is refused unless `query` is given too"),
     // A token's lifetime.
     key(Expiry, "absolute", Text, "absolute = \"15m\"", "absolute = \"15m\"",
         "the token expires this long after it was issued (`900s`, `15m`, `1h`, `1h30m`)"),
@@ -445,6 +445,8 @@ pub(crate) const KEYS: &[Key] = &[
     key(OAuth2, "grant", Text, "grant = \"password\"", "grant = \"password\"",
         "`password` (fields `username` and `password`) or `client_credentials`; the client authenticates with `basic` fields or `client_id`/`client_secret` fields")
         .required(),
+    key(OAuth2, "revoke", Text, "revoke = \"/revoke\"", "revoke = \"/revoke\"",
+        "the token revocation endpoint (RFC 7009), a path appended to `base`: `Session::logout` revokes the refresh token, then the access token there, the client authenticated as on the token endpoint; it is the logout, so no `logout` beside it"),
     // The kind of an error field.
     key(ErrorFieldKind, "field_messages", Text,
         "field_messages(\"error_messages\")",

@@ -44,8 +44,21 @@ pub struct Provider {
     pub response_fields: Vec<ResponseField>,
     /// The documented login failures, tried in order.
     pub errors: Vec<ErrorCase>,
-    /// The OAuth 2.0 grant, when the login is an OAuth 2.0 token request.
-    pub oauth2: Option<Spanned<Grant>>,
+    /// The OAuth 2.0 grant and revocation endpoint, when the login is an OAuth 2.0
+    /// token request.
+    pub oauth2: Option<OAuth2>,
+}
+
+/// An OAuth 2.0 token endpoint (RFC 6749), and its revocation endpoint (RFC 7009).
+#[derive(Debug, Clone)]
+pub struct OAuth2 {
+    /// The grant the token endpoint is asked for.
+    pub grant: Grant,
+    /// Where `oauth2` was written.
+    pub span: Location,
+    /// The path of the revocation endpoint, appended to the base URL, when the server
+    /// has one: the logout revokes the tokens there.
+    pub revoke: Option<UrlTemplate>,
 }
 
 /// An OAuth 2.0 grant (RFC 6749) a token endpoint is asked for.

@@ -143,11 +143,17 @@ fn rules(provider: &Provider, errors: &Errors) {
 }
 
 fn endpoints(provider: &Provider, errors: &Errors) {
-    let endpoints = std::iter::once(&provider.login)
-        .chain(provider.logout.as_ref())
-        .chain(provider.keepalive.as_ref());
-    for endpoint in endpoints {
-        let path = &endpoint.path.template;
+    let paths = [
+        Some(&provider.login),
+        provider.logout.as_ref(),
+        provider.keepalive.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|endpoint| &endpoint.path)
+    .chain(provider.oauth2.iter().filter_map(|o| o.revoke.as_ref()));
+    for template in paths {
+        let path = &template.template;
         if !path.value.starts_with('/') {
             errors.error(
                 path.span,
@@ -157,7 +163,7 @@ fn endpoints(provider: &Provider, errors: &Errors) {
                 ),
             );
         }
-        if let Some(name) = endpoint.path.placeholders.first() {
+        if let Some(name) = template.placeholders.first() {
             errors.error(
                 path.span,
                 format!("`{{{name}}}`: placeholders go in `base` (e.g. `base = \"https://{{{name}}}.example.com\"`), not in paths"),
@@ -378,20 +384,26 @@ fn basic(provider: &Provider, errors: &Errors) {
 /// An OAuth 2.0 token request has what its grant sends, and a way for the client to
 /// authenticate.
 fn oauth2(provider: &Provider, errors: &Errors) {
-    let Some(grant) = &provider.oauth2 else {
+    let Some(oauth2) = &provider.oauth2 else {
         return;
     };
+    if let (Some(revoke), Some(_)) = (&oauth2.revoke, &provider.logout) {
+        errors.error(
+            revoke.template.span,
+            "`revoke` and `logout` are both given: choose one; `revoke` makes the logout an OAuth 2.0 revocation (RFC 7009) of the refresh and access tokens, `logout` calls a logout endpoint of the vendor's own",
+        );
+    }
     let sends = |wire: &str| {
         provider
             .fields
             .iter()
             .any(|f| f.basic.is_none() && f.wire_name() == wire)
     };
-    if grant.value == Grant::Password {
+    if oauth2.grant == Grant::Password {
         for wire in ["username", "password"] {
             if !sends(wire) {
                 errors.error(
-                    grant.span,
+                    oauth2.span,
                     format!("the `password` grant sends the resource owner's `{wire}`: declare a credential field sent as `{wire}`"),
                 );
             }
@@ -403,7 +415,7 @@ fn oauth2(provider: &Provider, errors: &Errors) {
         .any(|f| f.basic == Some(BasicPart::User));
     if !basic && !sends("client_id") {
         errors.error(
-            grant.span,
+            oauth2.span,
             "the OAuth 2.0 client authenticates with HTTP Basic (fields with `basic = \"user\"` and `basic = \"password\"`) or with a `client_id` field (and `client_secret`)",
         );
     }

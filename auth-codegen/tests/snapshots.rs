@@ -51,3 +51,22 @@ fn crmcom_explained() {
         .unwrap_or_else(|e| panic!("{e}"));
     insta::assert_snapshot!(auth_codegen::explain::explain(&provider));
 }
+
+/// An OAuth 2.0 vendor with a revocation endpoint (a downstream vendor's spec): its
+/// refresh request and its revocation request authenticate the client the same way.
+#[test]
+fn revoking_password_grant() {
+    let name = "tests/specs/downstream/revoking_password_grant.toml";
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = SpecFile::new(name, text);
+    let provider = file.provider().unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        auth_codegen::explain::explain(&provider).contains(
+            "  - logout: revokes the refresh token, then the access token (RFC 7009), at POST {host}/revoke\n"
+        )
+    );
+    insta::assert_snapshot!(
+        auth_codegen::build::generate_file(&file, None).unwrap_or_else(|e| panic!("{e}"))
+    );
+}

@@ -249,3 +249,55 @@ expiry = { cookie = "sid", format = "unix" }
         ]
     );
 }
+
+#[test]
+fn a_revocation_endpoint_is_a_path_and_replaces_the_logout() {
+    let text = r#"name = "Example"
+vendor = "Example"
+base = "https://auth.example.com"
+login = { path = "/token" }
+logout = { path = "/logout" }
+oauth2 = { grant = "client_credentials", revoke = "https://auth.example.com/revoke" }
+
+[fields.client_id]
+"#;
+    let errors = problems("x.toml", text);
+    assert_eq!(
+        short(&errors),
+        [
+            "x.toml:6:51: the path `https://auth.example.com/revoke` must start with `/`; the host goes in `base`",
+            "x.toml:6:51: `revoke` and `logout` are both given: choose one; `revoke` makes the logout an OAuth 2.0 revocation (RFC 7009) of the refresh and access tokens, `logout` calls a logout endpoint of the vendor's own",
+        ]
+    );
+    assert_eq!(
+        errors.diagnostics[1].to_string(),
+        r#"error: `revoke` and `logout` are both given: choose one; `revoke` makes the logout an OAuth 2.0 revocation (RFC 7009) of the refresh and access tokens, `logout` calls a logout endpoint of the vendor's own
+ --> x.toml:6:51
+  |
+6 | oauth2 = { grant = "client_credentials", revoke = "https://auth.example.com/revoke" }
+  |                                                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#
+    );
+}
+
+#[test]
+fn a_revocation_endpoint_takes_no_placeholder_and_only_a_string() {
+    let text = r#"name = "Example"
+vendor = "Example"
+base = "https://{tenant}.example.com"
+login = { path = "/token" }
+oauth2 = { grant = "client_credentials", revoke = "/{tenant}/revoke" }
+
+[fields.client_id]
+"#;
+    assert_eq!(
+        short(&problems("x.toml", text)),
+        [
+            "x.toml:5:51: `{tenant}`: placeholders go in `base` (e.g. `base = \"https://{tenant}.example.com\"`), not in paths",
+        ]
+    );
+    let text = text.replace("\"/{tenant}/revoke\"", "true");
+    assert_eq!(
+        short(&problems("x.toml", &text)),
+        ["x.toml:5:51: `oauth2.revoke` must be a string, not a boolean"]
+    );
+}

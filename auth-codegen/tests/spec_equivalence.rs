@@ -4,8 +4,9 @@
 //! (`auth-codegen/tests/attribute_forms/*.rs`): each `#[auth_provider(...)]` struct is extracted
 //! with syn and expanded exactly as the attribute macro expands it. The spec form is
 //! `specs/*.toml` through the build-script pipeline. Both token streams must print the
-//! same. The vendors of `downstream/` (the answer shapes beyond JSON, OAuth 2.0) are
-//! compared the same way with their spec forms in `tests/specs/downstream/`.
+//! same. The vendors of `downstream/` (the answer shapes beyond JSON, OAuth 2.0 and
+//! its revocation) are compared the same way with their spec forms in
+//! `tests/specs/downstream/`.
 
 use std::path::PathBuf;
 
@@ -184,4 +185,13 @@ fn the_header_token_vendor_macro_and_spec_generate_the_same_code() {
 fn the_oauth2_grants_macro_and_spec_generate_the_same_code() {
     assert_downstream("PasswordGrant", "password_grant.toml");
     assert_downstream("ClientCredentials", "client_credentials.toml");
+}
+
+#[test]
+fn the_oauth2_grants_with_revocation_macro_and_spec_generate_the_same_code() {
+    assert_downstream("RevokingPasswordGrant", "revoking_password_grant.toml");
+    assert_downstream(
+        "RevokingClientCredentials",
+        "revoking_client_credentials.toml",
+    );
 }

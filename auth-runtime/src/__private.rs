@@ -13,7 +13,7 @@ pub use crate::expiry::{ExpiryPolicy, Lifetime};
 pub use crate::messages::FieldMessages;
 pub use crate::provider::{
     AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
-    VendorRequest, WireField, WireFormat, WireValue,
+    TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 
 pub use std::time::Duration;

@@ -162,6 +162,23 @@ pub enum Error {
         /// What is wrong with it (never the token itself).
         reason: String,
     },
+    /// The vendor did not revoke a token at logout (RFC 7009): it answered with an
+    /// error (`unsupported_token_type`, a 503, ...). The session forgot the token
+    /// anyway.
+    #[error("{vendor}: revoking the {token} failed: HTTP {status}{}; body: {excerpt}", match code { Some(code) => format!(" `{code}`"), None => String::new() })]
+    RevocationFailed {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// Which token.
+        token: crate::provider::TokenKind,
+        /// The answer's HTTP status code.
+        status: u16,
+        /// The OAuth 2.0 `error` code of a JSON answer (`unsupported_token_type`,
+        /// `invalid_client`, ...), capped at [`MESSAGE_CHARS`] characters.
+        code: Option<String>,
+        /// A bounded excerpt of the body, string values masked, secrets scrubbed.
+        excerpt: String,
+    },
     /// The request given to the session cannot be sent as it is.
     #[error("{vendor}: cannot send this request: {reason}")]
     InvalidRequest {

@@ -105,6 +105,7 @@
 //! | `login(path, method, format)` | the token endpoint; `format` is `json`, `form` or `multipart` |
 //! | `logout(path, method, format)` | the vendor's logout, if any; the token is applied to it |
 //! | `keepalive(path, method, format)` | the call that extends a token's life ([`Session::keep_alive`]) |
+//! | `oauth2(grant = "password" \| "client_credentials", revoke = "..")` | an OAuth 2.0 token endpoint; `revoke`: its revocation endpoint (RFC 7009) is the logout |
 //! | `token = "a.b"` | where the token is in a successful response; `"."`: the body is the token |
 //! | `success(path, equals)` | what marks a response as successful besides a 2xx status |
 //! | `rejected(path, equals)` | what in an API response's JSON body means "token rejected", besides HTTP 401 |
@@ -398,7 +399,7 @@ pub use origin::redirect_policy;
 pub use pool::{SessionPool, SessionPoolBuilder};
 pub use provider::{
     AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
-    VendorRequest, WireField, WireFormat, WireValue,
+    TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;

@@ -66,6 +66,29 @@ pub trait Provider: Send + Sync + 'static {
         Ok(None)
     }
 
+    /// The request that revokes `token` (OAuth 2.0 token revocation, RFC 7009), if the
+    /// vendor has one; `kind` says which of the session's tokens it is. The request
+    /// carries the token itself (in its body: the session applies nothing to it) and
+    /// the client's authentication, as the token request does.
+    ///
+    /// When a provider revokes tokens, [`Session::logout`](crate::Session::logout)
+    /// revokes the refresh token when it holds one (even after the access token has
+    /// expired), then the access token while it is valid, and forgets both whatever
+    /// the answers; an access token the provider does not revoke (`None`) is retired
+    /// with [`logout_request`](Self::logout_request) instead, where there is one. The
+    /// session sends revocations only to the vendor's origins, follows no redirect,
+    /// takes a 2xx answer as done (RFC 7009 answers 200 for an unknown token too) and
+    /// any other as [`Error::RevocationFailed`], with every secret taken out.
+    fn revocation_request(
+        &self,
+        credentials: &Self::Credentials,
+        token: &SecretString,
+        kind: TokenKind,
+    ) -> Result<Option<VendorRequest>, Self::Error> {
+        let _ = (credentials, token, kind);
+        Ok(None)
+    }
+
     /// The request that trades a refresh token (from an earlier [`Login`]) for a new
     /// token, if the vendor has one (OAuth 2.0's `refresh_token` grant). The session
     /// tries it before logging in again, sends it to where the login goes and nowhere
@@ -78,6 +101,35 @@ pub trait Provider: Send + Sync + 'static {
     ) -> Result<Option<VendorRequest>, Self::Error> {
         let _ = (credentials, refresh_token);
         Ok(None)
+    }
+}
+
+/// Which of a session's tokens a revocation request retires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// The token API calls carry (OAuth 2.0's access token).
+    Access,
+    /// The refresh token of an OAuth 2.0 login ([`Login::refresh_token`]).
+    Refresh,
+}
+
+impl TokenKind {
+    /// Its RFC 7009 `token_type_hint`: `access_token` or `refresh_token`.
+    pub fn hint(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access_token",
+            TokenKind::Refresh => "refresh_token",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenKind::Access => "access token",
+            TokenKind::Refresh => "refresh token",
+        })
     }
 }
 
@@ -351,7 +403,7 @@ impl Default for Rejection {
 ///
 /// CRM.COM puts it in a `token` query parameter on GET and in a `token` field of the
 /// JSON body on POST: both are set, and the body field wins when the request has a
-/// JSON body.
+/// body it can be added to.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Placement {
     /// `Authorization: Bearer <token>`.
@@ -363,9 +415,14 @@ pub struct Placement {
     /// A cookie of this name (`Cookie: <name>=<token>`), beside the request's other
     /// cookies.
     pub cookie: Option<&'static str>,
-    /// A query parameter, used when the request has no JSON body (or no body field is set).
+    /// A query parameter. With `body_field`, used only on requests whose body cannot
+    /// take the token.
     pub query: Option<&'static str>,
-    /// A top-level field of the request body (JSON, or form-urlencoded).
+    /// A top-level field of the request body: a JSON object or a form-urlencoded body
+    /// (and a text part of the session's own multipart logout or keep-alive). An API
+    /// request with another body (multipart, streamed, JSON that is not an object) or
+    /// none carries the token in `query` when it is set, and is refused with
+    /// [`Error::InvalidRequest`] otherwise, rather than sent without its token.
     pub body_field: Option<&'static str>,
 }
 

@@ -46,6 +46,14 @@ impl Scrubber {
         scrubber
     }
 
+    /// Also scrubs every secret `other` scrubs.
+    pub(crate) fn with(mut self, other: &Scrubber) -> Self {
+        for needle in &other.needles {
+            self.push(needle.expose_secret().to_owned());
+        }
+        self
+    }
+
     /// Also scrubs `secret` (a token, say).
     pub(crate) fn add(&mut self, secret: &str) {
         if secret.chars().count() < MIN_SCRUBBED_LEN {

@@ -65,13 +65,19 @@ impl Transport {
         request: VendorRequest,
         token: Option<(&Placement, &str)>,
     ) -> Result<Exchange, Error> {
-        // A token that goes in a form body needs a body to go in, even with no fields.
-        let token_in_body = token.is_some_and(|(placement, _)| placement.body_field.is_some());
-        let mut http = encode(&self.auth_client, request, token_in_body)
+        let body_token = token.and_then(|(placement, token)| Some((placement.body_field?, token)));
+        let (builder, in_body) = encode(&self.auth_client, request, body_token);
+        let mut http = builder
             .build()
             .map_err(|e| Error::transport(vendor, stage, e))?;
-        if let Some((placement, token)) = token {
-            apply(vendor, placement, &mut http, token)?;
+        match token {
+            // A multipart body was built with the token in it.
+            Some((placement, token)) if in_body => {
+                carry(vendor, placement, &mut http, token, true)?
+            }
+            // A JSON or form body gets it as an API request's would.
+            Some((placement, token)) => apply(vendor, placement, &mut http, token)?,
+            None => {}
         }
         let response = self
             .auth_client
@@ -112,11 +118,16 @@ impl Exchange {
     }
 }
 
+/// The request builder for a provider's request; `body_token` is the token and the
+/// body field it goes in, for a logout or keep-alive that takes it there. A multipart
+/// body is built with the token as a text part (`true`: the body carries it); a JSON
+/// or form body is built so that [`apply`] can add it (an empty JSON object, or an
+/// empty form, when there are no fields).
 fn encode(
     client: &reqwest::Client,
     request: VendorRequest,
-    token_in_body: bool,
-) -> reqwest::RequestBuilder {
+    body_token: Option<(&str, &str)>,
+) -> (reqwest::RequestBuilder, bool) {
     let mut url = request.url;
     if !request.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
@@ -128,23 +139,29 @@ fn encode(
     if let Some((user, password)) = &request.basic {
         builder = builder.basic_auth(user, Some(password.expose_secret()));
     }
-    let has_body = !request.fields.is_empty();
-    match request.format {
-        WireFormat::Form if token_in_body => builder.form(&flat_pairs(&request.fields)),
+    let has_body = !request.fields.is_empty() || body_token.is_some();
+    let builder = match request.format {
         // An empty JSON object still goes out, so a token body field can be added to it
         // (CRM.COM's token/release).
         WireFormat::Json => builder.json(&json_body(&request.fields)),
         WireFormat::Form if has_body => builder.form(&flat_pairs(&request.fields)),
         WireFormat::Multipart if has_body => {
-            let form = flat_pairs(&request.fields)
+            let mut pairs = flat_pairs(&request.fields);
+            if let Some((field, token)) = body_token {
+                // The token replaces a field of the same name, as in a form.
+                pairs.retain(|(name, _)| name != field);
+                pairs.push((field.to_owned(), token.to_owned()));
+            }
+            let form = pairs
                 .into_iter()
                 .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
                     form.text(name, value)
                 });
-            builder.multipart(form)
+            return (builder.multipart(form), body_token.is_some());
         }
         WireFormat::Form | WireFormat::Multipart => builder,
-    }
+    };
+    (builder, false)
 }
 
 /// A field's value as JSON.
@@ -205,20 +222,50 @@ fn flat_pairs(fields: &[WireField]) -> Vec<(String, String)> {
 }
 
 /// Puts the token on an API request the vendor's way.
+///
+/// A body field needs a body it can be added to: a JSON object or a form-urlencoded
+/// body, in memory. Any other request (no body, a multipart or streamed body, a JSON
+/// body that is not an object) carries the token in the query parameter where the
+/// vendor takes one, and is refused otherwise: sent without its token, it would be
+/// rejected, and each rejection would cost a login.
 pub(crate) fn apply(
     vendor: &'static str,
     placement: &Placement,
     request: &mut reqwest::Request,
     token: &str,
 ) -> Result<(), Error> {
+    let in_body = match placement.body_field {
+        Some(field) => match put_in_body(request, field, token) {
+            Ok(()) => true,
+            Err(_) if placement.query.is_some() => false,
+            Err(why) => {
+                return Err(Error::InvalidRequest {
+                    vendor,
+                    reason: format!(
+                        "the token goes in the body field `{field}`, and {why}, so the token \
+                         cannot be added: send a JSON object or a form-urlencoded body"
+                    ),
+                });
+            }
+        },
+        None => false,
+    };
+    carry(vendor, placement, request, token, in_body)
+}
+
+/// Puts the token on a request in every place of `placement` but the body: its
+/// headers, its cookie, and the query parameter unless `in_body` (the body carries it).
+fn carry(
+    vendor: &'static str,
+    placement: &Placement,
+    request: &mut reqwest::Request,
+    token: &str,
+    in_body: bool,
+) -> Result<(), Error> {
     for (name, value) in token_headers(vendor, placement, token)? {
         request.headers_mut().insert(name, value);
     }
     put_cookie(vendor, placement, request.headers_mut(), token)?;
-    let mut in_body = false;
-    if let Some(field) = placement.body_field {
-        in_body = put_in_body(request, field, token);
-    }
     if let (Some(name), false) = (placement.query, in_body) {
         request.url_mut().query_pairs_mut().append_pair(name, token);
     }
@@ -253,10 +300,12 @@ pub(crate) fn apply_to_http<B>(
                 .parse()
                 .map_err(|_| invalid("the request URI could not carry the token"))?;
         }
-        (None, Some(_)) => {
-            return Err(invalid(
-                "this vendor takes the token in the JSON body: use Session::send",
-            ));
+        (None, Some(field)) => {
+            return Err(invalid(&format!(
+                "the token goes in the body field `{field}`, and AuthLayer cannot add it to a \
+                 request body: use Session::send or AuthMiddleware, with a JSON object or a \
+                 form-urlencoded body"
+            )));
         }
         (None, None) => {}
     }
@@ -371,32 +420,49 @@ pub(crate) fn is_json(headers: &http::HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
-/// Adds `field: token` to a JSON object body; `false` when the request has none.
-fn put_in_body(request: &mut reqwest::Request, field: &str, token: &str) -> bool {
+/// Adds `field: token` to a JSON object body or a form-urlencoded body (replacing a
+/// field of that name); else says why it cannot.
+fn put_in_body(request: &mut reqwest::Request, field: &str, token: &str) -> Result<(), String> {
     let form = is_form(request.headers());
     let json = is_json(request.headers());
-    let Some(bytes) = request.body().and_then(|b| b.as_bytes()) else {
-        return false;
+    let Some(body) = request.body() else {
+        return Err("the request has no body".to_owned());
+    };
+    if !json && !form {
+        let kind = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
+        return Err(match kind {
+            Some(kind) => format!("its body is `{kind}`, neither JSON nor form-urlencoded"),
+            None => {
+                "its body has no content type, so it is neither JSON nor form-urlencoded".to_owned()
+            }
+        });
+    }
+    let Some(bytes) = body.as_bytes() else {
+        return Err("its body is streamed".to_owned());
     };
     let encoded = if json {
         let Ok(serde_json::Value::Object(mut object)) = serde_json::from_slice(bytes) else {
-            return false;
+            return Err("its JSON body is not an object".to_owned());
         };
         object.insert(
             field.to_owned(),
             serde_json::Value::String(token.to_owned()),
         );
         serde_json::Value::Object(object).to_string()
-    } else if form {
+    } else {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         out.extend_pairs(url::form_urlencoded::parse(bytes).filter(|(name, _)| name != field));
         out.append_pair(field, token);
         out.finish()
-    } else {
-        return false;
     };
     *request.body_mut() = Some(encoded.into());
-    true
+    Ok(())
 }
 
 /// Whether a request is labelled form-urlencoded.

@@ -73,7 +73,8 @@ pub enum Fault {
 pub enum Scope {
     /// The login endpoint(s).
     Login,
-    /// The logout endpoint (CRM.COM release, Currencycloud close_session).
+    /// The logout endpoint (CRM.COM release, Currencycloud close_session, the cookie
+    /// session's logout, the OAuth 2.0 server's revocation endpoint).
     Logout,
     /// The protected API endpoints.
     Api,

@@ -26,7 +26,21 @@
 //! is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client` sent with Basic)
 //! with `{"error", "error_description"}`, `error` one of `invalid_request`,
 //! `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
-//! `invalid_scope`. Revocation answers 200 whether the token was known or not.
+//! `invalid_scope`.
+//!
+//! Revocation (RFC 7009) takes `token` and an optional `token_type_hint`
+//! (`access_token` or `refresh_token`; the server looks the token up among both kinds
+//! whatever the hint says) and answers 200 whether the token was known or not. A
+//! revoked refresh token is refused by the `refresh_token` grant (`invalid_grant`), a
+//! revoked access token by the protected endpoint. Every accepted revocation is
+//! recorded ([`OAuth2::revocation_log`]): the hint, what the token was, and how the
+//! client authenticated. Two switches make it answer otherwise:
+//! [`OAuth2::set_access_token_revocation`] (off: revoking an access token is HTTP 400
+//! `unsupported_token_type`, as RFC 7009 lets a server that revokes only refresh
+//! tokens answer) and [`OAuth2::set_careless_revocation_errors`] (on: its error
+//! answers are plain text quoting the token and the refresh token it was issued with,
+//! as a careless server might).
+//!
 //! The protected endpoint answers 401 with `WWW-Authenticate: Bearer
 //! error="invalid_token"` for a token that is unknown, revoked or expired.
 
@@ -39,12 +53,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::json;
 
-use crate::util::{self, Counter, lock};
+use crate::util::{self, Counter, Flag, lock};
 use crate::{Shared, SimClock, VendorCommon};
 
 /// Stands in for the server's host.
@@ -73,6 +87,33 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 #[derive(Debug)]
 struct Access {
     expires_at: Instant,
+    /// The refresh token issued with it, if any.
+    refresh: Option<String>,
+}
+
+/// What a revoked token was, as the server knew it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    /// An access token the server issued (valid or expired).
+    AccessToken,
+    /// A refresh token the server would still accept.
+    RefreshToken,
+    /// A token the server does not know (never issued, spent or revoked already).
+    Unknown,
+}
+
+/// One request the revocation endpoint accepted (the client authenticated, a token
+/// given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revocation {
+    /// The `token_type_hint` sent, if any.
+    pub hint: Option<String>,
+    /// What the token was.
+    pub token: TokenType,
+    /// Whether the client authenticated with HTTP Basic (else with body parameters).
+    pub basic: bool,
+    /// The status answered: 200, or 400 for a refused token type.
+    pub status: u16,
 }
 
 /// The OAuth 2.0 server's handle. Obtained from [`crate::Sim::oauth2`]; dereferences to
@@ -87,6 +128,9 @@ pub struct OAuth2 {
     refreshes: Counter,
     refused_refreshes: Counter,
     revocations: Counter,
+    revocation_log: Mutex<Vec<Revocation>>,
+    access_revocable: Flag,
+    careless_revocation_errors: Flag,
     /// The grant types of every token request, in order.
     grants: Mutex<Vec<String>>,
     /// Every refresh token ever issued, to notice one sent where it must not go.
@@ -104,7 +148,7 @@ impl Deref for OAuth2 {
 
 impl OAuth2 {
     pub(crate) fn new(clock: Arc<SimClock>) -> OAuth2 {
-        OAuth2 {
+        let server = OAuth2 {
             common: VendorCommon::new(DEFAULT_TOKEN_LIFETIME),
             clock,
             access: Mutex::new(HashMap::new()),
@@ -112,10 +156,15 @@ impl OAuth2 {
             refreshes: Counter::default(),
             refused_refreshes: Counter::default(),
             revocations: Counter::default(),
+            revocation_log: Mutex::new(Vec::new()),
+            access_revocable: Flag::default(),
+            careless_revocation_errors: Flag::default(),
             grants: Mutex::new(Vec::new()),
             issued_refresh: Mutex::new(Vec::new()),
             refresh_tokens_on_api: Counter::default(),
-        }
+        };
+        server.access_revocable.set(true);
+        server
     }
 
     /// Access tokens issued by the `refresh_token` grant.
@@ -134,15 +183,37 @@ impl OAuth2 {
         self.refresh_tokens_on_api.get()
     }
 
-    /// Every refresh token issued so far, in order (to look for them where they must
-    /// not be).
+    /// Calls of the revocation endpoint that authenticated the client and named a
+    /// token (answered 200 or `unsupported_token_type`).
+    pub fn revocations(&self) -> u64 {
+        self.revocations.get()
+    }
+
+    /// Every revocation counted by [`revocations`](Self::revocations), in order.
+    pub fn revocation_log(&self) -> Vec<Revocation> {
+        lock(&self.revocation_log).clone()
+    }
+
+    /// Whether access tokens may be revoked (default `true`). When not, revoking one is
+    /// answered HTTP 400 `unsupported_token_type` and the token stays valid.
+    pub fn set_access_token_revocation(&self, allowed: bool) {
+        self.access_revocable.set(allowed);
+    }
+
+    /// Makes the revocation endpoint's error answers plain text quoting the token sent
+    /// and the refresh token it was issued with (default off: RFC 6749 JSON errors).
+    pub fn set_careless_revocation_errors(&self, careless: bool) {
+        self.careless_revocation_errors.set(careless);
+    }
+
+    /// Every refresh token issued so far, in order (spent and revoked ones too).
     pub fn issued_refresh_tokens(&self) -> Vec<String> {
         lock(&self.issued_refresh).clone()
     }
 
-    /// Calls of the revocation endpoint.
-    pub fn revocations(&self) -> u64 {
-        self.revocations.get()
+    /// Refresh tokens the `refresh_token` grant would accept now.
+    pub fn active_refresh_tokens(&self) -> usize {
+        lock(&self.refresh).len()
     }
 
     /// The `grant_type` of every token request received, in order.
@@ -172,10 +243,12 @@ impl OAuth2 {
     fn issue(&self, scope: &str, with_refresh: bool) -> serde_json::Value {
         let access = util::random_hex(20, false);
         let lifetime = self.lifetime.get();
+        let refresh = with_refresh.then(|| util::random_hex(20, false));
         lock(&self.access).insert(
             access.clone(),
             Access {
                 expires_at: util::later(self.clock.instant(), lifetime),
+                refresh: refresh.clone(),
             },
         );
         let mut body = json!({
@@ -184,8 +257,7 @@ impl OAuth2 {
             "expires_in": lifetime.as_secs(),
             "scope": scope,
         });
-        if with_refresh {
-            let refresh = util::random_hex(20, false);
+        if let Some(refresh) = refresh {
             lock(&self.refresh).insert(refresh.clone(), scope.to_owned());
             lock(&self.issued_refresh).push(refresh.clone());
             body["refresh_token"] = json!(refresh);
@@ -368,13 +440,46 @@ async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) ->
 async fn revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let server = &s.oauth2;
     let pairs = util::form_pairs(&body).unwrap_or_default();
-    if let Err((code, description, basic_used)) = authenticate_client(&headers, &pairs) {
-        return error(code, description, basic_used);
-    }
+    let basic = match authenticate_client(&headers, &pairs) {
+        Ok(basic) => basic,
+        Err((code, description, basic_used)) => return error(code, description, basic_used),
+    };
     let Some(token) = util::form_value(&pairs, "token") else {
-        return error("invalid_request", "token is required", false);
+        return error("invalid_request", "token is required", basic);
     };
     server.revocations.inc();
+    let hint = util::form_value(&pairs, "token_type_hint").map(str::to_owned);
+    // The hint is only a hint (RFC 7009 section 2.1): both kinds are looked up.
+    let issued_with = lock(&server.access).get(token).map(|a| a.refresh.clone());
+    let kind = if issued_with.is_some() {
+        TokenType::AccessToken
+    } else if lock(&server.refresh).contains_key(token) {
+        TokenType::RefreshToken
+    } else {
+        TokenType::Unknown
+    };
+    let refused = kind == TokenType::AccessToken && !server.access_revocable.get();
+    lock(&server.revocation_log).push(Revocation {
+        hint,
+        token: kind,
+        basic,
+        status: if refused { 400 } else { 200 },
+    });
+    if refused {
+        let description = "this server revokes refresh tokens only";
+        if server.careless_revocation_errors.get() {
+            let refresh = issued_with.flatten().unwrap_or_default();
+            let text = format!(
+                "unsupported_token_type: cannot revoke access token {token} (issued with refresh token {refresh}): {description}\n"
+            );
+            let mut response = (StatusCode::BAD_REQUEST, text).into_response();
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            return no_store(response);
+        }
+        return error("unsupported_token_type", description, basic);
+    }
     lock(&server.access).remove(token);
     lock(&server.refresh).remove(token);
     util::json(StatusCode::OK, json!({}))

@@ -16,6 +16,10 @@
 //! * [`PasswordGrant`] and [`ClientCredentials`] are OAuth 2.0 token requests (auth-sim's
 //!   OAuth 2.0 server), one authenticating the client with HTTP Basic, the other with
 //!   body parameters; the standard error answers are their error variants.
+//! * [`RevokingPasswordGrant`] and [`RevokingClientCredentials`] are the same grants on
+//!   a server with a revocation endpoint (RFC 7009): their logout revokes the refresh
+//!   token and the access token there, the client authenticated as on the token
+//!   endpoint.
 //!
 //! The runtime is reached through a re-export, as a crate wrapping it would do, so the
 //! attribute's `crate = "..."` is exercised too.
@@ -172,4 +176,46 @@ pub struct ClientCredentials {
     client_secret: String,
     /// The scopes asked for, space-separated.
     scope: Option<String>,
+}
+
+/// The `password` grant of an OAuth 2.0 server (auth-sim's `oauth2`) whose logout
+/// revokes the tokens (RFC 7009), the client authenticated with HTTP Basic. `host` is
+/// its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "OAuth2 server",
+    base = "{host}",
+    login(path = "/token"),
+    oauth2(grant = "password", revoke = "/revoke")
+)]
+pub struct RevokingPasswordGrant {
+    /// The client's identifier.
+    #[auth(basic = "user")]
+    client_id: String,
+    /// The client's secret.
+    #[auth(secret, basic = "password")]
+    client_secret: String,
+    /// The resource owner's name.
+    username: String,
+    /// The resource owner's password.
+    #[auth(secret)]
+    password: String,
+}
+
+/// The `client_credentials` grant of an OAuth 2.0 server (auth-sim's `oauth2`) whose
+/// logout revokes the access token (RFC 7009), the client authenticated with body
+/// parameters. `host` is its base URL.
+#[auth_provider(
+    crate = "crate::auth",
+    vendor = "OAuth2 server",
+    base = "{host}",
+    login(path = "/token"),
+    oauth2(grant = "client_credentials", revoke = "/revoke")
+)]
+pub struct RevokingClientCredentials {
+    /// The client's identifier.
+    client_id: String,
+    /// The client's secret.
+    #[auth(secret)]
+    client_secret: String,
 }

@@ -784,3 +784,166 @@ async fn a_refusal_holds_off_the_middleware_the_tower_layer_and_background_refre
         "the first login, then one refused refresh"
     );
 }
+
+// --- OAuth 2.0 revocation (RFC 7009) as the logout ------------------------------------
+
+/// An OAuth 2.0 vendor whose logout revokes its tokens (auth-sim's OAuth 2.0 server),
+/// the client authenticated with body parameters.
+#[auth_provider(
+    vendor = "Revoking",
+    base = "{host}",
+    login(path = "/token"),
+    oauth2(grant = "password", revoke = "/revoke")
+)]
+pub struct Revoking {
+    client_id: String,
+    #[auth(secret)]
+    client_secret: String,
+    username: String,
+    #[auth(secret)]
+    password: String,
+}
+
+fn revoking() -> RevokingCredentials {
+    Revoking::credentials()
+        .client_id(auth_sim::oauth2::CLIENT_ID)
+        .client_secret(auth_sim::oauth2::CLIENT_SECRET)
+        .username(auth_sim::oauth2::USERNAME)
+        .password(auth_sim::oauth2::PASSWORD)
+        .build()
+}
+
+fn revoking_host(sim: &auth_sim::Sim) -> String {
+    format!("{}{}", sim.base_url(), auth_sim::oauth2::PREFIX)
+}
+
+#[tokio::test]
+async fn a_revocation_error_and_the_logs_show_neither_token_nor_the_client_secret() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = auth_sim::Sim::start().await;
+    // Refuses to revoke access tokens, in plain text quoting both tokens.
+    sim.oauth2().set_access_token_revocation(false);
+    sim.oauth2().set_careless_revocation_errors(true);
+    let session = Session::new(Revoking::new(revoking_host(&sim)), revoking()).expect("session");
+    let access = session
+        .token()
+        .await
+        .expect("login")
+        .expose_secret()
+        .to_owned();
+    let refresh = sim
+        .oauth2()
+        .issued_refresh_tokens()
+        .pop()
+        .expect("a refresh token");
+    let error = session.logout().await.expect_err("not revocable");
+    assert!(
+        matches!(
+            &error,
+            RevokingError::Runtime(Error::RevocationFailed { status: 400, .. })
+        ),
+        "{error:?}"
+    );
+    let shown = [format!("{error}"), format!("{error:?}"), logs.text()];
+    assert!(shown[2].contains("revoked"), "the revocations are logged");
+    for text in &shown {
+        for secret in [&access, &refresh, auth_sim::oauth2::CLIENT_SECRET] {
+            for form in forms_of(secret) {
+                assert!(!text.contains(&form), "{form:?} in {text}");
+            }
+        }
+    }
+}
+
+/// `Revoking`, revoking at an origin that is not the vendor's: a provider written by
+/// hand with its revocation endpoint wrong.
+struct RevokingElsewhere {
+    inner: Revoking,
+    elsewhere: url::Url,
+}
+
+impl auth_runtime::Provider for RevokingElsewhere {
+    type Credentials = RevokingCredentials;
+    type Response = RevokingLoginResponse;
+    type Error = RevokingError;
+    const VENDOR: &'static str = "Revoking";
+
+    fn login_request(
+        &self,
+        credentials: &RevokingCredentials,
+    ) -> Result<auth_runtime::VendorRequest, RevokingError> {
+        self.inner.login_request(credentials)
+    }
+
+    fn decode_login(
+        &self,
+        reply: &auth_runtime::LoginReply<'_>,
+    ) -> Result<auth_runtime::Login<RevokingLoginResponse>, RevokingError> {
+        self.inner.decode_login(reply)
+    }
+
+    fn runtime_error(error: &mut RevokingError) -> Option<&mut Error> {
+        Revoking::runtime_error(error)
+    }
+
+    fn placement(&self) -> &auth_runtime::Placement {
+        self.inner.placement()
+    }
+
+    fn expiry(&self) -> auth_runtime::ExpiryPolicy {
+        self.inner.expiry()
+    }
+
+    fn refresh_request(
+        &self,
+        credentials: &RevokingCredentials,
+        refresh_token: &auth_runtime::SecretString,
+    ) -> Result<Option<auth_runtime::VendorRequest>, RevokingError> {
+        self.inner.refresh_request(credentials, refresh_token)
+    }
+
+    fn revocation_request(
+        &self,
+        credentials: &RevokingCredentials,
+        token: &auth_runtime::SecretString,
+        kind: auth_runtime::TokenKind,
+    ) -> Result<Option<auth_runtime::VendorRequest>, RevokingError> {
+        let mut request = self.inner.revocation_request(credentials, token, kind)?;
+        if let Some(request) = &mut request {
+            request.url = self.elsewhere.clone();
+        }
+        Ok(request)
+    }
+}
+
+#[tokio::test]
+async fn a_revocation_goes_only_to_the_vendors_origins() {
+    let sim = auth_sim::Sim::start().await;
+    let vendor = start().await;
+    let provider = RevokingElsewhere {
+        inner: Revoking::new(revoking_host(&sim)),
+        elsewhere: format!("{}/revoke", vendor.elsewhere).parse().expect("URL"),
+    };
+    let session = Session::new(provider, revoking()).expect("session");
+    session.token().await.expect("login");
+    let error = session.logout().await.expect_err("another origin");
+    assert!(
+        matches!(
+            &error,
+            RevokingError::Runtime(Error::OriginNotAllowed { .. })
+        ),
+        "{error:?}"
+    );
+    // Neither token was sent there, nor revoked at the vendor; both are forgotten.
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert_eq!(sim.oauth2().revocations(), 0);
+    session.token().await.expect("login");
+    assert_eq!(sim.oauth2().grants(), ["password", "password"]);
+}

@@ -68,6 +68,11 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         .oauth2
         .is_some()
         .then(|| refresh_fn(provider, credentials));
+    let revocation = provider
+        .oauth2
+        .as_ref()
+        .and_then(|oauth2| oauth2.revoke.as_ref())
+        .map(|path| revocation_fn(provider, credentials, &path.template.value));
     let placement = placement(provider);
     let rejection = provider.rejected.as_ref().map(|rejection| {
         let rt = &provider.runtime;
@@ -152,6 +157,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             #logout
             #keepalive
             #refresh
+            #revocation
         }
     }
 }
@@ -291,24 +297,37 @@ fn push_field(field: &crate::model::Field, rt: &syn::Path) -> TokenStream {
     }
 }
 
+/// The pushes of the credential fields sent as one of `wires` in the body.
+fn body_fields_sent_as(provider: &Provider, wires: &[&str]) -> TokenStream {
+    let rt = &provider.runtime;
+    let pushes = provider
+        .fields
+        .iter()
+        .filter(|field| field.basic.is_none() && wires.contains(&field.wire_name().as_str()))
+        .map(|field| push_field(field, rt));
+    quote!(#( #pushes )*)
+}
+
+/// The OAuth 2.0 client's authentication (RFC 6749 section 2.3.1) as the login has it:
+/// HTTP Basic from the `basic` fields, or the `client_id` and `client_secret` fields in
+/// the body; for every request to the server besides the login.
+fn client_authentication(provider: &Provider) -> TokenStream {
+    let fields = body_fields_sent_as(provider, &["client_id", "client_secret"]);
+    let basic = basic(provider);
+    quote! { #fields #basic }
+}
+
 /// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6): to the login's endpoint, in
-/// its encoding, with the refresh token, the client's authentication as the login has
-/// it (HTTP Basic, or `client_id` and `client_secret` fields) and the `scope` field.
+/// its encoding, with the refresh token, the client's authentication and the `scope`
+/// field.
 fn refresh_fn(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
     let rt = &provider.runtime;
     let login = &provider.login;
     let path = &login.path.template.value;
     let method = method(login.method, rt);
     let format = format(login.format, rt);
-    let basic = basic(provider);
-    let pushes = provider
-        .fields
-        .iter()
-        .filter(|field| {
-            field.basic.is_none()
-                && ["client_id", "client_secret", "scope"].contains(&field.wire_name().as_str())
-        })
-        .map(|field| push_field(field, rt));
+    let client = client_authentication(provider);
+    let scope = body_fields_sent_as(provider, &["scope"]);
     quote! {
         fn refresh_request(
             &self,
@@ -324,8 +343,39 @@ fn refresh_fn(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
                 path: &["refresh_token"],
                 value: #rt::__private::WireValue::Secret(#rt::__private::Clone::clone(refresh_token)),
             });
-            #( #pushes )*
-            #basic
+            #client
+            #scope
+            #rt::__private::Result::Ok(#rt::__private::Option::Some(request))
+        }
+    }
+}
+
+/// OAuth 2.0 token revocation (RFC 7009 section 2.1): a form `POST` to the revocation
+/// endpoint with the token, its `token_type_hint` and the client's authentication.
+fn revocation_fn(provider: &Provider, credentials: &syn::Ident, path: &str) -> TokenStream {
+    let rt = &provider.runtime;
+    let client = client_authentication(provider);
+    quote! {
+        fn revocation_request(
+            &self,
+            credentials: &#credentials,
+            token: &#rt::__private::SecretString,
+            kind: #rt::__private::TokenKind,
+        ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
+            let mut request = #rt::__private::VendorRequest::new(
+                #rt::__private::Method::Post,
+                self.endpoint(#path)?,
+                #rt::__private::WireFormat::Form,
+            );
+            request.fields.push(#rt::__private::WireField {
+                path: &["token"],
+                value: #rt::__private::WireValue::Secret(#rt::__private::Clone::clone(token)),
+            });
+            request.fields.push(#rt::__private::WireField {
+                path: &["token_type_hint"],
+                value: #rt::__private::WireValue::Plain(#rt::__private::String::from(kind.hint())),
+            });
+            #client
             #rt::__private::Result::Ok(#rt::__private::Option::Some(request))
         }
     }

@@ -17,7 +17,7 @@ use crate::errors::{Errors, did_you_mean};
 use crate::keys::{self, Context, Key, Shape, Source};
 use crate::model::{
     BasicPart, Charset, Check, Condition, ConstValue, Constant, Endpoint, ErrorCase, Expected,
-    Expiry, ExpiryField, ExpiryFormat, Field, Grant, JsonPath, Lifetime, Location, Method,
+    Expiry, ExpiryField, ExpiryFormat, Field, Grant, JsonPath, Lifetime, Location, Method, OAuth2,
     Placement, Provider, Rejection, ResponseField, Rule, Spanned, Spot, UrlTemplate, ValueKind,
     WireFormat,
 };
@@ -179,15 +179,15 @@ impl Lowering<'_> {
                     error_fields.extend(self.error_fields(item));
                     error_fields_at.get_or_insert(item.span);
                 }
-                "oauth2" => oauth2 = self.grant(&place, item),
+                "oauth2" => oauth2 = self.oauth2(&place, item),
                 other => unreachable!("`{other}` is in the key table without an arm"),
             }
         });
         let written = |name: &str| written.iter().any(|written| written == name);
         share_error_fields(&mut cases, error_fields, error_fields_at, self.errors);
-        if let Some(grant) = &oauth2 {
+        if let Some(oauth2) = &oauth2 {
             // What OAuth 2.0 says, wherever the description did not say otherwise.
-            let at = grant.span;
+            let at = oauth2.span;
             if let Some(login) = &mut login {
                 if !login_format_written {
                     login.format = WireFormat::Form;
@@ -197,7 +197,7 @@ impl Lowering<'_> {
                         0,
                         Constant {
                             path: vec!["grant_type".to_owned()],
-                            value: ConstValue::Str(grant.value.grant_type().to_owned()),
+                            value: ConstValue::Str(oauth2.grant.grant_type().to_owned()),
                             span: at,
                         },
                     );
@@ -307,10 +307,11 @@ impl Lowering<'_> {
         })
     }
 
-    /// `oauth2(grant = "password")`.
-    fn grant(&self, parent: &Place, item: &Item<'_>) -> Option<Spanned<Grant>> {
+    /// `oauth2(grant = "password", revoke = "/revoke")`.
+    fn oauth2(&self, parent: &Place, item: &Item<'_>) -> Option<OAuth2> {
         let place = self.nested(parent, item, Context::OAuth2);
         let mut grant = None;
+        let mut revoke = None;
         self.visit(&place, item.table(), |inner| match inner.key.name {
             "grant" => {
                 let text = inner.text();
@@ -329,11 +330,16 @@ impl Lowering<'_> {
                     }
                 };
             }
+            "revoke" => {
+                let text = inner.text();
+                revoke = Some(url_template(&text.value, text.span, self.errors));
+            }
             other => unreachable!("`{other}` is in the key table without an arm"),
         });
-        grant.map(|value| Spanned {
-            value,
+        Some(OAuth2 {
+            grant: grant?,
             span: item.span,
+            revoke,
         })
     }
 

@@ -1,12 +1,14 @@
 //! API requests through the session, keep-alive and logout.
 
+use secrecy::{ExposeSecret as _, SecretString};
+
 use crate::error::{Error, Stage};
-use crate::provider::Provider;
+use crate::provider::{LoginReply, Provider, TokenKind, VendorRequest};
 use crate::redact::Scrubber;
 use crate::send::{Failed, send_with_token};
 use crate::token::Cached;
 
-use super::{Session, elapsed_ms};
+use super::{Session, cached_secret, elapsed_ms};
 
 impl<P: Provider> Session<P> {
     /// Builds an API request with the session's HTTP client; send it with [`Session::send`].
@@ -119,20 +121,125 @@ impl<P: Provider> Session<P> {
         }
     }
 
-    /// Retires the token: calls the vendor's logout where it has one, and forgets the
-    /// token either way. Without a valid token there is nothing to retire.
+    /// Retires the session's tokens and forgets them, whatever the vendor answers: the
+    /// next call logs in again with the credentials.
+    ///
+    /// When the provider revokes tokens (OAuth 2.0 revocation, RFC 7009, see
+    /// [`Provider::revocation_request`]), the refresh token is revoked first, when the
+    /// session holds one (even after the access token has expired), then the access
+    /// token while it is valid. Otherwise the vendor's logout retires a valid token,
+    /// where it has one. With neither a valid token nor a refresh token there is
+    /// nothing to retire. Every request is tried; the first failure is returned, with
+    /// no token or secret in it.
     pub async fn logout(&self) -> Result<(), P::Error> {
-        let vendor = P::VENDOR;
         let current = self.inner.current.swap(Cached::empty());
+        // Forgotten here, the token is not taken back from a store the session shares.
+        self.inner.remember_rejected(&current);
         // A refresh token would log the session in again: it goes with the token.
-        self.inner
+        let refresh = self
+            .inner
             .refresh_token
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        if !current.is_valid(self.inner.clock.now_ms()) {
+        let access = current
+            .is_valid(self.inner.clock.now_ms())
+            .then(|| cached_secret(&current));
+        // Both tokens are taken out of whatever either answer says.
+        let mut tokens = Scrubber::default();
+        tokens.add(current.secret());
+        if let Some(refresh) = &refresh {
+            tokens.add(refresh.expose_secret());
+        }
+        let mut outcome = Ok(());
+        for (kind, token) in [(TokenKind::Refresh, refresh), (TokenKind::Access, access)] {
+            let Some(token) = token else {
+                continue;
+            };
+            let retired = self.retire(kind, &token, &current, &tokens).await;
+            if outcome.is_ok() {
+                outcome = retired;
+            }
+        }
+        outcome
+    }
+
+    /// Retires one token: revoked where the provider revokes it, else (the access
+    /// token) with the vendor's logout.
+    async fn retire(
+        &self,
+        kind: TokenKind,
+        token: &SecretString,
+        current: &Cached,
+        tokens: &Scrubber,
+    ) -> Result<(), P::Error> {
+        let request =
+            self.inner
+                .provider
+                .revocation_request(&self.inner.credentials, token, kind)?;
+        match request {
+            Some(request) => self.revoke(request, kind, tokens).await,
+            None if kind == TokenKind::Access => self.log_out(current, tokens).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Sends a revocation request (which carries its token itself); a 2xx answer means
+    /// revoked.
+    async fn revoke(
+        &self,
+        request: VendorRequest,
+        kind: TokenKind,
+        tokens: &Scrubber,
+    ) -> Result<(), P::Error> {
+        let vendor = P::VENDOR;
+        // The refresh token goes to the vendor and nowhere else.
+        self.check_destination(&request.url)?;
+        let scrubber = Scrubber::for_request(&request).with(tokens);
+        let started = std::time::Instant::now();
+        let exchange = self
+            .inner
+            .transport
+            .exchange(vendor, Stage::Logout, request, None)
+            .await?;
+        let status = exchange.status;
+        let elapsed_ms = elapsed_ms(started);
+        if (200..300).contains(&status) {
+            tracing::info!(
+                vendor,
+                status,
+                kind = kind.hint(),
+                elapsed_ms,
+                "token revoked"
+            );
             return Ok(());
         }
+        tracing::warn!(
+            vendor,
+            status,
+            kind = kind.hint(),
+            elapsed_ms,
+            "revocation refused"
+        );
+        let body = scrubber.bytes(&exchange.body);
+        let reply = LoginReply {
+            body: &body,
+            ..exchange.reply()
+        };
+        let code = crate::decode::LoginResponse::new(vendor, &reply).message(&["error"]);
+        Err(Error::RevocationFailed {
+            vendor,
+            token: kind,
+            status,
+            code,
+            excerpt: crate::error::excerpt(&body),
+        }
+        .into())
+    }
+
+    /// Calls the vendor's logout with `current` on it, where the vendor has one.
+    async fn log_out(&self, current: &Cached, tokens: &Scrubber) -> Result<(), P::Error> {
+        let vendor = P::VENDOR;
         let Some(request) = self.inner.provider.logout_request()? else {
             return Ok(());
         };
@@ -140,6 +247,7 @@ impl<P: Provider> Session<P> {
         // a header of its own); else where API calls carry it.
         let own = request.placement.clone();
         let placement = own.as_ref().unwrap_or(self.inner.provider.placement());
+        let scrubber = Scrubber::for_request(&request).with(tokens);
         let started = std::time::Instant::now();
         let exchange = self
             .inner
@@ -165,7 +273,7 @@ impl<P: Provider> Session<P> {
                 vendor,
                 stage: Stage::Logout,
                 status,
-                excerpt: crate::error::excerpt(&scrub_token(&current, &exchange.body)),
+                excerpt: crate::error::excerpt(&scrubber.bytes(&exchange.body)),
             }
             .into())
         }
