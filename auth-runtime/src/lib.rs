@@ -403,7 +403,7 @@ pub use provider::{
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
-pub use session::{API_MAX_BODY, Session, SessionBuilder, StoredToken};
+pub use session::{API_MAX_BODY, LoggedOut, Session, SessionBuilder, StoredToken};
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, StoreSecret, TokenStore};

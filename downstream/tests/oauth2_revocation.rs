@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use auth_sim::oauth2::{self, Revocation, TokenType};
 use auth_sim::{Fault, Scope, Sim};
-use authgen_downstream::auth::{Clock, Error, MemoryStore, Provider, Session, TokenKind};
+use authgen_downstream::auth::{
+    Clock, Error, LoggedOut, MemoryStore, Provider, Session, TokenKind,
+};
 use authgen_downstream::{
     RevokingClientCredentials, RevokingPasswordGrant, RevokingPasswordGrantError,
 };
@@ -125,7 +127,8 @@ async fn logout_revokes_the_refresh_token_then_the_access_token_and_the_next_cal
     assert_eq!(me(&sim, &session).await, 200);
     let (access, refresh) = (access_token(&session).await, refresh_token(&sim));
 
-    session.logout().await.expect("revoked");
+    let outcome = session.logout().await.expect("revoked");
+    assert_eq!(outcome, LoggedOut::Retired);
 
     // Both revoked, refresh token first, each with the client in HTTP Basic as on the
     // token endpoint, each with its hint.
@@ -226,7 +229,8 @@ async fn callers_sharing_one_login_share_one_logout() {
 async fn a_logout_before_any_login_sends_nothing() {
     let sim = Sim::start().await;
     let (session, _) = password_grant(&sim);
-    session.logout().await.expect("nothing to revoke");
+    let outcome = session.logout().await.expect("nothing to revoke");
+    assert_eq!(outcome, LoggedOut::NothingToRetire);
     assert_eq!(sim.oauth2().revocations(), 0);
     assert_eq!(sim.oauth2().login_attempts(), 0);
 }

@@ -264,7 +264,8 @@ async fn logout_releases_the_token() {
         .expect("login")
         .expose_secret()
         .to_owned();
-    session.logout().await.expect("released");
+    let outcome = session.logout().await.expect("released");
+    assert_eq!(outcome, auth_runtime::LoggedOut::Retired);
     assert_eq!(sim.crmcom().logouts(), 1);
 
     // The released token is refused by the vendor.

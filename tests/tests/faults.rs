@@ -628,7 +628,7 @@ async fn logout_fault<P: Provider>(vendor: &Vendor<P>, fault: Fault) -> (Outcome
     (vendor.faults)(&sim).set(Scope::Logout, fault.clone());
     let what = format!("{}: {fault:?} on logout", vendor.name);
     let outcome = match bounded(&what, session.logout()).await {
-        Ok(()) => Outcome::Ok,
+        Ok(_) => Outcome::Ok,
         Err(error) => classify(vendor, &error),
     };
     works_again(vendor, &sim, &session).await;

@@ -182,8 +182,12 @@ async fn modulus_has_no_logout_so_logout_only_forgets_the_token() {
     let sim = Sim::start().await;
     let (session, _) = session(&sim, credentials(modulus::SECRET));
     session.token().await.expect("login");
-    session.logout().await.expect("nothing to call");
+    let outcome = session.logout().await.expect("nothing to call");
+    assert_eq!(outcome, auth_runtime::LoggedOut::OnlyForgotten);
     assert!(session.cached_token().is_none());
+    // Forgotten already: a second logout has nothing to retire.
+    let again = session.logout().await.expect("nothing to call");
+    assert_eq!(again, auth_runtime::LoggedOut::NothingToRetire);
     session.token().await.expect("login");
     assert_eq!(sim.modulus().logins(), 2);
 }

@@ -111,6 +111,7 @@ async fn onebox_has_no_logout() {
     let sim = Sim::start().await;
     let (session, _) = session(&sim, credentials(onebox::PASSWORD));
     session.token().await.expect("login");
-    session.logout().await.expect("forgets the token");
+    let outcome = session.logout().await.expect("forgets the token");
+    assert_eq!(outcome, auth_runtime::LoggedOut::OnlyForgotten);
     assert!(session.cached_token().is_none());
 }

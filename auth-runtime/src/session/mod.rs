@@ -78,6 +78,20 @@ impl std::fmt::Debug for StoredToken {
 
 type TokenHook = Arc<dyn Fn(&StoredToken) + Send + Sync>;
 
+/// What [`Session::logout`] did at the vendor. The session forgets its tokens in every
+/// case: the next call logs in again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoggedOut {
+    /// The vendor was told: its logout was called, or the tokens were revoked.
+    Retired,
+    /// The vendor has neither a logout nor a revocation endpoint: the tokens were only
+    /// forgotten here, and stay valid at the vendor until they expire.
+    OnlyForgotten,
+    /// The session held no valid token and no refresh token: nothing was sent.
+    NothingToRetire,
+}
+
 /// The largest API response body read to look for a token rejection in it (only for
 /// providers with a [`rejection`](Provider::rejection) test, only for JSON bodies).
 pub const API_MAX_BODY: usize = 16 * 1024 * 1024;

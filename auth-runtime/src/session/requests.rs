@@ -8,7 +8,7 @@ use crate::redact::Scrubber;
 use crate::send::{Failed, send_with_token};
 use crate::token::Cached;
 
-use super::{Session, cached_secret, elapsed_ms};
+use super::{LoggedOut, Session, cached_secret, elapsed_ms};
 
 impl<P: Provider> Session<P> {
     /// Builds an API request with the session's HTTP client; send it with [`Session::send`].
@@ -130,8 +130,8 @@ impl<P: Provider> Session<P> {
     /// token while it is valid. Otherwise the vendor's logout retires a valid token,
     /// where it has one. With neither a valid token nor a refresh token there is
     /// nothing to retire. Every request is tried; the first failure is returned, with
-    /// no token or secret in it.
-    pub async fn logout(&self) -> Result<(), P::Error> {
+    /// no token or secret in it. [`LoggedOut`] says whether the vendor was told.
+    pub async fn logout(&self) -> Result<LoggedOut, P::Error> {
         let current = self.inner.current.swap(Cached::empty());
         // Forgotten here, the token is not taken back from a store the session shares.
         self.inner.remember_rejected(&current);
@@ -151,36 +151,39 @@ impl<P: Provider> Session<P> {
         if let Some(refresh) = &refresh {
             tokens.add(refresh.expose_secret());
         }
-        let mut outcome = Ok(());
+        let mut outcome = Ok(LoggedOut::NothingToRetire);
         for (kind, token) in [(TokenKind::Refresh, refresh), (TokenKind::Access, access)] {
             let Some(token) = token else {
                 continue;
             };
             let retired = self.retire(kind, &token, &current, &tokens).await;
-            if outcome.is_ok() {
-                outcome = retired;
-            }
+            outcome = match (outcome, retired) {
+                (Err(first), _) => Err(first),
+                (Ok(_), Err(error)) => Err(error),
+                (Ok(LoggedOut::Retired), Ok(_)) | (Ok(_), Ok(true)) => Ok(LoggedOut::Retired),
+                (Ok(_), Ok(false)) => Ok(LoggedOut::OnlyForgotten),
+            };
         }
         outcome
     }
 
     /// Retires one token: revoked where the provider revokes it, else (the access
-    /// token) with the vendor's logout.
+    /// token) with the vendor's logout. Whether the vendor was called.
     async fn retire(
         &self,
         kind: TokenKind,
         token: &SecretString,
         current: &Cached,
         tokens: &Scrubber,
-    ) -> Result<(), P::Error> {
+    ) -> Result<bool, P::Error> {
         let request =
             self.inner
                 .provider
                 .revocation_request(&self.inner.credentials, token, kind)?;
         match request {
-            Some(request) => self.revoke(request, kind, tokens).await,
+            Some(request) => self.revoke(request, kind, tokens).await.map(|()| true),
             None if kind == TokenKind::Access => self.log_out(current, tokens).await,
-            None => Ok(()),
+            None => Ok(false),
         }
     }
 
@@ -237,11 +240,12 @@ impl<P: Provider> Session<P> {
         .into())
     }
 
-    /// Calls the vendor's logout with `current` on it, where the vendor has one.
-    async fn log_out(&self, current: &Cached, tokens: &Scrubber) -> Result<(), P::Error> {
+    /// Calls the vendor's logout with `current` on it, where the vendor has one;
+    /// whether it has.
+    async fn log_out(&self, current: &Cached, tokens: &Scrubber) -> Result<bool, P::Error> {
         let vendor = P::VENDOR;
         let Some(request) = self.inner.provider.logout_request()? else {
-            return Ok(());
+            return Ok(false);
         };
         // The endpoint's own placement, where it has one (a logout taking the token in
         // a header of its own); else where API calls carry it.
@@ -267,7 +271,7 @@ impl<P: Provider> Session<P> {
             "logged out"
         );
         if (200..300).contains(&status) {
-            Ok(())
+            Ok(true)
         } else {
             Err(Error::UnexpectedStatus {
                 vendor,
