@@ -372,6 +372,7 @@ mod gate;
 #[cfg(any(feature = "middleware", feature = "tower"))]
 mod integrations;
 mod messages;
+pub mod metrics;
 mod origin;
 mod pool;
 mod provider;

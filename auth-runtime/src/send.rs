@@ -90,6 +90,7 @@ where
     if !rejected {
         return Ok(response);
     }
+    session.metrics().token_rejected();
     // The next call (this one's replay, or the caller's next request) logs in again.
     tracing::info!(vendor, generation, "token rejected; logging in again");
     session.invalidate_generation(generation);
@@ -100,6 +101,7 @@ where
     let response = send(replay).await.map_err(Failed::Sending)?;
     let (response, rejected) = inspect(session, &origin, response).await?;
     if rejected {
+        session.metrics().token_rejected();
         return Err(Failed::Session(Error::TokenRejected { vendor }.into()));
     }
     Ok(response)

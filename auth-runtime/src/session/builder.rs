@@ -304,6 +304,7 @@ impl<P: Provider> SessionBuilder<P> {
             shared,
             refresh_token: Mutex::new(None),
             login_limit: self.login_limit,
+            metrics: crate::metrics::Metrics::new(vendor),
         });
         if let Some(stored) = self.restore {
             inner.restore(stored);

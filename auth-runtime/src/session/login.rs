@@ -13,6 +13,7 @@ use crate::clock::millis;
 use crate::error::{Error, Stage};
 use crate::expiry::Lifetime;
 use crate::gate::{Failure, FailureKind};
+use crate::metrics::LoginReason;
 use crate::provider::{Login, LoginReply, Provider};
 use crate::redact::Scrubber;
 use crate::retry::Verdict;
@@ -68,6 +69,7 @@ impl<P: Provider> Inner<P> {
         let Ok(result) = AssertUnwindSafe(login).catch_unwind().await else {
             // A bug on our side of the wire says nothing about the vendor: the gate
             // stays as it was.
+            self.metrics.login_failed(FailureKind::Transient);
             return Err(Failure::transient(
                 Error::Interrupted { vendor: P::VENDOR }.into(),
             ));
@@ -75,7 +77,10 @@ impl<P: Provider> Inner<P> {
         let now = self.clock.now_ms();
         match &result {
             Ok(_) => self.gate().succeeded(),
-            Err(failure) => self.gate().failed(failure.clone(), now, self.refusal_hold),
+            Err(failure) => {
+                self.metrics.login_failed(failure.kind);
+                self.gate().failed(failure.clone(), now, self.refusal_hold);
+            }
         }
         result
     }
@@ -84,16 +89,17 @@ impl<P: Provider> Inner<P> {
     /// decode, check, cache.
     pub(super) async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let vendor = P::VENDOR;
-        // Why this login happens, for the logs: the session's first, a token that was
+        // Why this login happens, for the logs and metrics: the session's first, a token that was
         // rejected or forgotten, or one that is due.
-        let reason = match (
+        let cause = match (
             self.generations.load(Ordering::Relaxed),
             self.current.load().generation,
         ) {
-            (0, _) => "first login",
-            (_, 0) => "token rejected or invalidated",
-            _ => "token due",
+            (0, _) => LoginReason::First,
+            (_, 0) => LoginReason::RejectedOrInvalidated,
+            _ => LoginReason::Due,
         };
+        let reason = cause.words();
         let span = tracing::info_span!("login", vendor, reason);
         let started = std::time::Instant::now();
         let deadline = tokio::time::Instant::now() + self.login_deadline;
@@ -207,6 +213,8 @@ impl<P: Provider> Inner<P> {
         self.last_response.store(Some(Arc::new(login.response)));
         let cached = Arc::new(self.issue(login.token, now, lifetime));
         self.current.store(Arc::clone(&cached));
+        self.metrics
+            .logged_in(cause, was_refreshed, started.elapsed());
         span.in_scope(|| {
             tracing::info!(
                 reason,

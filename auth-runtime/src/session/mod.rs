@@ -134,6 +134,8 @@ struct Inner<P: Provider> {
     /// Bounds the logins in flight across the sessions sharing it (a pool's): taken
     /// by each login, its wait counted in the login's deadline.
     login_limit: Option<Arc<tokio::sync::Semaphore>>,
+    /// The session's metric handles (feature `metrics`; nothing without it).
+    metrics: crate::metrics::Metrics,
 }
 
 impl<P: Provider> Session<P> {
@@ -151,7 +153,10 @@ impl<P: Provider> Session<P> {
     /// expired yet, the old token is returned (and the failure logged).
     pub async fn token(&self) -> Result<TokenRef, P::Error> {
         match self.cached_token() {
-            Some(fresh) => Ok(fresh),
+            Some(fresh) => {
+                self.inner.metrics.token_cached();
+                Ok(fresh)
+            }
             None => self.replace_token().await,
         }
     }
@@ -163,13 +168,16 @@ impl<P: Provider> Session<P> {
         let current = self.inner.current.load();
         if current.is_fresh(now) {
             current.touch(now);
+            self.inner.metrics.token_cached();
             return Ok(TokenRef { inner: current });
         }
         if current.is_valid(now) && self.inner.gate().holding(now).is_some() {
+            self.inner.metrics.token_cached();
             return Ok(TokenRef { inner: current });
         }
         let stale = current.generation;
         drop(current);
+        self.inner.metrics.token_waited();
         match self.refresh(stale).await {
             Ok(fresh) => Ok(TokenRef {
                 inner: arc_swap::Guard::from_inner(fresh),
@@ -237,6 +245,11 @@ impl<P: Provider> Session<P> {
                 .current
                 .compare_and_swap(&*current, Cached::empty());
         }
+    }
+
+    /// The session's metric handles, for the send protocol.
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// Joins the login in flight, or starts one, to replace the token of generation `stale`.

@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use crate::clock::millis;
 use crate::error::Error;
 use crate::gate::{Failure, FailureKind};
+use crate::metrics::StoreOutcome;
 use crate::provider::Provider;
 use crate::store::{SharedRefusal, SharedToken, StoreSecret, TokenStore, record};
 use crate::token::Cached;
@@ -94,6 +95,7 @@ impl<P: Provider> Inner<P> {
     /// token (when the record has one) the one this session refreshes with.
     fn adopt(&self, cached: Cached, refresh: Option<SecretString>) -> Arc<Cached> {
         self.take_refresh(refresh);
+        self.metrics.store(StoreOutcome::Adopted);
         let cached = Arc::new(cached);
         self.current.store(Arc::clone(&cached));
         self.gate().succeeded();
@@ -130,6 +132,7 @@ impl<P: Provider> Inner<P> {
         let poll = (shared.lease / 20).clamp(Duration::from_millis(10), Duration::from_millis(100));
         let give_up = shared.lease.saturating_mul(3) + Duration::from_secs(1);
         let local = |error: crate::store::StoreError| {
+            self.metrics.store(StoreOutcome::Unavailable);
             tracing::warn!(vendor, error = %error, "token store unavailable; logging in locally");
         };
         loop {
@@ -188,6 +191,7 @@ impl<P: Provider> Inner<P> {
             let _ = shared.store.release(&shared.lease_key, &holder).await;
             return Err(refused);
         }
+        self.metrics.store(StoreOutcome::Leased);
         let issued_at = self.clock.wall_now();
         let result = tokio::select! {
             result = Arc::clone(&self).login() => result,
