@@ -354,6 +354,26 @@
 //! # }
 //! ```
 //!
+//! ## Observe
+//!
+//! Sessions log through `tracing` (logins with their reason and duration, failures,
+//! retries, store fallbacks; never a secret). With the feature `metrics` they also
+//! count and time what they do through the `metrics` facade: logins by reason and
+//! kind, failed logins by kind, login durations, cached against waiting token
+//! requests, store outcomes and token rejections. The names, labels and values are in
+//! [`metrics`]; install the exporter before building sessions.
+//!
+//! ## Features
+//!
+//! | feature | adds |
+//! |---|---|
+//! | `derive` (default) | `#[auth_provider]` |
+//! | `spec` | `#[auth_provider(spec = "specs/vendor.toml")]` |
+//! | `middleware` | `AuthMiddleware` for `reqwest-middleware` clients |
+//! | `tower` | `AuthLayer` for `tower` services |
+//! | `redis` | `RedisStore`, a token store in Redis |
+//! | `metrics` | counters and a histogram through the `metrics` facade ([`metrics`]) |
+//!
 //! ## Test against a simulator
 //!
 //! Give the session a [`Clock::manual`] and advance it instead of sleeping; point the

@@ -1,6 +1,7 @@
-//! What sessions count and time, through the [`metrics`](https://docs.rs/metrics)
-//! facade, with this crate's feature `metrics`: every metric's name, its labels and
-//! their values are the constants below, and nothing else names them.
+//! What sessions count and time, through the `metrics` facade crate, with this crate's
+//! feature `metrics`: every metric's name, its labels and their values are the
+//! constants below, and nothing else names them. An exporter for the facade (for
+//! Prometheus, StatsD, ...) publishes them; this crate depends on the facade alone.
 //!
 //! | metric | type | labels | what it counts |
 //! |---|---|---|---|
