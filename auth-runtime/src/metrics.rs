@@ -36,9 +36,9 @@ pub const LOGINS: &str = "authgen_logins_total";
 /// ([`KIND_REFUSED`], [`KIND_HELD`] or [`KIND_TRANSIENT`]). A call answered from a
 /// hold the last failure set, without a login, is not counted again.
 pub const LOGIN_FAILURES: &str = "authgen_login_failures_total";
-/// Histogram, in seconds: how long each successful login took, from its first request
-/// to the token cached, retries and their waits included; by [`VENDOR`]. One sample
-/// per [`LOGINS`] count.
+/// Histogram, in seconds: how long each successful login took, from its start to the
+/// token cached, retries and their waits included (and a pool's wait for a login
+/// slot); by [`VENDOR`]. One sample per [`LOGINS`] count.
 pub const LOGIN_DURATION: &str = "authgen_login_duration_seconds";
 /// Counter: calls of [`Session::token`](crate::Session::token) (which every `send`,
 /// `AuthMiddleware` and `AuthLayer` request makes), by [`VENDOR`] and [`OUTCOME`]

@@ -89,8 +89,8 @@ impl<P: Provider> Inner<P> {
     /// decode, check, cache.
     pub(super) async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
         let vendor = P::VENDOR;
-        // Why this login happens, for the logs and metrics: the session's first, a token that was
-        // rejected or forgotten, or one that is due.
+        // Why this login happens, for the logs and metrics: the session's first, a token
+        // that was rejected or forgotten, or one that is due.
         let cause = match (
             self.generations.load(Ordering::Relaxed),
             self.current.load().generation,
