@@ -49,9 +49,10 @@ pub const TOKEN_REQUESTS: &str = "authgen_token_requests_total";
 /// [`VENDOR`] and [`OUTCOME`] ([`OUTCOME_ADOPTED`], [`OUTCOME_LEASED`] or
 /// [`OUTCOME_UNAVAILABLE`]).
 pub const STORE: &str = "authgen_store_total";
-/// Counter: API answers rejecting the token (HTTP 401 unless the provider documents
-/// other statuses, or its test on the answer), by [`VENDOR`]; a replay rejected again
-/// counts again.
+/// Counter: answers to `send`, `AuthMiddleware` and `AuthLayer` calls rejecting the
+/// token (HTTP 401 unless the provider documents other statuses, or its test on the
+/// answer), by [`VENDOR`]; a replay rejected again counts again. A keep-alive's
+/// rejection is not counted.
 pub const TOKEN_REJECTIONS: &str = "authgen_token_rejections_total";
 
 // Labels.
