@@ -249,6 +249,7 @@ impl<P: Provider> SessionBuilder<P> {
                     refusal_hold: self.refusal_hold,
                     secret: self.store_secret,
                     rejected: Mutex::new(None),
+                    retired_refresh: Mutex::new(None),
                 })
             }
             None => None,

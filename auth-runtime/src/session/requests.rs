@@ -142,6 +142,9 @@ impl<P: Provider> Session<P> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
+        if let Some(refresh) = &refresh {
+            self.inner.remember_retired_refresh(refresh);
+        }
         let access = current
             .is_valid(self.inner.clock.now_ms())
             .then(|| cached_secret(&current));

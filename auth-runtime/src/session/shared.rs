@@ -30,6 +30,9 @@ pub(super) struct SharedStore {
     /// The last token this session saw rejected (or was told to forget): never adopted
     /// from the store again. Looked at only on the slow path.
     pub(super) rejected: Mutex<Option<SecretString>>,
+    /// The last refresh token this session retired at logout: never taken from the
+    /// store again (the record it came in stays until the token beside it expires).
+    pub(super) retired_refresh: Mutex<Option<SecretString>>,
 }
 
 impl<P: Provider> Inner<P> {
@@ -114,8 +117,27 @@ impl<P: Provider> Inner<P> {
     /// rotates refresh tokens refuses the ones they replaced. A record without one
     /// leaves this session's alone.
     fn take_refresh(&self, refresh: Option<SecretString>) {
-        if refresh.is_some() {
-            *self.refresh_slot() = refresh;
+        let Some(refresh) = refresh else { return };
+        let retired = self.shared.as_ref().is_some_and(|shared| {
+            shared
+                .retired_refresh
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .is_some_and(|r| r.expose_secret() == refresh.expose_secret())
+        });
+        if !retired {
+            *self.refresh_slot() = Some(refresh);
+        }
+    }
+
+    /// Notes `refresh` as retired at logout: not to take from the store again.
+    pub(super) fn remember_retired_refresh(&self, refresh: &SecretString) {
+        if let Some(shared) = &self.shared {
+            *shared
+                .retired_refresh
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(refresh.clone());
         }
     }
 
