@@ -363,6 +363,7 @@
 
 mod checks;
 mod clock;
+pub mod credentials;
 mod decode;
 mod endpoint;
 mod error;
@@ -387,6 +388,7 @@ mod typestate;
 pub mod __private;
 
 pub use clock::Clock;
+pub use credentials::{CredentialsError, DynamicCredentials};
 pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
 #[cfg(feature = "middleware")]

@@ -104,10 +104,9 @@ fn reading_a_fresh_token_allocates_nothing() {
             Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX)),
             Currencycloud::credentials()
                 .login_id(currencycloud::LOGIN_ID)
-                .expect("login id")
                 .api_key(currencycloud::API_KEY)
-                .expect("api key")
-                .build(),
+                .build()
+                .expect("well-formed"),
         )
         .expect("session");
         cc.token().await.expect("login");
