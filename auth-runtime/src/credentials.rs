@@ -253,8 +253,9 @@ impl Rule {
         self.text
     }
 
-    /// The indices of the fields it names first: the field itself, then what it needs.
-    fn fields(&self) -> impl Iterator<Item = usize> {
+    /// The fields it names, as indices into [`CredentialTable::fields`]: the field
+    /// itself, then what it needs; the members of a `one_of`.
+    pub fn fields(&self) -> impl Iterator<Item = usize> {
         let (first, second, members): (Option<usize>, Option<usize>, &[usize]) = match self.kind {
             RuleKind::Once(f) | RuleKind::Mandatory(f) | RuleKind::Exclusive(f, _) => {
                 (Some(f), None, &[])
@@ -730,6 +731,7 @@ mod de {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<C, A::Error> {
             let mut values = FieldValues::new(C::TABLE);
+            let mut read = Vec::new();
             while let Some(name) = map.next_key::<String>()? {
                 match C::TABLE.field_index(&name) {
                     Some(index) => {
@@ -738,16 +740,23 @@ mod de {
                             secret: field.is_some_and(|f| f.secret),
                             name: field.map_or("?", |f| f.name),
                         };
-                        match map.next_value_seed(seed)? {
-                            Some(Read::Plain(text)) => values.set(index, text),
-                            Some(Read::Secret(secret)) => values.set_secret(index, secret),
-                            None => {}
+                        if let Some(value) = map.next_value_seed(seed)? {
+                            read.push((index, value));
                         }
                     }
                     None => {
                         map.next_value::<de::IgnoredAny>()?;
                         values.unknown(&name);
                     }
+                }
+            }
+            // Given in declaration order, whatever order the source keeps (TOML tables
+            // are sorted): two alternatives name the later-declared one, every time.
+            read.sort_by_key(|(index, _)| *index);
+            for (index, value) in read {
+                match value {
+                    Read::Plain(text) => values.set(index, text),
+                    Read::Secret(secret) => values.set_secret(index, secret),
                 }
             }
             C::from_values(values).map_err(de::Error::custom)
