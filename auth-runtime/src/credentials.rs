@@ -8,7 +8,10 @@
 //! * its draft, `CrmComCredentials::draft()`, with `set(name, value)` and a typed
 //!   setter per field, and `try_build()`;
 //! * `serde::Deserialize`, from any `serde` source (a TOML or JSON file, a table inside
-//!   your own configuration struct);
+//!   your own configuration struct): a map of field names (Rust or wire) to strings,
+//!   whole numbers read as their text, `null` leaving a field out, unknown names
+//!   refused; the values are given in the fields' declaration order, whatever order
+//!   the source keeps;
 //! * [`DynamicCredentials::from_env`], from environment variables with a prefix;
 //! * [`DynamicCredentials::from_pairs`], from any names and values.
 //!

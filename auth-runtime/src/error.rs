@@ -115,7 +115,7 @@ pub enum Error {
         reason: String,
     },
     /// Credentials break their vendor's rules (a value of the wrong form; from
-    /// configuration, also a missing or unknown field): see [`CredentialsError`].
+    /// configuration, also a missing or unknown field): see [`CredentialsError`](crate::CredentialsError).
     #[error(transparent)]
     InvalidCredentials(#[from] crate::CredentialsError),
     /// The login was interrupted by a panic in the task running it; the next call
