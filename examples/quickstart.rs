@@ -94,18 +94,19 @@ async fn modulus(sim: &Sim) -> Result<(), Failure> {
 async fn currencycloud(sim: &Sim) -> Result<(), Failure> {
     println!("Currencycloud (multipart login, X-Auth-Token, 30 min of inactivity)");
     let host = format!("{}{}", sim.base_url(), currencycloud::PREFIX);
-    // `api_key` is checked when given: 64 lowercase hex characters.
+    // `build()` checks the form of `api_key`: 64 lowercase hex characters.
     match Currencycloud::credentials()
-        .login_id(currencycloud::LOGIN_ID)?
+        .login_id(currencycloud::LOGIN_ID)
         .api_key("NOT-HEX")
+        .build()
     {
         Err(error) => println!("  malformed key -> {error}"),
         Ok(_) => return Err("a malformed API key was accepted".into()),
     }
     let credentials = Currencycloud::credentials()
-        .login_id(currencycloud::LOGIN_ID)?
-        .api_key(currencycloud::API_KEY)?
-        .build();
+        .login_id(currencycloud::LOGIN_ID)
+        .api_key(currencycloud::API_KEY)
+        .build()?;
     let session = Session::new(Currencycloud::new(&host), credentials)?;
     call_twice(&session, &host, currencycloud::BALANCES_PATH).await?;
     session.logout().await?;

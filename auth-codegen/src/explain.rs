@@ -28,7 +28,7 @@ pub fn explain(provider: &Provider) -> String {
             field
                 .checks
                 .iter()
-                .map(|c| format!("{} (checked when given)", describe_check(c))),
+                .map(|c| format!("{} (checked by `build()`)", describe_check(c))),
         );
         let wire = field.wire_name();
         let sent = if field.ident == wire {

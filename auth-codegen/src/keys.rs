@@ -412,7 +412,7 @@ pub(crate) const KEYS: &[Key] = &[
     key(Field, "requires", Name, "#[auth(requires = password)]", "requires = \"password\"",
         "when this field is set, the named one must be too (checked at compile time)"),
     key(Field, "max_length", Number, "#[auth(max_length = 255)]", "max_length = 255",
-        "at most this many characters, checked when the value is given")
+        "at most this many characters, checked by `build()` and `try_build()`")
         .expects("a number of characters, at least 1"),
     key(Field, "length", Number, "#[auth(length = 64)]", "length = 64", "exactly this many characters")
         .expects("a number of characters, at least 1"),

@@ -28,6 +28,7 @@ mod keys;
 mod lower;
 pub mod model;
 mod pipeline;
+mod rules;
 mod source;
 mod validate;
 

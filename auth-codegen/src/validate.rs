@@ -60,6 +60,18 @@ fn fields(provider: &Provider, errors: &Errors) {
                 ),
             );
         }
+        if ["build", "set", "try_build"]
+            .iter()
+            .any(|m| field.ident == m)
+        {
+            errors.error(
+                field.span,
+                format!(
+                    "`{}` is a method of the credential builders: give the field another name and keep `{}` as its wire name with `rename`",
+                    field.ident, field.ident
+                ),
+            );
+        }
         if provider.base.placeholders.iter().any(|p| field.ident == p) {
             errors.error(
                 field.span,

@@ -18,9 +18,14 @@ pub use crate::provider::{
 
 pub use std::time::Duration;
 
-pub use crate::checks::{Check, check};
+pub use crate::checks::Check;
+pub use crate::credentials::{
+    Checked, CredentialTable, CredentialsError, DynamicCredentials, FieldSpec, FieldValues, Rule,
+    check_formats, deserialize,
+};
 pub use crate::decode::{
     LoginResponse, ShownField, equals, field_messages, lookup, parse_json, text, token_at,
     unexpected, write_fields,
 };
 pub use crate::typestate::{FieldState, Set, Unset};
+pub use serde_core::{Deserialize, Deserializer};

@@ -114,16 +114,10 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// A credential value does not have the form the vendor requires.
-    #[error("{vendor} credentials: `{field}` {reason}")]
-    InvalidCredential {
-        /// The vendor's name.
-        vendor: &'static str,
-        /// The credential field.
-        field: &'static str,
-        /// What is wrong with it (never the value itself).
-        reason: String,
-    },
+    /// Credentials break their vendor's rules (a value of the wrong form; from
+    /// configuration, also a missing or unknown field): see [`CredentialsError`](crate::CredentialsError).
+    #[error(transparent)]
+    InvalidCredentials(#[from] crate::CredentialsError),
     /// The login was interrupted by a panic in the task running it; the next call
     /// starts a new one.
     #[error("{vendor}: the login was interrupted")]

@@ -117,6 +117,13 @@
 //! | `crate = "path"` | where `auth_runtime` is, when re-exported under another name |
 //! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset, basic = "user" \| "password")]` | secrets, wire names (dotted: nested JSON), rules, checks, HTTP Basic credentials |
 //!
+//! ## Credentials from configuration
+//!
+//! Every generated credentials type can also be built at run time, under the same rules
+//! and in the same words as the builder's compile errors: `XCredentials::draft()` with
+//! `set(name, value)` and `try_build()`, `serde::Deserialize`, and
+//! `XCredentials::from_env("PREFIX_")`; see [`credentials`] and [`CredentialsError`].
+//!
 //! ## Choose an expiry policy
 //!
 //! A provider states the vendor's documented lifetime; [`SessionBuilder::expiry`]
@@ -384,6 +391,7 @@
 
 mod checks;
 mod clock;
+pub mod credentials;
 mod decode;
 mod endpoint;
 mod error;
@@ -409,6 +417,7 @@ mod typestate;
 pub mod __private;
 
 pub use clock::Clock;
+pub use credentials::{CredentialsError, DynamicCredentials};
 pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
 #[cfg(feature = "middleware")]

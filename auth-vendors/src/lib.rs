@@ -102,7 +102,7 @@ pub mod currencycloud {
     //!
     //! The request is `multipart/form-data` with `login_id` (usually an e-mail address, at
     //! most 255 characters) and `api_key` (64 lowercase hexadecimal characters; both are
-    //! checked when given to the builder). The answer is `{"auth_token"}`, sent on API calls
+    //! checked by `build()`, which returns a `Result` for this vendor, and by `try_build()`). The answer is `{"auth_token"}`, sent on API calls
     //! as the `X-Auth-Token` header. Tokens expire after 30 minutes of inactivity. Failures
     //! are `{"error_code", "error_messages": {field: [{code, message, params}]}}`: 400
     //! `auth_invalid_user_login_details`, 401 `auth_failed` (also what an expired token

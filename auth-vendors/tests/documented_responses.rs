@@ -142,15 +142,17 @@ fn currencycloud_documented_bodies() {
 }
 
 #[test]
-fn currencycloud_checks_credentials_when_given() {
+fn currencycloud_checks_credentials_in_build() {
     let key = "1f6a3e944f8c4ebdc6658d6fc1103f12ebbc33f5ed05ca3549fdbc3883556544";
     let built = Currencycloud::credentials()
         .login_id("development@currencycloud.com")
-        .and_then(|b| b.api_key(key))
-        .map(|b| b.build());
+        .api_key(key)
+        .build();
     assert!(built.is_ok());
     let error = Currencycloud::credentials()
         .login_id("x".repeat(256))
+        .api_key(key)
+        .build()
         .expect_err("too long");
     assert_eq!(
         error.to_string(),
@@ -158,9 +160,25 @@ fn currencycloud_checks_credentials_when_given() {
     );
     let error = Currencycloud::credentials()
         .login_id("me")
-        .and_then(|b| b.api_key(key.to_uppercase()))
+        .api_key(key.to_uppercase())
+        .build()
         .expect_err("upper case");
+    assert_eq!(
+        error.to_string(),
+        "Currencycloud credentials: `api_key` must be lowercase hexadecimal (0-9, a-f)"
+    );
     assert!(!error.to_string().contains(&key.to_uppercase()));
+    // Both at once: every problem, after one prefix.
+    let error = Currencycloud::credentials()
+        .login_id("x".repeat(256))
+        .api_key("abc")
+        .build()
+        .expect_err("both");
+    assert_eq!(
+        error.to_string(),
+        "Currencycloud credentials: `login_id` must be at most 255 characters, not 256; \
+         `api_key` must be exactly 64 characters, not 3"
+    );
 }
 
 #[test]

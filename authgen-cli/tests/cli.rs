@@ -79,7 +79,7 @@ fn explain_states_the_rules_in_words() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("`api_key`: mandatory; secret"), "{stdout}");
     assert!(
-        stdout.contains("has exactly 64 characters (checked when given)"),
+        stdout.contains("has exactly 64 characters (checked by `build()`)"),
         "{stdout}"
     );
     assert!(

@@ -31,10 +31,9 @@ pub fn crmcom(sim: &Sim) -> SessionBuilder<CrmCom> {
 pub fn currencycloud(sim: &Sim) -> SessionBuilder<Currencycloud> {
     let credentials: CurrencycloudCredentials = Currencycloud::credentials()
         .login_id(currencycloud::LOGIN_ID)
-        .expect("demo login id")
         .api_key(currencycloud::API_KEY)
-        .expect("demo api key")
-        .build();
+        .build()
+        .expect("well-formed");
     let provider = Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX));
     Session::builder(provider, credentials)
 }

@@ -19,9 +19,9 @@ fn provider(sim: &Sim) -> Currencycloud {
 fn credentials(api_key: &str) -> CurrencycloudCredentials {
     Currencycloud::credentials()
         .login_id(sim_cc::LOGIN_ID)
-        .and_then(|b| b.api_key(api_key))
-        .expect("well-formed")
+        .api_key(api_key)
         .build()
+        .expect("well-formed")
 }
 
 fn session(sim: &Sim, credentials: CurrencycloudCredentials) -> (Session<Currencycloud>, Clock) {
@@ -91,9 +91,9 @@ async fn missing_login_details_are_invalid_login_details() {
     let sim = Sim::start().await;
     let credentials = Currencycloud::credentials()
         .login_id("")
-        .and_then(|b| b.api_key(sim_cc::API_KEY))
-        .expect("well-formed")
-        .build();
+        .api_key(sim_cc::API_KEY)
+        .build()
+        .expect("well-formed");
     let (session, _) = session(&sim, credentials);
     match session.token().await {
         Err(CurrencycloudError::InvalidLoginDetails {

@@ -111,10 +111,9 @@ fn currencycloud() -> Vendor<Currencycloud> {
         builder: |sim| {
             let credentials = Currencycloud::credentials()
                 .login_id(currencycloud::LOGIN_ID)
-                .expect("login id")
                 .api_key(currencycloud::API_KEY)
-                .expect("api key")
-                .build();
+                .build()
+                .expect("well-formed");
             Session::builder(
                 Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX)),
                 credentials,

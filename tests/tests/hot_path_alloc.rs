@@ -111,10 +111,9 @@ fn logged_in(
             Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX)),
             Currencycloud::credentials()
                 .login_id(currencycloud::LOGIN_ID)
-                .expect("login id")
                 .api_key(currencycloud::API_KEY)
-                .expect("api key")
-                .build(),
+                .build()
+                .expect("well-formed"),
         )
         .expect("session");
         (crm, cc)

@@ -41,8 +41,8 @@ fn currencycloud_pool(sim: &Sim, clock: &Clock) -> SessionPool<u32, Currencyclou
     SessionPool::builder(move |_account: &u32| {
         let credentials = Currencycloud::credentials()
             .login_id(sim_cc::LOGIN_ID)
-            .and_then(|b| b.api_key(sim_cc::API_KEY))
-            .map(|b| b.build());
+            .api_key(sim_cc::API_KEY)
+            .build();
         let builder = credentials
             .map(|credentials| Session::builder(Currencycloud::new(base.clone()), credentials))
             .map_err(CurrencycloudError::from);

@@ -323,9 +323,9 @@ fn currencycloud_replica(
     let provider = Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX));
     let credentials = Currencycloud::credentials()
         .login_id(currencycloud::LOGIN_ID)
-        .and_then(|b| b.api_key(api_key))
-        .expect("well-formed")
-        .build();
+        .api_key(api_key)
+        .build()
+        .expect("well-formed");
     let builder = Session::builder(provider, credentials).refusal_hold(refusal_hold);
     match store {
         Some(store) => builder.store(store),
@@ -854,9 +854,9 @@ fn currencycloud_user(
 ) -> Session<Currencycloud> {
     let credentials = Currencycloud::credentials()
         .login_id(accounts::LOGIN_ID)
-        .and_then(|b| b.api_key(api_key))
-        .expect("well-formed")
-        .build();
+        .api_key(api_key)
+        .build()
+        .expect("well-formed");
     Session::builder(Currencycloud::new(&vendor.url), credentials)
         .login_format(WireFormat::Form)
         .store(store)

@@ -13,7 +13,8 @@ use quote::{format_ident, quote};
 
 use super::credentials::value_type;
 use super::{Names, camel_case};
-use crate::model::{Charset, Check, Provider, Rule, Spanned};
+use crate::model::{Charset, Check, Field, Provider, Spanned};
+use crate::rules::{RuleKind, credential_rules};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
@@ -42,35 +43,96 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         quote!(#ident: <#param as #state>::Slot<#ty>)
     });
 
+    let table = credential_rules(provider);
     let mut rule_items = Vec::new();
+    let mut setter_bounds: Vec<Vec<TokenStream>> = vec![Vec::new(); fields.len()];
+    let mut build_bounds = Vec::new();
+    for rule in &table {
+        let message = rule.message(provider);
+        let (label, note) = (&rule.label, rule.note.as_deref());
+        match &rule.kind {
+            // A field given twice: refused at its setter.
+            RuleKind::Once { field } => {
+                let (Some(i), Some(param)) = (provider.field_index(field), param_of(field)) else {
+                    continue;
+                };
+                let name = format_ident!("{}Unset", param);
+                rule_items.push(diagnostic_trait(
+                    &name,
+                    &message,
+                    label,
+                    note,
+                    &[quote!(#unset)],
+                ));
+                setter_bounds[i].push(quote!(#param: #rules::#name));
+            }
+            // Beside another alternative: refused at its setter.
+            RuleKind::Exclusive { field, others } => {
+                let (Some(i), Some(param)) = (provider.field_index(field), param_of(field)) else {
+                    continue;
+                };
+                let name = format_ident!("{}Exclusive", param);
+                let other_params: Vec<Ident> = others.iter().filter_map(&param_of).collect();
+                let all_unset = tuple(&vec![unset.clone(); other_params.len()]);
+                rule_items.push(diagnostic_trait(&name, &message, label, note, &[all_unset]));
+                let other_tuple =
+                    tuple(&other_params.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+                setter_bounds[i].push(quote!(#other_tuple: #rules::#name));
+            }
+            // The rest: refused at `build()`.
+            RuleKind::Mandatory { field } => {
+                let Some(param) = param_of(field) else {
+                    continue;
+                };
+                let name = format_ident!("{}Mandatory", param);
+                let note = note.map(|note| quote!(, note = #note));
+                rule_items.push(quote! {
+                    #[diagnostic::on_unimplemented(message = #message, label = #label #note)]
+                    pub trait #name: #state {
+                        /// The value of a field that is certainly set.
+                        fn take<T>(slot: <Self as #state>::Slot<T>) -> T;
+                    }
+                    #[diagnostic::do_not_recommend]
+                    impl #name for #set {
+                        fn take<T>(slot: T) -> T { slot }
+                    }
+                });
+                build_bounds.push(quote!(#param: #rules::#name));
+            }
+            RuleKind::Requires { field, needs } => {
+                let (Some(a), Some(b)) = (param_of(field), param_of(needs)) else {
+                    continue;
+                };
+                let name = format_ident!("{}Requires{}", a, b);
+                let allowed =
+                    [(&unset, &unset), (&unset, &set), (&set, &set)].map(|(x, y)| quote!((#x, #y)));
+                rule_items.push(diagnostic_trait(&name, &message, label, note, &allowed));
+                build_bounds.push(quote!((#a, #b): #rules::#name));
+            }
+            RuleKind::OneOf { index, groups } => {
+                let name = format_ident!("OneOf{}", index);
+                let members: Vec<Ident> = groups.iter().flatten().filter_map(&param_of).collect();
+                let allowed: Vec<TokenStream> = one_of_states(groups)
+                    .into_iter()
+                    .map(|states| {
+                        let states: Vec<TokenStream> = states
+                            .into_iter()
+                            .map(|s| if s { set.clone() } else { unset.clone() })
+                            .collect();
+                        tuple(&states)
+                    })
+                    .collect();
+                rule_items.push(diagnostic_trait(&name, &message, label, note, &allowed));
+                let member_tuple = tuple(&members.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
+                build_bounds.push(quote!(#member_tuple: #rules::#name));
+            }
+        }
+    }
 
     // Setters: each field once, and not beside another alternative of its `one_of`.
     let setters = fields.iter().enumerate().map(|(i, field)| {
         let ident = &field.ident;
-        let camel = &params[i];
-        let unset_trait = format_ident!("{}Unset", camel);
-        rule_items.push(diagnostic_trait(
-            &unset_trait,
-            &format!("{vendor} credentials: `{ident}` is given twice"),
-            &format!("`{ident}` was already given before this call"),
-            None,
-            &[quote!(#unset)],
-        ));
-        let mut bounds = vec![quote!(#camel: #rules::#unset_trait)];
-        if let Some((others, alternatives)) = other_alternatives(provider, ident) {
-            let exclusive = format_ident!("{}Exclusive", camel);
-            let other_params: Vec<Ident> = others.iter().filter_map(&param_of).collect();
-            let all_unset = tuple(&vec![unset.clone(); other_params.len()]);
-            rule_items.push(diagnostic_trait(
-                &exclusive,
-                &format!("{vendor} credentials: `{ident}` cannot be combined with {alternatives}"),
-                &format!("another alternative to `{ident}` was already given"),
-                Some(&format!("{vendor} accepts exactly one of these alternatives")),
-                &[all_unset],
-            ));
-            let other_tuple = tuple(&other_params.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
-            bounds.push(quote!(#other_tuple: #rules::#exclusive));
-        }
+        let bounds = &setter_bounds[i];
         let out_params = params.iter().enumerate().map(|(j, p)| if i == j { set.clone() } else { quote!(#p) });
         let moves = fields.iter().enumerate().map(|(j, other)| {
             let other = &other.ident;
@@ -82,26 +144,6 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         } else {
             quote!(let value = #into_string;)
         };
-        let out = quote!(#builder<#(#out_params),*>);
-        let (returns, body) = if field.checks.is_empty() {
-            (out, quote!(#value #builder { #(#moves,)* }))
-        } else {
-            let checks = field.checks.iter().map(|c| check(c, rt));
-            let name = ident.to_string();
-            let exposed = if field.secret {
-                quote!(#rt::__private::ExposeSecret::expose_secret(&value))
-            } else {
-                quote!(&value)
-            };
-            (
-                quote!(#rt::__private::Result<#out, #rt::__private::Error>),
-                quote! {
-                    #value
-                    #rt::__private::check(#vendor, #name, #exposed, &[#(#checks),*])?;
-                    #rt::__private::Result::Ok(#builder { #(#moves,)* })
-                },
-            )
-        };
         let mut docs: Vec<String> = field.docs.clone();
         if docs.is_empty() {
             docs.push(format!(" Sets `{}` (sent as `{}`).", ident, field.wire_name()));
@@ -112,96 +154,81 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         }
         if !field.checks.is_empty() {
             docs.push(String::new());
-            docs.push(" # Errors".to_owned());
-            docs.push(String::new());
             let rules: Vec<String> = field.checks.iter().map(describe_check).collect();
-            docs.push(format!(" `Error::InvalidCredential` unless the value {}.", rules.join(" and ")));
+            docs.push(format!(" `build()` checks that the value {}.", rules.join(" and ")));
         }
         quote! {
             #(#[doc = #docs])*
-            pub fn #ident(self, value: impl ::core::convert::Into<#rt::__private::String>) -> #returns
+            pub fn #ident(self, value: impl ::core::convert::Into<#rt::__private::String>) -> #builder<#(#out_params),*>
             where #(#bounds,)*
             {
-                #body
+                #value
+                #builder { #(#moves,)* }
             }
         }
     }).collect::<Vec<_>>();
 
-    // `build()`: mandatory fields, requirements, alternatives.
-    let mut build_bounds = Vec::new();
+    // `build()`: the bounds above, and the values taken out of their slots.
     let mut takes = Vec::new();
     for (field, param) in fields.iter().zip(&params) {
         let ident = &field.ident;
         if field.optional {
             takes.push(quote!(#ident: <#param as #state>::into_option(self.#ident)));
-            continue;
+        } else {
+            let mandatory = format_ident!("{}Mandatory", param);
+            takes.push(quote!(#ident: <#param as #rules::#mandatory>::take(self.#ident)));
         }
-        let mandatory = format_ident!("{}Mandatory", param);
-        let message = format!("{vendor} credentials: `{ident}` is mandatory");
-        let label = format!("`{ident}` was never given");
-        let note = format!("call `.{ident}(...)` before `.build()`");
-        rule_items.push(quote! {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            pub trait #mandatory: #state {
-                /// The value of a field that is certainly set.
-                fn take<T>(slot: <Self as #state>::Slot<T>) -> T;
+    }
+    let checked: Vec<&Field> = fields.iter().filter(|f| !f.checks.is_empty()).collect();
+    let build = if checked.is_empty() {
+        quote! {
+            /// The finished credentials. Compiles only when they are complete.
+            pub fn build(self) -> #credentials
+            where #(#build_bounds,)*
+            {
+                #credentials { #( #takes, )* }
             }
-            #[diagnostic::do_not_recommend]
-            impl #mandatory for #set {
-                fn take<T>(slot: T) -> T { slot }
-            }
+        }
+    } else {
+        let values = checked.iter().map(|field| {
+            let ident = &field.ident;
+            let index = provider.field_index(ident).unwrap_or_default();
+            let exposed = |v: TokenStream| {
+                if field.secret {
+                    quote!(#rt::__private::ExposeSecret::expose_secret(#v))
+                } else {
+                    quote!(#rt::__private::String::as_str(#v))
+                }
+            };
+            let value = if field.optional {
+                let exposed = exposed(quote!(value));
+                quote!(credentials.#ident.as_ref().map(|value| #exposed))
+            } else {
+                let exposed = exposed(quote!(&credentials.#ident));
+                quote!(#rt::__private::Option::Some(#exposed))
+            };
+            quote!((#index, #value))
         });
-        build_bounds.push(quote!(#param: #rules::#mandatory));
-        takes.push(quote!(#ident: <#param as #rules::#mandatory>::take(self.#ident)));
-    }
-    for requirement in provider.requirements() {
-        let (Some(a), Some(b)) = (param_of(&requirement.field), param_of(&requirement.needs))
-        else {
-            continue;
-        };
-        let (field, needs) = (&requirement.field, &requirement.needs);
-        let name = format_ident!("{}Requires{}", a, b);
-        let allowed =
-            [(&unset, &unset), (&unset, &set), (&set, &set)].map(|(x, y)| quote!((#x, #y)));
-        rule_items.push(diagnostic_trait(
-            &name,
-            &format!("{vendor} credentials: `{needs}` is mandatory when `{field}` is set"),
-            &format!("`{field}` is given without `{needs}`"),
-            Some(&format!(
-                "call `.{needs}(...)` before `.build()`, or leave out `{field}`"
-            )),
-            &allowed,
-        ));
-        build_bounds.push(quote!((#a, #b): #rules::#name));
-    }
-    for (n, rule) in provider.rules.iter().enumerate() {
-        let Rule::OneOf { groups, .. } = rule else {
-            continue;
-        };
-        let groups = &idents(groups);
-        let name = format_ident!("OneOf{}", n);
-        let members: Vec<Ident> = groups.iter().flatten().filter_map(&param_of).collect();
-        let allowed: Vec<TokenStream> = one_of_states(groups)
-            .into_iter()
-            .map(|states| {
-                let states: Vec<TokenStream> = states
-                    .into_iter()
-                    .map(|s| if s { set.clone() } else { unset.clone() })
-                    .collect();
-                tuple(&states)
-            })
-            .collect();
-        let alternatives = describe_groups(groups, "or");
-        rule_items.push(diagnostic_trait(
-            &name,
-            &format!("{vendor} credentials: give one of {alternatives}"),
-            "none of the alternatives was given",
-            None,
-            &allowed,
-        ));
-        let member_tuple = tuple(&members.iter().map(|p| quote!(#p)).collect::<Vec<_>>());
-        build_bounds.push(quote!(#member_tuple: #rules::#name));
-    }
+        let names: Vec<String> = checked.iter().map(|f| format!("`{}`", f.ident)).collect();
+        let doc = format!(
+            " The finished credentials. Compiles only when they are complete; checks the \
+             form of {} (`CredentialsError` names what is wrong, never the value).",
+            names.join(", ")
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn build(self) -> #rt::__private::Result<#credentials, #rt::__private::CredentialsError>
+            where #(#build_bounds,)*
+            {
+                let credentials = #credentials { #( #takes, )* };
+                #rt::__private::check_formats(
+                    <#credentials as #rt::__private::DynamicCredentials>::TABLE,
+                    &[#(#values),*],
+                )?;
+                #rt::__private::Result::Ok(credentials)
+            }
+        }
+    };
 
     let doc = format!(
         " Builds [`{credentials}`]. Each setter may be called once; `build()` compiles only \
@@ -228,12 +255,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         impl<#(#bounded),*> #builder<#(#params),*> {
             #( #setters )*
 
-            /// The finished credentials. Compiles only when they are complete.
-            pub fn build(self) -> #credentials
-            where #(#build_bounds,)*
-            {
-                #credentials { #( #takes, )* }
-            }
+            #build
         }
 
         #[doc = #rules_doc]
@@ -278,16 +300,6 @@ fn one_of_states(groups: &[Vec<Ident>]) -> Vec<Vec<bool>> {
     out
 }
 
-fn check(check: &Check, rt: &syn::Path) -> TokenStream {
-    match check {
-        Check::MaxLength(n) => quote!(#rt::__private::Check::MaxLength(#n)),
-        Check::Length(n) => quote!(#rt::__private::Check::Length(#n)),
-        Check::Charset(Charset::LowerHex) => quote!(#rt::__private::Check::LowerHex),
-        Check::Charset(Charset::Hex) => quote!(#rt::__private::Check::Hex),
-        Check::Charset(Charset::Digits) => quote!(#rt::__private::Check::Digits),
-    }
-}
-
 pub(crate) fn describe_check(check: &Check) -> String {
     match check {
         Check::MaxLength(n) => format!("has at most {n} characters"),
@@ -322,28 +334,6 @@ fn diagnostic_trait(
         // `do_not_recommend`: the error names the rule, not a list of state tuples.
         #( #[diagnostic::do_not_recommend] impl #name for #allowed {} )*
     }
-}
-
-/// For a member of a `one_of` alternative: the members of the other alternatives, and
-/// those alternatives in words.
-fn other_alternatives(provider: &Provider, ident: &Ident) -> Option<(Vec<Ident>, String)> {
-    provider.rules.iter().find_map(|rule| {
-        let Rule::OneOf { groups, .. } = rule else {
-            return None;
-        };
-        let groups = idents(groups);
-        let own = groups.iter().position(|g| g.contains(ident))?;
-        let others: Vec<Vec<Ident>> = groups
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != own)
-            .map(|(_, g)| g.clone())
-            .collect();
-        Some((
-            others.iter().flatten().cloned().collect(),
-            describe_groups(&others, "or"),
-        ))
-    })
 }
 
 /// The names in a `one_of`'s alternatives.

@@ -87,5 +87,12 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
                 Self::Runtime(error)
             }
         }
+
+        /// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+        impl ::core::convert::From<#rt::__private::CredentialsError> for #name {
+            fn from(error: #rt::__private::CredentialsError) -> Self {
+                Self::Runtime(::core::convert::From::from(error))
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod builder;
 mod credentials;
+mod draft;
 mod error;
 pub(crate) mod fallback;
 mod provider;
@@ -20,6 +21,7 @@ pub fn expand(provider: &Provider) -> TokenStream {
         provider::expand(provider, &names),
         credentials::expand(provider, &names),
         builder::expand(provider, &names),
+        draft::expand(provider, &names),
         response::expand(provider, &names),
         error::expand(provider, &names),
     ];
@@ -31,6 +33,7 @@ pub(crate) struct Names {
     pub(crate) provider: Ident,
     pub(crate) credentials: Ident,
     pub(crate) builder: Ident,
+    pub(crate) draft: Ident,
     pub(crate) response: Ident,
     pub(crate) error: Ident,
     /// The hidden module holding the builder's rule traits.
@@ -44,6 +47,7 @@ impl Names {
             provider: name.clone(),
             credentials: format_ident!("{}Credentials", name),
             builder: format_ident!("{}CredentialsBuilder", name),
+            draft: format_ident!("{}CredentialsDraft", name),
             response: format_ident!("{}LoginResponse", name),
             error: format_ident!("{}Error", name),
             rules: format_ident!("__{}_credential_rules", snake_case(&name.to_string())),

@@ -1116,6 +1116,275 @@ pub mod __crm_com_credential_rules {
         ::auth_runtime::__private::Set,
     ) {}
 }
+/// Builds [`CrmComCredentials`] from values known only at run time: [`set`](Self::set) by name (`organisation`, `username`, `password`, `authentication_code` (or `access_token_identifier.authentication_code`), `identifier` (or `access_token_identifier.identifier`), `pass_code` (or `access_token_identifier.pass_code`), `unit`) or a setter per field, then [`try_build`](Self::try_build), which checks every CRM.COM rule of the typestate builder and reports each one broken in the words of its compile error.
+#[must_use = "call `.try_build()` to get the credentials"]
+pub struct CrmComCredentialsDraft {
+    values: ::auth_runtime::__private::FieldValues,
+}
+impl ::core::fmt::Debug for CrmComCredentialsDraft {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_tuple("CrmComCredentialsDraft").field(&self.values).finish()
+    }
+}
+impl CrmComCredentialsDraft {
+    /// Sets the field called `name`, by its Rust name or its wire name. An unknown
+    /// name is an error that lists the known ones.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when `name` is not a credential field.
+    pub fn set(
+        mut self,
+        name: &str,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.set_named(name, ::core::convert::Into::into(value))?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
+    /// Sets `organisation`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn organisation(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(0usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `username`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn username(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(1usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `password`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn password(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(2usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `authentication_code`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn authentication_code(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(3usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `identifier`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn identifier(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(4usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `pass_code`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn pass_code(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(5usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `unit`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn unit(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(6usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// The credentials, when they keep every rule of the typestate builder.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every problem found, each in the words of the
+    /// typestate builder's compile error.
+    pub fn try_build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        CrmComCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <CrmComCredentials as ::auth_runtime::__private::DynamicCredentials>::from_values(
+            self.values,
+        )
+    }
+}
+impl CrmComCredentials {
+    /// Starts building credentials from values known only at run time.
+    pub fn draft() -> CrmComCredentialsDraft {
+        CrmComCredentialsDraft {
+            values: ::auth_runtime::__private::FieldValues::new(
+                <Self as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            ),
+        }
+    }
+    /// The credentials from environment variables: `prefix` followed by each
+    /// field's name in upper case (see `DynamicCredentials::from_env`).
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every rule the variables break.
+    pub fn from_env(
+        prefix: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <Self as ::auth_runtime::__private::DynamicCredentials>::from_env(prefix)
+    }
+}
+impl ::auth_runtime::__private::DynamicCredentials for CrmComCredentials {
+    const TABLE: &'static ::auth_runtime::__private::CredentialTable = &::auth_runtime::__private::CredentialTable::new(
+        "CRM.COM",
+        "CRM.COM credentials: ",
+        &[
+            ::auth_runtime::__private::FieldSpec::new(
+                "organisation",
+                "organisation",
+                false,
+                false,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "username",
+                "username",
+                false,
+                true,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "password",
+                "password",
+                true,
+                true,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "authentication_code",
+                "access_token_identifier.authentication_code",
+                true,
+                true,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "identifier",
+                "access_token_identifier.identifier",
+                false,
+                true,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "pass_code",
+                "access_token_identifier.pass_code",
+                true,
+                true,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new("unit", "unit", false, true, &[]),
+        ],
+        &[
+            ::auth_runtime::__private::Rule::once(
+                0usize,
+                "`organisation` is given twice",
+            ),
+            ::auth_runtime::__private::Rule::once(1usize, "`username` is given twice"),
+            ::auth_runtime::__private::Rule::exclusive(
+                1usize,
+                &[3usize, 4usize, 5usize],
+                "`username` cannot be combined with `authentication_code` or `identifier` + `pass_code`",
+            ),
+            ::auth_runtime::__private::Rule::once(2usize, "`password` is given twice"),
+            ::auth_runtime::__private::Rule::exclusive(
+                2usize,
+                &[3usize, 4usize, 5usize],
+                "`password` cannot be combined with `authentication_code` or `identifier` + `pass_code`",
+            ),
+            ::auth_runtime::__private::Rule::once(
+                3usize,
+                "`authentication_code` is given twice",
+            ),
+            ::auth_runtime::__private::Rule::exclusive(
+                3usize,
+                &[1usize, 2usize, 4usize, 5usize],
+                "`authentication_code` cannot be combined with `username` + `password` or `identifier` + `pass_code`",
+            ),
+            ::auth_runtime::__private::Rule::once(4usize, "`identifier` is given twice"),
+            ::auth_runtime::__private::Rule::exclusive(
+                4usize,
+                &[1usize, 2usize, 3usize],
+                "`identifier` cannot be combined with `username` + `password` or `authentication_code`",
+            ),
+            ::auth_runtime::__private::Rule::once(5usize, "`pass_code` is given twice"),
+            ::auth_runtime::__private::Rule::exclusive(
+                5usize,
+                &[1usize, 2usize, 3usize],
+                "`pass_code` cannot be combined with `username` + `password` or `authentication_code`",
+            ),
+            ::auth_runtime::__private::Rule::once(6usize, "`unit` is given twice"),
+            ::auth_runtime::__private::Rule::mandatory(
+                0usize,
+                "`organisation` is mandatory",
+            ),
+            ::auth_runtime::__private::Rule::requires(
+                1usize,
+                2usize,
+                "`password` is mandatory when `username` is set",
+            ),
+            ::auth_runtime::__private::Rule::requires(
+                2usize,
+                1usize,
+                "`username` is mandatory when `password` is set",
+            ),
+            ::auth_runtime::__private::Rule::requires(
+                4usize,
+                5usize,
+                "`pass_code` is mandatory when `identifier` is set",
+            ),
+            ::auth_runtime::__private::Rule::requires(
+                5usize,
+                4usize,
+                "`identifier` is mandatory when `pass_code` is set",
+            ),
+            ::auth_runtime::__private::Rule::one_of(
+                &[1usize, 2usize, 3usize, 4usize, 5usize],
+                "give one of `username` + `password`, `authentication_code`, or `identifier` + `pass_code`",
+            ),
+        ],
+    );
+    fn from_checked(
+        mut values: ::auth_runtime::__private::Checked,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        ::auth_runtime::__private::Result::Ok(CrmComCredentials {
+            organisation: values.plain(0usize)?,
+            username: values.plain_opt(1usize),
+            password: values.secret_opt(2usize),
+            authentication_code: values.secret_opt(3usize),
+            identifier: values.plain_opt(4usize),
+            pass_code: values.secret_opt(5usize),
+            unit: values.plain_opt(6usize),
+        })
+    }
+}
+/// A map of field names (Rust or wire names) to strings, checked by the same
+/// rules as the builder's; unknown names are refused.
+impl<'de> ::auth_runtime::__private::Deserialize<'de> for CrmComCredentials {
+    fn deserialize<D: ::auth_runtime::__private::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::auth_runtime::__private::Result<Self, D::Error> {
+        ::auth_runtime::__private::deserialize(deserializer)
+    }
+}
 /// What a successful CRM.COM login returns besides the token, which the session keeps.
 #[derive(
     ::core::clone::Clone,
@@ -1170,5 +1439,11 @@ impl ::std::error::Error for CrmComError {
 impl ::core::convert::From<::auth_runtime::__private::Error> for CrmComError {
     fn from(error: ::auth_runtime::__private::Error) -> Self {
         Self::Runtime(error)
+    }
+}
+/// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+impl ::core::convert::From<::auth_runtime::__private::CredentialsError> for CrmComError {
+    fn from(error: ::auth_runtime::__private::CredentialsError) -> Self {
+        Self::Runtime(::core::convert::From::from(error))
     }
 }

@@ -263,81 +263,81 @@ impl<
 > CurrencycloudCredentialsBuilder<LoginId, ApiKey> {
     /// The login ID, usually the account's e-mail address.
     ///
-    /// # Errors
-    ///
-    /// `Error::InvalidCredential` unless the value has at most 255 characters.
+    /// `build()` checks that the value has at most 255 characters.
     pub fn login_id(
         self,
         value: impl ::core::convert::Into<::auth_runtime::__private::String>,
-    ) -> ::auth_runtime::__private::Result<
-        CurrencycloudCredentialsBuilder<::auth_runtime::__private::Set, ApiKey>,
-        ::auth_runtime::__private::Error,
-    >
+    ) -> CurrencycloudCredentialsBuilder<::auth_runtime::__private::Set, ApiKey>
     where
         LoginId: __currencycloud_credential_rules::LoginIdUnset,
     {
         let value = ::core::convert::Into::<
             ::auth_runtime::__private::String,
         >::into(value);
-        ::auth_runtime::__private::check(
-            "Currencycloud",
-            "login_id",
-            &value,
-            &[::auth_runtime::__private::Check::MaxLength(255usize)],
-        )?;
-        ::auth_runtime::__private::Result::Ok(CurrencycloudCredentialsBuilder {
+        CurrencycloudCredentialsBuilder {
             login_id: value,
             api_key: self.api_key,
-        })
+        }
     }
     /// The API key: 64 lowercase hexadecimal characters.
     ///
     /// Kept as a secret: redacted in `Debug`, zeroized when dropped.
     ///
-    /// # Errors
-    ///
-    /// `Error::InvalidCredential` unless the value has exactly 64 characters and is lowercase hexadecimal.
+    /// `build()` checks that the value has exactly 64 characters and is lowercase hexadecimal.
     pub fn api_key(
         self,
         value: impl ::core::convert::Into<::auth_runtime::__private::String>,
-    ) -> ::auth_runtime::__private::Result<
-        CurrencycloudCredentialsBuilder<LoginId, ::auth_runtime::__private::Set>,
-        ::auth_runtime::__private::Error,
-    >
+    ) -> CurrencycloudCredentialsBuilder<LoginId, ::auth_runtime::__private::Set>
     where
         ApiKey: __currencycloud_credential_rules::ApiKeyUnset,
     {
         let value = ::auth_runtime::__private::SecretString::from(
             ::core::convert::Into::<::auth_runtime::__private::String>::into(value),
         );
-        ::auth_runtime::__private::check(
-            "Currencycloud",
-            "api_key",
-            ::auth_runtime::__private::ExposeSecret::expose_secret(&value),
-            &[
-                ::auth_runtime::__private::Check::Length(64usize),
-                ::auth_runtime::__private::Check::LowerHex,
-            ],
-        )?;
-        ::auth_runtime::__private::Result::Ok(CurrencycloudCredentialsBuilder {
+        CurrencycloudCredentialsBuilder {
             login_id: self.login_id,
             api_key: value,
-        })
+        }
     }
-    /// The finished credentials. Compiles only when they are complete.
-    pub fn build(self) -> CurrencycloudCredentials
+    /// The finished credentials. Compiles only when they are complete; checks the form of `login_id`, `api_key` (`CredentialsError` names what is wrong, never the value).
+    pub fn build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        CurrencycloudCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    >
     where
         LoginId: __currencycloud_credential_rules::LoginIdMandatory,
         ApiKey: __currencycloud_credential_rules::ApiKeyMandatory,
     {
-        CurrencycloudCredentials {
+        let credentials = CurrencycloudCredentials {
             login_id: <LoginId as __currencycloud_credential_rules::LoginIdMandatory>::take(
                 self.login_id,
             ),
             api_key: <ApiKey as __currencycloud_credential_rules::ApiKeyMandatory>::take(
                 self.api_key,
             ),
-        }
+        };
+        ::auth_runtime::__private::check_formats(
+            <CurrencycloudCredentials as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            &[
+                (
+                    0usize,
+                    ::auth_runtime::__private::Option::Some(
+                        ::auth_runtime::__private::String::as_str(&credentials.login_id),
+                    ),
+                ),
+                (
+                    1usize,
+                    ::auth_runtime::__private::Option::Some(
+                        ::auth_runtime::__private::ExposeSecret::expose_secret(
+                            &credentials.api_key,
+                        ),
+                    ),
+                ),
+            ],
+        )?;
+        ::auth_runtime::__private::Result::Ok(credentials)
     }
 }
 /// The Currencycloud credential rules as traits, for the builder's bounds.
@@ -386,6 +386,145 @@ pub mod __currencycloud_credential_rules {
         fn take<T>(slot: T) -> T {
             slot
         }
+    }
+}
+/// Builds [`CurrencycloudCredentials`] from values known only at run time: [`set`](Self::set) by name (`login_id`, `api_key`) or a setter per field, then [`try_build`](Self::try_build), which checks every Currencycloud rule of the typestate builder and reports each one broken in the words of its compile error.
+#[must_use = "call `.try_build()` to get the credentials"]
+pub struct CurrencycloudCredentialsDraft {
+    values: ::auth_runtime::__private::FieldValues,
+}
+impl ::core::fmt::Debug for CurrencycloudCredentialsDraft {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_tuple("CurrencycloudCredentialsDraft").field(&self.values).finish()
+    }
+}
+impl CurrencycloudCredentialsDraft {
+    /// Sets the field called `name`, by its Rust name or its wire name. An unknown
+    /// name is an error that lists the known ones.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when `name` is not a credential field.
+    pub fn set(
+        mut self,
+        name: &str,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.set_named(name, ::core::convert::Into::into(value))?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
+    /// Sets `login_id`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn login_id(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(0usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `api_key`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn api_key(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(1usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// The credentials, when they keep every rule of the typestate builder.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every problem found, each in the words of the
+    /// typestate builder's compile error.
+    pub fn try_build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        CurrencycloudCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <CurrencycloudCredentials as ::auth_runtime::__private::DynamicCredentials>::from_values(
+            self.values,
+        )
+    }
+}
+impl CurrencycloudCredentials {
+    /// Starts building credentials from values known only at run time.
+    pub fn draft() -> CurrencycloudCredentialsDraft {
+        CurrencycloudCredentialsDraft {
+            values: ::auth_runtime::__private::FieldValues::new(
+                <Self as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            ),
+        }
+    }
+    /// The credentials from environment variables: `prefix` followed by each
+    /// field's name in upper case (see `DynamicCredentials::from_env`).
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every rule the variables break.
+    pub fn from_env(
+        prefix: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <Self as ::auth_runtime::__private::DynamicCredentials>::from_env(prefix)
+    }
+}
+impl ::auth_runtime::__private::DynamicCredentials for CurrencycloudCredentials {
+    const TABLE: &'static ::auth_runtime::__private::CredentialTable = &::auth_runtime::__private::CredentialTable::new(
+        "Currencycloud",
+        "Currencycloud credentials: ",
+        &[
+            ::auth_runtime::__private::FieldSpec::new(
+                "login_id",
+                "login_id",
+                false,
+                false,
+                &[::auth_runtime::__private::Check::MaxLength(255usize)],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "api_key",
+                "api_key",
+                true,
+                false,
+                &[
+                    ::auth_runtime::__private::Check::Length(64usize),
+                    ::auth_runtime::__private::Check::LowerHex,
+                ],
+            ),
+        ],
+        &[
+            ::auth_runtime::__private::Rule::once(0usize, "`login_id` is given twice"),
+            ::auth_runtime::__private::Rule::once(1usize, "`api_key` is given twice"),
+            ::auth_runtime::__private::Rule::mandatory(
+                0usize,
+                "`login_id` is mandatory",
+            ),
+            ::auth_runtime::__private::Rule::mandatory(1usize, "`api_key` is mandatory"),
+        ],
+    );
+    fn from_checked(
+        mut values: ::auth_runtime::__private::Checked,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        ::auth_runtime::__private::Result::Ok(CurrencycloudCredentials {
+            login_id: values.plain(0usize)?,
+            api_key: values.secret(1usize)?,
+        })
+    }
+}
+/// A map of field names (Rust or wire names) to strings, checked by the same
+/// rules as the builder's; unknown names are refused.
+impl<'de> ::auth_runtime::__private::Deserialize<'de> for CurrencycloudCredentials {
+    fn deserialize<D: ::auth_runtime::__private::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::auth_runtime::__private::Result<Self, D::Error> {
+        ::auth_runtime::__private::deserialize(deserializer)
     }
 }
 /// What a successful Currencycloud login returns besides the token, which the session keeps.
@@ -496,5 +635,12 @@ impl ::std::error::Error for CurrencycloudError {
 impl ::core::convert::From<::auth_runtime::__private::Error> for CurrencycloudError {
     fn from(error: ::auth_runtime::__private::Error) -> Self {
         Self::Runtime(error)
+    }
+}
+/// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+impl ::core::convert::From<::auth_runtime::__private::CredentialsError>
+for CurrencycloudError {
+    fn from(error: ::auth_runtime::__private::CredentialsError) -> Self {
+        Self::Runtime(::core::convert::From::from(error))
     }
 }

@@ -316,6 +316,133 @@ pub mod __modulus_credential_rules {
         }
     }
 }
+/// Builds [`ModulusCredentials`] from values known only at run time: [`set`](Self::set) by name (`app`, `secret`) or a setter per field, then [`try_build`](Self::try_build), which checks every Modulus rule of the typestate builder and reports each one broken in the words of its compile error.
+#[must_use = "call `.try_build()` to get the credentials"]
+pub struct ModulusCredentialsDraft {
+    values: ::auth_runtime::__private::FieldValues,
+}
+impl ::core::fmt::Debug for ModulusCredentialsDraft {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_tuple("ModulusCredentialsDraft").field(&self.values).finish()
+    }
+}
+impl ModulusCredentialsDraft {
+    /// Sets the field called `name`, by its Rust name or its wire name. An unknown
+    /// name is an error that lists the known ones.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when `name` is not a credential field.
+    pub fn set(
+        mut self,
+        name: &str,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.set_named(name, ::core::convert::Into::into(value))?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
+    /// Sets `app`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn app(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(0usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `secret`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn secret(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(1usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// The credentials, when they keep every rule of the typestate builder.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every problem found, each in the words of the
+    /// typestate builder's compile error.
+    pub fn try_build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        ModulusCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <ModulusCredentials as ::auth_runtime::__private::DynamicCredentials>::from_values(
+            self.values,
+        )
+    }
+}
+impl ModulusCredentials {
+    /// Starts building credentials from values known only at run time.
+    pub fn draft() -> ModulusCredentialsDraft {
+        ModulusCredentialsDraft {
+            values: ::auth_runtime::__private::FieldValues::new(
+                <Self as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            ),
+        }
+    }
+    /// The credentials from environment variables: `prefix` followed by each
+    /// field's name in upper case (see `DynamicCredentials::from_env`).
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every rule the variables break.
+    pub fn from_env(
+        prefix: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <Self as ::auth_runtime::__private::DynamicCredentials>::from_env(prefix)
+    }
+}
+impl ::auth_runtime::__private::DynamicCredentials for ModulusCredentials {
+    const TABLE: &'static ::auth_runtime::__private::CredentialTable = &::auth_runtime::__private::CredentialTable::new(
+        "Modulus",
+        "Modulus credentials: ",
+        &[
+            ::auth_runtime::__private::FieldSpec::new("app", "app", false, false, &[]),
+            ::auth_runtime::__private::FieldSpec::new(
+                "secret",
+                "secret",
+                true,
+                false,
+                &[],
+            ),
+        ],
+        &[
+            ::auth_runtime::__private::Rule::once(0usize, "`app` is given twice"),
+            ::auth_runtime::__private::Rule::once(1usize, "`secret` is given twice"),
+            ::auth_runtime::__private::Rule::mandatory(0usize, "`app` is mandatory"),
+            ::auth_runtime::__private::Rule::mandatory(1usize, "`secret` is mandatory"),
+        ],
+    );
+    fn from_checked(
+        mut values: ::auth_runtime::__private::Checked,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        ::auth_runtime::__private::Result::Ok(ModulusCredentials {
+            app: values.plain(0usize)?,
+            secret: values.secret(1usize)?,
+        })
+    }
+}
+/// A map of field names (Rust or wire names) to strings, checked by the same
+/// rules as the builder's; unknown names are refused.
+impl<'de> ::auth_runtime::__private::Deserialize<'de> for ModulusCredentials {
+    fn deserialize<D: ::auth_runtime::__private::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::auth_runtime::__private::Result<Self, D::Error> {
+        ::auth_runtime::__private::deserialize(deserializer)
+    }
+}
 /// What a successful Modulus login returns besides the token, which the session keeps.
 #[derive(
     ::core::clone::Clone,
@@ -389,5 +516,12 @@ impl ::std::error::Error for ModulusError {
 impl ::core::convert::From<::auth_runtime::__private::Error> for ModulusError {
     fn from(error: ::auth_runtime::__private::Error) -> Self {
         Self::Runtime(error)
+    }
+}
+/// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+impl ::core::convert::From<::auth_runtime::__private::CredentialsError>
+for ModulusError {
+    fn from(error: ::auth_runtime::__private::CredentialsError) -> Self {
+        Self::Runtime(::core::convert::From::from(error))
     }
 }

@@ -314,6 +314,142 @@ pub mod __modulus_jwt_credential_rules {
         }
     }
 }
+/// Builds [`ModulusJwtCredentials`] from values known only at run time: [`set`](Self::set) by name (`username`, `password`) or a setter per field, then [`try_build`](Self::try_build), which checks every Modulus rule of the typestate builder and reports each one broken in the words of its compile error.
+#[must_use = "call `.try_build()` to get the credentials"]
+pub struct ModulusJwtCredentialsDraft {
+    values: ::auth_runtime::__private::FieldValues,
+}
+impl ::core::fmt::Debug for ModulusJwtCredentialsDraft {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_tuple("ModulusJwtCredentialsDraft").field(&self.values).finish()
+    }
+}
+impl ModulusJwtCredentialsDraft {
+    /// Sets the field called `name`, by its Rust name or its wire name. An unknown
+    /// name is an error that lists the known ones.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when `name` is not a credential field.
+    pub fn set(
+        mut self,
+        name: &str,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.set_named(name, ::core::convert::Into::into(value))?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
+    /// Sets `username`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn username(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(0usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `password`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn password(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(1usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// The credentials, when they keep every rule of the typestate builder.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every problem found, each in the words of the
+    /// typestate builder's compile error.
+    pub fn try_build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        ModulusJwtCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <ModulusJwtCredentials as ::auth_runtime::__private::DynamicCredentials>::from_values(
+            self.values,
+        )
+    }
+}
+impl ModulusJwtCredentials {
+    /// Starts building credentials from values known only at run time.
+    pub fn draft() -> ModulusJwtCredentialsDraft {
+        ModulusJwtCredentialsDraft {
+            values: ::auth_runtime::__private::FieldValues::new(
+                <Self as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            ),
+        }
+    }
+    /// The credentials from environment variables: `prefix` followed by each
+    /// field's name in upper case (see `DynamicCredentials::from_env`).
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every rule the variables break.
+    pub fn from_env(
+        prefix: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <Self as ::auth_runtime::__private::DynamicCredentials>::from_env(prefix)
+    }
+}
+impl ::auth_runtime::__private::DynamicCredentials for ModulusJwtCredentials {
+    const TABLE: &'static ::auth_runtime::__private::CredentialTable = &::auth_runtime::__private::CredentialTable::new(
+        "Modulus",
+        "Modulus credentials: ",
+        &[
+            ::auth_runtime::__private::FieldSpec::new(
+                "username",
+                "username",
+                false,
+                false,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "password",
+                "password",
+                true,
+                false,
+                &[],
+            ),
+        ],
+        &[
+            ::auth_runtime::__private::Rule::once(0usize, "`username` is given twice"),
+            ::auth_runtime::__private::Rule::once(1usize, "`password` is given twice"),
+            ::auth_runtime::__private::Rule::mandatory(
+                0usize,
+                "`username` is mandatory",
+            ),
+            ::auth_runtime::__private::Rule::mandatory(1usize, "`password` is mandatory"),
+        ],
+    );
+    fn from_checked(
+        mut values: ::auth_runtime::__private::Checked,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        ::auth_runtime::__private::Result::Ok(ModulusJwtCredentials {
+            username: values.plain(0usize)?,
+            password: values.secret(1usize)?,
+        })
+    }
+}
+/// A map of field names (Rust or wire names) to strings, checked by the same
+/// rules as the builder's; unknown names are refused.
+impl<'de> ::auth_runtime::__private::Deserialize<'de> for ModulusJwtCredentials {
+    fn deserialize<D: ::auth_runtime::__private::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::auth_runtime::__private::Result<Self, D::Error> {
+        ::auth_runtime::__private::deserialize(deserializer)
+    }
+}
 /// What a successful Modulus login returns besides the token, which the session keeps.
 #[derive(
     ::core::clone::Clone,
@@ -383,5 +519,12 @@ impl ::std::error::Error for ModulusJwtError {
 impl ::core::convert::From<::auth_runtime::__private::Error> for ModulusJwtError {
     fn from(error: ::auth_runtime::__private::Error) -> Self {
         Self::Runtime(error)
+    }
+}
+/// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+impl ::core::convert::From<::auth_runtime::__private::CredentialsError>
+for ModulusJwtError {
+    fn from(error: ::auth_runtime::__private::CredentialsError) -> Self {
+        Self::Runtime(::core::convert::From::from(error))
     }
 }

@@ -375,6 +375,160 @@ pub mod __one_box_credential_rules {
         }
     }
 }
+/// Builds [`OneBoxCredentials`] from values known only at run time: [`set`](Self::set) by name (`email`, `password`, `site_id` (or `siteId`)) or a setter per field, then [`try_build`](Self::try_build), which checks every OneBox rule of the typestate builder and reports each one broken in the words of its compile error.
+#[must_use = "call `.try_build()` to get the credentials"]
+pub struct OneBoxCredentialsDraft {
+    values: ::auth_runtime::__private::FieldValues,
+}
+impl ::core::fmt::Debug for OneBoxCredentialsDraft {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        f.debug_tuple("OneBoxCredentialsDraft").field(&self.values).finish()
+    }
+}
+impl OneBoxCredentialsDraft {
+    /// Sets the field called `name`, by its Rust name or its wire name. An unknown
+    /// name is an error that lists the known ones.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when `name` is not a credential field.
+    pub fn set(
+        mut self,
+        name: &str,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.set_named(name, ::core::convert::Into::into(value))?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
+    /// Sets `email`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn email(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(0usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `password`, kept as a secret. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn password(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(1usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// Sets `site_id`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
+    pub fn site_id(
+        mut self,
+        value: impl ::core::convert::Into<::auth_runtime::__private::String>,
+    ) -> Self {
+        self.values.set(2usize, ::core::convert::Into::into(value));
+        self
+    }
+    /// The credentials, when they keep every rule of the typestate builder.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every problem found, each in the words of the
+    /// typestate builder's compile error.
+    pub fn try_build(
+        self,
+    ) -> ::auth_runtime::__private::Result<
+        OneBoxCredentials,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <OneBoxCredentials as ::auth_runtime::__private::DynamicCredentials>::from_values(
+            self.values,
+        )
+    }
+}
+impl OneBoxCredentials {
+    /// Starts building credentials from values known only at run time.
+    pub fn draft() -> OneBoxCredentialsDraft {
+        OneBoxCredentialsDraft {
+            values: ::auth_runtime::__private::FieldValues::new(
+                <Self as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+            ),
+        }
+    }
+    /// The credentials from environment variables: `prefix` followed by each
+    /// field's name in upper case (see `DynamicCredentials::from_env`).
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` with every rule the variables break.
+    pub fn from_env(
+        prefix: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        <Self as ::auth_runtime::__private::DynamicCredentials>::from_env(prefix)
+    }
+}
+impl ::auth_runtime::__private::DynamicCredentials for OneBoxCredentials {
+    const TABLE: &'static ::auth_runtime::__private::CredentialTable = &::auth_runtime::__private::CredentialTable::new(
+        "OneBox",
+        "OneBox credentials: ",
+        &[
+            ::auth_runtime::__private::FieldSpec::new(
+                "email",
+                "email",
+                false,
+                false,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "password",
+                "password",
+                true,
+                false,
+                &[],
+            ),
+            ::auth_runtime::__private::FieldSpec::new(
+                "site_id",
+                "siteId",
+                false,
+                false,
+                &[],
+            ),
+        ],
+        &[
+            ::auth_runtime::__private::Rule::once(0usize, "`email` is given twice"),
+            ::auth_runtime::__private::Rule::once(1usize, "`password` is given twice"),
+            ::auth_runtime::__private::Rule::once(2usize, "`site_id` is given twice"),
+            ::auth_runtime::__private::Rule::mandatory(0usize, "`email` is mandatory"),
+            ::auth_runtime::__private::Rule::mandatory(
+                1usize,
+                "`password` is mandatory",
+            ),
+            ::auth_runtime::__private::Rule::mandatory(2usize, "`site_id` is mandatory"),
+        ],
+    );
+    fn from_checked(
+        mut values: ::auth_runtime::__private::Checked,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        ::auth_runtime::__private::Result::Ok(OneBoxCredentials {
+            email: values.plain(0usize)?,
+            password: values.secret(1usize)?,
+            site_id: values.plain(2usize)?,
+        })
+    }
+}
+/// A map of field names (Rust or wire names) to strings, checked by the same
+/// rules as the builder's; unknown names are refused.
+impl<'de> ::auth_runtime::__private::Deserialize<'de> for OneBoxCredentials {
+    fn deserialize<D: ::auth_runtime::__private::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::auth_runtime::__private::Result<Self, D::Error> {
+        ::auth_runtime::__private::deserialize(deserializer)
+    }
+}
 /// What a successful OneBox login returns besides the token, which the session keeps.
 #[derive(
     ::core::clone::Clone,
@@ -464,5 +618,11 @@ impl ::std::error::Error for OneBoxError {
 impl ::core::convert::From<::auth_runtime::__private::Error> for OneBoxError {
     fn from(error: ::auth_runtime::__private::Error) -> Self {
         Self::Runtime(error)
+    }
+}
+/// Credentials that break the vendor's rules, as `Runtime(Error::InvalidCredentials)`.
+impl ::core::convert::From<::auth_runtime::__private::CredentialsError> for OneBoxError {
+    fn from(error: ::auth_runtime::__private::CredentialsError) -> Self {
+        Self::Runtime(::core::convert::From::from(error))
     }
 }

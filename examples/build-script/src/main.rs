@@ -97,10 +97,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("logged out");
 
     // The other generated vendors type-check their credentials the same way; their
-    // format checks run when a value is given.
+    // format checks run in `build()`.
     let short_key = vendors::currencycloud::Currencycloud::credentials()
-        .login_id("dev@example.com")?
-        .api_key("not-64-hex-characters");
+        .login_id("dev@example.com")
+        .api_key("not-64-hex-characters")
+        .build();
     match short_key {
         Err(error) => println!("Currencycloud api_key refused before any request: {error}"),
         Ok(_) => return Err("a malformed Currencycloud api_key was accepted".into()),

@@ -2,7 +2,7 @@ use auth_vendors::Currencycloud;
 
 fn main() -> Result<(), auth_runtime::Error> {
     let _credentials = Currencycloud::credentials()
-        .login_id("development@currencycloud.com")?
-        .build();
+        .login_id("development@currencycloud.com")
+        .build()?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-// Fields with format checks have setters returning `Result`; error variants may carry
+// Fields with format checks are checked by `build()`, which then returns `Result` (the
+// setters stay infallible); error variants may carry
 // per-field messages.
 use auth_runtime::{Error, FieldMessages, auth_provider};
 
@@ -24,10 +25,10 @@ pub struct Checked {
 
 fn main() -> Result<(), Error> {
     let _credentials = Checked::credentials()
-        .login_id("me@example.com")?
-        .api_key("1f6a3e944f8c4ebdc6658d6fc1103f12ebbc33f5ed05ca3549fdbc3883556544")?
-        .build();
-    let refused = Checked::credentials().login_id("me")?.api_key("not hex");
+        .login_id("me@example.com")
+        .api_key("1f6a3e944f8c4ebdc6658d6fc1103f12ebbc33f5ed05ca3549fdbc3883556544")
+        .build()?;
+    let refused = Checked::credentials().login_id("me").api_key("not hex").build();
     assert!(refused.is_err());
     let _error = CheckedError::InvalidLogin { error_code: None, error_messages: FieldMessages::default() };
     Ok(())
