@@ -120,7 +120,7 @@ pub struct SessionPoolBuilder<K, P: Provider, E> {
 
 impl<K, P, E> SessionPool<K, P, E>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
+    K: Hash + Eq + Clone + std::fmt::Debug + Send + Sync + 'static,
     P: Provider,
     E: From<P::Error> + Send + 'static,
 {
@@ -160,6 +160,7 @@ where
             builder = builder.shared_store(Arc::clone(store));
         }
         builder.shared_transport = inner.transport.get().cloned();
+        builder.account = Some(format!("{key:?}"));
         builder.login_limit = inner.login_limit.clone();
         let session = builder.build()?;
         let _ = inner.transport.set(session.transport().clone());
@@ -308,7 +309,7 @@ impl<K: Hash + Eq + Clone, P: Provider, E> PoolInner<K, P, E> {
 
 impl<K, P, E> SessionPoolBuilder<K, P, E>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
+    K: Hash + Eq + Clone + std::fmt::Debug + Send + Sync + 'static,
     P: Provider,
     E: From<P::Error> + Send + 'static,
 {
@@ -378,7 +379,7 @@ where
 /// Drops idle sessions every `every` until the pool is dropped.
 async fn evict_idle_every<K, P, E>(pool: std::sync::Weak<PoolInner<K, P, E>>, every: Duration)
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
+    K: Hash + Eq + Clone + std::fmt::Debug + Send + Sync + 'static,
     P: Provider,
     E: From<P::Error> + Send + 'static,
 {

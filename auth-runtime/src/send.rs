@@ -92,7 +92,12 @@ where
     }
     session.metrics().token_rejected();
     // The next call (this one's replay, or the caller's next request) logs in again.
-    tracing::info!(vendor, generation, "token rejected; logging in again");
+    tracing::info!(
+        vendor,
+        account = session.account().map(tracing::field::display),
+        generation,
+        "token rejected; logging in again"
+    );
     session.invalidate_generation(generation);
     let Some(replay) = replay else {
         return Ok(response);

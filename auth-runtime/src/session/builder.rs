@@ -45,6 +45,8 @@ pub struct SessionBuilder<P: Provider> {
     pub(crate) shared_transport: Option<Transport>,
     /// Bounds the logins in flight across the sessions sharing it (a pool's).
     pub(crate) login_limit: Option<Arc<tokio::sync::Semaphore>>,
+    /// The account this session serves, as a pool names it in logs (its key's `Debug`).
+    pub(crate) account: Option<String>,
 }
 
 impl<P: Provider> SessionBuilder<P> {
@@ -305,6 +307,7 @@ impl<P: Provider> SessionBuilder<P> {
             shared,
             refresh_token: Mutex::new(None),
             login_limit: self.login_limit,
+            account: self.account,
             metrics: crate::metrics::Metrics::new(vendor),
         });
         if let Some(stored) = self.restore {
@@ -342,6 +345,7 @@ impl<P: Provider> Session<P> {
             store_secret: None,
             shared_transport: None,
             login_limit: None,
+            account: None,
         }
     }
 

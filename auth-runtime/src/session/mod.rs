@@ -23,6 +23,7 @@ use arc_swap::ArcSwap;
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 use secrecy::SecretString;
+use tracing::Instrument as _;
 
 use crate::clock::Clock;
 use crate::expiry::ExpiryPolicy;
@@ -134,6 +135,8 @@ struct Inner<P: Provider> {
     /// Bounds the logins in flight across the sessions sharing it (a pool's): taken
     /// by each login, its wait counted in the login's deadline.
     login_limit: Option<Arc<tokio::sync::Semaphore>>,
+    /// The account, as a pool names it: a field of the session's spans and events.
+    account: Option<String>,
     /// The session's metric handles (feature `metrics`; nothing without it).
     metrics: crate::metrics::Metrics,
 }
@@ -274,8 +277,12 @@ impl<P: Provider> Session<P> {
                         return Err(failure.clone());
                     }
                     let inner = Arc::clone(&self.inner);
-                    let flight: Flight<P> =
-                        async move { inner.login_guarded().await }.boxed().shared();
+                    // The flight outlives its starter's span: it carries its own.
+                    let span = inner.span();
+                    let flight: Flight<P> = async move { inner.login_guarded().await }
+                        .instrument(span)
+                        .boxed()
+                        .shared();
                     *slot = Some(flight.clone());
                     flight
                 }
@@ -298,6 +305,11 @@ impl<P: Provider> Session<P> {
         Arc::strong_count(&self.inner) == 1
     }
 
+    /// The account's name in logs, as a pool gives it.
+    pub(crate) fn account(&self) -> Option<&str> {
+        self.inner.account.as_deref()
+    }
+
     /// Whether new tokens are handed to an `on_token` hook (kept for a restart).
     pub(crate) fn keeps_tokens(&self) -> bool {
         self.inner.on_token.is_some()
@@ -308,6 +320,17 @@ impl<P: Provider> Inner<P> {
     /// The login gate; poisoning is harmless (it holds plain data).
     fn gate(&self) -> std::sync::MutexGuard<'_, Gate<P::Error>> {
         self.gate.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The span a login or logout runs in: the vendor, and the account when a pool
+    /// named it, on every event inside (the login's own span, store warnings).
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!(
+            "session",
+            vendor = P::VENDOR,
+            // Shown as the key's `Debug` wrote it (`"tenant-7"`, `42`), unescaped.
+            account = self.account.as_deref().map(tracing::field::display)
+        )
     }
 
     /// The refresh token slot; poisoning is harmless (it holds plain data).

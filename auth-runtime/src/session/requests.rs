@@ -2,6 +2,8 @@
 
 use secrecy::{ExposeSecret as _, SecretString};
 
+use tracing::Instrument as _;
+
 use crate::error::{Error, Stage};
 use crate::provider::{LoginReply, Provider, TokenKind, VendorRequest};
 use crate::redact::Scrubber;
@@ -132,6 +134,12 @@ impl<P: Provider> Session<P> {
     /// nothing to retire. Every request is tried; the first failure is returned, with
     /// no token or secret in it. [`LoggedOut`] says whether the vendor was told.
     pub async fn logout(&self) -> Result<LoggedOut, P::Error> {
+        let span = self.inner.span();
+        self.retire_all().instrument(span).await
+    }
+
+    /// [`logout`](Self::logout), in the session's span.
+    async fn retire_all(&self) -> Result<LoggedOut, P::Error> {
         let current = self.inner.current.swap(Cached::empty());
         // Forgotten here, the token is not taken back from a store the session shares.
         self.inner.remember_rejected(&current);
