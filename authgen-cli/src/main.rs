@@ -1,23 +1,66 @@
-//! `authgen`: check, generate and explain vendor spec files.
+//! `authgen`: check, generate and explain vendor spec files; import them from OpenAPI.
 //!
 //! ```text
 //! authgen check specs/*.toml         validate; print every problem as file:line:col (exit 1 on any)
 //! authgen generate specs/crmcom.toml print the formatted Rust the build script would write
 //! authgen explain specs/crmcom.toml  the credential rules and the login, in plain words
+//! authgen import openapi.yaml        a spec-file skeleton for the document's token login
 //! ```
 
+mod import;
+
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use auth_codegen::SpecFile;
 use clap::{Parser, Subcommand};
 
+const EXAMPLES: &str = "\
+Examples:
+  authgen check specs/*.toml
+  authgen generate specs/crmcom.toml > src/crmcom.rs
+  authgen explain specs/crmcom.toml
+  authgen import openapi.yaml --output specs/example.toml
+  authgen keys > KEYS.md";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  authgen check specs/crmcom.toml
+  authgen check specs/*.toml     # every problem of every file, then exit 1 on any";
+
+const GENERATE_EXAMPLES: &str = "\
+Examples:
+  authgen generate specs/crmcom.toml
+  authgen generate specs/crmcom.toml --crate ::my_app::auth > src/crmcom.rs";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  authgen explain specs/currencycloud.toml";
+
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  authgen import openapi.yaml                          # the login found by its name
+  authgen import openapi.json --operation createToken  # by operationId
+  authgen import openapi.json --operation 'POST /v1/login'
+  authgen import openapi.yaml --operation oauth.clientCredentials --output specs/x.toml
+
+Without --operation the login is a POST with a request body whose path, operationId
+or summary says login, token, auth or session, or an OAuth 2.0 password or
+clientCredentials flow; stderr says which was chosen and why, and when several fit,
+lists them. The skeleton passes `authgen check`; its `# TODO` lines say what the
+document cannot tell (the token's lifetime, rules between fields, guesses).";
+
+const KEYS_EXAMPLES: &str = "\
+Examples:
+  authgen keys | less";
+
 #[derive(Parser)]
 #[command(
     name = "authgen",
     version,
-    about = "Check, generate and explain authgen vendor spec files"
+    about = "Check, generate and explain authgen vendor spec files; import them from OpenAPI",
+    after_help = EXAMPLES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -27,12 +70,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validates spec files and prints every problem with its file:line:col; exits 1 on any.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check {
         /// The spec files.
         #[arg(required = true)]
         specs: Vec<PathBuf>,
     },
     /// Prints the formatted Rust a spec generates (what `auth_codegen::Builder` writes).
+    #[command(after_help = GENERATE_EXAMPLES)]
     Generate {
         /// The spec file.
         spec: PathBuf,
@@ -41,12 +86,28 @@ enum Command {
         runtime: String,
     },
     /// Prints in plain words what the spec's credentials must be and how it logs in.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain {
         /// The spec file.
         spec: PathBuf,
     },
+    /// Writes a spec-file skeleton for the token login of an OpenAPI 3.0 document
+    /// (YAML or JSON).
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import {
+        /// The OpenAPI document: `.yaml`, `.yml` or `.json` (otherwise told by its content).
+        document: PathBuf,
+        /// The login: an operationId, `METHOD /path`, or `scheme.flow` for an OAuth 2.0
+        /// flow (`oauth.password`, `oauth.clientCredentials`).
+        #[arg(long, value_name = "ID")]
+        operation: Option<String>,
+        /// Write the spec here instead of to stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Prints the grammar: every key of a spec file and of the attribute, where it goes,
     /// its value and what it means (markdown).
+    #[command(after_help = KEYS_EXAMPLES)]
     Keys,
 }
 
@@ -113,7 +174,43 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let provider = file.provider().map_err(|e| e.to_string())?;
             print(&auth_codegen::explain::explain(&provider))
         }
+        Command::Import {
+            document,
+            operation,
+            output,
+        } => import(&document, operation.as_deref(), output.as_deref()),
         Command::Keys => print(&auth_codegen::reference()),
+    }
+}
+
+fn import(
+    document: &Path,
+    operation: Option<&str>,
+    output: Option<&Path>,
+) -> Result<ExitCode, String> {
+    // Deeply nested documents are refused by both parsers; a large stack keeps the
+    // recursion before their limits far from the edge.
+    let document = document.to_owned();
+    let operation = operation.map(str::to_owned);
+    let imported = std::thread::Builder::new()
+        .name("authgen-import".to_owned())
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || import::import(&document, operation.as_deref()))
+        .map_err(|e| format!("error: cannot start the import: {e}"))?
+        .join()
+        .map_err(|_| {
+            "error: bug in `authgen import`: it panicked; please report it with the document"
+                .to_owned()
+        })??;
+    eprintln!("authgen import: {}", imported.chosen);
+    match output {
+        None => print(&imported.text),
+        Some(path) => {
+            std::fs::write(path, &imported.text)
+                .map_err(|e| format!("error: cannot write `{}`: {e}", path.display()))?;
+            eprintln!("authgen import: wrote `{}`", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
