@@ -1244,3 +1244,66 @@ async fn with_a_store_secret_a_users_own_store_is_given_only_sealed_tokens() {
         "no secret: another account key, another login"
     );
 }
+
+/// A CRM.COM replica of the simulator's user, sharing `store`.
+fn crmcom_replica(sim: &Sim, store: impl TokenStore) -> Session<CrmCom> {
+    let credentials = CrmCom::credentials()
+        .organisation(auth_sim::crmcom::ORGANISATION)
+        .username(auth_sim::crmcom::USERNAME)
+        .password(auth_sim::crmcom::PASSWORD)
+        .build();
+    let url = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
+    Session::builder(CrmCom::new(url), credentials)
+        .store(store)
+        .build()
+        .expect("session")
+}
+
+/// A replica logs out (CRM.COM releases the token): the token leaves the store, so a
+/// replica starting afterwards logs in instead of adopting a released token.
+async fn a_logout_takes_the_token_out_of_the_store<S: TokenStore + Clone>(store: S) {
+    let sim = Sim::start().await;
+    let first = crmcom_replica(&sim, store.clone());
+    let second = crmcom_replica(&sim, store.clone());
+    let token = first
+        .token()
+        .await
+        .expect("login")
+        .expose_secret()
+        .to_owned();
+    let adopted = second
+        .token()
+        .await
+        .expect("adopted")
+        .expose_secret()
+        .to_owned();
+    assert_eq!(
+        (adopted.as_str(), sim.crmcom().logins()),
+        (token.as_str(), 1)
+    );
+
+    let outcome = first.logout().await.expect("released");
+    assert_eq!(outcome, auth_runtime::LoggedOut::Retired);
+    assert_eq!(sim.crmcom().logouts(), 1);
+
+    let late = crmcom_replica(&sim, store.clone());
+    let fresh = late
+        .token()
+        .await
+        .expect("login")
+        .expose_secret()
+        .to_owned();
+    assert_ne!(fresh, token, "the released token is not adopted");
+    assert_eq!(sim.crmcom().logins(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_takes_the_token_out_of_a_memory_store() {
+    a_logout_takes_the_token_out_of_the_store(Arc::new(MemoryStore::new())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_takes_the_token_out_of_redis() {
+    let redis = redis_or_skip!();
+    a_logout_takes_the_token_out_of_the_store(redis.store()).await;
+}

@@ -163,6 +163,7 @@ impl<P: Provider> Session<P> {
             tokens.add(refresh.expose_secret());
         }
         let mut outcome = Ok(LoggedOut::NothingToRetire);
+        let retired_refresh = refresh.clone();
         for (kind, token) in [(TokenKind::Refresh, refresh), (TokenKind::Access, access)] {
             let Some(token) = token else {
                 continue;
@@ -174,6 +175,13 @@ impl<P: Provider> Session<P> {
                 (Ok(LoggedOut::Retired), Ok(_)) | (Ok(_), Ok(true)) => Ok(LoggedOut::Retired),
                 (Ok(_), Ok(false)) => Ok(LoggedOut::OnlyForgotten),
             };
+        }
+        // Retired at the vendor, the tokens must not be adopted from a shared store
+        // either. Only forgotten here, they stay valid and shared.
+        if let Ok(LoggedOut::Retired) = outcome {
+            self.inner
+                .forget_in_store(current.secret(), retired_refresh.as_ref())
+                .await;
         }
         outcome
     }

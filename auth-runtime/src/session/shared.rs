@@ -131,6 +131,26 @@ impl<P: Provider> Inner<P> {
         }
     }
 
+    /// Takes the account's record out of the store when it holds a token this session
+    /// just retired at logout (`access`, or the refresh token `refresh`): nobody adopts
+    /// it then. A record another session wrote since, with other tokens, stays.
+    pub(super) async fn forget_in_store(&self, access: &str, refresh: Option<&SecretString>) {
+        let Some(shared) = &self.shared else { return };
+        let Ok(Some(stored)) = self.load_record(shared).await else {
+            return;
+        };
+        let retired_access = !access.is_empty() && stored.token.expose_secret() == access;
+        let retired_refresh = match (&stored.refresh_token, refresh) {
+            (Some(kept), Some(retired)) => kept.expose_secret() == retired.expose_secret(),
+            _ => false,
+        };
+        if (retired_access || retired_refresh)
+            && let Err(error) = shared.store.remove(&shared.key).await
+        {
+            tracing::warn!(vendor = P::VENDOR, error = %error, "could not take the retired token out of the store");
+        }
+    }
+
     /// Notes `refresh` as retired at logout: not to take from the store again.
     pub(super) fn remember_retired_refresh(&self, refresh: &SecretString) {
         if let Some(shared) = &self.shared {

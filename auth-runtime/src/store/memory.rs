@@ -48,6 +48,11 @@ impl TokenStore for MemoryStore {
         Box::pin(async { Ok(()) })
     }
 
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.with(|s| s.tokens.remove(key));
+        Box::pin(async { Ok(()) })
+    }
+
     fn try_lease<'a>(
         &'a self,
         key: &'a str,

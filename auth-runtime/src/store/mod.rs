@@ -25,6 +25,11 @@
 //! reveals a credential. [`SessionBuilder::store_key`](crate::SessionBuilder::store_key)
 //! names the account instead; its caller then owns the separation.
 //!
+//! A session that logs out, and so retires its tokens at the vendor, takes them out of
+//! the store too ([`TokenStore::remove`]): a session starting afterwards logs in rather
+//! than adopting a released token. Sessions that already hold it meet the vendor's
+//! rejection on their next call and log in again.
+//!
 //! # Refresh tokens
 //!
 //! A vendor that issues refresh tokens (OAuth 2.0) usually *rotates* them: each
@@ -207,6 +212,17 @@ pub trait TokenStore: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// Deletes the token kept under `key`: a session that logged out takes the token
+    /// it retired out of the store, so that no session adopts it (or refreshes with its
+    /// refresh token) after the vendor was told to forget it.
+    ///
+    /// The default deletes nothing: the record then stays until the token expires, and
+    /// other sessions adopting it meet the vendor's rejection and log in again.
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        let _ = key;
+        Box::pin(async { Ok(()) })
+    }
+
     /// The refusal kept under `key`, unless its time is up. The default: none.
     fn load_refusal<'a>(
         &'a self,
@@ -254,6 +270,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
         (**self).extend_lease(key, holder, ttl)
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).remove(key)
     }
 
     fn save_refusal<'a>(

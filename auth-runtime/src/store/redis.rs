@@ -122,6 +122,14 @@ impl TokenStore for RedisStore {
         })
     }
 
+    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(key);
+            self.query::<i64>(&cmd).await.map(|_| ())
+        })
+    }
+
     fn try_lease<'a>(
         &'a self,
         key: &'a str,
