@@ -17,6 +17,7 @@ use crate::store::{StoreSecret, TokenStore, account};
 use crate::token::Cached;
 use crate::transport::{ClientHook, DEFAULT_MAX_BODY, Transport};
 
+use super::shared::Spent;
 use super::{Inner, Session, SharedStore, StoredToken, TokenHook, refresh_in_background};
 
 /// Configures a [`Session`]; start with [`Session::builder`].
@@ -250,8 +251,8 @@ impl<P: Provider> SessionBuilder<P> {
                     lease: self.store_lease,
                     refusal_hold: self.refusal_hold,
                     secret: self.store_secret,
-                    rejected: Mutex::new(None),
-                    retired_refresh: Mutex::new(None),
+                    rejected: Spent::default(),
+                    retired_refresh: Spent::default(),
                 })
             }
             None => None,

@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tracing::Instrument as _;
 
 use crate::error::{Error, Stage};
-use crate::provider::{LoginReply, Provider, TokenKind, VendorRequest};
+use crate::provider::{LoginReply, Placement, Provider, TokenKind, VendorRequest};
 use crate::redact::Scrubber;
 use crate::send::{Failed, send_with_token};
 use crate::token::Cached;
@@ -89,10 +89,7 @@ impl<P: Provider> Session<P> {
         let Some(request) = self.inner.provider.keepalive_request()? else {
             return Ok(());
         };
-        // The endpoint's own placement, where it has one (a logout taking the token in
-        // a header of its own); else where API calls carry it.
-        let own = request.placement.clone();
-        let placement = own.as_ref().unwrap_or(self.inner.provider.placement());
+        let placement = self.endpoint_placement(&request);
         let exchange = self
             .inner
             .transport
@@ -100,7 +97,7 @@ impl<P: Provider> Session<P> {
                 vendor,
                 Stage::Api,
                 request,
-                Some((placement, current.secret())),
+                Some((&placement, current.secret())),
             )
             .await?;
         match exchange.status {
@@ -121,6 +118,16 @@ impl<P: Provider> Session<P> {
             }
             .into()),
         }
+    }
+
+    /// Where `request` (a keep-alive or logout) takes the token: its own placement
+    /// where it has one (a logout taking the token in a header of its own), else where
+    /// API calls carry it.
+    fn endpoint_placement(&self, request: &VendorRequest) -> Placement {
+        request
+            .placement
+            .clone()
+            .unwrap_or_else(|| self.inner.provider.placement().clone())
     }
 
     /// Retires the session's tokens and forgets them, whatever the vendor answers: the
@@ -144,12 +151,7 @@ impl<P: Provider> Session<P> {
         // Forgotten here, the token is not taken back from a store the session shares.
         self.inner.remember_rejected(&current);
         // A refresh token would log the session in again: it goes with the token.
-        let refresh = self
-            .inner
-            .refresh_token
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let refresh = self.inner.refresh_slot().take();
         if let Some(refresh) = &refresh {
             self.inner.remember_retired_refresh(refresh);
         }
@@ -266,10 +268,7 @@ impl<P: Provider> Session<P> {
         let Some(request) = self.inner.provider.logout_request()? else {
             return Ok(false);
         };
-        // The endpoint's own placement, where it has one (a logout taking the token in
-        // a header of its own); else where API calls carry it.
-        let own = request.placement.clone();
-        let placement = own.as_ref().unwrap_or(self.inner.provider.placement());
+        let placement = self.endpoint_placement(&request);
         let scrubber = Scrubber::for_request(&request).with(tokens);
         let started = std::time::Instant::now();
         let exchange = self
@@ -279,7 +278,7 @@ impl<P: Provider> Session<P> {
                 vendor,
                 Stage::Logout,
                 request,
-                Some((placement, current.secret())),
+                Some((&placement, current.secret())),
             )
             .await?;
         let status = exchange.status;

@@ -29,10 +29,28 @@ pub(super) struct SharedStore {
     pub(super) secret: Option<StoreSecret>,
     /// The last token this session saw rejected (or was told to forget): never adopted
     /// from the store again. Looked at only on the slow path.
-    pub(super) rejected: Mutex<Option<SecretString>>,
+    pub(super) rejected: Spent,
     /// The last refresh token this session retired at logout: never taken from the
-    /// store again (the record it came in stays until the token beside it expires).
-    pub(super) retired_refresh: Mutex<Option<SecretString>>,
+    /// store again.
+    pub(super) retired_refresh: Spent,
+}
+
+/// A secret this session is done with, so as not to take it from the store again.
+#[derive(Default)]
+pub(super) struct Spent(Mutex<Option<SecretString>>);
+
+impl Spent {
+    fn remember(&self, secret: SecretString) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(secret);
+    }
+
+    fn is(&self, secret: &str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|spent| spent.expose_secret() == secret)
+    }
 }
 
 impl<P: Provider> Inner<P> {
@@ -41,10 +59,7 @@ impl<P: Provider> Inner<P> {
         if let Some(shared) = &self.shared
             && old.generation != 0
         {
-            *shared
-                .rejected
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(cached_secret(old));
+            shared.rejected.remember(cached_secret(old));
         }
     }
 
@@ -64,13 +79,7 @@ impl<P: Provider> Inner<P> {
     fn adoptable(&self, shared: &SharedStore, stored: &SharedToken) -> Option<Cached> {
         let wall = self.clock.wall_now();
         let secret = stored.token.expose_secret();
-        let rejected = shared
-            .rejected
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|r| r.expose_secret() == secret);
-        if rejected || self.current.load().secret() == secret {
+        if shared.rejected.is(secret) || self.current.load().secret() == secret {
             return None;
         }
         let (remaining, full) = match stored.expires_at {
@@ -118,14 +127,10 @@ impl<P: Provider> Inner<P> {
     /// leaves this session's alone.
     fn take_refresh(&self, refresh: Option<SecretString>) {
         let Some(refresh) = refresh else { return };
-        let retired = self.shared.as_ref().is_some_and(|shared| {
-            shared
-                .retired_refresh
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .as_ref()
-                .is_some_and(|r| r.expose_secret() == refresh.expose_secret())
-        });
+        let retired = self
+            .shared
+            .as_ref()
+            .is_some_and(|shared| shared.retired_refresh.is(refresh.expose_secret()));
         if !retired {
             *self.refresh_slot() = Some(refresh);
         }
@@ -154,10 +159,7 @@ impl<P: Provider> Inner<P> {
     /// Notes `refresh` as retired at logout: not to take from the store again.
     pub(super) fn remember_retired_refresh(&self, refresh: &SecretString) {
         if let Some(shared) = &self.shared {
-            *shared
-                .retired_refresh
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(refresh.clone());
+            shared.retired_refresh.remember(refresh.clone());
         }
     }
 
