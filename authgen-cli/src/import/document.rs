@@ -102,6 +102,21 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// The security scheme the document declares under `name`, its `$ref`s followed;
+    /// `None` when it declares none by that name.
+    pub(crate) fn security_scheme(&self, name: &str) -> Result<Option<&'a SecurityScheme>, String> {
+        let Some(scheme) = self
+            .api
+            .components
+            .as_ref()
+            .and_then(|c| c.security_schemes.get(name))
+        else {
+            return Ok(None);
+        };
+        let at = format!("`components.securitySchemes.{name}`");
+        self.resolve(scheme, &at).map(Some)
+    }
+
     /// A schema that may be boxed (object properties, array items).
     pub(crate) fn schema(
         &self,

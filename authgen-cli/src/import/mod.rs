@@ -618,15 +618,10 @@ fn apply(doc: &Document<'_>, c: &OperationCandidate<'_>, spec: &mut Spec) -> Res
             continue;
         }
         seen.push(name);
-        let Some(scheme) = api
-            .components
-            .as_ref()
-            .and_then(|c| c.security_schemes.get(name))
-        else {
+        let Some(scheme) = doc.security_scheme(name)? else {
             continue;
         };
-        let at = format!("`components.securitySchemes.{name}`");
-        match doc.resolve(scheme, &at)? {
+        match scheme {
             SecurityScheme::HTTP { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
                 spec.apply = Some(("bearer".to_owned(), String::new()));
                 spec.apply_notes
@@ -682,16 +677,7 @@ fn request_body(
     // HTTP Basic on the login itself: a user and a password field.
     for requirement in c.op.security.iter().flatten() {
         for name in requirement.keys() {
-            let Some(scheme) = doc
-                .api
-                .components
-                .as_ref()
-                .and_then(|c| c.security_schemes.get(name))
-            else {
-                continue;
-            };
-            let at = format!("`components.securitySchemes.{name}`");
-            if let SecurityScheme::HTTP { scheme, .. } = doc.resolve(scheme, &at)?
+            if let Some(SecurityScheme::HTTP { scheme, .. }) = doc.security_scheme(name)?
                 && scheme.eq_ignore_ascii_case("basic")
                 && spec.fields.is_empty()
             {
