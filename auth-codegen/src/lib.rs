@@ -28,7 +28,7 @@ mod keys;
 mod lower;
 pub mod model;
 mod pipeline;
-mod rules;
+pub mod rules;
 mod source;
 mod validate;
 

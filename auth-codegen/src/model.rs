@@ -513,6 +513,16 @@ pub struct ErrorCase {
     pub fields: Vec<ResponseField>,
 }
 
+impl ErrorCase {
+    /// The message its `Display` starts with: the written one, or "<vendor> refused
+    /// the login".
+    pub fn message(&self, vendor: &str) -> String {
+        self.display
+            .clone()
+            .unwrap_or_else(|| format!("{vendor} refused the login"))
+    }
+}
+
 /// One "when `field` is set, `needs` must be set" requirement of the builder.
 #[derive(Debug, Clone)]
 pub struct Requirement {

@@ -15,21 +15,21 @@ use crate::model::{Provider, Rule};
 
 /// One credential rule.
 #[derive(Debug, Clone)]
-pub(crate) struct CredentialRule {
+pub struct CredentialRule {
     /// What the rule is.
-    pub(crate) kind: RuleKind,
+    pub kind: RuleKind,
     /// The rule broken, in the vendor's words, without the prefix
     /// ([`credentials_prefix`]): `` `pass_code` is mandatory when `identifier` is set ``.
-    pub(crate) text: String,
+    pub text: String,
     /// The compile-time label at the offending call.
-    pub(crate) label: String,
+    pub label: String,
     /// The compile-time note, when there is one.
-    pub(crate) note: Option<String>,
+    pub note: Option<String>,
 }
 
 /// What a credential rule is.
 #[derive(Debug, Clone)]
-pub(crate) enum RuleKind {
+pub enum RuleKind {
     /// `field` is given at most once.
     Once {
         /// The field.
@@ -67,20 +67,20 @@ pub(crate) enum RuleKind {
 
 impl CredentialRule {
     /// The whole message: `CRM.COM credentials: ` and the rule.
-    pub(crate) fn message(&self, provider: &Provider) -> String {
+    pub fn message(&self, provider: &Provider) -> String {
         format!("{}{}", credentials_prefix(provider), self.text)
     }
 }
 
 /// What every credential message of `provider` starts with: `CRM.COM credentials: `.
-pub(crate) fn credentials_prefix(provider: &Provider) -> String {
+pub fn credentials_prefix(provider: &Provider) -> String {
     format!("{} credentials: ", provider.vendor.value)
 }
 
 /// Every credential rule of `provider`, in a fixed order: per field, given once and
 /// exclusive of other alternatives; then the mandatory fields, the requirements and the
 /// `one_of`s.
-pub(crate) fn credential_rules(provider: &Provider) -> Vec<CredentialRule> {
+pub fn credential_rules(provider: &Provider) -> Vec<CredentialRule> {
     let vendor = &provider.vendor.value;
     let mut out = Vec::new();
     for field in &provider.fields {

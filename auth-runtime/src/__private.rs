@@ -7,6 +7,11 @@ pub use serde_json::Value;
 pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String, vec::Vec};
 pub use url::Url;
 
+pub use crate::description::{
+    AnswerField, AnswerKind, Base, ConstValue, Constant, Described, Description,
+    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, OAuth2Description, Refusal, Sent,
+    SentIn, Values,
+};
 pub use crate::endpoint::endpoint;
 pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};

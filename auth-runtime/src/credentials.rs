@@ -31,7 +31,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::checks::{Check, reason};
 
 /// A vendor's credential fields and rules, as the generator wrote them.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct CredentialTable {
     vendor: &'static str,
     prefix: &'static str,
@@ -129,7 +129,7 @@ impl CredentialTable {
 }
 
 /// A credential field.
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 pub struct FieldSpec {
     name: &'static str,
     wire: &'static str,
@@ -179,13 +179,13 @@ impl FieldSpec {
 }
 
 /// A credential rule and its message.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rule {
     kind: RuleKind,
     text: &'static str,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum RuleKind {
     Once(usize),
     Exclusive(usize, &'static [usize]),
@@ -430,6 +430,40 @@ impl FieldValues {
         }
     }
 
+    /// The values of `pairs`: names (each a field's Rust name or wire name) and values;
+    /// an unknown name is a problem.
+    pub fn from_pairs<I, K, V>(table: &'static CredentialTable, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let mut values = FieldValues::new(table);
+        for (name, value) in pairs {
+            let name = name.as_ref();
+            match table.field_index(name) {
+                Some(index) => values.set(index, value.into()),
+                None => values.unknown(name),
+            }
+        }
+        values
+    }
+
+    /// The values of the environment variables named by `prefix` and each field's Rust
+    /// name in upper case (see [`DynamicCredentials::from_env`]).
+    pub fn from_env(table: &'static CredentialTable, prefix: &str) -> Self {
+        let mut values = FieldValues::new(table);
+        for (index, field) in table.fields.iter().enumerate() {
+            let var = table.env_var(prefix, field);
+            match std::env::var_os(&var).map(std::ffi::OsString::into_string) {
+                None => {}
+                Some(Ok(value)) => values.set(index, value),
+                Some(Err(_)) => values.unreadable(index, format!("(`{var}`) is not UTF-8")),
+            }
+        }
+        values
+    }
+
     /// The table.
     pub fn table(&self) -> &'static CredentialTable {
         self.table
@@ -501,7 +535,8 @@ impl FieldValues {
         }
     }
 
-    fn given(&self, index: usize) -> bool {
+    /// Whether field `index` has a value.
+    pub fn given(&self, index: usize) -> bool {
         matches!(self.values.get(index), Some(Some(_)))
     }
 
@@ -668,15 +703,7 @@ pub trait DynamicCredentials: Sized {
         K: AsRef<str>,
         V: Into<String>,
     {
-        let mut values = FieldValues::new(Self::TABLE);
-        for (name, value) in pairs {
-            let name = name.as_ref();
-            match Self::TABLE.field_index(name) {
-                Some(index) => values.set(index, value.into()),
-                None => values.unknown(name),
-            }
-        }
-        Self::from_values(values)
+        Self::from_values(FieldValues::from_pairs(Self::TABLE, pairs))
     }
 
     /// The credentials from environment variables: each field from `prefix` followed by
@@ -685,16 +712,7 @@ pub trait DynamicCredentials: Sized {
     /// A variable that is not set leaves its field out; one that is set, even empty,
     /// gives it. Other variables are not read.
     fn from_env(prefix: &str) -> Result<Self, CredentialsError> {
-        let mut values = FieldValues::new(Self::TABLE);
-        for (index, field) in Self::TABLE.fields.iter().enumerate() {
-            let var = Self::TABLE.env_var(prefix, field);
-            match std::env::var_os(&var).map(std::ffi::OsString::into_string) {
-                None => {}
-                Some(Ok(value)) => values.set(index, value),
-                Some(Err(_)) => values.unreadable(index, format!("(`{var}`) is not UTF-8")),
-            }
-        }
-        Self::from_values(values)
+        Self::from_values(FieldValues::from_env(Self::TABLE, prefix))
     }
 }
 

@@ -393,6 +393,7 @@ mod checks;
 mod clock;
 pub mod credentials;
 mod decode;
+pub mod description;
 mod endpoint;
 mod error;
 mod expiry;

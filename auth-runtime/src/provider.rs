@@ -179,6 +179,19 @@ pub struct Login<R> {
     pub refresh_token: Option<SecretString>,
 }
 
+impl<R> Login<R> {
+    /// The same login with its typed response made by `f`.
+    pub fn map_response<S>(self, f: impl FnOnce(R) -> S) -> Login<S> {
+        Login {
+            token: self.token,
+            response: f(self.response),
+            expires_in: self.expires_in,
+            expires_at: self.expires_at,
+            refresh_token: self.refresh_token,
+        }
+    }
+}
+
 impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Login")
@@ -389,13 +402,19 @@ pub struct Rejection {
     pub test: Option<AnswerTest>,
 }
 
+impl Rejection {
+    /// HTTP 401, and nothing in the answer: the rejection unless a vendor documents
+    /// another.
+    pub const UNAUTHORIZED: Rejection = Rejection {
+        statuses: &[401],
+        test: None,
+    };
+}
+
 impl Default for Rejection {
-    /// HTTP 401, and nothing in the answer.
+    /// [`Rejection::UNAUTHORIZED`].
     fn default() -> Self {
-        Rejection {
-            statuses: &[401],
-            test: None,
-        }
+        Rejection::UNAUTHORIZED
     }
 }
 

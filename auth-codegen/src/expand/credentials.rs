@@ -54,6 +54,20 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         quote!(#ident: ())
     });
     let name = credentials.to_string();
+    let count = provider.fields.len();
+    let wire_values = provider.fields.iter().map(|field| {
+        let ident = &field.ident;
+        let wrap = if field.secret {
+            quote!(#rt::__private::WireValue::Secret)
+        } else {
+            quote!(#rt::__private::WireValue::Plain)
+        };
+        if field.optional {
+            quote!(#rt::__private::Clone::clone(&self.#ident).map(#wrap))
+        } else {
+            quote!(#rt::__private::Option::Some(#wrap(#rt::__private::Clone::clone(&self.#ident))))
+        }
+    });
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone)]
@@ -65,6 +79,11 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             /// Starts building credentials; `build()` compiles only when they are complete.
             pub fn builder() -> #builder {
                 #builder { #( #unset, )* }
+            }
+
+            /// The values as the vendor's description sends them, by field.
+            fn wire_values(&self) -> [#rt::__private::Option<#rt::__private::WireValue>; #count] {
+                [#( #wire_values ),*]
             }
         }
 

@@ -40,10 +40,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     });
     let display_arms = provider.errors.iter().map(|case| {
         let variant = &case.variant;
-        let message = case
-            .display
-            .clone()
-            .unwrap_or_else(|| format!("{vendor} refused the login"));
+        let message = case.message(vendor);
         let idents: Vec<_> = case.fields.iter().map(|f| &f.ident).collect();
         let names: Vec<String> = idents.iter().map(|i| i.to_string()).collect();
         quote! {

@@ -3,6 +3,7 @@
 
 pub(crate) mod builder;
 mod credentials;
+mod description;
 mod draft;
 mod error;
 pub(crate) mod fallback;

@@ -37,21 +37,125 @@ impl CrmCom {
     pub fn credentials() -> CrmComCredentialsBuilder {
         CrmComCredentials::builder()
     }
-    fn endpoint(
+    /// Runs `f` with where this provider's requests go.
+    fn with_base<T>(
         &self,
-        path: &str,
-    ) -> ::auth_runtime::__private::Result<
-        ::auth_runtime::__private::Url,
-        ::auth_runtime::__private::Error,
-    > {
-        ::auth_runtime::__private::endpoint(
-            "CRM.COM",
-            "{server}",
-            &[("server", self.server.as_str())],
-            self.base_url_override.as_deref(),
-            path,
+        f: impl ::core::ops::FnOnce(&::auth_runtime::__private::Base<'_>) -> T,
+    ) -> T {
+        f(
+            &::auth_runtime::__private::Base::new(
+                &[self.server.as_str()],
+                self.base_url_override.as_deref(),
+            ),
         )
     }
+}
+impl ::auth_runtime::__private::Described for CrmCom {
+    const DESCRIPTION: &'static ::auth_runtime::__private::Description = &::auth_runtime::__private::Description {
+        vendor: "CRM.COM",
+        base: "{server}",
+        settings: &["server"],
+        credentials: <CrmComCredentials as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+        sent: &[
+            ::auth_runtime::__private::Sent {
+                path: &["organisation"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["username"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["password"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["access_token_identifier", "authentication_code"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["access_token_identifier", "identifier"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["access_token_identifier", "pass_code"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["unit"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+        ],
+        login: ::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/crmapi/rest/v2/authentication/token",
+            format: ::auth_runtime::__private::WireFormat::Json,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        },
+        logout: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/crmapi/rest/v2/authentication/token/release",
+            format: ::auth_runtime::__private::WireFormat::Json,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        }),
+        keepalive: ::auth_runtime::__private::Option::None,
+        oauth2: ::auth_runtime::__private::Option::None,
+        success: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::AnswerTest {
+            spot: ::auth_runtime::__private::Spot::Json(&["status", "code"]),
+            expected: ::auth_runtime::__private::Expected::Equals("OK"),
+        }),
+        token: ::auth_runtime::__private::Spot::Json(&["data", "token"]),
+        expiry_field: ::auth_runtime::__private::Option::None,
+        response_fields: &[],
+        errors: &[
+            ::auth_runtime::__private::ErrorCase {
+                variant: "Rejected",
+                display: "CRM.COM refused the login",
+                status: ::auth_runtime::__private::Option::None,
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "code",
+                        path: &["status", "code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "message",
+                        path: &["status", "message"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "description",
+                        path: &["status", "description"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                ],
+            },
+        ],
+        placement: ::auth_runtime::__private::Placement {
+            bearer: false,
+            header: ::auth_runtime::__private::Option::None,
+            scheme: ::auth_runtime::__private::Option::None,
+            cookie: ::auth_runtime::__private::Option::None,
+            query: ::auth_runtime::__private::Option::Some("token"),
+            body_field: ::auth_runtime::__private::Option::Some("token"),
+        },
+        rejection: ::auth_runtime::__private::Rejection {
+            statuses: &[401u16],
+            test: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::AnswerTest {
+                spot: ::auth_runtime::__private::Spot::Json(&["status", "code"]),
+                expected: ::auth_runtime::__private::Expected::Equals("INVALID_TOKEN"),
+            }),
+        },
+        expiry: ::auth_runtime::__private::ExpiryPolicy::absolute(
+                ::auth_runtime::__private::Duration::from_secs(3600u64),
+            )
+            .with_jwt_exp(),
+    };
 }
 impl ::auth_runtime::__private::Provider for CrmCom {
     type Credentials = CrmComCredentials;
@@ -65,85 +169,12 @@ impl ::auth_runtime::__private::Provider for CrmCom {
         ::auth_runtime::__private::VendorRequest,
         Self::Error,
     > {
-        let mut request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/crmapi/rest/v2/authentication/token")?,
-            ::auth_runtime::__private::WireFormat::Json,
-        );
-        {
-            let value = &credentials.organisation;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["organisation"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials.username {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["username"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials.password {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["password"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials
-            .authentication_code
-        {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["access_token_identifier", "authentication_code"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials.identifier {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["access_token_identifier", "identifier"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials.pass_code {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["access_token_identifier", "pass_code"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        if let ::auth_runtime::__private::Option::Some(value) = &credentials.unit {
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["unit"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        ::auth_runtime::__private::Result::Ok(request)
+        let values = credentials.wire_values();
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .login_request(base, &values)
+            })
+            .map_err(::core::convert::From::from)
     }
     fn decode_login(
         &self,
@@ -152,48 +183,32 @@ impl ::auth_runtime::__private::Provider for CrmCom {
         ::auth_runtime::__private::Login<CrmComLoginResponse>,
         Self::Error,
     > {
-        let response = ::auth_runtime::__private::LoginResponse::new("CRM.COM", reply);
-        let success = response.is_2xx()
-            && response
-                .is(
-                    ::auth_runtime::__private::Spot::Json(&["status", "code"]),
-                    ::auth_runtime::__private::Expected::Equals("OK"),
-                );
-        if !success
-            && response
-                .has_any(
-                    &[
-                        &["status", "code"],
-                        &["status", "message"],
-                        &["status", "description"],
-                    ],
-                )
+        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+            .decode_login(reply)
         {
-            return ::auth_runtime::__private::Result::Err(CrmComError::Rejected {
-                code: response.message(&["status", "code"]),
-                message: response.message(&["status", "message"]),
-                description: response.message(&["status", "description"]),
-            });
+            ::auth_runtime::__private::Result::Ok(login) => {
+                ::auth_runtime::__private::Result::Ok(
+                    login.map_response(|_values| CrmComLoginResponse {}),
+                )
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 0usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CrmComError::Rejected {
+                    code: values.text(),
+                    message: values.text(),
+                    description: values.text(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(refusal) => {
+                ::auth_runtime::__private::Result::Err(
+                    refusal.into_error("CRM.COM").into(),
+                )
+            }
         }
-        if !success {
-            return ::auth_runtime::__private::Result::Err(response.unexpected().into());
-        }
-        let token = response
-            .token(
-                ::auth_runtime::__private::Spot::Json(&["data", "token"]),
-                "data.token",
-            )?;
-        let (expires_in, expires_at) = (
-            ::auth_runtime::__private::Option::None,
-            ::auth_runtime::__private::Option::None,
-        );
-        ::auth_runtime::__private::Result::Ok(::auth_runtime::__private::Login {
-            token,
-            response: CrmComLoginResponse {},
-            expires_in,
-            expires_at,
-            refresh_token: ::auth_runtime::__private::Option::None,
-        })
     }
     fn runtime_error(
         error: &mut Self::Error,
@@ -204,30 +219,13 @@ impl ::auth_runtime::__private::Provider for CrmCom {
         }
     }
     fn placement(&self) -> &::auth_runtime::__private::Placement {
-        const PLACEMENT: ::auth_runtime::__private::Placement = ::auth_runtime::__private::Placement {
-            bearer: false,
-            header: ::auth_runtime::__private::Option::None,
-            scheme: ::auth_runtime::__private::Option::None,
-            cookie: ::auth_runtime::__private::Option::None,
-            query: ::auth_runtime::__private::Option::Some("token"),
-            body_field: ::auth_runtime::__private::Option::Some("token"),
-        };
-        &PLACEMENT
+        &<Self as ::auth_runtime::__private::Described>::DESCRIPTION.placement
     }
     fn rejection(&self) -> ::auth_runtime::__private::Rejection {
-        ::auth_runtime::__private::Rejection {
-            statuses: &[401u16],
-            test: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::AnswerTest {
-                spot: ::auth_runtime::__private::Spot::Json(&["status", "code"]),
-                expected: ::auth_runtime::__private::Expected::Equals("INVALID_TOKEN"),
-            }),
-        }
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
-        ::auth_runtime::__private::ExpiryPolicy::absolute(
-                ::auth_runtime::__private::Duration::from_secs(3600u64),
-            )
-            .with_jwt_exp()
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry
     }
     fn logout_request(
         &self,
@@ -235,14 +233,23 @@ impl ::auth_runtime::__private::Provider for CrmCom {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        let request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/crmapi/rest/v2/authentication/token/release")?,
-            ::auth_runtime::__private::WireFormat::Json,
-        );
-        ::auth_runtime::__private::Result::Ok(
-            ::auth_runtime::__private::Option::Some(request),
-        )
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .logout_request(base)
+            })
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .keepalive_request(base)
+            })
+            .map_err(::core::convert::From::from)
     }
 }
 /// Credentials for CRM.COM. Build them with [`CrmCom::credentials`]: the builder only compiles when they are complete, the way CRM.COM requires.
@@ -272,6 +279,32 @@ impl CrmComCredentials {
             pass_code: (),
             unit: (),
         }
+    }
+    /// The values as the vendor's description sends them, by field.
+    fn wire_values(
+        &self,
+    ) -> [::auth_runtime::__private::Option<
+        ::auth_runtime::__private::WireValue,
+    >; 7usize] {
+        [
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Plain(
+                    ::auth_runtime::__private::Clone::clone(&self.organisation),
+                ),
+            ),
+            ::auth_runtime::__private::Clone::clone(&self.username)
+                .map(::auth_runtime::__private::WireValue::Plain),
+            ::auth_runtime::__private::Clone::clone(&self.password)
+                .map(::auth_runtime::__private::WireValue::Secret),
+            ::auth_runtime::__private::Clone::clone(&self.authentication_code)
+                .map(::auth_runtime::__private::WireValue::Secret),
+            ::auth_runtime::__private::Clone::clone(&self.identifier)
+                .map(::auth_runtime::__private::WireValue::Plain),
+            ::auth_runtime::__private::Clone::clone(&self.pass_code)
+                .map(::auth_runtime::__private::WireValue::Secret),
+            ::auth_runtime::__private::Clone::clone(&self.unit)
+                .map(::auth_runtime::__private::WireValue::Plain),
+        ]
     }
 }
 impl ::core::fmt::Debug for CrmComCredentials {

@@ -37,21 +37,162 @@ impl Currencycloud {
     pub fn credentials() -> CurrencycloudCredentialsBuilder {
         CurrencycloudCredentials::builder()
     }
-    fn endpoint(
+    /// Runs `f` with where this provider's requests go.
+    fn with_base<T>(
         &self,
-        path: &str,
-    ) -> ::auth_runtime::__private::Result<
-        ::auth_runtime::__private::Url,
-        ::auth_runtime::__private::Error,
-    > {
-        ::auth_runtime::__private::endpoint(
-            "Currencycloud",
-            "{host}",
-            &[("host", self.host.as_str())],
-            self.base_url_override.as_deref(),
-            path,
+        f: impl ::core::ops::FnOnce(&::auth_runtime::__private::Base<'_>) -> T,
+    ) -> T {
+        f(
+            &::auth_runtime::__private::Base::new(
+                &[self.host.as_str()],
+                self.base_url_override.as_deref(),
+            ),
         )
     }
+}
+impl ::auth_runtime::__private::Described for Currencycloud {
+    const DESCRIPTION: &'static ::auth_runtime::__private::Description = &::auth_runtime::__private::Description {
+        vendor: "Currencycloud",
+        base: "{host}",
+        settings: &["host"],
+        credentials: <CurrencycloudCredentials as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+        sent: &[
+            ::auth_runtime::__private::Sent {
+                path: &["login_id"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["api_key"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+        ],
+        login: ::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/v2/authenticate/api",
+            format: ::auth_runtime::__private::WireFormat::Multipart,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        },
+        logout: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/v2/authenticate/close_session",
+            format: ::auth_runtime::__private::WireFormat::Form,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        }),
+        keepalive: ::auth_runtime::__private::Option::None,
+        oauth2: ::auth_runtime::__private::Option::None,
+        success: ::auth_runtime::__private::Option::None,
+        token: ::auth_runtime::__private::Spot::Json(&["auth_token"]),
+        expiry_field: ::auth_runtime::__private::Option::None,
+        response_fields: &[],
+        errors: &[
+            ::auth_runtime::__private::ErrorCase {
+                variant: "InvalidLoginDetails",
+                display: "Currencycloud refused the login details",
+                status: ::auth_runtime::__private::Option::Some(400u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["error_code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_messages",
+                        path: &["error_messages"],
+                        kind: ::auth_runtime::__private::AnswerKind::FieldMessages,
+                    },
+                ],
+            },
+            ::auth_runtime::__private::ErrorCase {
+                variant: "AuthFailed",
+                display: "Currencycloud authentication failed",
+                status: ::auth_runtime::__private::Option::Some(401u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["error_code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_messages",
+                        path: &["error_messages"],
+                        kind: ::auth_runtime::__private::AnswerKind::FieldMessages,
+                    },
+                ],
+            },
+            ::auth_runtime::__private::ErrorCase {
+                variant: "TooManyRequests",
+                display: "Currencycloud refused the login: too many requests",
+                status: ::auth_runtime::__private::Option::Some(429u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["error_code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_messages",
+                        path: &["error_messages"],
+                        kind: ::auth_runtime::__private::AnswerKind::FieldMessages,
+                    },
+                ],
+            },
+            ::auth_runtime::__private::ErrorCase {
+                variant: "ServerError",
+                display: "Currencycloud failed (HTTP 500)",
+                status: ::auth_runtime::__private::Option::Some(500u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["error_code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_messages",
+                        path: &["error_messages"],
+                        kind: ::auth_runtime::__private::AnswerKind::FieldMessages,
+                    },
+                ],
+            },
+            ::auth_runtime::__private::ErrorCase {
+                variant: "Unavailable",
+                display: "Currencycloud is unavailable (HTTP 503)",
+                status: ::auth_runtime::__private::Option::Some(503u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["error_code"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_messages",
+                        path: &["error_messages"],
+                        kind: ::auth_runtime::__private::AnswerKind::FieldMessages,
+                    },
+                ],
+            },
+        ],
+        placement: ::auth_runtime::__private::Placement {
+            bearer: false,
+            header: ::auth_runtime::__private::Option::Some("X-Auth-Token"),
+            scheme: ::auth_runtime::__private::Option::None,
+            cookie: ::auth_runtime::__private::Option::None,
+            query: ::auth_runtime::__private::Option::None,
+            body_field: ::auth_runtime::__private::Option::None,
+        },
+        rejection: ::auth_runtime::__private::Rejection::UNAUTHORIZED,
+        expiry: ::auth_runtime::__private::ExpiryPolicy::idle(
+            ::auth_runtime::__private::Duration::from_secs(1800u64),
+        ),
+    };
 }
 impl ::auth_runtime::__private::Provider for Currencycloud {
     type Credentials = CurrencycloudCredentials;
@@ -65,34 +206,12 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         ::auth_runtime::__private::VendorRequest,
         Self::Error,
     > {
-        let mut request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/v2/authenticate/api")?,
-            ::auth_runtime::__private::WireFormat::Multipart,
-        );
-        {
-            let value = &credentials.login_id;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["login_id"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        {
-            let value = &credentials.api_key;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["api_key"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        ::auth_runtime::__private::Result::Ok(request)
+        let values = credentials.wire_values();
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .login_request(base, &values)
+            })
+            .map_err(::core::convert::From::from)
     }
     fn decode_login(
         &self,
@@ -101,75 +220,75 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         ::auth_runtime::__private::Login<CurrencycloudLoginResponse>,
         Self::Error,
     > {
-        let response = ::auth_runtime::__private::LoginResponse::new(
-            "Currencycloud",
-            reply,
-        );
-        let success = response.is_2xx();
-        if !success && response.status() == 400u16 {
-            return ::auth_runtime::__private::Result::Err(CurrencycloudError::InvalidLoginDetails {
-                error_code: response.message(&["error_code"]),
-                error_messages: ::auth_runtime::__private::field_messages(
-                    &response,
-                    &["error_messages"],
-                ),
-            });
+        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+            .decode_login(reply)
+        {
+            ::auth_runtime::__private::Result::Ok(login) => {
+                ::auth_runtime::__private::Result::Ok(
+                    login.map_response(|_values| CurrencycloudLoginResponse {}),
+                )
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 0usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CurrencycloudError::InvalidLoginDetails {
+                    error_code: values.text(),
+                    error_messages: values.messages(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 1usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CurrencycloudError::AuthFailed {
+                    error_code: values.text(),
+                    error_messages: values.messages(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 2usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CurrencycloudError::TooManyRequests {
+                    error_code: values.text(),
+                    error_messages: values.messages(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 3usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CurrencycloudError::ServerError {
+                    error_code: values.text(),
+                    error_messages: values.messages(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 4usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(CurrencycloudError::Unavailable {
+                    error_code: values.text(),
+                    error_messages: values.messages(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(refusal) => {
+                ::auth_runtime::__private::Result::Err(
+                    refusal.into_error("Currencycloud").into(),
+                )
+            }
         }
-        if !success && response.status() == 401u16 {
-            return ::auth_runtime::__private::Result::Err(CurrencycloudError::AuthFailed {
-                error_code: response.message(&["error_code"]),
-                error_messages: ::auth_runtime::__private::field_messages(
-                    &response,
-                    &["error_messages"],
-                ),
-            });
-        }
-        if !success && response.status() == 429u16 {
-            return ::auth_runtime::__private::Result::Err(CurrencycloudError::TooManyRequests {
-                error_code: response.message(&["error_code"]),
-                error_messages: ::auth_runtime::__private::field_messages(
-                    &response,
-                    &["error_messages"],
-                ),
-            });
-        }
-        if !success && response.status() == 500u16 {
-            return ::auth_runtime::__private::Result::Err(CurrencycloudError::ServerError {
-                error_code: response.message(&["error_code"]),
-                error_messages: ::auth_runtime::__private::field_messages(
-                    &response,
-                    &["error_messages"],
-                ),
-            });
-        }
-        if !success && response.status() == 503u16 {
-            return ::auth_runtime::__private::Result::Err(CurrencycloudError::Unavailable {
-                error_code: response.message(&["error_code"]),
-                error_messages: ::auth_runtime::__private::field_messages(
-                    &response,
-                    &["error_messages"],
-                ),
-            });
-        }
-        if !success {
-            return ::auth_runtime::__private::Result::Err(response.unexpected().into());
-        }
-        let token = response
-            .token(
-                ::auth_runtime::__private::Spot::Json(&["auth_token"]),
-                "auth_token",
-            )?;
-        let (expires_in, expires_at) = (
-            ::auth_runtime::__private::Option::None,
-            ::auth_runtime::__private::Option::None,
-        );
-        ::auth_runtime::__private::Result::Ok(::auth_runtime::__private::Login {
-            token,
-            response: CurrencycloudLoginResponse {},
-            expires_in,
-            expires_at,
-            refresh_token: ::auth_runtime::__private::Option::None,
-        })
     }
     fn runtime_error(
         error: &mut Self::Error,
@@ -182,20 +301,13 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         }
     }
     fn placement(&self) -> &::auth_runtime::__private::Placement {
-        const PLACEMENT: ::auth_runtime::__private::Placement = ::auth_runtime::__private::Placement {
-            bearer: false,
-            header: ::auth_runtime::__private::Option::Some("X-Auth-Token"),
-            scheme: ::auth_runtime::__private::Option::None,
-            cookie: ::auth_runtime::__private::Option::None,
-            query: ::auth_runtime::__private::Option::None,
-            body_field: ::auth_runtime::__private::Option::None,
-        };
-        &PLACEMENT
+        &<Self as ::auth_runtime::__private::Described>::DESCRIPTION.placement
+    }
+    fn rejection(&self) -> ::auth_runtime::__private::Rejection {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
-        ::auth_runtime::__private::ExpiryPolicy::idle(
-            ::auth_runtime::__private::Duration::from_secs(1800u64),
-        )
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry
     }
     fn logout_request(
         &self,
@@ -203,14 +315,23 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        let request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/v2/authenticate/close_session")?,
-            ::auth_runtime::__private::WireFormat::Form,
-        );
-        ::auth_runtime::__private::Result::Ok(
-            ::auth_runtime::__private::Option::Some(request),
-        )
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .logout_request(base)
+            })
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .keepalive_request(base)
+            })
+            .map_err(::core::convert::From::from)
     }
 }
 /// Credentials for Currencycloud. Build them with [`Currencycloud::credentials`]: the builder only compiles when they are complete, the way Currencycloud requires.
@@ -226,6 +347,25 @@ impl CurrencycloudCredentials {
             login_id: (),
             api_key: (),
         }
+    }
+    /// The values as the vendor's description sends them, by field.
+    fn wire_values(
+        &self,
+    ) -> [::auth_runtime::__private::Option<
+        ::auth_runtime::__private::WireValue,
+    >; 2usize] {
+        [
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Plain(
+                    ::auth_runtime::__private::Clone::clone(&self.login_id),
+                ),
+            ),
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Secret(
+                    ::auth_runtime::__private::Clone::clone(&self.api_key),
+                ),
+            ),
+        ]
     }
 }
 impl ::core::fmt::Debug for CurrencycloudCredentials {

@@ -38,21 +38,111 @@ impl ModulusJwt {
     pub fn credentials() -> ModulusJwtCredentialsBuilder {
         ModulusJwtCredentials::builder()
     }
-    fn endpoint(
+    /// Runs `f` with where this provider's requests go.
+    fn with_base<T>(
         &self,
-        path: &str,
-    ) -> ::auth_runtime::__private::Result<
-        ::auth_runtime::__private::Url,
-        ::auth_runtime::__private::Error,
-    > {
-        ::auth_runtime::__private::endpoint(
-            "Modulus",
-            "https://{account}.modulus.biz",
-            &[("account", self.account.as_str())],
-            self.base_url_override.as_deref(),
-            path,
+        f: impl ::core::ops::FnOnce(&::auth_runtime::__private::Base<'_>) -> T,
+    ) -> T {
+        f(
+            &::auth_runtime::__private::Base::new(
+                &[self.account.as_str()],
+                self.base_url_override.as_deref(),
+            ),
         )
     }
+}
+impl ::auth_runtime::__private::Described for ModulusJwt {
+    const DESCRIPTION: &'static ::auth_runtime::__private::Description = &::auth_runtime::__private::Description {
+        vendor: "Modulus",
+        base: "https://{account}.modulus.biz",
+        settings: &["account"],
+        credentials: <ModulusJwtCredentials as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+        sent: &[
+            ::auth_runtime::__private::Sent {
+                path: &["username"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["password"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+        ],
+        login: ::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/api/cmn/AuthenticateToken",
+            format: ::auth_runtime::__private::WireFormat::Json,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        },
+        logout: ::auth_runtime::__private::Option::None,
+        keepalive: ::auth_runtime::__private::Option::None,
+        oauth2: ::auth_runtime::__private::Option::None,
+        success: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::AnswerTest {
+            spot: ::auth_runtime::__private::Spot::Json(&["result"]),
+            expected: ::auth_runtime::__private::Expected::Equals("true"),
+        }),
+        token: ::auth_runtime::__private::Spot::Json(&["object"]),
+        expiry_field: ::auth_runtime::__private::Option::None,
+        response_fields: &[
+            ::auth_runtime::__private::AnswerField {
+                name: "message",
+                path: &["message"],
+                kind: ::auth_runtime::__private::AnswerKind::Text,
+            },
+        ],
+        errors: &[
+            ::auth_runtime::__private::ErrorCase {
+                variant: "BadRequest",
+                display: "Modulus refused the login: a parameter is missing",
+                status: ::auth_runtime::__private::Option::Some(400u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "title",
+                        path: &["title"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "message",
+                        path: &["message"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                ],
+            },
+            ::auth_runtime::__private::ErrorCase {
+                variant: "Unauthorized",
+                display: "Modulus refused the login: authentication failed",
+                status: ::auth_runtime::__private::Option::Some(401u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "title",
+                        path: &["title"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "message",
+                        path: &["message"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                ],
+            },
+        ],
+        placement: ::auth_runtime::__private::Placement {
+            bearer: true,
+            header: ::auth_runtime::__private::Option::None,
+            scheme: ::auth_runtime::__private::Option::None,
+            cookie: ::auth_runtime::__private::Option::None,
+            query: ::auth_runtime::__private::Option::None,
+            body_field: ::auth_runtime::__private::Option::None,
+        },
+        rejection: ::auth_runtime::__private::Rejection::UNAUTHORIZED,
+        expiry: ::auth_runtime::__private::ExpiryPolicy::absolute(
+                ::auth_runtime::__private::Duration::from_secs(900u64),
+            )
+            .with_jwt_exp(),
+    };
 }
 impl ::auth_runtime::__private::Provider for ModulusJwt {
     type Credentials = ModulusJwtCredentials;
@@ -66,34 +156,12 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         ::auth_runtime::__private::VendorRequest,
         Self::Error,
     > {
-        let mut request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/api/cmn/AuthenticateToken")?,
-            ::auth_runtime::__private::WireFormat::Json,
-        );
-        {
-            let value = &credentials.username;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["username"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        {
-            let value = &credentials.password;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["password"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        ::auth_runtime::__private::Result::Ok(request)
+        let values = credentials.wire_values();
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .login_request(base, &values)
+            })
+            .map_err(::core::convert::From::from)
     }
     fn decode_login(
         &self,
@@ -102,43 +170,45 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         ::auth_runtime::__private::Login<ModulusJwtLoginResponse>,
         Self::Error,
     > {
-        let response = ::auth_runtime::__private::LoginResponse::new("Modulus", reply);
-        let success = response.is_2xx()
-            && response
-                .is(
-                    ::auth_runtime::__private::Spot::Json(&["result"]),
-                    ::auth_runtime::__private::Expected::Equals("true"),
-                );
-        if !success && response.status() == 400u16 {
-            return ::auth_runtime::__private::Result::Err(ModulusJwtError::BadRequest {
-                title: response.message(&["title"]),
-                message: response.message(&["message"]),
-            });
+        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+            .decode_login(reply)
+        {
+            ::auth_runtime::__private::Result::Ok(login) => {
+                ::auth_runtime::__private::Result::Ok(
+                    login
+                        .map_response(|mut values| ModulusJwtLoginResponse {
+                            message: values.text(),
+                        }),
+                )
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 0usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(ModulusJwtError::BadRequest {
+                    title: values.text(),
+                    message: values.text(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 1usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(ModulusJwtError::Unauthorized {
+                    title: values.text(),
+                    message: values.text(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(refusal) => {
+                ::auth_runtime::__private::Result::Err(
+                    refusal.into_error("Modulus").into(),
+                )
+            }
         }
-        if !success && response.status() == 401u16 {
-            return ::auth_runtime::__private::Result::Err(ModulusJwtError::Unauthorized {
-                title: response.message(&["title"]),
-                message: response.message(&["message"]),
-            });
-        }
-        if !success {
-            return ::auth_runtime::__private::Result::Err(response.unexpected().into());
-        }
-        let token = response
-            .token(::auth_runtime::__private::Spot::Json(&["object"]), "object")?;
-        let (expires_in, expires_at) = (
-            ::auth_runtime::__private::Option::None,
-            ::auth_runtime::__private::Option::None,
-        );
-        ::auth_runtime::__private::Result::Ok(::auth_runtime::__private::Login {
-            token,
-            response: ModulusJwtLoginResponse {
-                message: response.text(&["message"]),
-            },
-            expires_in,
-            expires_at,
-            refresh_token: ::auth_runtime::__private::Option::None,
-        })
     }
     fn runtime_error(
         error: &mut Self::Error,
@@ -151,21 +221,37 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         }
     }
     fn placement(&self) -> &::auth_runtime::__private::Placement {
-        const PLACEMENT: ::auth_runtime::__private::Placement = ::auth_runtime::__private::Placement {
-            bearer: true,
-            header: ::auth_runtime::__private::Option::None,
-            scheme: ::auth_runtime::__private::Option::None,
-            cookie: ::auth_runtime::__private::Option::None,
-            query: ::auth_runtime::__private::Option::None,
-            body_field: ::auth_runtime::__private::Option::None,
-        };
-        &PLACEMENT
+        &<Self as ::auth_runtime::__private::Described>::DESCRIPTION.placement
+    }
+    fn rejection(&self) -> ::auth_runtime::__private::Rejection {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
-        ::auth_runtime::__private::ExpiryPolicy::absolute(
-                ::auth_runtime::__private::Duration::from_secs(900u64),
-            )
-            .with_jwt_exp()
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry
+    }
+    fn logout_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .logout_request(base)
+            })
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .keepalive_request(base)
+            })
+            .map_err(::core::convert::From::from)
     }
 }
 /// Credentials for Modulus. Build them with [`ModulusJwt::credentials`]: the builder only compiles when they are complete, the way Modulus requires.
@@ -181,6 +267,25 @@ impl ModulusJwtCredentials {
             username: (),
             password: (),
         }
+    }
+    /// The values as the vendor's description sends them, by field.
+    fn wire_values(
+        &self,
+    ) -> [::auth_runtime::__private::Option<
+        ::auth_runtime::__private::WireValue,
+    >; 2usize] {
+        [
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Plain(
+                    ::auth_runtime::__private::Clone::clone(&self.username),
+                ),
+            ),
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Secret(
+                    ::auth_runtime::__private::Clone::clone(&self.password),
+                ),
+            ),
+        ]
     }
 }
 impl ::core::fmt::Debug for ModulusJwtCredentials {

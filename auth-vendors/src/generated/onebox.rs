@@ -37,21 +37,122 @@ impl OneBox {
     pub fn credentials() -> OneBoxCredentialsBuilder {
         OneBoxCredentials::builder()
     }
-    fn endpoint(
+    /// Runs `f` with where this provider's requests go.
+    fn with_base<T>(
         &self,
-        path: &str,
-    ) -> ::auth_runtime::__private::Result<
-        ::auth_runtime::__private::Url,
-        ::auth_runtime::__private::Error,
-    > {
-        ::auth_runtime::__private::endpoint(
-            "OneBox",
-            "{host}",
-            &[("host", self.host.as_str())],
-            self.base_url_override.as_deref(),
-            path,
+        f: impl ::core::ops::FnOnce(&::auth_runtime::__private::Base<'_>) -> T,
+    ) -> T {
+        f(
+            &::auth_runtime::__private::Base::new(
+                &[self.host.as_str()],
+                self.base_url_override.as_deref(),
+            ),
         )
     }
+}
+impl ::auth_runtime::__private::Described for OneBox {
+    const DESCRIPTION: &'static ::auth_runtime::__private::Description = &::auth_runtime::__private::Description {
+        vendor: "OneBox",
+        base: "{host}",
+        settings: &["host"],
+        credentials: <OneBoxCredentials as ::auth_runtime::__private::DynamicCredentials>::TABLE,
+        sent: &[
+            ::auth_runtime::__private::Sent {
+                path: &["email"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["password"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+            ::auth_runtime::__private::Sent {
+                path: &["siteId"],
+                place: ::auth_runtime::__private::SentIn::Body,
+            },
+        ],
+        login: ::auth_runtime::__private::EndpointDescription {
+            method: ::auth_runtime::__private::Method::Post,
+            path: "/api/authenticate",
+            format: ::auth_runtime::__private::WireFormat::Json,
+            constants: &[],
+            query: &[],
+            placement: ::auth_runtime::__private::Option::None,
+        },
+        logout: ::auth_runtime::__private::Option::None,
+        keepalive: ::auth_runtime::__private::Option::None,
+        oauth2: ::auth_runtime::__private::Option::None,
+        success: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::AnswerTest {
+            spot: ::auth_runtime::__private::Spot::Json(&["response_status"]),
+            expected: ::auth_runtime::__private::Expected::Equals("Success"),
+        }),
+        token: ::auth_runtime::__private::Spot::Json(&["token"]),
+        expiry_field: ::auth_runtime::__private::Option::None,
+        response_fields: &[
+            ::auth_runtime::__private::AnswerField {
+                name: "response_code",
+                path: &["response_code"],
+                kind: ::auth_runtime::__private::AnswerKind::Text,
+            },
+            ::auth_runtime::__private::AnswerField {
+                name: "response_status",
+                path: &["response_status"],
+                kind: ::auth_runtime::__private::AnswerKind::Text,
+            },
+        ],
+        errors: &[
+            ::auth_runtime::__private::ErrorCase {
+                variant: "Unauthorized",
+                display: "OneBox refused the login",
+                status: ::auth_runtime::__private::Option::Some(401u16),
+                when: ::auth_runtime::__private::Option::None,
+                fields: &[
+                    ::auth_runtime::__private::AnswerField {
+                        name: "status",
+                        path: &["_meta", "status"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "error_code",
+                        path: &["records", "errorCode"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "user_message",
+                        path: &["records", "userMessage"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "dev_message",
+                        path: &["records", "devMessage"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "more",
+                        path: &["records", "more"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                    ::auth_runtime::__private::AnswerField {
+                        name: "application_code",
+                        path: &["records", "applicationCode"],
+                        kind: ::auth_runtime::__private::AnswerKind::Text,
+                    },
+                ],
+            },
+        ],
+        placement: ::auth_runtime::__private::Placement {
+            bearer: true,
+            header: ::auth_runtime::__private::Option::None,
+            scheme: ::auth_runtime::__private::Option::None,
+            cookie: ::auth_runtime::__private::Option::None,
+            query: ::auth_runtime::__private::Option::None,
+            body_field: ::auth_runtime::__private::Option::None,
+        },
+        rejection: ::auth_runtime::__private::Rejection::UNAUTHORIZED,
+        expiry: ::auth_runtime::__private::ExpiryPolicy::absolute(
+                ::auth_runtime::__private::Duration::from_secs(900u64),
+            )
+            .with_jwt_exp(),
+    };
 }
 impl ::auth_runtime::__private::Provider for OneBox {
     type Credentials = OneBoxCredentials;
@@ -65,45 +166,12 @@ impl ::auth_runtime::__private::Provider for OneBox {
         ::auth_runtime::__private::VendorRequest,
         Self::Error,
     > {
-        let mut request = ::auth_runtime::__private::VendorRequest::new(
-            ::auth_runtime::__private::Method::Post,
-            self.endpoint("/api/authenticate")?,
-            ::auth_runtime::__private::WireFormat::Json,
-        );
-        {
-            let value = &credentials.email;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["email"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        {
-            let value = &credentials.password;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["password"],
-                    value: ::auth_runtime::__private::WireValue::Secret(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        {
-            let value = &credentials.site_id;
-            request
-                .fields
-                .push(::auth_runtime::__private::WireField {
-                    path: &["siteId"],
-                    value: ::auth_runtime::__private::WireValue::Plain(
-                        ::auth_runtime::__private::Clone::clone(value),
-                    ),
-                });
-        }
-        ::auth_runtime::__private::Result::Ok(request)
+        let values = credentials.wire_values();
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .login_request(base, &values)
+            })
+            .map_err(::core::convert::From::from)
     }
     fn decode_login(
         &self,
@@ -112,42 +180,39 @@ impl ::auth_runtime::__private::Provider for OneBox {
         ::auth_runtime::__private::Login<OneBoxLoginResponse>,
         Self::Error,
     > {
-        let response = ::auth_runtime::__private::LoginResponse::new("OneBox", reply);
-        let success = response.is_2xx()
-            && response
-                .is(
-                    ::auth_runtime::__private::Spot::Json(&["response_status"]),
-                    ::auth_runtime::__private::Expected::Equals("Success"),
-                );
-        if !success && response.status() == 401u16 {
-            return ::auth_runtime::__private::Result::Err(OneBoxError::Unauthorized {
-                status: response.message(&["_meta", "status"]),
-                error_code: response.message(&["records", "errorCode"]),
-                user_message: response.message(&["records", "userMessage"]),
-                dev_message: response.message(&["records", "devMessage"]),
-                more: response.message(&["records", "more"]),
-                application_code: response.message(&["records", "applicationCode"]),
-            });
+        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+            .decode_login(reply)
+        {
+            ::auth_runtime::__private::Result::Ok(login) => {
+                ::auth_runtime::__private::Result::Ok(
+                    login
+                        .map_response(|mut values| OneBoxLoginResponse {
+                            response_code: values.text(),
+                            response_status: values.text(),
+                        }),
+                )
+            }
+            ::auth_runtime::__private::Result::Err(
+                ::auth_runtime::__private::Refusal::Documented {
+                    case: 0usize,
+                    mut values,
+                },
+            ) => {
+                ::auth_runtime::__private::Result::Err(OneBoxError::Unauthorized {
+                    status: values.text(),
+                    error_code: values.text(),
+                    user_message: values.text(),
+                    dev_message: values.text(),
+                    more: values.text(),
+                    application_code: values.text(),
+                })
+            }
+            ::auth_runtime::__private::Result::Err(refusal) => {
+                ::auth_runtime::__private::Result::Err(
+                    refusal.into_error("OneBox").into(),
+                )
+            }
         }
-        if !success {
-            return ::auth_runtime::__private::Result::Err(response.unexpected().into());
-        }
-        let token = response
-            .token(::auth_runtime::__private::Spot::Json(&["token"]), "token")?;
-        let (expires_in, expires_at) = (
-            ::auth_runtime::__private::Option::None,
-            ::auth_runtime::__private::Option::None,
-        );
-        ::auth_runtime::__private::Result::Ok(::auth_runtime::__private::Login {
-            token,
-            response: OneBoxLoginResponse {
-                response_code: response.text(&["response_code"]),
-                response_status: response.text(&["response_status"]),
-            },
-            expires_in,
-            expires_at,
-            refresh_token: ::auth_runtime::__private::Option::None,
-        })
     }
     fn runtime_error(
         error: &mut Self::Error,
@@ -158,21 +223,37 @@ impl ::auth_runtime::__private::Provider for OneBox {
         }
     }
     fn placement(&self) -> &::auth_runtime::__private::Placement {
-        const PLACEMENT: ::auth_runtime::__private::Placement = ::auth_runtime::__private::Placement {
-            bearer: true,
-            header: ::auth_runtime::__private::Option::None,
-            scheme: ::auth_runtime::__private::Option::None,
-            cookie: ::auth_runtime::__private::Option::None,
-            query: ::auth_runtime::__private::Option::None,
-            body_field: ::auth_runtime::__private::Option::None,
-        };
-        &PLACEMENT
+        &<Self as ::auth_runtime::__private::Described>::DESCRIPTION.placement
+    }
+    fn rejection(&self) -> ::auth_runtime::__private::Rejection {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
-        ::auth_runtime::__private::ExpiryPolicy::absolute(
-                ::auth_runtime::__private::Duration::from_secs(900u64),
-            )
-            .with_jwt_exp()
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry
+    }
+    fn logout_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .logout_request(base)
+            })
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request(
+        &self,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        self.with_base(|base| {
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
+                    .keepalive_request(base)
+            })
+            .map_err(::core::convert::From::from)
     }
 }
 /// Credentials for OneBox. Build them with [`OneBox::credentials`]: the builder only compiles when they are complete, the way OneBox requires.
@@ -190,6 +271,30 @@ impl OneBoxCredentials {
             password: (),
             site_id: (),
         }
+    }
+    /// The values as the vendor's description sends them, by field.
+    fn wire_values(
+        &self,
+    ) -> [::auth_runtime::__private::Option<
+        ::auth_runtime::__private::WireValue,
+    >; 3usize] {
+        [
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Plain(
+                    ::auth_runtime::__private::Clone::clone(&self.email),
+                ),
+            ),
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Secret(
+                    ::auth_runtime::__private::Clone::clone(&self.password),
+                ),
+            ),
+            ::auth_runtime::__private::Option::Some(
+                ::auth_runtime::__private::WireValue::Plain(
+                    ::auth_runtime::__private::Clone::clone(&self.site_id),
+                ),
+            ),
+        ]
     }
 }
 impl ::core::fmt::Debug for OneBoxCredentials {

@@ -1,0 +1,361 @@
+//! The one reading of a [`Description`]: the requests it describes, and what its
+//! answers mean. Generated providers, [`DynamicProvider`](super::DynamicProvider) and
+//! the mock vendor all act through these functions.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{AnswerField, AnswerKind, Description, EndpointDescription, ExpiryFormat, SentIn};
+use crate::decode::{LoginResponse, field_messages};
+use crate::error::Error;
+use crate::messages::FieldMessages;
+use crate::provider::{
+    Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+};
+
+/// Where a provider's requests go: the values of its base's placeholders, in the order
+/// of [`Description::settings`], or the user's replacement of the whole base.
+#[derive(Debug, Clone, Copy)]
+pub struct Base<'a> {
+    settings: &'a [&'a str],
+    url_override: Option<&'a str>,
+}
+
+impl<'a> Base<'a> {
+    /// `settings` fill the base's placeholders in order; `url_override`, when given,
+    /// replaces the base (`with_base_url`).
+    pub fn new(settings: &'a [&'a str], url_override: Option<&'a str>) -> Self {
+        Base {
+            settings,
+            url_override,
+        }
+    }
+}
+
+/// Why a login answer is not a token: one of the vendor's documented failures (with the
+/// values it carries, in the order of [`ErrorCase::fields`](super::ErrorCase::fields)),
+/// or a failure every vendor shares.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The documented failure at this index of [`Description::errors`].
+    Documented {
+        /// Its index.
+        case: usize,
+        /// Its values, in the order of its fields.
+        values: Values,
+    },
+    /// Neither a success nor a documented failure, or a success without its token.
+    Runtime(Error),
+}
+
+impl Refusal {
+    /// The failure as the shared error: a documented failure the provider has no
+    /// variant for (which a description and its provider, written together, never
+    /// meet) reads as an answer that could not be read.
+    pub fn into_error(self, vendor: &'static str) -> Error {
+        match self {
+            Refusal::Runtime(error) => error,
+            Refusal::Documented { case, .. } => Error::Decode {
+                vendor,
+                stage: crate::error::Stage::Login,
+                status: 0,
+                reason: format!("documented failure #{case} has no variant"),
+                excerpt: String::new(),
+            },
+        }
+    }
+}
+
+/// A value read from an answer for a typed response or error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseValue {
+    /// Text, when present.
+    Text(Option<String>),
+    /// Per-field messages.
+    Messages(FieldMessages),
+}
+
+/// The values read from an answer, taken in order by the typed response or error.
+#[derive(Debug, Clone)]
+pub struct Values(std::vec::IntoIter<CaseValue>);
+
+impl Values {
+    /// The next value as text (`None` when it is not text or there is none).
+    pub fn text(&mut self) -> Option<String> {
+        match self.0.next() {
+            Some(CaseValue::Text(text)) => text,
+            _ => None,
+        }
+    }
+
+    /// The next value as per-field messages (empty when they are not or there is none).
+    pub fn messages(&mut self) -> FieldMessages {
+        match self.0.next() {
+            Some(CaseValue::Messages(messages)) => messages,
+            _ => FieldMessages::default(),
+        }
+    }
+
+    /// The rest, in order.
+    pub fn into_vec(self) -> Vec<CaseValue> {
+        self.0.collect()
+    }
+}
+
+/// The OAuth 2.0 client's authentication (RFC 6749 section 2.3.1), as the login sends
+/// it: these body fields, or HTTP Basic.
+const CLIENT_FIELDS: &[&str] = &["client_id", "client_secret"];
+
+impl Description {
+    fn url(&self, base: &Base<'_>, path: &str) -> Result<url::Url, Error> {
+        let settings: Vec<(&str, &str)> = self
+            .settings
+            .iter()
+            .copied()
+            .zip(base.settings.iter().copied())
+            .collect();
+        crate::endpoint::endpoint(self.vendor, self.base, &settings, base.url_override, path)
+    }
+
+    /// The request of `endpoint` with its constants, before any credential.
+    fn request(
+        &self,
+        base: &Base<'_>,
+        endpoint: &EndpointDescription,
+    ) -> Result<VendorRequest, Error> {
+        let mut request = VendorRequest::new(
+            endpoint.method,
+            self.url(base, endpoint.path)?,
+            endpoint.format,
+        );
+        let constant = |c: &super::Constant| WireField {
+            path: c.path,
+            value: WireValue::Json(c.value.to_json()),
+        };
+        request
+            .fields
+            .extend(endpoint.constants.iter().map(constant));
+        request.query.extend(endpoint.query.iter().map(constant));
+        request.placement.clone_from(&endpoint.placement);
+        Ok(request)
+    }
+
+    /// Adds the credential values whose field `wanted` picks, each where it is sent:
+    /// `values[i]` is field `i`'s value, when given.
+    fn add_credentials(
+        &self,
+        request: &mut VendorRequest,
+        values: &[Option<WireValue>],
+        wanted: impl Fn(&str) -> bool,
+    ) {
+        let fields = self.credentials.fields();
+        let mut user = None;
+        let mut password = None;
+        for ((sent, field), value) in self.sent.iter().zip(fields).zip(values) {
+            let Some(value) = value else { continue };
+            match sent.place {
+                SentIn::BasicUser => user = Some(value),
+                SentIn::BasicPassword => password = Some(value),
+                _ if !wanted(field.wire()) => {}
+                SentIn::Body => request.fields.push(WireField {
+                    path: sent.path,
+                    value: copy(value),
+                }),
+                SentIn::Query => request.query.push(WireField {
+                    path: sent.path,
+                    value: copy(value),
+                }),
+            }
+        }
+        // A user without a password field has an empty password.
+        if let Some(user) = user {
+            let password = password.map_or_else(|| SecretString::from(""), secret);
+            request.basic = Some((plain(user), password));
+        }
+    }
+
+    /// The login request for the credential values (`values[i]` is field `i`'s).
+    pub fn login_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+    ) -> Result<VendorRequest, Error> {
+        let mut request = self.request(base, &self.login)?;
+        self.add_credentials(&mut request, values, |_| true);
+        Ok(request)
+    }
+
+    /// The logout request, where the vendor has one.
+    pub fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+        self.logout
+            .as_ref()
+            .map(|endpoint| self.request(base, endpoint))
+            .transpose()
+    }
+
+    /// The keep-alive request, where the vendor has one.
+    pub fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+        self.keepalive
+            .as_ref()
+            .map(|endpoint| self.request(base, endpoint))
+            .transpose()
+    }
+
+    /// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6), for an OAuth 2.0 login:
+    /// to the login's endpoint, in its encoding, with the refresh token, the client's
+    /// authentication and the `scope` field.
+    pub fn refresh_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        refresh_token: &SecretString,
+    ) -> Result<Option<VendorRequest>, Error> {
+        if self.oauth2.is_none() {
+            return Ok(None);
+        }
+        let login = &self.login;
+        let mut request =
+            VendorRequest::new(login.method, self.url(base, login.path)?, login.format);
+        request.fields.push(WireField {
+            path: &["grant_type"],
+            value: WireValue::Plain("refresh_token".to_owned()),
+        });
+        request.fields.push(WireField {
+            path: &["refresh_token"],
+            value: WireValue::Secret(refresh_token.clone()),
+        });
+        self.add_credentials(&mut request, values, |wire| {
+            CLIENT_FIELDS.contains(&wire) || wire == "scope"
+        });
+        Ok(Some(request))
+    }
+
+    /// OAuth 2.0 token revocation (RFC 7009 section 2.1), where the server has it: a
+    /// form `POST` with the token, its `token_type_hint` and the client's
+    /// authentication.
+    pub fn revocation_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        token: &SecretString,
+        kind: TokenKind,
+    ) -> Result<Option<VendorRequest>, Error> {
+        let Some(path) = self.oauth2.and_then(|oauth2| oauth2.revoke) else {
+            return Ok(None);
+        };
+        let mut request = VendorRequest::new(Method::Post, self.url(base, path)?, WireFormat::Form);
+        request.fields.push(WireField {
+            path: &["token"],
+            value: WireValue::Secret(token.clone()),
+        });
+        request.fields.push(WireField {
+            path: &["token_type_hint"],
+            value: WireValue::Plain(kind.hint().to_owned()),
+        });
+        self.add_credentials(&mut request, values, |wire| CLIENT_FIELDS.contains(&wire));
+        Ok(Some(request))
+    }
+
+    /// Reads a login answer: the token, its stated lifetime, the refresh token (OAuth
+    /// 2.0) and the response's values in the order of
+    /// [`response_fields`](Description::response_fields); or why there is no token.
+    pub fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal> {
+        let mut response = LoginResponse::new(self.vendor, reply);
+        if !self.answers_in_json() {
+            response = response.with_text_answers();
+        }
+        let success = response.is_2xx()
+            && self
+                .success
+                .is_none_or(|test| response.is(test.spot, test.expected));
+        if !success {
+            return Err(self.refusal(&response));
+        }
+        let token = response
+            .token(self.token, &self.token_shown())
+            .map_err(Refusal::Runtime)?;
+        let (expires_in, expires_at) = match self.expiry_field {
+            None => (None, None),
+            Some(field) => match (field.spot, field.format) {
+                (Spot::Cookie(name), _) => response.cookie_lifetime(name),
+                (spot, ExpiryFormat::Seconds) => (response.seconds(spot), None),
+                (spot, ExpiryFormat::Rfc3339) => (None, response.rfc3339(spot)),
+                (spot, ExpiryFormat::UnixTime) => (None, response.unix_time(spot)),
+            },
+        };
+        // OAuth 2.0 answers may carry a refresh token (RFC 6749 section 5.1).
+        let refresh_token = self
+            .oauth2
+            .and_then(|_| response.read(Spot::Json(&["refresh_token"])))
+            .map(SecretString::from);
+        Ok(Login {
+            token,
+            response: read_values(&response, self.response_fields, false),
+            expires_in,
+            expires_at,
+            refresh_token,
+        })
+    }
+
+    /// The documented failure an unsuccessful answer is, or the shared failure.
+    fn refusal(&self, response: &LoginResponse<'_>) -> Refusal {
+        let documented = self.errors.iter().position(|case| {
+            let status = case.status.is_none_or(|status| response.status() == status);
+            let when = case
+                .when
+                .is_none_or(|test| response.is(test.spot, test.expected));
+            // A case that names neither a status nor a condition is the vendor's own
+            // refusal only when the answer has its shape: a 500 page or a cut-off body
+            // is not "CRM.COM refused the login", it falls through to the shared errors.
+            let shaped = case.status.is_some() || case.when.is_some() || {
+                let paths: Vec<&[&str]> = case.fields.iter().map(|f| f.path).collect();
+                response.has_any(&paths)
+            };
+            status && when && shaped
+        });
+        match documented {
+            Some(index) => Refusal::Documented {
+                case: index,
+                values: read_values(response, self.errors[index].fields, true),
+            },
+            None => Refusal::Runtime(response.unexpected()),
+        }
+    }
+}
+
+/// The values of `fields` in an answer; a failure's messages are capped, since they
+/// end up in errors, logs and stored refusals.
+fn read_values(response: &LoginResponse<'_>, fields: &[AnswerField], capped: bool) -> Values {
+    let values: Vec<CaseValue> = fields
+        .iter()
+        .map(|field| match field.kind {
+            AnswerKind::Text if capped => CaseValue::Text(response.message(field.path)),
+            AnswerKind::Text => CaseValue::Text(response.text(field.path)),
+            AnswerKind::FieldMessages => CaseValue::Messages(field_messages(response, field.path)),
+        })
+        .collect();
+    Values(values.into_iter())
+}
+
+fn copy(value: &WireValue) -> WireValue {
+    match value {
+        WireValue::Plain(text) => WireValue::Plain(text.clone()),
+        WireValue::Secret(secret) => WireValue::Secret(secret.clone()),
+        WireValue::Json(json) => WireValue::Json(json.clone()),
+    }
+}
+
+fn plain(value: &WireValue) -> String {
+    match value {
+        WireValue::Plain(text) => text.clone(),
+        WireValue::Secret(secret) => secret.expose_secret().to_owned(),
+        WireValue::Json(serde_json::Value::String(text)) => text.clone(),
+        WireValue::Json(json) => json.to_string(),
+    }
+}
+
+fn secret(value: &WireValue) -> SecretString {
+    match value {
+        WireValue::Secret(secret) => secret.clone(),
+        other => SecretString::from(plain(other)),
+    }
+}

@@ -1,0 +1,67 @@
+//! One login sent as a session sends it, its answer returned unread: for tools that
+//! compare what a vendor answers with its description (`authgen probe`).
+
+use std::time::Duration;
+
+use crate::error::Stage;
+use crate::provider::{LoginReply, Provider};
+use crate::transport::{DEFAULT_MAX_BODY, Transport};
+
+/// A vendor's whole answer to one login: status, headers and body (up to
+/// [`DEFAULT_MAX_BODY`]).
+#[derive(Clone)]
+pub struct LoginAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for LoginAnswer {
+    // The body and headers may hold the token: only their size is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginAnswer")
+            .field("status", &self.status)
+            .field("headers", &self.headers.len())
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+impl LoginAnswer {
+    /// The answer as a provider reads it.
+    pub fn reply(&self) -> LoginReply<'_> {
+        LoginReply {
+            status: self.status,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+}
+
+/// Sends `provider`'s login for `credentials` once, as a session would (no redirect
+/// followed, `timeout` per request, the body capped), and returns the answer without
+/// reading it: no retry, no cache, no hold after a refusal. The answer holds the token
+/// when the login succeeded: keep it from logs.
+///
+/// # Errors
+///
+/// The provider's error when the request cannot be built or sent, or the answer read.
+pub async fn send_login<P: Provider>(
+    provider: &P,
+    credentials: &P::Credentials,
+    timeout: Duration,
+) -> Result<LoginAnswer, P::Error> {
+    let transport = Transport::new(P::VENDOR, timeout, None, DEFAULT_MAX_BODY)?;
+    let request = provider.login_request(credentials)?;
+    let exchange = transport
+        .exchange(P::VENDOR, Stage::Login, request, None)
+        .await?;
+    Ok(LoginAnswer {
+        status: exchange.status,
+        headers: exchange.headers,
+        body: exchange.body,
+    })
+}
