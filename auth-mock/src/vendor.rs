@@ -1,0 +1,716 @@
+//! The mock vendor: one axum server answering as a description says.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use auth_runtime::__private::{
+    ErrorCase, ExpiryFormat, FieldValues, Method as DescribedMethod, Spot,
+};
+use auth_runtime::CredentialsError;
+use auth_runtime::Lifetime;
+use auth_runtime::description::{Described, Description, EndpointDescription, SentIn};
+
+use crate::answer::{self, Answer, refusal_case};
+use crate::fault::{Faults, Scope};
+use crate::util::{Counter, lock};
+use crate::wire::{Received, presented};
+
+/// Request bodies are read up to this size: larger ones are refused.
+const MAX_BODY: usize = 1 << 20;
+
+/// A mock vendor on `127.0.0.1`, serving a description; see the [crate] docs. Stops
+/// when dropped.
+#[derive(Debug)]
+pub struct MockVendor {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    description: &'static Description,
+    faults: Faults,
+    /// Credential sets accepted, each a value per field; none: any well-formed set.
+    accepted: Mutex<Vec<Vec<Option<String>>>>,
+    /// The documented failure refusals are answered with.
+    refusal: Mutex<Option<&'static ErrorCase>>,
+    tokens: Mutex<HashMap<String, Issued>>,
+    refresh_tokens: Mutex<HashSet<String>>,
+    /// How far the mock's clock is ahead of the system's.
+    ahead: Mutex<Duration>,
+    /// A lifetime replacing the described one.
+    lifetime: Mutex<Option<Duration>>,
+    last_refusal: Mutex<Option<String>>,
+    counts: Counts,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    login_attempts: Counter,
+    logins: Counter,
+    refused: Counter,
+    refreshes: Counter,
+    api_calls: Counter,
+    rejected: Counter,
+    logouts: Counter,
+    keepalives: Counter,
+    revocations: Counter,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Issued {
+    issued: SystemTime,
+    last_use: SystemTime,
+}
+
+impl MockVendor {
+    /// Serves `P`'s description on a free loopback port.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, or when no loopback port can be bound.
+    pub async fn start<P: Described>() -> MockVendor {
+        Self::start_with(P::DESCRIPTION).await
+    }
+
+    /// Serves `description` (e.g. one read from a spec file at run time) on a free
+    /// loopback port.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, or when no loopback port can be bound.
+    pub async fn start_with(description: &'static Description) -> MockVendor {
+        let shared = Arc::new(Shared {
+            description,
+            faults: Faults::default(),
+            accepted: Mutex::new(Vec::new()),
+            refusal: Mutex::new(refusal_case(description)),
+            tokens: Mutex::new(HashMap::new()),
+            refresh_tokens: Mutex::new(HashSet::new()),
+            ahead: Mutex::new(Duration::ZERO),
+            lifetime: Mutex::new(None),
+            last_refusal: Mutex::new(None),
+            counts: Counts::default(),
+        });
+        let app = Router::new()
+            .fallback(serve)
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                inject_fault,
+            ))
+            .with_state(Arc::clone(&shared));
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .unwrap_or_else(|e| panic!("auth-mock: cannot bind 127.0.0.1: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("auth-mock: the bound listener has no address: {e}"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = rx.await;
+        });
+        tokio::spawn(async move {
+            let _ = server.await;
+        });
+        MockVendor {
+            shared,
+            addr,
+            shutdown: Some(tx),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`: give it to the provider's `with_base_url`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The URL of `path` on the mock (an API path is any path the description does not
+    /// use for its own endpoints).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The description served.
+    pub fn description(&self) -> &'static Description {
+        self.shared.description
+    }
+
+    /// Accepts these credentials (names are fields' Rust or wire names); once one set
+    /// is accepted, logins with any other are refused as the vendor documents.
+    ///
+    /// # Errors
+    ///
+    /// [`CredentialsError`] when the set itself breaks the description's rules.
+    pub fn accept<I, K, V>(&self, pairs: I) -> Result<(), CredentialsError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let table = self.shared.description.credentials;
+        let mut checked = FieldValues::from_pairs(table, pairs).finish()?;
+        let values = (0..table.fields().len())
+            .map(|index| checked.plain_opt(index))
+            .collect();
+        lock(&self.shared.accepted).push(values);
+        Ok(())
+    }
+
+    /// Answers refused logins with the documented failure `variant` (by default the
+    /// vendor's 401, 403 or other 4xx). Returns whether the description has it.
+    pub fn refuse_with(&self, variant: &str) -> bool {
+        let case = self
+            .shared
+            .description
+            .errors
+            .iter()
+            .find(|case| case.variant == variant);
+        if case.is_some() {
+            *lock(&self.shared.refusal) = case;
+        }
+        case.is_some()
+    }
+
+    /// Moves the mock's clock ahead: tokens whose lifetime has passed are rejected.
+    pub fn advance(&self, by: Duration) {
+        *lock(&self.shared.ahead) += by;
+    }
+
+    /// Tokens issued from now on live `lifetime`, whatever the description says.
+    pub fn set_token_lifetime(&self, lifetime: Duration) {
+        *lock(&self.shared.lifetime) = Some(lifetime);
+    }
+
+    /// Forgets every token and refresh token issued so far, as a vendor revoking them
+    /// early.
+    pub fn revoke_all(&self) {
+        lock(&self.shared.tokens).clear();
+        lock(&self.shared.refresh_tokens).clear();
+    }
+
+    /// The fault switches of this mock ([`Scope::Login`] is the login and the OAuth 2.0
+    /// refresh, [`Scope::Logout`] the logout and the revocation, [`Scope::Api`] every
+    /// other path).
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Login requests received (refreshes included), whatever their outcome.
+    pub fn login_attempts(&self) -> u64 {
+        self.shared.counts.login_attempts.get()
+    }
+
+    /// Logins answered with a token (refreshes not included).
+    pub fn logins(&self) -> u64 {
+        self.shared.counts.logins.get()
+    }
+
+    /// Logins refused.
+    pub fn refused(&self) -> u64 {
+        self.shared.counts.refused.get()
+    }
+
+    /// Why the last login was refused, in the mock's words.
+    pub fn last_refusal(&self) -> Option<String> {
+        lock(&self.shared.last_refusal).clone()
+    }
+
+    /// OAuth 2.0 refresh grants answered with a token.
+    pub fn refreshes(&self) -> u64 {
+        self.shared.counts.refreshes.get()
+    }
+
+    /// API calls received (keep-alives not included).
+    pub fn api_calls(&self) -> u64 {
+        self.shared.counts.api_calls.get()
+    }
+
+    /// API calls and keep-alives answered with the described rejection.
+    pub fn rejected(&self) -> u64 {
+        self.shared.counts.rejected.get()
+    }
+
+    /// Logouts received.
+    pub fn logouts(&self) -> u64 {
+        self.shared.counts.logouts.get()
+    }
+
+    /// Keep-alives received.
+    pub fn keepalives(&self) -> u64 {
+        self.shared.counts.keepalives.get()
+    }
+
+    /// OAuth 2.0 revocations received.
+    pub fn revocations(&self) -> u64 {
+        self.shared.counts.revocations.get()
+    }
+
+    /// Tokens currently valid.
+    pub fn active_tokens(&self) -> usize {
+        let shared = &self.shared;
+        let now = shared.now();
+        lock(&shared.tokens)
+            .values()
+            .filter(|issued| shared.alive(issued, now))
+            .count()
+    }
+}
+
+impl Drop for MockVendor {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// What a request is to the description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Login,
+    Logout,
+    KeepAlive,
+    Revoke,
+    Api,
+}
+
+impl Shared {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + *lock(&self.ahead)
+    }
+
+    /// The endpoint a request is for, by its path; `Err` names the method expected
+    /// when the path is an endpoint's and the method is not.
+    fn endpoint(&self, parts: &Parts) -> Result<Endpoint, &'static str> {
+        let description = self.description;
+        let path = parts.uri.path();
+        let is = |endpoint: &EndpointDescription| {
+            (path == endpoint.path).then(|| {
+                if parts.method.as_str() == endpoint.method.as_str() {
+                    Ok(())
+                } else {
+                    Err(endpoint.method.as_str())
+                }
+            })
+        };
+        if let Some(ok) = is(&description.login) {
+            return ok.map(|()| Endpoint::Login);
+        }
+        if let Some(logout) = &description.logout
+            && let Some(ok) = is(logout)
+        {
+            return ok.map(|()| Endpoint::Logout);
+        }
+        if let Some(keepalive) = &description.keepalive
+            && let Some(ok) = is(keepalive)
+        {
+            return ok.map(|()| Endpoint::KeepAlive);
+        }
+        if let Some(revoke) = description.oauth2.and_then(|o| o.revoke)
+            && path == revoke
+        {
+            return if parts.method == axum::http::Method::POST {
+                Ok(Endpoint::Revoke)
+            } else {
+                Err(DescribedMethod::Post.as_str())
+            };
+        }
+        Ok(Endpoint::Api)
+    }
+
+    fn lifetime(&self) -> Option<Duration> {
+        if let Some(lifetime) = *lock(&self.lifetime) {
+            return Some(lifetime);
+        }
+        match self.description.expiry.lifetime {
+            Lifetime::Absolute(d) | Lifetime::Idle(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    fn alive(&self, issued: &Issued, now: SystemTime) -> bool {
+        let Some(lifetime) = self.lifetime() else {
+            return true;
+        };
+        let since = match self.description.expiry.lifetime {
+            Lifetime::Idle(_) => issued.last_use,
+            _ => issued.issued,
+        };
+        now.duration_since(since).is_ok_and(|age| age < lifetime)
+    }
+
+    /// Whether `token` is valid now; a use renews an idle token.
+    fn use_token(&self, token: &str) -> bool {
+        let now = self.now();
+        let mut tokens = lock(&self.tokens);
+        match tokens.get_mut(token) {
+            Some(issued) if self.alive(issued, now) => {
+                issued.last_use = now;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn refuse(&self, message: String) -> Response {
+        self.counts.refused.inc();
+        let case = *lock(&self.refusal);
+        let answer = answer::refusal(self.description, case, &message);
+        *lock(&self.last_refusal) = Some(message);
+        answer.into_response()
+    }
+
+    /// A new token, recorded as issued now: a JWT with `iat` and `exp` when the
+    /// description reads `exp`, else random text.
+    fn issue(&self) -> String {
+        let now = self.now();
+        let random = random_text(32);
+        let token = if self.description.expiry.jwt_exp {
+            let seconds = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let lifetime = self.lifetime().unwrap_or(Duration::from_secs(3600));
+            let claims = serde_json::json!({
+                "sub": "auth-mock",
+                "jti": random,
+                "iat": seconds(now),
+                "exp": seconds(now + lifetime),
+            });
+            let part =
+                |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+            format!(
+                "{}.{}.{}",
+                part(&serde_json::json!({"alg": "HS256", "typ": "JWT"})),
+                part(&claims),
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random_text(32)),
+            )
+        } else {
+            random
+        };
+        lock(&self.tokens).insert(
+            token.clone(),
+            Issued {
+                issued: now,
+                last_use: now,
+            },
+        );
+        token
+    }
+
+    /// The successful login answer carrying `token`, as the description reads it.
+    fn success(&self, token: &str) -> Response {
+        let description = self.description;
+        let mut answer = Answer::new(200);
+        let lifetime = self.lifetime();
+        match (description.token, description.expiry_field) {
+            (Spot::Cookie(name), Some(field)) if field.spot == Spot::Cookie(name) => {
+                let max_age =
+                    lifetime.map_or(String::new(), |d| format!("; Max-Age={}", d.as_secs()));
+                answer.header("set-cookie", &format!("{name}={token}; Path=/{max_age}"));
+            }
+            (spot, _) => answer.put(spot, Value::String(token.to_owned())),
+        }
+        if let (Some(field), Some(lifetime)) = (description.expiry_field, lifetime) {
+            let at = self.now() + lifetime;
+            let unix = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            match (field.spot, field.format) {
+                (Spot::Cookie(name), _) if description.token == Spot::Cookie(name) => {}
+                (Spot::Cookie(name), _) => answer.header(
+                    "set-cookie",
+                    &format!("{name}=1; Path=/; Max-Age={}", lifetime.as_secs()),
+                ),
+                (spot, ExpiryFormat::Seconds) => answer.put(spot, Value::from(lifetime.as_secs())),
+                (spot, ExpiryFormat::UnixTime) => answer.put(spot, Value::from(unix)),
+                (spot, _) => {
+                    let text = time::OffsetDateTime::from_unix_timestamp(unix_i64(unix))
+                        .ok()
+                        .and_then(|t| {
+                            t.format(&time::format_description::well_known::Rfc3339)
+                                .ok()
+                        })
+                        .unwrap_or_default();
+                    answer.put(spot, Value::String(text));
+                }
+            }
+        }
+        if description.oauth2.is_some() {
+            let refresh = random_text(32);
+            lock(&self.refresh_tokens).insert(refresh.clone());
+            answer.put(Spot::Json(&["refresh_token"]), Value::String(refresh));
+            answer.put(
+                Spot::Json(&["token_type"]),
+                Value::String("Bearer".to_owned()),
+            );
+        }
+        for field in description.response_fields {
+            answer.put_if_absent(field.path, Value::String(format!("mock {}", field.name)));
+        }
+        if let Some(success) = &description.success {
+            answer.satisfy(success);
+        }
+        answer.into_response()
+    }
+
+    async fn login(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
+        self.counts.login_attempts.inc();
+        let description = self.description;
+        let received = match Received::read(parts, body, description.login.format).await {
+            Ok(received) => received,
+            Err(why) => return self.refuse(format!("the login is not as described: {why}")),
+        };
+        if description.oauth2.is_some()
+            && received.text(&["grant_type"], false).as_deref() == Some("refresh_token")
+        {
+            return self.refresh(&received);
+        }
+        if let Err(why) = self.check_shape(&received) {
+            return self.refuse(format!("the login is not as described: {why}"));
+        }
+        let values = match self.check_credentials(&received) {
+            Ok(values) => values,
+            Err(error) => return self.refuse(error.to_string()),
+        };
+        let accepted = lock(&self.accepted);
+        if !accepted.is_empty() && !accepted.contains(&values) {
+            drop(accepted);
+            return self.refuse("these credentials are not accepted".to_owned());
+        }
+        drop(accepted);
+        self.counts.logins.inc();
+        let token = self.issue();
+        self.success(&token)
+    }
+
+    /// The described constants are there, and nothing the description does not send.
+    fn check_shape(&self, received: &Received) -> Result<(), String> {
+        let description = self.description;
+        let login = &description.login;
+        let mut expected: Vec<(String, bool)> = Vec::new();
+        for (constants, in_query) in [(login.constants, false), (login.query, true)] {
+            for constant in constants {
+                let value = constant.value.to_json();
+                if !received.holds(constant.path, &value, in_query) {
+                    return Err(format!(
+                        "`{}` is not {value}{}",
+                        constant.path.join("."),
+                        if in_query { " in the query" } else { "" }
+                    ));
+                }
+                expected.push((constant.path.join("."), in_query));
+            }
+        }
+        for sent in description.sent {
+            expected.push((sent.path.join("."), sent.place == SentIn::Query));
+        }
+        let unexpected: Vec<String> = received
+            .names()
+            .into_iter()
+            .filter(|(name, in_query)| {
+                !expected.iter().any(|(e, q)| {
+                    q == in_query && (e == name || name.starts_with(&format!("{e}.")))
+                })
+            })
+            .map(|(name, in_query)| {
+                if in_query {
+                    format!("`{name}` (query)")
+                } else {
+                    format!("`{name}`")
+                }
+            })
+            .collect();
+        if unexpected.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "it carries {}, which the description does not send",
+                unexpected.join(", ")
+            ))
+        }
+    }
+
+    /// The credential values received, each where it is sent, checked by the rules.
+    fn check_credentials(
+        &self,
+        received: &Received,
+    ) -> Result<Vec<Option<String>>, CredentialsError> {
+        let description = self.description;
+        let table = description.credentials;
+        let mut values = FieldValues::new(table);
+        for (index, sent) in description.sent.iter().enumerate() {
+            let value = match sent.place {
+                SentIn::BasicUser => received.basic.as_ref().map(|(user, _)| user.clone()),
+                SentIn::BasicPassword => received
+                    .basic
+                    .as_ref()
+                    .map(|(_, password)| password.clone()),
+                SentIn::Query => received.text(sent.path, true),
+                _ => received.text(sent.path, false),
+            };
+            if let Some(value) = value {
+                values.set(index, value);
+            }
+        }
+        let mut checked = values.finish()?;
+        Ok((0..table.fields().len())
+            .map(|index| checked.plain_opt(index))
+            .collect())
+    }
+
+    /// OAuth 2.0's refresh grant: a known refresh token is traded for a new token and a
+    /// new refresh token (rotation); an unknown one is `invalid_grant`.
+    fn refresh(&self, received: &Received) -> Response {
+        let presented = received.text(&["refresh_token"], false).unwrap_or_default();
+        if !lock(&self.refresh_tokens).remove(&presented) {
+            self.counts.refused.inc();
+            *lock(&self.last_refusal) = Some("the refresh token is not known".to_owned());
+            let mut answer = Answer::new(400);
+            answer.put(
+                Spot::Json(&["error"]),
+                Value::String("invalid_grant".to_owned()),
+            );
+            return answer.into_response();
+        }
+        self.counts.refreshes.inc();
+        let token = self.issue();
+        self.success(&token)
+    }
+
+    fn api(&self, parts: &Parts, body: &[u8]) -> Response {
+        self.counts.api_calls.inc();
+        let token = presented(&self.description.placement, parts, body);
+        if token.as_deref().is_some_and(|t| self.use_token(t)) {
+            let mut answer = Answer::new(200);
+            answer.put(Spot::Json(&["mock"]), Value::String("ok".to_owned()));
+            return answer.into_response();
+        }
+        self.counts.rejected.inc();
+        let why = if token.is_some() {
+            "the token is not valid"
+        } else {
+            "no token where the description applies it"
+        };
+        answer::rejection(self.description, why).into_response()
+    }
+
+    fn logout(&self, parts: &Parts, body: &[u8]) -> Response {
+        self.counts.logouts.inc();
+        let placement = self
+            .description
+            .logout
+            .as_ref()
+            .and_then(|e| e.placement.as_ref())
+            .unwrap_or(&self.description.placement);
+        if let Some(token) = presented(placement, parts, body) {
+            lock(&self.tokens).remove(&token);
+        }
+        (
+            axum::http::StatusCode::OK,
+            axum::Json(serde_json::json!({})),
+        )
+            .into_response()
+    }
+
+    fn keepalive(&self, parts: &Parts, body: &[u8]) -> Response {
+        self.counts.keepalives.inc();
+        let placement = self
+            .description
+            .keepalive
+            .as_ref()
+            .and_then(|e| e.placement.as_ref())
+            .unwrap_or(&self.description.placement);
+        match presented(placement, parts, body) {
+            Some(token) if self.use_token(&token) => (
+                axum::http::StatusCode::OK,
+                axum::Json(serde_json::json!({})),
+            )
+                .into_response(),
+            _ => {
+                self.counts.rejected.inc();
+                answer::rejection(self.description, "the token is not valid").into_response()
+            }
+        }
+    }
+
+    /// RFC 7009: the token (access or refresh) is forgotten; 200 even when unknown.
+    fn revoke(&self, body: &[u8]) -> Response {
+        self.counts.revocations.inc();
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+        if let Some((_, token)) = pairs.iter().find(|(name, _)| name == "token") {
+            lock(&self.tokens).remove(token);
+            lock(&self.refresh_tokens).remove(token);
+        }
+        axum::http::StatusCode::OK.into_response()
+    }
+}
+
+impl Answer {
+    /// Puts `value` at a JSON `path` unless the answer already has a value there.
+    fn put_if_absent(&mut self, path: &'static [&'static str], value: Value) {
+        if !self.has(path) {
+            self.put(Spot::Json(path), value);
+        }
+    }
+}
+
+async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let endpoint = match shared.endpoint(&parts) {
+        Ok(endpoint) => endpoint,
+        Err(method) => {
+            return (
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                format!("auth-mock: the description sends {method} here\n"),
+            )
+                .into_response();
+        }
+    };
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return (
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "auth-mock: the body is larger than 1 MiB\n",
+        )
+            .into_response();
+    };
+    match endpoint {
+        Endpoint::Login => shared.login(&parts, body).await,
+        Endpoint::Logout => shared.logout(&parts, &body),
+        Endpoint::KeepAlive => shared.keepalive(&parts, &body),
+        Endpoint::Revoke => shared.revoke(&body),
+        Endpoint::Api => shared.api(&parts, &body),
+    }
+}
+
+/// Answers a request by an armed fault of its scope, if any.
+async fn inject_fault(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let scope = match shared.endpoint(&parts) {
+        Ok(Endpoint::Login) => Scope::Login,
+        Ok(Endpoint::Logout | Endpoint::Revoke) => Scope::Logout,
+        _ => Scope::Api,
+    };
+    let request = Request::from_parts(parts, body);
+    match shared.faults.take(scope) {
+        Some(fault) => auth_faults::answer(fault, request, next).await,
+        None => next.run(request).await,
+    }
+}
+
+fn random_text(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect()
+}
+
+fn unix_i64(seconds: u64) -> i64 {
+    i64::try_from(seconds).unwrap_or(i64::MAX)
+}
