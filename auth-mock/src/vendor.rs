@@ -19,7 +19,7 @@ use auth_runtime::__private::{
 };
 use auth_runtime::CredentialsError;
 use auth_runtime::Lifetime;
-use auth_runtime::description::{Described, Description, EndpointDescription, SentIn};
+use auth_runtime::description::{Described, Description, SentIn};
 
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
@@ -295,39 +295,37 @@ impl Shared {
     /// when the path is an endpoint's and the method is not.
     fn endpoint(&self, parts: &Parts) -> Result<Endpoint, &'static str> {
         let description = self.description;
+        let revoke = description.oauth2.and_then(|o| o.revoke).map(|path| {
+            let endpoint = (path, DescribedMethod::Post);
+            (endpoint, Endpoint::Revoke)
+        });
+        let endpoints = [
+            Some((
+                (description.login.path, description.login.method),
+                Endpoint::Login,
+            )),
+            description
+                .logout
+                .as_ref()
+                .map(|e| ((e.path, e.method), Endpoint::Logout)),
+            description
+                .keepalive
+                .as_ref()
+                .map(|e| ((e.path, e.method), Endpoint::KeepAlive)),
+            revoke,
+        ];
         let path = parts.uri.path();
-        let is = |endpoint: &EndpointDescription| {
-            (path == endpoint.path).then(|| {
-                if parts.method.as_str() == endpoint.method.as_str() {
-                    Ok(())
-                } else {
-                    Err(endpoint.method.as_str())
-                }
-            })
-        };
-        if let Some(ok) = is(&description.login) {
-            return ok.map(|()| Endpoint::Login);
+        let mut wrong_method = None;
+        for ((at, method), endpoint) in endpoints.into_iter().flatten() {
+            if at != path {
+                continue;
+            }
+            if parts.method.as_str() == method.as_str() {
+                return Ok(endpoint);
+            }
+            wrong_method.get_or_insert(method.as_str());
         }
-        if let Some(logout) = &description.logout
-            && let Some(ok) = is(logout)
-        {
-            return ok.map(|()| Endpoint::Logout);
-        }
-        if let Some(keepalive) = &description.keepalive
-            && let Some(ok) = is(keepalive)
-        {
-            return ok.map(|()| Endpoint::KeepAlive);
-        }
-        if let Some(revoke) = description.oauth2.and_then(|o| o.revoke)
-            && path == revoke
-        {
-            return if parts.method == axum::http::Method::POST {
-                Ok(Endpoint::Revoke)
-            } else {
-                Err(DescribedMethod::Post.as_str())
-            };
-        }
-        Ok(Endpoint::Api)
+        wrong_method.map_or(Ok(Endpoint::Api), Err)
     }
 
     fn lifetime(&self) -> Option<Duration> {
