@@ -5,9 +5,15 @@
 //! authgen generate specs/crmcom.toml print the formatted Rust the build script would write
 //! authgen explain specs/crmcom.toml  the credential rules and the login, in plain words
 //! authgen import openapi.yaml        a spec-file skeleton for the document's token login
+//! authgen probe specs/x.toml --base URL   log in once; the answer against the spec
+//! authgen token specs/x.toml --base URL   a fresh token on stdout, cached while fresh
 //! ```
 
+mod describe;
 mod import;
+mod live;
+mod probe;
+mod token;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -22,7 +28,32 @@ Examples:
   authgen generate specs/crmcom.toml > src/crmcom.rs
   authgen explain specs/crmcom.toml
   authgen import openapi.yaml --output specs/example.toml
+  AUTHGEN_PASSWORD=... authgen probe specs/onebox.toml --setting host=https://api.onebox.example
+  curl -H \"Authorization: Bearer $(authgen token specs/onebox.toml --base https://api.onebox.example)\" ...
   authgen keys > KEYS.md";
+
+const PROBE_EXAMPLES: &str = "\
+Examples:
+  authgen probe specs/crmcom.toml --setting server=https://staging.crm.example
+  AUTHGEN_ORGANISATION=ACME AUTHGEN_USERNAME=ada authgen probe specs/crmcom.toml --base http://127.0.0.1:8080
+
+Credentials come from environment variables (--env-prefix, then the field's name in
+upper case) and, on a terminal, a prompt for each one missing (secrets without echo);
+never from arguments. The report shows each expected value's shape, never its text,
+and where a missing one has a similar value.
+
+Exit status: 0 the answer is as the spec describes it; 1 it differs; 2 the command
+could not start (spec, settings, credentials); 3 the vendor refused the credentials
+with a documented failure; 4 no answer (connection, TLS, timeout).";
+
+const TOKEN_EXAMPLES: &str = "\
+Examples:
+  TOKEN=$(authgen token specs/onebox.toml --setting host=https://api.onebox.example)
+  authgen token specs/crmcom.toml --base http://127.0.0.1:8080 --no-cache
+
+The token goes to stdout alone (a line); messages go to stderr. It is cached in
+$XDG_CACHE_HOME/authgen/tokens.json (or ~/.cache/...; --cache FILE), readable by its
+owner only, and reused while it is fresh. Exit status as for `authgen probe`.";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -59,7 +90,7 @@ Examples:
 #[command(
     name = "authgen",
     version,
-    about = "Check, generate and explain authgen vendor spec files; import them from OpenAPI",
+    about = "Check, generate and explain authgen vendor spec files; import them from OpenAPI; probe a vendor with one; get a token",
     after_help = EXAMPLES
 )]
 struct Cli {
@@ -104,6 +135,25 @@ enum Command {
         /// Write the spec here instead of to stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Logs in once to a live (or simulated) vendor and reports what its answer holds
+    /// against what the spec expects.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Probe {
+        #[command(flatten)]
+        target: live::Target,
+    },
+    /// Prints a fresh token to stdout, reusing a cached one while it is fresh.
+    #[command(after_help = TOKEN_EXAMPLES)]
+    Token {
+        #[command(flatten)]
+        target: live::Target,
+        /// The cache file.
+        #[arg(long, value_name = "FILE", conflicts_with = "no_cache")]
+        cache: Option<PathBuf>,
+        /// Neither reads nor writes a cache: always logs in.
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Prints the grammar: every key of a spec file and of the attribute, where it goes,
     /// its value and what it means (markdown).
@@ -179,6 +229,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             operation,
             output,
         } => import(&document, operation.as_deref(), output.as_deref()),
+        Command::Probe { target } => Ok(probe::run(&target)),
+        Command::Token {
+            target,
+            cache,
+            no_cache,
+        } => Ok(token::run(&target, cache, no_cache)),
         Command::Keys => print(&auth_codegen::reference()),
     }
 }

@@ -1,0 +1,233 @@
+//! `authgen probe` and `authgen token` against auth-sim (a vendor written from its
+//! documents) and against mocks, run as a user runs them: credentials in environment
+//! variables, never in arguments; secrets never printed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use auth_sim::{Sim, onebox};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `authgen` with `env` and no terminal, off the runtime serving the simulator.
+async fn authgen(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_authgen"));
+    command
+        .args(args)
+        .current_dir(root())
+        .env_remove("XDG_CACHE_HOME")
+        .stdin(std::process::Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("joined")
+        .unwrap_or_else(|e| panic!("cannot run authgen: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const GOOD: &[(&str, &str)] = &[
+    ("AUTHGEN_EMAIL", onebox::EMAIL),
+    ("AUTHGEN_PASSWORD", onebox::PASSWORD),
+    ("AUTHGEN_SITE_ID", onebox::SITE_ID),
+];
+
+fn host(sim: &Sim) -> String {
+    format!("host={}{}", sim.base_url(), onebox::PREFIX)
+}
+
+/// A directory of its own for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("authgen-live-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_reports_a_login_as_described() {
+    let sim = Sim::start().await;
+    let out = authgen(
+        &["probe", "specs/onebox.toml", "--setting", &host(&sim)],
+        GOOD,
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("token at `token`: found (a JWT"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("success: `response_status` is `Success` (holds)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok: the answer is as the spec describes it"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(onebox::PASSWORD), "{stdout}");
+    assert!(
+        !stdout.contains("eyJ"),
+        "the token is never shown: {stdout}"
+    );
+    assert_eq!(sim.onebox().logins(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_says_where_a_missing_value_is() {
+    let sim = Sim::start().await;
+    let dir = scratch("wrong-path");
+    let spec = std::fs::read_to_string(root().join("specs/onebox.toml")).expect("spec");
+    let wrong = spec.replace("token = \"token\"", "token = \"data.access_token\"");
+    assert_ne!(spec, wrong);
+    let path = dir.join("onebox.toml");
+    std::fs::write(&path, wrong).expect("written");
+    let path = path.to_string_lossy().into_owned();
+    let out = authgen(&["probe", &path, "--setting", &host(&sim)], GOOD).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("token at `data.access_token`: missing"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("a similar value is at `token` (a JWT"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("differs:"), "{stdout}");
+    assert!(!stdout.contains("eyJ"), "no value is shown: {stdout}");
+    assert!(!stdout.contains(onebox::PASSWORD), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_exit_codes_for_refusal_usage_and_no_answer() {
+    let sim = Sim::start().await;
+    let wrong = [
+        ("AUTHGEN_EMAIL", onebox::EMAIL),
+        ("AUTHGEN_PASSWORD", "not-the-Password-42"),
+        ("AUTHGEN_SITE_ID", onebox::SITE_ID),
+    ];
+    let out = authgen(
+        &["probe", "specs/onebox.toml", "--setting", &host(&sim)],
+        &wrong,
+    )
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("a documented failure: `Unauthorized`"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("not-the-Password-42"), "{stdout}");
+
+    let missing = &GOOD[..1];
+    let out = authgen(
+        &["probe", "specs/onebox.toml", "--setting", &host(&sim)],
+        missing,
+    )
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`password` is mandatory"), "{stderr}");
+    assert!(stderr.contains("AUTHGEN_"), "{stderr}");
+
+    let out = authgen(&["probe", "specs/onebox.toml"], GOOD).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`host`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bound");
+    let port = closed.local_addr().expect("address").port();
+    drop(closed);
+    let setting = format!("host=http://127.0.0.1:{port}");
+    let out = authgen(&["probe", "specs/onebox.toml", "--setting", &setting], GOOD).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains(onebox::PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_prints_the_token_alone_and_reuses_it_while_fresh() {
+    let sim = Sim::start().await;
+    let dir = scratch("token");
+    let cache = dir.join("tokens.json");
+    let cache_arg = cache.to_string_lossy().into_owned();
+    let args = [
+        "token",
+        "specs/onebox.toml",
+        "--setting",
+        &host(&sim),
+        "--cache",
+        &cache_arg,
+    ];
+    let first = authgen(&args, GOOD).await;
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let token = text(&first.stdout);
+    assert_eq!(token.lines().count(), 1, "one line: {token:?}");
+    let token = token.trim_end();
+    assert_eq!(token.split('.').count(), 3, "OneBox's JWT");
+    assert_eq!(sim.onebox().logins(), 1);
+
+    // The token works against the vendor, as curl would send it.
+    let list = format!("{}{}{}", sim.base_url(), onebox::PREFIX, onebox::LIST_PATH);
+    let answer = reqwest::Client::new()
+        .get(list)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(answer.status(), 200);
+
+    let second = authgen(&args, GOOD).await;
+    assert_eq!(text(&second.stdout).trim_end(), token, "the cached token");
+    assert!(text(&second.stderr).contains("a cached token, still fresh"));
+    assert_eq!(sim.onebox().logins(), 1, "no second login");
+    assert_cache_is_private(&cache);
+
+    let fresh = authgen(&[&args[..4], &["--no-cache"]].concat(), GOOD).await;
+    assert_eq!(fresh.status.code(), Some(0));
+    assert_ne!(text(&fresh.stdout).trim_end(), token);
+    assert_eq!(sim.onebox().logins(), 2, "--no-cache logs in");
+}
+
+#[cfg(unix)]
+fn assert_cache_is_private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).expect("cache").permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the cache is its owner's only: {mode:o}");
+}
+
+#[cfg(not(unix))]
+fn assert_cache_is_private(_: &Path) {}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_against_the_mock_of_a_shipped_vendor() {
+    // The mock serves what CRM.COM's generated code describes; probe reads the spec
+    // file at run time: both agree.
+    let mock = auth_mock::MockVendor::start::<auth_vendors::CrmCom>().await;
+    let env = [
+        ("AUTHGEN_ORGANISATION", "ORG"),
+        ("AUTHGEN_USERNAME", "u"),
+        ("AUTHGEN_PASSWORD", "p"),
+    ];
+    let base = mock.base_url();
+    let out = authgen(&["probe", "specs/crmcom.toml", "--base", &base], &env).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("token at `data.token`: found"), "{stdout}");
+    assert!(
+        stdout.contains("success: `status.code` is `OK` (holds)"),
+        "{stdout}"
+    );
+    assert_eq!(mock.logins(), 1);
+}
