@@ -260,21 +260,23 @@ fn huge_body(n: usize) -> Response {
         .into_response()
 }
 
-/// A monotonically increasing event counter.
+/// A monotonically increasing event counter, as test servers count requests.
 #[derive(Debug, Default)]
-struct Counter(AtomicU64);
+pub struct Counter(AtomicU64);
 
 impl Counter {
-    fn inc(&self) {
+    /// Counts one.
+    pub fn inc(&self) {
         self.0.fetch_add(1, Ordering::AcqRel);
     }
 
-    fn get(&self) -> u64 {
+    /// The count so far.
+    pub fn get(&self) -> u64 {
         self.0.load(Ordering::Acquire)
     }
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -67,7 +67,6 @@
 //! the live vendor.
 
 mod answer;
-mod util;
 mod vendor;
 mod wire;
 

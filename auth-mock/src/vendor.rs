@@ -23,8 +23,8 @@ use auth_runtime::description::{Described, Description, SentIn};
 
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
-use crate::util::{Counter, lock};
 use crate::wire::{Received, presented};
+use auth_faults::{Counter, lock};
 
 /// Request bodies are read up to this size: larger ones are refused.
 const MAX_BODY: usize = 1 << 20;

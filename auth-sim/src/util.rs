@@ -1,26 +1,13 @@
 //! Small helpers shared by the vendor modules (never by the client crates).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rand::RngExt;
 
-/// A monotonically increasing event counter.
-#[derive(Debug, Default)]
-pub(crate) struct Counter(AtomicU64);
-
-impl Counter {
-    pub(crate) fn inc(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
-    }
-
-    pub(crate) fn get(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
-    }
-}
+pub(crate) use auth_faults::{Counter, lock};
 
 /// A `Duration` that handlers read and tests set.
 #[derive(Debug)]
@@ -56,11 +43,6 @@ impl Flag {
     pub(crate) fn set(&self, v: bool) {
         self.0.store(v, Ordering::Release);
     }
-}
-
-/// Locks a mutex, ignoring poisoning (a panicking test must not wedge the server).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// `bytes` random bytes as hex, upper- or lowercase.

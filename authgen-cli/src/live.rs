@@ -39,12 +39,54 @@ fn setting(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{text}` is not NAME=VALUE"))
 }
 
-/// Why a command could not start: shown, then exit 2.
+/// Why a command could not start: shown, then exit [`USAGE`].
 pub(crate) struct Usage(pub(crate) String);
 
+/// The answer is as described: a token, and every value the spec reads.
+pub(crate) const MATCHES: u8 = 0;
+/// The answer differs from the description.
+pub(crate) const DIFFERS: u8 = 1;
+/// The command could not start (spec, settings, credentials).
+pub(crate) const USAGE: u8 = 2;
+/// The vendor refused the credentials with a documented failure.
+pub(crate) const REFUSED: u8 = 3;
+/// No answer: connection, TLS or timeout.
+pub(crate) const UNREACHABLE: u8 = 4;
+
+/// Says `message` on stderr and exits with `code`.
+pub(crate) fn fail(code: u8, message: &str) -> std::process::ExitCode {
+    eprintln!("{message}");
+    std::process::ExitCode::from(code)
+}
+
+/// What `probe` and `token` start from.
+pub(crate) struct Started {
+    pub(crate) description: &'static Description,
+    pub(crate) provider: DynamicProvider,
+    pub(crate) credentials: DynamicValues,
+    pub(crate) runtime: tokio::runtime::Runtime,
+}
+
 impl Target {
+    /// The provider pointed where the user said, its credentials, and a runtime to
+    /// talk to the vendor on.
+    pub(crate) fn start(&self) -> Result<Started, Usage> {
+        let (description, provider) = self.provider()?;
+        let credentials = self.credentials(description)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Usage(format!("error: cannot start: {e}")))?;
+        Ok(Started {
+            description,
+            provider,
+            credentials,
+            runtime,
+        })
+    }
+
     /// The spec's description, and the provider pointed where the user said.
-    pub(crate) fn provider(&self) -> Result<(&'static Description, DynamicProvider), Usage> {
+    fn provider(&self) -> Result<(&'static Description, DynamicProvider), Usage> {
         let file = crate::read(&self.spec).map_err(Usage)?;
         let provider = file.provider().map_err(|e| Usage(e.to_string()))?;
         let description = crate::describe::describe(&provider);

@@ -11,34 +11,17 @@ use auth_runtime::ExposeSecret;
 use auth_runtime::description::{Description, DynamicValues, LoginAnswer, Refusal, send_login};
 use serde_json::Value;
 
-use crate::live::{Target, Usage};
-
-/// The answer is as described: a token, and every value the spec reads.
-pub(crate) const MATCHES: u8 = 0;
-/// The answer differs from the description.
-pub(crate) const DIFFERS: u8 = 1;
-/// The command could not start (spec, settings, credentials).
-pub(crate) const USAGE: u8 = 2;
-/// The vendor refused the credentials with a documented failure.
-pub(crate) const REFUSED: u8 = 3;
-/// No answer: connection, TLS or timeout.
-pub(crate) const UNREACHABLE: u8 = 4;
+use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, fail};
 
 pub(crate) fn run(target: &Target) -> ExitCode {
-    let (description, provider) = match target.provider() {
-        Ok(found) => found,
+    let Started {
+        description,
+        provider,
+        credentials,
+        runtime,
+    } = match target.start() {
+        Ok(started) => started,
         Err(Usage(message)) => return fail(USAGE, &message),
-    };
-    let credentials = match target.credentials(description) {
-        Ok(credentials) => credentials,
-        Err(Usage(message)) => return fail(USAGE, &message),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(USAGE, &format!("error: cannot start: {e}")),
     };
     let timeout = Duration::from_secs(target.timeout.max(1));
     let sent = runtime.block_on(send_login(&provider, &credentials, timeout));
@@ -55,11 +38,6 @@ pub(crate) fn run(target: &Target) -> ExitCode {
     };
     let (code, report) = report(description, &answer, &scrub);
     print!("{report}");
-    ExitCode::from(code)
-}
-
-fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("{message}");
     ExitCode::from(code)
 }
 

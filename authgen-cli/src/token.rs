@@ -16,16 +16,16 @@ use auth_runtime::description::{Description, DynamicValues};
 use auth_runtime::{SecretString, Session, StoredToken};
 use serde_json::{Value, json};
 
-use crate::live::{Target, Usage};
-use crate::probe::{REFUSED, UNREACHABLE, USAGE};
+use crate::live::{REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, fail};
 
 pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> ExitCode {
-    let (description, provider) = match target.provider() {
-        Ok(found) => found,
-        Err(Usage(message)) => return fail(USAGE, &message),
-    };
-    let credentials = match target.credentials(description) {
-        Ok(credentials) => credentials,
+    let Started {
+        description,
+        provider,
+        credentials,
+        runtime,
+    } = match target.start() {
+        Ok(started) => started,
         Err(Usage(message)) => return fail(USAGE, &message),
     };
     let cache = if no_cache {
@@ -68,13 +68,6 @@ pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> Ex
         Ok(session) => session,
         Err(e) => return fail(USAGE, &format!("error: {e}")),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => return fail(USAGE, &format!("error: cannot start: {e}")),
-    };
     match runtime.block_on(session.token()) {
         Ok(token) => {
             if cache.is_some() && !logged_in.load(Ordering::Acquire) {
@@ -98,11 +91,6 @@ pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> Ex
             )
         }
     }
-}
-
-fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("{message}");
-    ExitCode::from(code)
 }
 
 /// `$XDG_CACHE_HOME/authgen/tokens.json`, else `$HOME/.cache/authgen/tokens.json`.
