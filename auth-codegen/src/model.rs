@@ -514,7 +514,7 @@ pub struct ErrorCase {
 }
 
 impl ErrorCase {
-    /// The message its `Display` starts with: the written one, or "<vendor> refused
+    /// The message its `Display` starts with: the written one, or "`<vendor>` refused
     /// the login".
     pub fn message(&self, vendor: &str) -> String {
         self.display
