@@ -397,7 +397,7 @@ async fn retire<P: Provider>(session: Session<P>) {
         return;
     }
     if let Err(error) = session.logout().await {
-        tracing::warn!(vendor = P::VENDOR, error = %error, "logout of an idle session failed");
+        tracing::warn!(vendor = session.provider().vendor(), error = %error, "logout of an idle session failed");
     }
 }
 

@@ -24,6 +24,13 @@ pub trait Provider: Send + Sync + 'static {
     /// The vendor's name as users know it, e.g. `"CRM.COM"`. Used in messages and logs.
     const VENDOR: &'static str;
 
+    /// The name messages and logs use: [`VENDOR`](Self::VENDOR), unless the provider
+    /// knows its vendor only at run time
+    /// ([`DynamicProvider`](crate::description::DynamicProvider)).
+    fn vendor(&self) -> &'static str {
+        Self::VENDOR
+    }
+
     /// The login request for these credentials.
     fn login_request(&self, credentials: &Self::Credentials) -> Result<VendorRequest, Self::Error>;
 

@@ -79,7 +79,7 @@ where
     F: FnMut(Q) -> Fut,
     Fut: Future<Output = Result<R, S>>,
 {
-    let vendor = P::VENDOR;
+    let vendor = session.provider().vendor();
     let url = request.destination(vendor).map_err(P::Error::from)?;
     session.check_destination(&url)?;
     let origin = url.origin();
@@ -120,7 +120,7 @@ async fn carry_token<P: Provider, Q: Outgoing>(
 ) -> Result<(Q, u64), P::Error> {
     let token = session.token().await?;
     request.carry(
-        P::VENDOR,
+        session.provider().vendor(),
         session.provider().placement(),
         token.expose_secret(),
     )?;
@@ -134,7 +134,7 @@ async fn inspect<P: Provider, R: Incoming>(
     origin: &url::Origin,
     response: R,
 ) -> Result<(R, bool), P::Error> {
-    let vendor = P::VENDOR;
+    let vendor = session.provider().vendor();
     if let Some(from) = response.arrived_from()
         && from != *origin
     {

@@ -30,10 +30,7 @@ pub(crate) fn run(target: &Target) -> ExitCode {
         Ok(answer) => answer,
         Err(error) => {
             let message = scrub.apply(&error.to_string());
-            return fail(
-                UNREACHABLE,
-                &format!("no answer from {}: {message}", description.vendor),
-            );
+            return fail(UNREACHABLE, &format!("no answer: {message}"));
         }
     };
     let (code, report) = report(description, &answer, &scrub);

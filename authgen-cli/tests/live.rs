@@ -152,8 +152,13 @@ async fn probe_exit_codes_for_refusal_usage_and_no_answer() {
     drop(closed);
     let setting = format!("host=http://127.0.0.1:{port}");
     let out = authgen(&["probe", "specs/onebox.toml", "--setting", &setting], GOOD).await;
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(!text(&out.stderr).contains(onebox::PASSWORD));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(
+        stderr.starts_with("no answer: OneBox:"),
+        "named after the spec: {stderr}"
+    );
+    assert!(!stderr.contains(onebox::PASSWORD));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -247,7 +247,13 @@ impl Provider for DynamicProvider {
     type Credentials = DynamicValues;
     type Response = DynamicResponse;
     type Error = DynamicError;
+    /// A placeholder: every message names [`vendor`](Provider::vendor), the
+    /// description's.
     const VENDOR: &'static str = "the described vendor";
+
+    fn vendor(&self) -> &'static str {
+        self.description.vendor
+    }
 
     fn login_request(&self, credentials: &DynamicValues) -> Result<VendorRequest, DynamicError> {
         Ok(self.with_base(|base| self.description.login_request(base, &credentials.values))?)

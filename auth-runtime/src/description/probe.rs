@@ -54,10 +54,10 @@ pub async fn send_login<P: Provider>(
     credentials: &P::Credentials,
     timeout: Duration,
 ) -> Result<LoginAnswer, P::Error> {
-    let transport = Transport::new(P::VENDOR, timeout, None, DEFAULT_MAX_BODY)?;
+    let transport = Transport::new(provider.vendor(), timeout, None, DEFAULT_MAX_BODY)?;
     let request = provider.login_request(credentials)?;
     let exchange = transport
-        .exchange(P::VENDOR, Stage::Login, request, None)
+        .exchange(provider.vendor(), Stage::Login, request, None)
         .await?;
     Ok(LoginAnswer {
         status: exchange.status,

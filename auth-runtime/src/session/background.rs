@@ -36,7 +36,7 @@ pub(super) async fn refresh_in_background<P: Provider>(session: Weak<Inner<P>>) 
         let session_now = Session { inner };
         let due = session_now.cached_token().is_none();
         if due && let Err(error) = session_now.token().await {
-            tracing::warn!(vendor = P::VENDOR, error = %error, "background refresh failed");
+            tracing::warn!(vendor = session_now.provider().vendor(), error = %error, "background refresh failed");
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }

@@ -228,7 +228,7 @@ impl<P: Provider> SessionBuilder<P> {
 
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider.vendor();
         let shared = match self.store {
             Some(store) => {
                 let account = match self.store_key {

@@ -71,7 +71,10 @@ impl<P: Provider> Inner<P> {
             // stays as it was.
             self.metrics.login_failed(FailureKind::Transient);
             return Err(Failure::transient(
-                Error::Interrupted { vendor: P::VENDOR }.into(),
+                Error::Interrupted {
+                    vendor: self.provider.vendor(),
+                }
+                .into(),
             ));
         };
         let now = self.clock.now_ms();
@@ -88,7 +91,7 @@ impl<P: Provider> Inner<P> {
     /// One login, its transient failures retried within the login deadline: request,
     /// decode, check, cache.
     pub(super) async fn login(self: Arc<Self>) -> Result<Arc<Cached>, Failure<P::Error>> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider.vendor();
         // Why this login happens, for the logs and metrics: the session's first, a token
         // that was rejected or forgotten, or one that is due.
         let cause = match (
@@ -241,7 +244,7 @@ impl<P: Provider> Inner<P> {
         deadline: tokio::time::Instant,
         span: &tracing::Span,
     ) -> Option<Login<P::Response>> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider.vendor();
         let request = match self.provider.refresh_request(&self.credentials, refresh) {
             Ok(request) => request?,
             Err(error) => {
@@ -299,7 +302,7 @@ impl<P: Provider> Inner<P> {
             Err(error) => error,
             // Only the secrets made it fail: say so without them.
             Ok(_) => Error::UnexpectedStatus {
-                vendor: P::VENDOR,
+                vendor: self.provider.vendor(),
                 stage: Stage::Login,
                 status: reply.status,
                 excerpt: crate::error::excerpt(&scrubbed),
@@ -350,7 +353,7 @@ impl<P: Provider> Inner<P> {
         };
         let cached = self.issue(stored.token, self.clock.now_ms(), remaining);
         if cached.is_fresh(self.clock.now_ms()) {
-            tracing::info!(vendor = P::VENDOR, "restored a kept token");
+            tracing::info!(vendor = self.provider.vendor(), "restored a kept token");
             self.current.store(Arc::new(cached));
         }
     }
@@ -379,7 +382,7 @@ impl<P: Provider> Inner<P> {
                 return Some(Duration::from_secs(granted));
             }
             tracing::warn!(
-                vendor = P::VENDOR,
+                vendor = self.provider.vendor(),
                 "the token's JWT says it has already expired; using the documented lifetime"
             );
         }

@@ -199,7 +199,7 @@ impl<P: Provider> Session<P> {
             return Err(failure.error);
         }
         tracing::warn!(
-            vendor = P::VENDOR,
+            vendor = self.provider().vendor(),
             error = %failure.error,
             "refresh failed; using the current token until it expires"
         );
@@ -327,7 +327,7 @@ impl<P: Provider> Inner<P> {
     fn span(&self) -> tracing::Span {
         tracing::info_span!(
             "session",
-            vendor = P::VENDOR,
+            vendor = self.provider.vendor(),
             // Shown as the key's `Debug` wrote it (`"tenant-7"`, `42`), unescaped.
             account = self.account.as_deref().map(tracing::field::display)
         )
@@ -364,7 +364,7 @@ fn cached_secret(cached: &Cached) -> SecretString {
 impl<P: Provider> std::fmt::Debug for Session<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("vendor", &P::VENDOR)
+            .field("vendor", &self.provider().vendor())
             .field("token", &**self.inner.current.load())
             .field("expiry", &self.inner.expiry)
             .finish_non_exhaustive()

@@ -46,7 +46,7 @@ impl<P: Provider> Session<P> {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, P::Error> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider().vendor();
         let (_, request) = request.build_split();
         let request = request.map_err(|e| Error::InvalidRequest {
             vendor,
@@ -64,7 +64,7 @@ impl<P: Provider> Session<P> {
     /// Refuses to put the token on a request to `url` unless it is one of the vendor's
     /// origins, over https (or http to a loopback host).
     pub(crate) fn check_destination(&self, url: &url::Url) -> Result<(), P::Error> {
-        Ok(self.inner.origins.check(P::VENDOR, url)?)
+        Ok(self.inner.origins.check(self.provider().vendor(), url)?)
     }
 
     /// Builds a GET request with the session's HTTP client; send it with [`Session::send`].
@@ -81,7 +81,7 @@ impl<P: Provider> Session<P> {
     /// one; the session then counts the token's lifetime from now. Without a valid
     /// token, or without a keep-alive endpoint, there is nothing to extend.
     pub async fn keep_alive(&self) -> Result<(), P::Error> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider().vendor();
         let current = self.inner.current.load_full();
         if !current.is_valid(self.inner.clock.now_ms()) {
             return Ok(());
@@ -216,7 +216,7 @@ impl<P: Provider> Session<P> {
         kind: TokenKind,
         tokens: &Scrubber,
     ) -> Result<(), P::Error> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider().vendor();
         // The refresh token goes to the vendor and nowhere else.
         self.check_destination(&request.url)?;
         let scrubber = Scrubber::for_request(&request).with(tokens);
@@ -264,7 +264,7 @@ impl<P: Provider> Session<P> {
     /// Calls the vendor's logout with `current` on it, where the vendor has one;
     /// whether it has.
     async fn log_out(&self, current: &Cached, tokens: &Scrubber) -> Result<bool, P::Error> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider().vendor();
         let Some(request) = self.inner.provider.logout_request()? else {
             return Ok(false);
         };

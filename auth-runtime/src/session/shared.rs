@@ -112,7 +112,7 @@ impl<P: Provider> Inner<P> {
         self.current.store(Arc::clone(&cached));
         self.gate().succeeded();
         tracing::debug!(
-            vendor = P::VENDOR,
+            vendor = self.provider.vendor(),
             generation = cached.generation,
             "took the token from the shared store"
         );
@@ -152,7 +152,7 @@ impl<P: Provider> Inner<P> {
         if (retired_access || retired_refresh)
             && let Err(error) = shared.store.remove(&shared.key).await
         {
-            tracing::warn!(vendor = P::VENDOR, error = %error, "could not take the retired token out of the store");
+            tracing::warn!(vendor = self.provider.vendor(), error = %error, "could not take the retired token out of the store");
         }
     }
 
@@ -170,7 +170,7 @@ impl<P: Provider> Inner<P> {
         self: Arc<Self>,
         shared: &SharedStore,
     ) -> Result<Arc<Cached>, Failure<P::Error>> {
-        let vendor = P::VENDOR;
+        let vendor = self.provider.vendor();
         let started = std::time::Instant::now();
         let holder = format!("{}-{:016x}", std::process::id(), fastrand::u64(..));
         let poll = (shared.lease / 20).clamp(Duration::from_millis(10), Duration::from_millis(100));
@@ -289,14 +289,14 @@ impl<P: Provider> Inner<P> {
         };
         let age = now.duration_since(refusal.refused_at).unwrap_or_default();
         tracing::warn!(
-            vendor = P::VENDOR,
+            vendor = self.provider.vendor(),
             age_ms = millis(age),
             "a session sharing the token store was refused; not trying the same credentials"
         );
         // Held for what is left of the shared hold, not a whole hold from now.
         Ok(Some(Failure {
             error: Error::RefusedRecently {
-                vendor: P::VENDOR,
+                vendor: self.provider.vendor(),
                 age,
                 message: refusal.message,
             }
