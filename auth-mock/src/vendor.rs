@@ -567,25 +567,27 @@ impl Shared {
     /// OAuth 2.0's refresh grant: a known refresh token is traded for a new token and a
     /// new refresh token (rotation); an unknown one is `invalid_grant`.
     fn refresh(&self, received: &Received) -> Response {
+        if !self.client_authenticated(received) {
+            self.counts.refused.inc();
+            let why = "the client's credentials are not accepted";
+            *lock(&self.last_refusal) = Some(why.to_owned());
+            return invalid("invalid_client", why);
+        }
         let presented = received.text(&["refresh_token"], false).unwrap_or_default();
         if !lock(&self.refresh_tokens).remove(&presented) {
             self.counts.refused.inc();
-            *lock(&self.last_refusal) = Some("the refresh token is not known".to_owned());
-            let mut answer = Answer::new(400);
-            answer.put(
-                Spot::Json(&["error"]),
-                Value::String("invalid_grant".to_owned()),
-            );
-            return answer.into_response();
+            let why = "the refresh token is not known";
+            *lock(&self.last_refusal) = Some(why.to_owned());
+            return invalid("invalid_grant", why);
         }
         self.counts.refreshes.inc();
         let token = self.issue();
         self.success(&token)
     }
 
-    fn api(&self, parts: &Parts, body: &[u8]) -> Response {
+    async fn api(&self, parts: &Parts, body: &[u8]) -> Response {
         self.counts.api_calls.inc();
-        let token = presented(&self.description.placement, parts, body);
+        let token = presented(&self.description.placement, parts, body).await;
         if token.as_deref().is_some_and(|t| self.use_token(t)) {
             let mut answer = Answer::new(200);
             answer.put(Spot::Json(&["mock"]), Value::String("ok".to_owned()));
@@ -600,7 +602,7 @@ impl Shared {
         answer::rejection(self.description, why).into_response()
     }
 
-    fn logout(&self, parts: &Parts, body: &[u8]) -> Response {
+    async fn logout(&self, parts: &Parts, body: &[u8]) -> Response {
         self.counts.logouts.inc();
         let placement = self
             .description
@@ -608,7 +610,7 @@ impl Shared {
             .as_ref()
             .and_then(|e| e.placement.as_ref())
             .unwrap_or(&self.description.placement);
-        if let Some(token) = presented(placement, parts, body) {
+        if let Some(token) = presented(placement, parts, body).await {
             lock(&self.tokens).remove(&token);
         }
         (
@@ -618,7 +620,7 @@ impl Shared {
             .into_response()
     }
 
-    fn keepalive(&self, parts: &Parts, body: &[u8]) -> Response {
+    async fn keepalive(&self, parts: &Parts, body: &[u8]) -> Response {
         self.counts.keepalives.inc();
         let placement = self
             .description
@@ -626,7 +628,7 @@ impl Shared {
             .as_ref()
             .and_then(|e| e.placement.as_ref())
             .unwrap_or(&self.description.placement);
-        match presented(placement, parts, body) {
+        match presented(placement, parts, body).await {
             Some(token) if self.use_token(&token) => (
                 axum::http::StatusCode::OK,
                 axum::Json(serde_json::json!({})),
@@ -640,14 +642,57 @@ impl Shared {
     }
 
     /// RFC 7009: the token (access or refresh) is forgotten; 200 even when unknown.
-    fn revoke(&self, body: &[u8]) -> Response {
+    /// The client authenticates as on the token endpoint.
+    async fn revoke(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
         self.counts.revocations.inc();
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-        if let Some((_, token)) = pairs.iter().find(|(name, _)| name == "token") {
-            lock(&self.tokens).remove(token);
-            lock(&self.refresh_tokens).remove(token);
+        let received =
+            match Received::read(parts, body, auth_runtime::__private::WireFormat::Form).await {
+                Ok(received) => received,
+                Err(why) => return invalid("invalid_request", &why),
+            };
+        if !self.client_authenticated(&received) {
+            return invalid(
+                "invalid_client",
+                "the client's credentials are not accepted",
+            );
+        }
+        if let Some(token) = received.text(&["token"], false) {
+            lock(&self.tokens).remove(&token);
+            lock(&self.refresh_tokens).remove(&token);
         }
         axum::http::StatusCode::OK.into_response()
+    }
+
+    /// Whether the OAuth 2.0 client authenticated as an accepted credential set has it
+    /// (HTTP Basic, or `client_id` and `client_secret` in the body); with no set
+    /// accepted, any client is.
+    fn client_authenticated(&self, received: &Received) -> bool {
+        let description = self.description;
+        let fields = description.credentials.fields();
+        let client: Vec<(usize, Option<String>)> = description
+            .sent
+            .iter()
+            .zip(fields)
+            .enumerate()
+            .filter_map(|(index, (sent, field))| {
+                let value = match sent.place {
+                    SentIn::BasicUser => received.basic.as_ref().map(|(user, _)| user.clone()),
+                    SentIn::BasicPassword => received.basic.as_ref().map(|(_, pw)| pw.clone()),
+                    _ if ["client_id", "client_secret"].contains(&field.wire()) => {
+                        received.text(sent.path, sent.place == SentIn::Query)
+                    }
+                    _ => return None,
+                };
+                Some((index, value))
+            })
+            .collect();
+        let accepted = lock(&self.accepted);
+        accepted.is_empty()
+            || accepted.iter().any(|set| {
+                client
+                    .iter()
+                    .all(|(index, value)| set.get(*index).is_some_and(|v| v == value))
+            })
     }
 }
 
@@ -681,10 +726,10 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     };
     match endpoint {
         Endpoint::Login => shared.login(&parts, body).await,
-        Endpoint::Logout => shared.logout(&parts, &body),
-        Endpoint::KeepAlive => shared.keepalive(&parts, &body),
-        Endpoint::Revoke => shared.revoke(&body),
-        Endpoint::Api => shared.api(&parts, &body),
+        Endpoint::Logout => shared.logout(&parts, &body).await,
+        Endpoint::KeepAlive => shared.keepalive(&parts, &body).await,
+        Endpoint::Revoke => shared.revoke(&parts, body).await,
+        Endpoint::Api => shared.api(&parts, &body).await,
     }
 }
 
@@ -701,6 +746,18 @@ async fn inject_fault(State(shared): State<Arc<Shared>>, request: Request, next:
         Some(fault) => auth_faults::answer(fault, request, next).await,
         None => next.run(request).await,
     }
+}
+
+/// An OAuth 2.0 error answer (RFC 6749 section 5.2): 401 for `invalid_client`, else 400.
+fn invalid(error: &str, description: &str) -> Response {
+    let status = if error == "invalid_client" { 401 } else { 400 };
+    let mut answer = Answer::new(status);
+    answer.put(Spot::Json(&["error"]), Value::String(error.to_owned()));
+    answer.put(
+        Spot::Json(&["error_description"]),
+        Value::String(description.to_owned()),
+    );
+    answer.into_response()
 }
 
 fn random_text(bytes: usize) -> String {

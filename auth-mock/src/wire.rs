@@ -208,7 +208,7 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// The token a request presents where `placement` puts it (the first place it is
 /// found), with the request's body for a body field.
-pub(crate) fn presented(placement: &Placement, parts: &Parts, body: &[u8]) -> Option<String> {
+pub(crate) async fn presented(placement: &Placement, parts: &Parts, body: &[u8]) -> Option<String> {
     let headers = &parts.headers;
     let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if placement.bearer
@@ -241,6 +241,18 @@ pub(crate) fn presented(placement: &Placement, parts: &Parts, body: &[u8]) -> Op
         }
     }
     if let Some(name) = placement.body_field {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if content_type.starts_with("multipart/form-data") {
+            let pairs = multipart(content_type, axum::body::Bytes::copy_from_slice(body))
+                .await
+                .unwrap_or_default();
+            if let Some((_, token)) = pairs.into_iter().find(|(n, _)| n == name) {
+                return Some(token);
+            }
+        }
         if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body)
             && let Some(Value::String(token)) = map.get(name)
         {

@@ -1,0 +1,154 @@
+//! The mock's OAuth 2.0 server checks the client on the refresh and the revocation
+//! too, and finds a token sent as a part of a multipart logout.
+
+use std::time::Duration;
+
+use auth_mock::MockVendor;
+use auth_runtime::{Clock, Session, auth_provider};
+use serde_json::Value;
+
+#[auth_provider(
+    vendor = "Grants",
+    base = "https://auth.grants.example",
+    login(path = "/token"),
+    oauth2(grant = "client_credentials", revoke = "/revoke")
+)]
+pub struct Grants {
+    client_id: String,
+    #[auth(secret)]
+    client_secret: String,
+}
+
+#[auth_provider(
+    vendor = "Parts",
+    base = "https://parts.example",
+    login(path = "/login", format = "multipart"),
+    logout(path = "/logout", format = "multipart", apply(body = "session")),
+    token = "token",
+    apply(header = "X-Session"),
+    expiry(absolute = "10m")
+)]
+pub struct Parts {
+    user: String,
+    #[auth(secret)]
+    password: String,
+}
+
+async fn form(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
+    let answer = reqwest::Client::new()
+        .post(url)
+        .form(pairs)
+        .send()
+        .await
+        .expect("sent");
+    let status = answer.status().as_u16();
+    (status, answer.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_client_authenticates_on_the_refresh_and_the_revocation() {
+    let mock = MockVendor::start::<Grants>().await;
+    mock.accept([("client_id", "app"), ("client_secret", "s3cret")])
+        .expect("well-formed");
+    let token_url = mock.url("/token");
+    let login = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "app"),
+        ("client_secret", "s3cret"),
+    ];
+    let (status, body) = form(&token_url, &login).await;
+    assert_eq!(status, 200, "{body}");
+    let refresh = body["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+
+    let wrong = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", "app"),
+        ("client_secret", "wrong"),
+    ];
+    let (status, body) = form(&token_url, &wrong).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &Value::from("invalid_client"))
+    );
+
+    let right = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.as_str()),
+        ("client_id", "app"),
+        ("client_secret", "s3cret"),
+    ];
+    let (status, body) = form(&token_url, &right).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(mock.refreshes(), 1);
+    let (status, body) = form(&token_url, &right).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &Value::from("invalid_grant")),
+        "rotated"
+    );
+
+    let token = body["access_token"].as_str().unwrap_or_default().to_owned();
+    let revoke = [
+        ("token", token.as_str()),
+        ("client_id", "app"),
+        ("client_secret", "no"),
+    ];
+    let (status, _) = form(&mock.url("/revoke"), &revoke).await;
+    assert_eq!(status, 401, "revocation needs the client too");
+}
+
+#[tokio::test]
+async fn a_session_refreshes_and_revokes_through_the_mock() {
+    let mock = MockVendor::start::<Grants>().await;
+    mock.accept([("client_id", "app"), ("client_secret", "s3cret")])
+        .expect("well-formed");
+    mock.set_token_lifetime(Duration::from_secs(300));
+    let credentials = Grants::credentials()
+        .client_id("app")
+        .client_secret("s3cret")
+        .build();
+    let clock = Clock::manual();
+    let session = Session::builder(Grants::new().with_base_url(mock.base_url()), credentials)
+        .clock(clock.clone())
+        .build()
+        .expect("session");
+    session.token().await.expect("login");
+    clock.advance(Duration::from_secs(301));
+    mock.advance(Duration::from_secs(301));
+    session.token().await.expect("refreshed");
+    assert_eq!((mock.logins(), mock.refreshes()), (1, 1));
+    session.logout().await.expect("revoked");
+    assert_eq!(
+        mock.revocations(),
+        2,
+        "the refresh token, then the access token"
+    );
+    assert_eq!(mock.active_tokens(), 0);
+}
+
+#[tokio::test]
+async fn a_multipart_logout_retires_the_token_it_carries_as_a_part() {
+    let mock = MockVendor::start::<Parts>().await;
+    let credentials = Parts::credentials().user("ada").password("pw").build();
+    let session =
+        Session::new(Parts::new().with_base_url(mock.base_url()), credentials).expect("session");
+    let api = mock.url("/things");
+    let status = session
+        .send(session.request(reqwest::Method::GET, &api))
+        .await
+        .expect("sent")
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(mock.active_tokens(), 1);
+    session.logout().await.expect("logout");
+    assert_eq!(mock.logouts(), 1);
+    assert_eq!(
+        mock.active_tokens(),
+        0,
+        "the token in the multipart part is retired"
+    );
+}
