@@ -57,7 +57,7 @@ pub const TOKEN_REJECTIONS: &str = "authgen_token_rejections_total";
 
 // Labels.
 
-/// Label on every metric: the vendor, [`Provider::VENDOR`](crate::Provider::VENDOR).
+/// Label on every metric: the vendor, [`Provider::vendor`](crate::Provider::vendor).
 pub const VENDOR: &str = "vendor";
 /// Label on [`LOGINS`]: why the session logged in.
 pub const REASON: &str = "reason";
