@@ -236,3 +236,64 @@ async fn probe_against_the_mock_of_a_shipped_vendor() {
     );
     assert_eq!(mock.logins(), 1);
 }
+
+/// A vendor of one answer: accepts one connection on 127.0.0.1, reads the request and
+/// answers `status`, `content_type` and `body`, whatever was asked.
+fn hostile_vendor(status: &str, content_type: &str, body: String) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bound");
+    let address = listener.local_addr().expect("address");
+    let answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = [0u8; 16 * 1024];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    format!("host=http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_never_shows_a_password_the_vendor_echoes() {
+    let password = "s3cr&t-P@ss<1>";
+    let env = [
+        ("AUTHGEN_EMAIL", "ada@example.com"),
+        ("AUTHGEN_PASSWORD", password),
+        ("AUTHGEN_SITE_ID", "7"),
+    ];
+    let escaped = "s3cr&amp;t-P@ss&lt;1&gt;";
+    let documented = serde_json::json!({
+        "_meta": {"status": "ERROR"},
+        "records": {
+            "userMessage": format!("wrong password {password}"),
+            "devMessage": format!("<b>{escaped}</b>"),
+            "more": "s3cr%26t-P%40ss%3C1%3E",
+        }
+    })
+    .to_string();
+    let pages = [
+        ("401 Unauthorized", "application/json", documented),
+        (
+            "500 Internal Server Error",
+            "text/html",
+            format!("<html><body>login {escaped} failed for {password}</body></html>"),
+        ),
+        ("200 OK", "text/plain", format!("password={password}")),
+    ];
+    for (status, content_type, body) in pages {
+        let setting = hostile_vendor(status, content_type, body);
+        let out = authgen(&["probe", "specs/onebox.toml", "--setting", &setting], &env).await;
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            matches!(out.status.code(), Some(1 | 3)),
+            "{status}: {shown}"
+        );
+        for echoed in [password, escaped, "s3cr%26t", "P@ss", "P%40ss"] {
+            assert!(!shown.contains(echoed), "{status}: `{echoed}` in {shown}");
+        }
+    }
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::Stage;
 use crate::provider::{LoginReply, Provider};
+use crate::redact::Scrubber;
 use crate::transport::{DEFAULT_MAX_BODY, Transport};
 
 /// A vendor's whole answer to one login: status, headers and body (up to
@@ -43,8 +44,10 @@ impl LoginAnswer {
 
 /// Sends `provider`'s login for `credentials` once, as a session would (no redirect
 /// followed, `timeout` per request, the body capped), and returns the answer without
-/// reading it: no retry, no cache, no hold after a refusal. The answer holds the token
-/// when the login succeeded: keep it from logs.
+/// reading it: no retry, no cache, no hold after a refusal. Every secret the request
+/// carried is taken out of the answer's body by value, in every encoding, as the
+/// session does before it shows an answer; the answer still holds the token when the
+/// login succeeded: keep it from logs.
 ///
 /// # Errors
 ///
@@ -56,12 +59,14 @@ pub async fn send_login<P: Provider>(
 ) -> Result<LoginAnswer, P::Error> {
     let transport = Transport::new(provider.vendor(), timeout, None, DEFAULT_MAX_BODY)?;
     let request = provider.login_request(credentials)?;
+    let scrubber = Scrubber::for_request(&request);
     let exchange = transport
         .exchange(provider.vendor(), Stage::Login, request, None)
         .await?;
+    let body = scrubber.bytes(&exchange.body).into_owned();
     Ok(LoginAnswer {
         status: exchange.status,
         headers: exchange.headers,
-        body: exchange.body,
+        body,
     })
 }
