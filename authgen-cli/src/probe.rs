@@ -6,9 +6,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth_runtime::__private::{AnswerTest, Expected, Spot, WireValue};
-use auth_runtime::ExposeSecret;
-use auth_runtime::description::{Description, DynamicValues, LoginAnswer, Refusal, send_login};
+use auth_runtime::__private::{AnswerTest, Expected, Spot};
+use auth_runtime::description::{Description, LoginAnswer, Refusal, send_login};
 use serde_json::Value;
 
 use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, fail};
@@ -25,46 +24,21 @@ pub(crate) fn run(target: &Target) -> ExitCode {
     };
     let timeout = Duration::from_secs(target.timeout.max(1));
     let sent = runtime.block_on(send_login(&provider, &credentials, timeout));
-    let scrub = Scrub::of(&credentials);
     let answer = match sent {
         Ok(answer) => answer,
         Err(error) => {
-            let message = scrub.apply(&error.to_string());
+            let message = error.to_string();
             return fail(UNREACHABLE, &format!("no answer: {message}"));
         }
     };
-    let (code, report) = report(description, &answer, &scrub);
+    let (code, report) = report(description, &answer);
     print!("{report}");
     ExitCode::from(code)
 }
 
-/// Credential values to take out of anything shown.
-struct Scrub(Vec<String>);
-
-impl Scrub {
-    fn of(credentials: &DynamicValues) -> Self {
-        let secrets = credentials
-            .values()
-            .iter()
-            .flatten()
-            .filter_map(|value| match value {
-                WireValue::Secret(secret) => Some(secret.expose_secret().to_owned()),
-                _ => None,
-            })
-            .filter(|secret| !secret.is_empty())
-            .collect();
-        Scrub(secrets)
-    }
-
-    fn apply(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, secret| {
-            text.replace(secret.as_str(), "[REDACTED]")
-        })
-    }
-}
-
-/// The report, and the exit code it ends in.
-fn report(description: &Description, answer: &LoginAnswer, scrub: &Scrub) -> (u8, String) {
+/// The report, and the exit code it ends in. The answer holds no secret of the
+/// credentials (`send_login` took them out); the token is shown by its shape only.
+fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
     let mut out = String::new();
     let json: Option<Value> = serde_json::from_slice(&answer.body).ok();
     let content_type = answer
@@ -127,9 +101,9 @@ fn report(description: &Description, answer: &LoginAnswer, scrub: &Scrub) -> (u8
             );
             for (field, value) in case.fields.iter().zip(values.into_vec()) {
                 let value = match value {
-                    auth_runtime::description::CaseValue::Text(Some(text)) => scrub.apply(&text),
+                    auth_runtime::description::CaseValue::Text(Some(text)) => text,
                     auth_runtime::description::CaseValue::Messages(m) if !m.is_empty() => {
-                        scrub.apply(&m.to_string())
+                        m.to_string()
                     }
                     _ => "(absent)".to_owned(),
                 };
@@ -161,7 +135,7 @@ fn report(description: &Description, answer: &LoginAnswer, scrub: &Scrub) -> (u8
                         match (holds, found) {
                             (true, _) => "holds".to_owned(),
                             (false, Some(value)) if value.chars().count() <= 24 => {
-                                format!("does not hold: it is `{}`", scrub.apply(&value))
+                                format!("does not hold: it is `{value}`")
                             }
                             (false, Some(_)) => "does not hold".to_owned(),
                             (false, None) => "does not hold: absent".to_owned(),
@@ -183,7 +157,7 @@ fn report(description: &Description, answer: &LoginAnswer, scrub: &Scrub) -> (u8
                     }
                 );
             }
-            let _ = writeln!(out, "differs: {}", scrub.apply(&error.to_string()));
+            let _ = writeln!(out, "differs: {error}");
             (DIFFERS, out)
         }
     }
