@@ -53,6 +53,21 @@ pub(crate) const REFUSED: u8 = 3;
 /// No answer: connection, TLS or timeout.
 pub(crate) const UNREACHABLE: u8 = 4;
 
+/// The exit status a shared failure means: no answer (connection, TLS, timeout), a
+/// setting or the credentials that could not be used, a refusal held from before, or
+/// an answer other than the spec says.
+pub(crate) fn exit_code(error: &auth_runtime::Error) -> u8 {
+    use auth_runtime::Error;
+    match error {
+        Error::Transport { .. } | Error::Timeout { .. } | Error::Interrupted { .. } => UNREACHABLE,
+        Error::InvalidUrl { .. }
+        | Error::InvalidCredentials(_)
+        | Error::OriginNotAllowed { .. } => USAGE,
+        Error::RefusedRecently { .. } => REFUSED,
+        _ => DIFFERS,
+    }
+}
+
 /// Says `message` on stderr and exits with `code`.
 pub(crate) fn fail(code: u8, message: &str) -> std::process::ExitCode {
     eprintln!("{message}");

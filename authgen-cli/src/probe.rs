@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use auth_runtime::__private::{AnswerTest, Expected, Spot};
-use auth_runtime::description::{Description, LoginAnswer, Refusal, send_login};
+use auth_runtime::description::{Description, DynamicError, LoginAnswer, Refusal, send_login};
 use serde_json::Value;
 
-use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, fail};
+use crate::live::{
+    DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, exit_code, fail,
+};
 
 pub(crate) fn run(target: &Target) -> ExitCode {
     let Started {
@@ -27,8 +29,17 @@ pub(crate) fn run(target: &Target) -> ExitCode {
     let answer = match sent {
         Ok(answer) => answer,
         Err(error) => {
-            let message = error.to_string();
-            return fail(UNREACHABLE, &format!("no answer: {message}"));
+            let code = match &error {
+                DynamicError::Runtime(error) => exit_code(error),
+                DynamicError::Refused { .. } => REFUSED,
+                _ => UNREACHABLE,
+            };
+            let what = if code == UNREACHABLE {
+                "no answer"
+            } else {
+                "error"
+            };
+            return fail(code, &format!("{what}: {error}"));
         }
     };
     let (code, report) = report(description, &answer);

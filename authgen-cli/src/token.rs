@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_runtime::__private::WireValue;
-use auth_runtime::description::{Description, DynamicValues};
+use auth_runtime::description::{Description, DynamicError, DynamicValues};
 use auth_runtime::{SecretString, Session, StoredToken};
 use serde_json::{Value, json};
 
-use crate::live::{REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, fail};
+use crate::live::{REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, exit_code, fail};
 
 pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> ExitCode {
     let Started {
@@ -81,14 +81,12 @@ pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> Ex
             }
         }
         Err(error) => {
-            let code = match error {
-                auth_runtime::description::DynamicError::Refused { .. } => REFUSED,
+            let code = match &error {
+                DynamicError::Runtime(error) => exit_code(error),
+                DynamicError::Refused { .. } => REFUSED,
                 _ => UNREACHABLE,
             };
-            fail(
-                code,
-                &format!("authgen token: {}: {error}", description.vendor),
-            )
+            fail(code, &format!("authgen token: {error}"))
         }
     }
 }

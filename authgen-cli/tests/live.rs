@@ -297,3 +297,30 @@ async fn probe_never_shows_a_password_the_vendor_echoes() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_exit_codes_say_what_went_wrong() {
+    let sim = Sim::start().await;
+    let base = ["token", "specs/onebox.toml", "--no-cache", "--setting"];
+    let wrong = [
+        ("AUTHGEN_EMAIL", onebox::EMAIL),
+        ("AUTHGEN_PASSWORD", "not-it-42"),
+        ("AUTHGEN_SITE_ID", onebox::SITE_ID),
+    ];
+    let refused = authgen(&[&base[..], &[host(&sim).as_str()]].concat(), &wrong).await;
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
+    assert!(refused.stdout.is_empty(), "nothing on stdout but a token");
+    assert!(!text(&refused.stderr).contains("not-it-42"));
+
+    let dir = scratch("token-differs");
+    let spec = std::fs::read_to_string(root().join("specs/onebox.toml")).expect("spec");
+    let path = dir.join("onebox.toml");
+    std::fs::write(&path, spec.replace("token = \"token\"", "token = \"jwt\"")).expect("written");
+    let path = path.to_string_lossy().into_owned();
+    let args = ["token", &path, "--no-cache", "--setting", &host(&sim)];
+    let differs = authgen(&args, GOOD).await;
+    let stderr = text(&differs.stderr);
+    assert_eq!(differs.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no token at `jwt`"), "{stderr}");
+    assert!(differs.stdout.is_empty());
+}
