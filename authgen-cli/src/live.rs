@@ -84,8 +84,13 @@ pub(crate) struct Started {
 
 impl Target {
     /// The provider pointed where the user said, its credentials, and a runtime to
-    /// talk to the vendor on.
-    pub(crate) fn start(&self) -> Result<Started, Usage> {
+    /// talk to the vendor on; or the exit after saying why not.
+    pub(crate) fn start(&self) -> Result<Started, std::process::ExitCode> {
+        self.started()
+            .map_err(|Usage(message)| fail(USAGE, &message))
+    }
+
+    fn started(&self) -> Result<Started, Usage> {
         let (description, provider) = self.provider()?;
         let credentials = self.credentials(description)?;
         let runtime = tokio::runtime::Builder::new_current_thread()

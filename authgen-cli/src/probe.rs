@@ -10,9 +10,7 @@ use auth_runtime::__private::{AnswerTest, Expected, Spot};
 use auth_runtime::description::{Description, DynamicError, LoginAnswer, Refusal, send_login};
 use serde_json::Value;
 
-use crate::live::{
-    DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, exit_code, fail,
-};
+use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, exit_code, fail};
 
 pub(crate) fn run(target: &Target) -> ExitCode {
     let Started {
@@ -22,7 +20,7 @@ pub(crate) fn run(target: &Target) -> ExitCode {
         runtime,
     } = match target.start() {
         Ok(started) => started,
-        Err(Usage(message)) => return fail(USAGE, &message),
+        Err(exit) => return exit,
     };
     let timeout = Duration::from_secs(target.timeout.max(1));
     let sent = runtime.block_on(send_login(&provider, &credentials, timeout));

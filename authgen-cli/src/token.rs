@@ -16,7 +16,7 @@ use auth_runtime::description::{Description, DynamicError, DynamicValues};
 use auth_runtime::{SecretString, Session, StoredToken};
 use serde_json::{Value, json};
 
-use crate::live::{REFUSED, Started, Target, UNREACHABLE, USAGE, Usage, exit_code, fail};
+use crate::live::{REFUSED, Started, Target, UNREACHABLE, USAGE, exit_code, fail};
 
 pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> ExitCode {
     let Started {
@@ -26,7 +26,7 @@ pub(crate) fn run(target: &Target, cache: Option<PathBuf>, no_cache: bool) -> Ex
         runtime,
     } = match target.start() {
         Ok(started) => started,
-        Err(Usage(message)) => return fail(USAGE, &message),
+        Err(exit) => return exit,
     };
     let cache = if no_cache {
         None
