@@ -138,20 +138,21 @@ pub(crate) fn refusal_case(description: &Description) -> Option<&'static ErrorCa
         .or_else(|| errors.first())
 }
 
-/// The answer to a refused login: `case`'s status (400 when it names none) and body,
+/// The answer to a refused login: `case`'s status (`status` when it names none) and body,
 /// each text value `message`, with what marks it as that case; a success's mark
 /// contradicted. Without a documented case: 401 and `message` as text.
 pub(crate) fn refusal(
     description: &Description,
     case: Option<&ErrorCase>,
     message: &str,
+    status: u16,
 ) -> Answer {
     let Some(case) = case else {
         let mut answer = Answer::new(401);
         answer.text = Some(message.to_owned());
         return answer;
     };
-    let mut answer = Answer::new(case.status.unwrap_or(400));
+    let mut answer = Answer::new(case.status.unwrap_or(status));
     if let Some(success) = &description.success {
         answer.contradict(success);
     }

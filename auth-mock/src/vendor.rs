@@ -44,7 +44,7 @@ struct Shared {
     faults: Faults,
     /// Credential sets accepted, each a value per field; none: any well-formed set.
     accepted: Mutex<Vec<Vec<Option<String>>>>,
-    /// The documented failure refusals are answered with.
+    /// The documented failure refusals are answered with, when a test chose one.
     refusal: Mutex<Option<&'static ErrorCase>>,
     tokens: Mutex<HashMap<String, Issued>>,
     refresh_tokens: Mutex<HashSet<String>>,
@@ -96,7 +96,7 @@ impl MockVendor {
             description,
             faults: Faults::default(),
             accepted: Mutex::new(Vec::new()),
-            refusal: Mutex::new(refusal_case(description)),
+            refusal: Mutex::new(None),
             tokens: Mutex::new(HashMap::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             ahead: Mutex::new(Duration::ZERO),
@@ -168,8 +168,11 @@ impl MockVendor {
         Ok(())
     }
 
-    /// Answers refused logins with the documented failure `variant` (by default the
-    /// vendor's 401, 403 or other 4xx). Returns whether the description has it.
+    /// Answers refused logins with the documented failure `variant`. By default a
+    /// refusal is the vendor's 401, 403 or other 4xx; an OAuth 2.0 server's is
+    /// `invalid_request` for a request not as described, `invalid_client` (401) for a
+    /// client not accepted, `invalid_grant` for a resource owner not accepted (RFC 6749
+    /// section 5.2). Returns whether the description has `variant`.
     pub fn refuse_with(&self, variant: &str) -> bool {
         let case = self
             .shared
@@ -276,6 +279,17 @@ impl Drop for MockVendor {
     }
 }
 
+/// Why a login is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// It is not as described (encoding, constants, fields, rules).
+    Request,
+    /// The client (OAuth 2.0) or the credentials are not accepted.
+    Client,
+    /// The client is, the resource owner's credentials are not (OAuth 2.0).
+    Owner,
+}
+
 /// What a request is to the description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
@@ -362,12 +376,41 @@ impl Shared {
         }
     }
 
-    fn refuse(&self, message: String) -> Response {
+    /// Refuses a login with `message`, as the documented failure chosen with
+    /// `refuse_with`, else the one for `why`.
+    fn refuse(&self, why: Why, message: String) -> Response {
         self.counts.refused.inc();
-        let case = *lock(&self.refusal);
-        let answer = answer::refusal(self.description, case, &message);
+        let chosen = *lock(&self.refusal);
+        let (case, status) = match chosen {
+            Some(case) => (Some(case), 400),
+            None => self.refusal_for(why),
+        };
+        let answer = answer::refusal(self.description, case, &message, status);
         *lock(&self.last_refusal) = Some(message);
         answer.into_response()
+    }
+
+    /// The documented failure (and the status when it names none) for `why`: for an
+    /// OAuth 2.0 server, the RFC 6749 error of that name (`invalid_client` with 401);
+    /// otherwise the vendor's "wrong credentials" ([`refusal_case`]).
+    fn refusal_for(&self, why: Why) -> (Option<&'static ErrorCase>, u16) {
+        let description = self.description;
+        if description.oauth2.is_some() {
+            let code = match why {
+                Why::Request => "invalid_request",
+                Why::Client => "invalid_client",
+                Why::Owner => "invalid_grant",
+            };
+            let case = description.errors.iter().find(|case| {
+                case.when.is_some_and(|test| {
+                    test.expected == auth_runtime::__private::Expected::Equals(code)
+                })
+            });
+            if case.is_some() {
+                return (case, if why == Why::Client { 401 } else { 400 });
+            }
+        }
+        (refusal_case(description), 400)
     }
 
     /// A new token, recorded as issued now: a JWT with `iat` and `exp` when the
@@ -464,7 +507,12 @@ impl Shared {
         let description = self.description;
         let received = match Received::read(parts, body, description.login.format).await {
             Ok(received) => received,
-            Err(why) => return self.refuse(format!("the login is not as described: {why}")),
+            Err(why) => {
+                return self.refuse(
+                    Why::Request,
+                    format!("the login is not as described: {why}"),
+                );
+            }
         };
         if description.oauth2.is_some()
             && received.text(&["grant_type"], false).as_deref() == Some("refresh_token")
@@ -472,16 +520,24 @@ impl Shared {
             return self.refresh(&received);
         }
         if let Err(why) = self.check_shape(&received) {
-            return self.refuse(format!("the login is not as described: {why}"));
+            return self.refuse(
+                Why::Request,
+                format!("the login is not as described: {why}"),
+            );
         }
         let values = match self.check_credentials(&received) {
             Ok(values) => values,
-            Err(error) => return self.refuse(error.to_string()),
+            Err(error) => return self.refuse(Why::Request, error.to_string()),
         };
         let accepted = lock(&self.accepted);
         if !accepted.is_empty() && !accepted.contains(&values) {
             drop(accepted);
-            return self.refuse("these credentials are not accepted".to_owned());
+            let why = if self.client_authenticated(&received) {
+                Why::Owner
+            } else {
+                Why::Client
+            };
+            return self.refuse(why, "these credentials are not accepted".to_owned());
         }
         drop(accepted);
         self.counts.logins.inc();

@@ -152,3 +152,72 @@ async fn a_multipart_logout_retires_the_token_it_carries_as_a_part() {
         "the token in the multipart part is retired"
     );
 }
+
+#[auth_provider(
+    vendor = "Owners",
+    base = "https://auth.owners.example",
+    login(path = "/token"),
+    oauth2(grant = "password")
+)]
+pub struct Owners {
+    #[auth(basic = "user")]
+    client_id: String,
+    #[auth(secret, basic = "password")]
+    client_secret: String,
+    username: String,
+    #[auth(secret)]
+    password: String,
+}
+
+#[tokio::test]
+async fn an_oauth2_refusal_says_whether_the_client_or_the_owner_was_wrong() {
+    let mock = MockVendor::start::<Owners>().await;
+    mock.accept([
+        ("client_id", "app"),
+        ("client_secret", "s3cret"),
+        ("username", "ada"),
+        ("password", "pw"),
+    ])
+    .expect("well-formed");
+    let owners = |secret: &str, password: &str| {
+        let credentials = Owners::credentials()
+            .client_id("app")
+            .client_secret(secret)
+            .username("ada")
+            .password(password)
+            .build();
+        Session::new(Owners::new().with_base_url(mock.base_url()), credentials).expect("session")
+    };
+    match owners("s3cret", "wrong").token().await {
+        Err(OwnersError::InvalidGrant { .. }) => {}
+        other => panic!("a wrong owner password is invalid_grant, got {other:?}"),
+    }
+    match owners("wrong", "pw").token().await {
+        Err(OwnersError::InvalidClient { .. }) => {}
+        other => panic!("a wrong client secret is invalid_client, got {other:?}"),
+    }
+    let wrong_client = reqwest::Client::new()
+        .post(mock.url("/token"))
+        .basic_auth("app", Some("nope"))
+        .form(&[
+            ("grant_type", "password"),
+            ("username", "ada"),
+            ("password", "pw"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        wrong_client.status(),
+        401,
+        "RFC 6749: invalid_client is a 401"
+    );
+    let body: Value = wrong_client.json().await.expect("JSON");
+    assert_eq!(body["error"], "invalid_client");
+    assert!(mock.refuse_with("InvalidScope"));
+    match owners("s3cret", "wrong").token().await {
+        Err(OwnersError::InvalidScope { .. }) => {}
+        other => panic!("refuse_with chooses the answer, got {other:?}"),
+    }
+    assert_eq!(mock.logins(), 0);
+}
