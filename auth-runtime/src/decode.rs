@@ -212,6 +212,11 @@ impl<'b> LoginResponse<'b> {
         self
     }
 
+    /// The body as JSON, when it is.
+    pub fn json(&self) -> Option<&Value> {
+        self.json.as_ref()
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.status

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use auth_runtime::__private::{AnswerTest, Expected, Spot};
+use auth_runtime::__private::{AnswerTest, Expected, LoginResponse, Spot};
 use auth_runtime::description::{Description, DynamicError, LoginAnswer, Refusal, send_login};
 use serde_json::Value;
 
@@ -49,7 +49,8 @@ pub(crate) fn run(target: &Target) -> ExitCode {
 /// credentials (`send_login` took them out); the token is shown by its shape only.
 fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
     let mut out = String::new();
-    let json: Option<Value> = serde_json::from_slice(&answer.body).ok();
+    let reply = answer.reply();
+    let response = LoginResponse::new(description.vendor, &reply);
     let content_type = answer
         .headers
         .get("content-type")
@@ -61,13 +62,14 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
         description.vendor,
         answer.status,
         answer.body.len(),
-        if json.is_some() { ", JSON" } else { "" }
+        if response.json().is_some() {
+            ", JSON"
+        } else {
+            ""
+        }
     );
-    let looks = Looks {
-        answer,
-        json: json.as_ref(),
-    };
-    match description.decode_login(&answer.reply()) {
+    let looks = Looks { answer, response };
+    match description.decode_login(&reply) {
         Ok(_) => {
             let mut missing = 0;
             let _ = writeln!(
@@ -196,24 +198,14 @@ fn condition(test: &AnswerTest) -> String {
 /// Reading an answer for the report.
 struct Looks<'a> {
     answer: &'a LoginAnswer,
-    json: Option<&'a Value>,
+    /// The answer as the description's interpreter reads it.
+    response: LoginResponse<'a>,
 }
 
 impl Looks<'_> {
+    /// The value at `spot`, as decoding the login reads it.
     fn read(&self, spot: Spot) -> Option<String> {
-        let headers = &self.answer.headers;
-        match spot {
-            Spot::Json(path) => text(lookup(self.json?, path)?),
-            Spot::Header(name) => {
-                Some(headers.get(name)?.to_str().ok()?.trim().to_owned()).filter(|v| !v.is_empty())
-            }
-            Spot::Cookie(name) => set_cookies(self.answer)
-                .into_iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v),
-            _ => Some(String::from_utf8_lossy(&self.answer.body).trim().to_owned())
-                .filter(|v| !v.is_empty()),
-        }
+        self.response.read(spot)
     }
 
     /// A value's shape, never its text: `found (a JWT, 180 characters)`.
@@ -244,7 +236,7 @@ impl Looks<'_> {
             _ => "",
         };
         let mut found: Vec<(f64, String)> = Vec::new();
-        if let Some(json) = self.json {
+        if let Some(json) = self.response.json() {
             let mut leaves = Vec::new();
             collect(json, &mut Vec::new(), &mut leaves);
             for (path, value) in leaves {
@@ -322,19 +314,6 @@ fn collect<'v>(value: &'v Value, path: &mut Vec<String>, out: &mut Vec<(Vec<Stri
             }
         }
         other => out.push((path.clone(), other)),
-    }
-}
-
-fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |v, key| v.get(key))
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
