@@ -55,7 +55,7 @@ impl Answer {
     pub(crate) fn has(&self, path: &[&str]) -> bool {
         self.json
             .as_ref()
-            .is_some_and(|json| crate::wire::lookup(json, path).is_some())
+            .is_some_and(|json| auth_runtime::__private::lookup(json, path).is_some())
     }
 
     /// Makes `test` hold on this answer.

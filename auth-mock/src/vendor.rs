@@ -160,10 +160,7 @@ impl MockVendor {
         V: Into<String>,
     {
         let table = self.shared.description.credentials;
-        let mut checked = FieldValues::from_pairs(table, pairs).finish()?;
-        let values = (0..table.fields().len())
-            .map(|index| checked.plain_opt(index))
-            .collect();
+        let values = plain_values(FieldValues::from_pairs(table, pairs))?;
         lock(&self.shared.accepted).push(values);
         Ok(())
     }
@@ -598,26 +595,13 @@ impl Shared {
         received: &Received,
     ) -> Result<Vec<Option<String>>, CredentialsError> {
         let description = self.description;
-        let table = description.credentials;
-        let mut values = FieldValues::new(table);
+        let mut values = FieldValues::new(description.credentials);
         for (index, sent) in description.sent.iter().enumerate() {
-            let value = match sent.place {
-                SentIn::BasicUser => received.basic.as_ref().map(|(user, _)| user.clone()),
-                SentIn::BasicPassword => received
-                    .basic
-                    .as_ref()
-                    .map(|(_, password)| password.clone()),
-                SentIn::Query => received.text(sent.path, true),
-                _ => received.text(sent.path, false),
-            };
-            if let Some(value) = value {
+            if let Some(value) = received.credential(sent) {
                 values.set(index, value);
             }
         }
-        let mut checked = values.finish()?;
-        Ok((0..table.fields().len())
-            .map(|index| checked.plain_opt(index))
-            .collect())
+        plain_values(values)
     }
 
     /// OAuth 2.0's refresh grant: a known refresh token is traded for a new token and a
@@ -730,17 +714,11 @@ impl Shared {
             .iter()
             .zip(fields)
             .enumerate()
-            .filter_map(|(index, (sent, field))| {
-                let value = match sent.place {
-                    SentIn::BasicUser => received.basic.as_ref().map(|(user, _)| user.clone()),
-                    SentIn::BasicPassword => received.basic.as_ref().map(|(_, pw)| pw.clone()),
-                    _ if ["client_id", "client_secret"].contains(&field.wire()) => {
-                        received.text(sent.path, sent.place == SentIn::Query)
-                    }
-                    _ => return None,
-                };
-                Some((index, value))
+            .filter(|(_, (sent, field))| {
+                matches!(sent.place, SentIn::BasicUser | SentIn::BasicPassword)
+                    || ["client_id", "client_secret"].contains(&field.wire())
             })
+            .map(|(index, (sent, _))| (index, received.credential(sent)))
             .collect();
         let accepted = lock(&self.accepted);
         accepted.is_empty()
@@ -802,6 +780,13 @@ async fn inject_fault(State(shared): State<Arc<Shared>>, request: Request, next:
         Some(fault) => auth_faults::answer(fault, request, next).await,
         None => next.run(request).await,
     }
+}
+
+/// Every field's value of `values` after checking the rules, as text by field index.
+fn plain_values(values: FieldValues) -> Result<Vec<Option<String>>, CredentialsError> {
+    let count = values.table().fields().len();
+    let mut checked = values.finish()?;
+    Ok((0..count).map(|index| checked.plain_opt(index)).collect())
 }
 
 /// An OAuth 2.0 error answer (RFC 6749 section 5.2): 401 for `invalid_client`, else 400.

@@ -5,8 +5,9 @@ use axum::http::{HeaderMap, header, request::Parts};
 use base64::Engine as _;
 use serde_json::Value;
 
-use auth_runtime::__private::WireFormat;
+use auth_runtime::__private::{WireFormat, lookup};
 use auth_runtime::Placement;
+use auth_runtime::description::{Sent, SentIn};
 
 /// A request's fields as the mock checks them.
 #[derive(Debug, Default)]
@@ -92,6 +93,17 @@ impl Received {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value of a credential field sent as `sent` says: from HTTP Basic, the query
+    /// string or the body.
+    pub(crate) fn credential(&self, sent: &Sent) -> Option<String> {
+        match sent.place {
+            SentIn::BasicUser => self.basic.as_ref().map(|(user, _)| user.clone()),
+            SentIn::BasicPassword => self.basic.as_ref().map(|(_, password)| password.clone()),
+            SentIn::Query => self.text(sent.path, true),
+            _ => self.text(sent.path, false),
+        }
+    }
+
     /// Whether the value at `path` is `expected`: the same JSON value in a JSON body, or
     /// the same pairs (one per list item, in order) in a form, multipart body or query.
     pub(crate) fn holds(&self, path: &[&str], expected: &Value, in_query: bool) -> bool {
@@ -146,10 +158,6 @@ fn leaves(value: &Value, prefix: String, out: &mut Vec<(String, bool)>) {
         _ if !prefix.is_empty() => out.push((prefix, false)),
         _ => {}
     }
-}
-
-pub(crate) fn lookup<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
-    path.iter().try_fold(value, |v, key| v.get(key))
 }
 
 /// A scalar as text: strings as they are, numbers and booleans as written.
