@@ -79,9 +79,10 @@ fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
 
 /// An HMAC-SHA-256 under `key`, for the store's key derivation and account keys.
 pub(super) fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
-    // `new_from_slice` is fallible only for MACs with fixed-size keys.
-    // ok: HMAC accepts keys of any length (longer ones are hashed, shorter padded)
-    Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length")
+    // `new_from_slice` is fallible only for MACs with fixed-size keys; HMAC hashes a
+    // longer key and pads a shorter one.
+    let mac = Hmac::<Sha256>::new_from_slice(key);
+    mac.expect("HMAC takes keys of any length") // ok: any key length is valid for HMAC
 }
 
 #[cfg(test)]
