@@ -269,6 +269,7 @@ pub enum WireFormat {
 
 /// A field value on the wire: plain, a secret that is only exposed while encoding, or a
 /// constant of the vendor's description (a grant type, a list of scopes, a flag).
+#[derive(Clone)]
 pub enum WireValue {
     /// A value that may be logged.
     Plain(String),

@@ -158,11 +158,11 @@ impl Description {
                 _ if !wanted(field.wire()) => {}
                 SentIn::Body => request.fields.push(WireField {
                     path: sent.path,
-                    value: copy(value),
+                    value: value.clone(),
                 }),
                 SentIn::Query => request.query.push(WireField {
                     path: sent.path,
-                    value: copy(value),
+                    value: value.clone(),
                 }),
             }
         }
@@ -334,14 +334,6 @@ fn read_values(response: &LoginResponse<'_>, fields: &[AnswerField], capped: boo
         })
         .collect();
     Values(values.into_iter())
-}
-
-fn copy(value: &WireValue) -> WireValue {
-    match value {
-        WireValue::Plain(text) => WireValue::Plain(text.clone()),
-        WireValue::Secret(secret) => WireValue::Secret(secret.clone()),
-        WireValue::Json(json) => WireValue::Json(json.clone()),
-    }
 }
 
 fn plain(value: &WireValue) -> String {
