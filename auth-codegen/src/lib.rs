@@ -21,6 +21,7 @@
 
 #[cfg(feature = "build")]
 pub mod build;
+mod describe;
 mod errors;
 pub mod expand;
 pub mod explain;
@@ -37,6 +38,9 @@ pub use build::Builder;
 pub use keys::reference;
 #[cfg(feature = "spec")]
 pub use source::spec::{SpecDiagnostic, SpecErrors, SpecFile};
+
+pub use auth_description as description;
+pub use bumpalo::Bump;
 
 use proc_macro2::TokenStream;
 

@@ -549,7 +549,7 @@ impl Shared {
         let mut expected: Vec<(String, bool)> = Vec::new();
         for (constants, in_query) in [(login.constants, false), (login.query, true)] {
             for constant in constants {
-                let value = constant.value.to_json();
+                let value = auth_runtime::description::const_json(constant.value);
                 if !received.holds(constant.path, &value, in_query) {
                     return Err(format!(
                         "`{}` is not {value}{}",

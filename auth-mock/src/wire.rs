@@ -68,7 +68,6 @@ impl Received {
             WireFormat::Multipart => {
                 received.pairs = multipart(&content_type, body).await?;
             }
-            _ => return Err("the description's body encoding is not known here".to_owned()),
         }
         Ok(received)
     }

@@ -9,8 +9,8 @@ pub use url::Url;
 
 pub use crate::description::{
     AnswerField, AnswerKind, Base, ConstValue, Constant, Described, Description,
-    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, OAuth2Description, Refusal, Sent,
-    SentIn, Values,
+    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Interpret, OAuth2Description,
+    Refusal, Sent, SentIn, Values,
 };
 pub use crate::endpoint::endpoint;
 pub use crate::error::{Error, Stage};

@@ -1,20 +1,7 @@
 //! Checks on credential values (lengths, character sets), made by both builders of a
 //! generated credentials type: `build()` and `try_build()` (see `credentials.rs`).
 
-/// A check on a credential value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Check {
-    /// At most this many characters.
-    MaxLength(usize),
-    /// Exactly this many characters.
-    Length(usize),
-    /// Only `0-9a-f`.
-    LowerHex,
-    /// Only `0-9a-fA-F`.
-    Hex,
-    /// Only `0-9`.
-    Digits,
-}
+pub use auth_description::Check;
 
 /// What is wrong with `value` by the first of `checks` it fails ("must be lowercase
 /// hexadecimal (0-9, a-f)"), never the value itself; `None` when it passes them all.

@@ -28,271 +28,59 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::checks::{Check, reason};
+use crate::checks::reason;
 
-/// A vendor's credential fields and rules, as the generator wrote them.
-#[derive(Debug, PartialEq)]
-pub struct CredentialTable {
-    vendor: &'static str,
-    prefix: &'static str,
-    fields: &'static [FieldSpec],
-    rules: &'static [Rule],
+pub use auth_description::{ProblemKind, RuleShape};
+
+/// A vendor's credential fields and rules, as the generator wrote them
+/// (`auth_description::CredentialTable`).
+pub type CredentialTable = auth_description::CredentialTable<'static>;
+/// A credential field (`auth_description::FieldSpec`).
+pub type FieldSpec = auth_description::FieldSpec<'static>;
+/// A credential rule and its message (`auth_description::Rule`).
+pub type Rule = auth_description::Rule<'static>;
+
+fn problem(
+    table: &CredentialTable,
+    kind: ProblemKind,
+    fields: Vec<String>,
+    text: Cow<'static, str>,
+) -> Problem {
+    Problem {
+        kind,
+        fields,
+        prefix: table.prefix(),
+        text,
+    }
 }
 
-impl CredentialTable {
-    /// Written by generated code.
-    #[doc(hidden)]
-    pub const fn new(
-        vendor: &'static str,
-        prefix: &'static str,
-        fields: &'static [FieldSpec],
-        rules: &'static [Rule],
-    ) -> Self {
-        CredentialTable {
-            vendor,
-            prefix,
-            fields,
-            rules,
-        }
-    }
+fn rule_problem(table: &CredentialTable, rule: &Rule) -> Problem {
+    let fields = rule.fields().map(|i| table.name(i).to_owned()).collect();
+    problem(table, rule.kind(), fields, Cow::Borrowed(rule.text()))
+}
 
-    /// The vendor's name, as in every message.
-    pub fn vendor(&self) -> &'static str {
-        self.vendor
-    }
-
-    /// The credential fields, in declaration order.
-    pub fn fields(&self) -> &'static [FieldSpec] {
-        self.fields
-    }
-
-    /// The rules, each with its message.
-    pub fn rules(&self) -> &'static [Rule] {
-        self.rules
-    }
-
-    /// The index of the field called `name`, by its Rust name or its wire name.
-    pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.name == name)
-            .or_else(|| self.fields.iter().position(|f| f.wire == name))
-    }
-
-    /// The environment variable [`DynamicCredentials::from_env`] reads for `field`:
-    /// `prefix` followed by the field's Rust name in upper case (`CRMCOM_` and
-    /// `pass_code`: `CRMCOM_PASS_CODE`).
-    pub fn env_var(&self, prefix: &str, field: &FieldSpec) -> String {
-        format!("{prefix}{}", field.name.to_ascii_uppercase())
-    }
-
-    fn problem(&self, kind: ProblemKind, fields: Vec<String>, text: Cow<'static, str>) -> Problem {
-        Problem {
-            kind,
-            fields,
-            prefix: self.prefix,
-            text,
-        }
-    }
-
-    fn rule_problem(&self, rule: &Rule) -> Problem {
-        let fields = rule.fields().map(|i| self.name(i).to_owned()).collect();
-        self.problem(rule.kind(), fields, Cow::Borrowed(rule.text))
-    }
-
-    fn name(&self, index: usize) -> &'static str {
-        self.fields.get(index).map_or("?", |f| f.name)
-    }
-
-    /// Problems of the values' formats (`values[i]` is field `i`'s value, when given).
-    fn format_problems(&self, values: &[Option<&str>], out: &mut Vec<Problem>) {
-        for (field, value) in self.fields.iter().zip(values) {
-            let Some(value) = value else { continue };
-            if let Some(why) = reason(value, field.checks) {
-                let text = format!("`{}` {why}", field.name);
-                out.push(self.problem(
-                    ProblemKind::Format,
-                    vec![field.name.to_owned()],
-                    Cow::Owned(text),
-                ));
-            }
-        }
-    }
-
-    fn error(&'static self, problems: Vec<Problem>) -> CredentialsError {
-        CredentialsError {
-            vendor: self.vendor,
-            prefix: self.prefix,
-            problems,
+/// Problems of the values' formats (`values[i]` is field `i`'s value, when given).
+fn format_problems(table: &CredentialTable, values: &[Option<&str>], out: &mut Vec<Problem>) {
+    for (field, value) in table.fields().iter().zip(values) {
+        let Some(value) = value else { continue };
+        if let Some(why) = reason(value, field.checks()) {
+            let text = format!("`{}` {why}", field.name());
+            out.push(problem(
+                table,
+                ProblemKind::Format,
+                vec![field.name().to_owned()],
+                Cow::Owned(text),
+            ));
         }
     }
 }
 
-/// A credential field.
-#[derive(Debug, PartialEq)]
-pub struct FieldSpec {
-    name: &'static str,
-    wire: &'static str,
-    secret: bool,
-    optional: bool,
-    checks: &'static [Check],
-}
-
-impl FieldSpec {
-    /// Written by generated code.
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        wire: &'static str,
-        secret: bool,
-        optional: bool,
-        checks: &'static [Check],
-    ) -> Self {
-        FieldSpec {
-            name,
-            wire,
-            secret,
-            optional,
-            checks,
-        }
+fn table_error(table: &CredentialTable, problems: Vec<Problem>) -> CredentialsError {
+    CredentialsError {
+        vendor: table.vendor(),
+        prefix: table.prefix(),
+        problems,
     }
-
-    /// Its Rust name (`pass_code`), as in messages and the typed setters.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Its name on the wire, dotted when nested (`access_token_identifier.pass_code`).
-    pub fn wire(&self) -> &'static str {
-        self.wire
-    }
-
-    /// Whether it is kept as a secret.
-    pub fn is_secret(&self) -> bool {
-        self.secret
-    }
-
-    /// Whether it may be left out (it may still be required by a rule).
-    pub fn is_optional(&self) -> bool {
-        self.optional
-    }
-}
-
-/// A credential rule and its message.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rule {
-    kind: RuleKind,
-    text: &'static str,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum RuleKind {
-    Once(usize),
-    Exclusive(usize, &'static [usize]),
-    Mandatory(usize),
-    Requires(usize, usize),
-    OneOf(&'static [usize]),
-}
-
-impl Rule {
-    /// A field given at most once. Written by generated code.
-    #[doc(hidden)]
-    pub const fn once(field: usize, text: &'static str) -> Self {
-        Rule {
-            kind: RuleKind::Once(field),
-            text,
-        }
-    }
-
-    /// A field not given beside `others`. Written by generated code.
-    #[doc(hidden)]
-    pub const fn exclusive(field: usize, others: &'static [usize], text: &'static str) -> Self {
-        Rule {
-            kind: RuleKind::Exclusive(field, others),
-            text,
-        }
-    }
-
-    /// A field always given. Written by generated code.
-    #[doc(hidden)]
-    pub const fn mandatory(field: usize, text: &'static str) -> Self {
-        Rule {
-            kind: RuleKind::Mandatory(field),
-            text,
-        }
-    }
-
-    /// `needs` given whenever `field` is. Written by generated code.
-    #[doc(hidden)]
-    pub const fn requires(field: usize, needs: usize, text: &'static str) -> Self {
-        Rule {
-            kind: RuleKind::Requires(field, needs),
-            text,
-        }
-    }
-
-    /// One of `members` given. Written by generated code.
-    #[doc(hidden)]
-    pub const fn one_of(members: &'static [usize], text: &'static str) -> Self {
-        Rule {
-            kind: RuleKind::OneOf(members),
-            text,
-        }
-    }
-
-    /// What kind of rule it is.
-    pub fn kind(&self) -> ProblemKind {
-        match self.kind {
-            RuleKind::Once(_) => ProblemKind::GivenTwice,
-            RuleKind::Exclusive(..) => ProblemKind::Exclusive,
-            RuleKind::Mandatory(_) => ProblemKind::Mandatory,
-            RuleKind::Requires(..) => ProblemKind::Requires,
-            RuleKind::OneOf(_) => ProblemKind::OneOf,
-        }
-    }
-
-    /// The rule broken, after the vendor's prefix: `` `organisation` is mandatory ``.
-    pub fn text(&self) -> &'static str {
-        self.text
-    }
-
-    /// The fields it names, as indices into [`CredentialTable::fields`]: the field
-    /// itself, then what it needs; the members of a `one_of`.
-    pub fn fields(&self) -> impl Iterator<Item = usize> {
-        let (first, second, members): (Option<usize>, Option<usize>, &[usize]) = match self.kind {
-            RuleKind::Once(f) | RuleKind::Mandatory(f) | RuleKind::Exclusive(f, _) => {
-                (Some(f), None, &[])
-            }
-            RuleKind::Requires(f, n) => (Some(f), Some(n), &[]),
-            RuleKind::OneOf(members) => (None, None, members),
-        };
-        first
-            .into_iter()
-            .chain(second)
-            .chain(members.iter().copied())
-    }
-}
-
-/// What a [`Problem`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ProblemKind {
-    /// A field was given twice.
-    GivenTwice,
-    /// A field was given beside another alternative of its `one_of`.
-    Exclusive,
-    /// A mandatory field was not given.
-    Mandatory,
-    /// A field was given without one it requires.
-    Requires,
-    /// No alternative of a `one_of` was given.
-    OneOf,
-    /// A value does not have the form the vendor requires (length, characters).
-    Format,
-    /// A name that is not one of the credential fields.
-    UnknownName,
-    /// A value that could not be read (an environment variable that is not UTF-8).
-    Unreadable,
 }
 
 /// One broken rule, naming its fields, never their values.
@@ -407,14 +195,14 @@ impl fmt::Debug for FieldValues {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let given: Vec<&str> = self
             .table
-            .fields
+            .fields()
             .iter()
             .zip(&self.values)
             .filter(|(_, v)| v.is_some())
-            .map(|(f, _)| f.name)
+            .map(|(f, _)| f.name())
             .collect();
         f.debug_struct("FieldValues")
-            .field("vendor", &self.table.vendor)
+            .field("vendor", &self.table.vendor())
             .field("given", &given)
             .finish_non_exhaustive()
     }
@@ -425,7 +213,7 @@ impl FieldValues {
     pub fn new(table: &'static CredentialTable) -> Self {
         FieldValues {
             table,
-            values: table.fields.iter().map(|_| None).collect(),
+            values: table.fields().iter().map(|_| None).collect(),
             problems: Vec::new(),
         }
     }
@@ -453,7 +241,7 @@ impl FieldValues {
     /// name in upper case (see [`DynamicCredentials::from_env`]).
     pub fn from_env(table: &'static CredentialTable, prefix: &str) -> Self {
         let mut values = FieldValues::new(table);
-        for (index, field) in table.fields.iter().enumerate() {
+        for (index, field) in table.fields().iter().enumerate() {
             let var = table.env_var(prefix, field);
             match std::env::var_os(&var).map(std::ffi::OsString::into_string) {
                 None => {}
@@ -487,7 +275,7 @@ impl FieldValues {
                 self.set(index, value);
                 Ok(())
             }
-            None => Err(self.table.error(vec![unknown(self.table, name)])),
+            None => Err(table_error(self.table, vec![unknown(self.table, name)])),
         }
     }
 
@@ -499,7 +287,8 @@ impl FieldValues {
     /// Records a value that could not be read.
     pub fn unreadable(&mut self, index: usize, why: String) {
         let name = self.table.name(index);
-        self.problems.push(self.table.problem(
+        self.problems.push(problem(
+            self.table,
             ProblemKind::Unreadable,
             vec![name.to_owned()],
             Cow::Owned(format!("`{name}` {why}")),
@@ -507,25 +296,25 @@ impl FieldValues {
     }
 
     fn put(&mut self, index: usize, value: Value) {
-        let Some(field) = self.table.fields.get(index) else {
+        let Some(field) = self.table.fields().get(index) else {
             return;
         };
-        let value = match (field.secret, value) {
+        let value = match (field.is_secret(), value) {
             (true, Value::Plain(text)) => Value::Secret(SecretString::from(text)),
             (false, Value::Secret(secret)) => Value::Plain(secret.expose_secret().to_owned()),
             (_, value) => value,
         };
         // The typestate builder refuses these at the setter; so do we, in its words.
-        for rule in self.table.rules {
-            let broken = match rule.kind {
-                RuleKind::Once(f) => f == index && self.given(f),
-                RuleKind::Exclusive(f, others) => {
+        for rule in self.table.rules() {
+            let broken = match rule.shape() {
+                RuleShape::Once(f) => f == index && self.given(f),
+                RuleShape::Exclusive(f, others) => {
                     f == index && others.iter().any(|&o| self.given(o))
                 }
                 _ => false,
             };
             if broken {
-                self.problems.push(self.table.rule_problem(rule));
+                self.problems.push(rule_problem(self.table, rule));
             }
         }
         if let Some(slot) = self.values.get_mut(index)
@@ -543,15 +332,15 @@ impl FieldValues {
     /// Checks every rule the setters do not: mandatory fields, requirements, `one_of`s,
     /// formats. Every problem met is in the error.
     pub fn finish(mut self) -> Result<Checked, CredentialsError> {
-        for rule in self.table.rules {
-            let broken = match rule.kind {
-                RuleKind::Mandatory(f) => !self.given(f),
-                RuleKind::Requires(f, needs) => self.given(f) && !self.given(needs),
-                RuleKind::OneOf(members) => !members.iter().any(|&m| self.given(m)),
-                RuleKind::Once(_) | RuleKind::Exclusive(..) => false,
+        for rule in self.table.rules() {
+            let broken = match rule.shape() {
+                RuleShape::Mandatory(f) => !self.given(f),
+                RuleShape::Requires(f, needs) => self.given(f) && !self.given(needs),
+                RuleShape::OneOf(members) => !members.iter().any(|&m| self.given(m)),
+                RuleShape::Once(_) | RuleShape::Exclusive(..) => false,
             };
             if broken {
-                self.problems.push(self.table.rule_problem(rule));
+                self.problems.push(rule_problem(self.table, rule));
             }
         }
         let exposed: Vec<Option<&str>> = self
@@ -560,7 +349,7 @@ impl FieldValues {
             .map(|v| v.as_ref().map(Value::expose))
             .collect();
         let mut formats = Vec::new();
-        self.table.format_problems(&exposed, &mut formats);
+        format_problems(self.table, &exposed, &mut formats);
         self.problems.extend(formats);
         if self.problems.is_empty() {
             Ok(Checked {
@@ -568,7 +357,7 @@ impl FieldValues {
                 values: self.values,
             })
         } else {
-            Err(self.table.error(self.problems))
+            Err(table_error(self.table, self.problems))
         }
     }
 }
@@ -578,17 +367,18 @@ fn unknown(table: &CredentialTable, name: &str) -> Problem {
     const NAME_CHARS: usize = 64;
     let shown: String = name.chars().take(NAME_CHARS).collect();
     let known: Vec<String> = table
-        .fields
+        .fields()
         .iter()
         .map(|f| {
-            if f.wire == f.name {
-                format!("`{}`", f.name)
+            if f.wire() == f.name() {
+                format!("`{}`", f.name())
             } else {
-                format!("`{}` (or `{}`)", f.name, f.wire)
+                format!("`{}` (or `{}`)", f.name(), f.wire())
             }
         })
         .collect();
-    table.problem(
+    problem(
+        table,
         ProblemKind::UnknownName,
         vec![shown.clone()],
         Cow::Owned(format!(
@@ -615,18 +405,19 @@ impl Checked {
         // not a panic, all the same.
         let rule = self
             .table
-            .rules
+            .rules()
             .iter()
-            .find(|r| matches!(r.kind, RuleKind::Mandatory(f) if f == index));
+            .find(|r| matches!(r.shape(), RuleShape::Mandatory(f) if f == index));
         let problem = match rule {
-            Some(rule) => self.table.rule_problem(rule),
-            None => self.table.problem(
+            Some(rule) => rule_problem(self.table, rule),
+            None => problem(
+                self.table,
                 ProblemKind::Mandatory,
                 vec![self.table.name(index).to_owned()],
                 Cow::Owned(format!("`{}` is mandatory", self.table.name(index))),
             ),
         };
-        self.table.error(vec![problem])
+        table_error(self.table, vec![problem])
     }
 
     /// A plain field's value, when given.
@@ -660,21 +451,21 @@ impl Checked {
 /// index with its value, when given.
 #[doc(hidden)]
 pub fn check_formats(
-    table: &'static CredentialTable,
+    table: &CredentialTable,
     values: &[(usize, Option<&str>)],
 ) -> Result<(), CredentialsError> {
-    let mut all: Vec<Option<&str>> = vec![None; table.fields.len()];
+    let mut all: Vec<Option<&str>> = vec![None; table.fields().len()];
     for &(index, value) in values {
         if let Some(slot) = all.get_mut(index) {
             *slot = value;
         }
     }
     let mut problems = Vec::new();
-    table.format_problems(&all, &mut problems);
+    format_problems(table, &all, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(table.error(problems))
+        Err(table_error(table, problems))
     }
 }
 
@@ -746,7 +537,7 @@ mod de {
             write!(
                 f,
                 "{} credentials: a map of field names to strings",
-                C::TABLE.vendor
+                C::TABLE.vendor()
             )
         }
 
@@ -756,10 +547,10 @@ mod de {
             while let Some(name) = map.next_key::<String>()? {
                 match C::TABLE.field_index(&name) {
                     Some(index) => {
-                        let field = C::TABLE.fields.get(index);
+                        let field = C::TABLE.fields().get(index);
                         let seed = ValueSeed {
-                            secret: field.is_some_and(|f| f.secret),
-                            name: field.map_or("?", |f| f.name),
+                            secret: field.is_some_and(|f| f.is_secret()),
+                            name: field.map_or("?", |f| f.name()),
                         };
                         if let Some(value) = map.next_value_seed(seed)? {
                             read.push((index, value));

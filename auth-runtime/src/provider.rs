@@ -214,57 +214,17 @@ impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
     }
 }
 
-/// HTTP methods a vendor description may name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// DELETE
-    Delete,
-    /// PATCH
-    Patch,
-}
+pub use auth_description::{Method, WireFormat};
 
-impl Method {
-    /// The method's name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Patch => "PATCH",
-        }
+/// The method as reqwest names it.
+pub(crate) fn http_method(method: Method) -> reqwest::Method {
+    match method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+        Method::Patch => reqwest::Method::PATCH,
     }
-}
-
-impl From<Method> for reqwest::Method {
-    fn from(m: Method) -> Self {
-        match m {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
-            Method::Patch => reqwest::Method::PATCH,
-        }
-    }
-}
-
-/// How a request body is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WireFormat {
-    /// `application/json`; dotted wire names become nested objects.
-    Json,
-    /// `application/x-www-form-urlencoded`.
-    Form,
-    /// `multipart/form-data`, one text part per field.
-    Multipart,
 }
 
 /// A field value on the wire: plain, a secret that is only exposed while encoding, or a
@@ -337,134 +297,29 @@ impl VendorRequest {
     }
 }
 
-/// Where a value is in a vendor's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spot {
-    /// At a dotted path of a JSON body: `["data", "token"]`; `[]` is the whole body (a
-    /// JSON string).
-    Json(&'static [&'static str]),
-    /// In a response header (the first of that name).
-    Header(&'static str),
-    /// The value of a cookie the answer sets (`Set-Cookie`).
-    Cookie(&'static str),
-    /// The whole body as text, without surrounding whitespace.
-    Text,
-}
-
-impl Spot {
-    /// Whether reading this spot needs the body.
-    pub fn needs_body(self) -> bool {
-        matches!(self, Spot::Json(_) | Spot::Text)
-    }
-}
-
-/// What the value at a spot must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// Exactly this text (a JSON number or boolean as written).
-    Equals(&'static str),
-    /// Text containing this.
-    Contains(&'static str),
-}
-
-/// A test on an answer: the value at `spot` is as `expected`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AnswerTest {
-    /// Where to look.
-    pub spot: Spot,
-    /// What it must be.
-    pub expected: Expected,
-}
-
-impl AnswerTest {
-    /// Whether an answer with `headers` and `body` passes the test.
-    pub fn holds(&self, headers: &http::HeaderMap, body: &[u8]) -> bool {
-        let json = match self.spot {
-            Spot::Json(_) => serde_json::from_slice(body).ok(),
-            _ => None,
-        };
-        crate::decode::read(self.spot, headers, body, json.as_ref())
-            .is_some_and(|value| self.expected.accepts(&value))
-    }
-}
-
-impl Expected {
-    /// Whether `value` is as expected.
-    pub fn accepts(self, value: &str) -> bool {
-        match self {
-            Expected::Equals(expected) => value == expected,
-            Expected::Contains(part) => value.contains(part),
-        }
-    }
-}
-
+/// Where a value is in a vendor's answer (`auth_description::Spot`).
+pub type Spot = auth_description::Spot<'static>;
+/// What the value at a spot must be (`auth_description::Expected`).
+pub type Expected = auth_description::Expected<'static>;
+/// A test on an answer: the value at `spot` is as `expected`
+/// (`auth_description::AnswerTest`).
+pub type AnswerTest = auth_description::AnswerTest<'static>;
 /// How a vendor says, on an API call, that it no longer accepts the token: the
-/// session then logs in again once and replays the call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rejection {
-    /// Statuses that mean it (401 unless the vendor documents others, e.g. 440).
-    pub statuses: &'static [u16],
-    /// A test on the answer that means it too, whatever the status (CRM.COM answers
-    /// 200 with `status.code` `INVALID_TOKEN`). A JSON spot is read only on answers
-    /// labelled JSON; a text spot on any answer, up to the session's body cap.
-    pub test: Option<AnswerTest>,
-}
+/// session then logs in again once and replays the call (`auth_description::Rejection`).
+pub type Rejection = auth_description::Rejection<'static>;
+/// Where the token goes on an API request (`auth_description::Placement`): CRM.COM puts
+/// it in a `token` query parameter on GET and in a `token` field of the JSON body on
+/// POST.
+pub type Placement = auth_description::Placement<'static>;
 
-impl Rejection {
-    /// HTTP 401, and nothing in the answer: the rejection unless a vendor documents
-    /// another.
-    pub const UNAUTHORIZED: Rejection = Rejection {
-        statuses: &[401],
-        test: None,
+/// Whether an answer with `headers` and `body` passes `test`.
+pub(crate) fn holds(test: &AnswerTest, headers: &http::HeaderMap, body: &[u8]) -> bool {
+    let json = match test.spot {
+        Spot::Json(_) => serde_json::from_slice(body).ok(),
+        _ => None,
     };
-}
-
-impl Default for Rejection {
-    /// [`Rejection::UNAUTHORIZED`].
-    fn default() -> Self {
-        Rejection::UNAUTHORIZED
-    }
-}
-
-/// Where the token goes on an API request.
-///
-/// CRM.COM puts it in a `token` query parameter on GET and in a `token` field of the
-/// JSON body on POST: both are set, and the body field wins when the request has a
-/// body it can be added to.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Placement {
-    /// `Authorization: Bearer <token>`.
-    pub bearer: bool,
-    /// A custom header, e.g. `X-Auth-Token`.
-    pub header: Option<&'static str>,
-    /// A word before the token in `header` (`Authorization: Token <t>`).
-    pub scheme: Option<&'static str>,
-    /// A cookie of this name (`Cookie: <name>=<token>`), beside the request's other
-    /// cookies.
-    pub cookie: Option<&'static str>,
-    /// A query parameter. With `body_field`, used only on requests whose body cannot
-    /// take the token.
-    pub query: Option<&'static str>,
-    /// A top-level field of the request body: a JSON object or a form-urlencoded body
-    /// (and a text part of the session's own multipart logout or keep-alive). An API
-    /// request with another body (multipart, streamed, JSON that is not an object) or
-    /// none carries the token in `query` when it is set, and is refused with
-    /// [`Error::InvalidRequest`] otherwise, rather than sent without its token.
-    pub body_field: Option<&'static str>,
-}
-
-impl Placement {
-    /// No place at all: the start of a placement written in a `const`, so that it keeps
-    /// compiling when places are added:
-    /// `Placement { header: Some("X-Session"), ..Placement::NONE }`.
-    pub const NONE: Placement = Placement {
-        bearer: false,
-        header: None,
-        scheme: None,
-        cookie: None,
-        query: None,
-        body_field: None,
-    };
+    crate::decode::read(test.spot, headers, body, json.as_ref())
+        .is_some_and(|value| test.expected.accepts(&value))
 }
 
 #[cfg(test)]

@@ -135,7 +135,7 @@ fn encode(
             pairs.append_pair(&name, &value);
         }
     }
-    let mut builder = client.request(request.method.into(), url);
+    let mut builder = client.request(crate::provider::http_method(request.method), url);
     if let Some((user, password)) = &request.basic {
         builder = builder.basic_auth(user, Some(password.expose_secret()));
     }

@@ -109,7 +109,9 @@ impl Target {
     fn provider(&self) -> Result<(&'static Description, DynamicProvider), Usage> {
         let file = crate::read(&self.spec).map_err(Usage)?;
         let provider = file.provider().map_err(|e| Usage(e.to_string()))?;
-        let description = crate::describe::describe(&provider);
+        // The command acts on one spec for its whole run: the description lives as long.
+        let arena: &'static auth_codegen::Bump = Box::leak(Box::default());
+        let description: &'static Description = arena.alloc(provider.describe(arena));
         let mut dynamic = DynamicProvider::new(description);
         for (name, value) in &self.settings {
             dynamic = dynamic

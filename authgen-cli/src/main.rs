@@ -9,7 +9,6 @@
 //! authgen token specs/x.toml --base URL   a fresh token on stdout, cached while fresh
 //! ```
 
-mod describe;
 mod import;
 mod live;
 mod probe;

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use auth_runtime::__private::{AnswerTest, Expected, LoginResponse, Spot};
-use auth_runtime::description::{Description, DynamicError, LoginAnswer, Refusal, send_login};
+use auth_runtime::description::{
+    Description, DynamicError, Interpret, LoginAnswer, Refusal, send_login,
+};
 use serde_json::Value;
 
 use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, exit_code, fail};

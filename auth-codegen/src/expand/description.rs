@@ -1,76 +1,279 @@
-//! The vendor as plain data: `impl Described` with the runtime's `Description`, which
-//! the generated `impl Provider`, `DynamicProvider` and the mock vendor all act on.
-//! Only the representation is here; what each part means is the runtime's.
+//! The one writer of a vendor's [`Description`]: the value `describe.rs` lowered the IR
+//! into, written out as a constant expression of the runtime's types (`impl Described`,
+//! and the credentials' rule table). It reads only the value, never the IR, so what is
+//! written is what the command line hands the runtime at run time.
+//!
+//! Every struct is taken apart exhaustively: a field added to the description is a
+//! compile error here until it is written.
 
-use proc_macro2::TokenStream;
+use auth_description::{
+    AnswerField, AnswerKind, AnswerTest, Check, ConstValue, Constant, CredentialTable, Description,
+    EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy, FieldSpec,
+    Lifetime, Method, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
+    WireFormat,
+};
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{Names, path_literal};
-use crate::model::{
-    BasicPart, Condition, ConstValue, Constant, Endpoint, Expected, ExpiryFormat, Lifetime, Method,
-    Placement, Provider, ResponseField, Spot, ValueKind, WireFormat,
-};
+/// Writes description values as expressions naming the runtime at `rt`.
+pub(crate) struct Writer {
+    /// `<runtime>::__private`.
+    p: TokenStream,
+}
 
-pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
-    let rt = &provider.runtime;
-    let Names {
-        provider: name,
-        credentials,
-        ..
-    } = names;
-    let vendor = &provider.vendor.value;
-    let base = &provider.base.template.value;
-    let settings = &provider.base.placeholders;
-    let sent = provider.fields.iter().map(|field| {
-        let path = path_literal(&field.wire);
-        let place = match (field.basic, field.in_query) {
-            (Some(BasicPart::User), _) => quote!(BasicUser),
-            (Some(BasicPart::Password), _) => quote!(BasicPassword),
-            (None, true) => quote!(Query),
-            (None, false) => quote!(Body),
-        };
-        quote!(#rt::__private::Sent { path: #path, place: #rt::__private::SentIn::#place })
-    });
-    let login = endpoint(&provider.login, rt);
-    let logout = option(provider.logout.as_ref().map(|e| endpoint(e, rt)), rt);
-    let keepalive = option(provider.keepalive.as_ref().map(|e| endpoint(e, rt)), rt);
-    let oauth2 = option(
-        provider.oauth2.as_ref().map(|oauth2| {
-            let grant = oauth2.grant.grant_type();
-            let revoke = option(
-                oauth2.revoke.as_ref().map(|path| {
-                    let path = &path.template.value;
-                    quote!(#path)
-                }),
-                rt,
-            );
-            quote!(#rt::__private::OAuth2Description { grant: #grant, revoke: #revoke })
-        }),
-        rt,
-    );
-    let success = option(provider.success.as_ref().map(|c| test(c, rt)), rt);
-    let token = spot(&provider.token, rt);
-    let expiry_field = option(
-        provider.expiry.field.as_ref().map(|field| {
-            let spot = spot(&field.spot, rt);
-            let format = match field.format {
-                ExpiryFormat::Seconds => quote!(Seconds),
-                ExpiryFormat::Rfc3339 => quote!(Rfc3339),
-                ExpiryFormat::UnixTime => quote!(UnixTime),
-            };
-            quote!(#rt::__private::ExpiryField { spot: #spot, format: #rt::__private::ExpiryFormat::#format })
-        }),
-        rt,
-    );
-    let response_fields = answer_fields(&provider.response_fields, rt);
-    let errors = provider.errors.iter().map(|case| {
-        let variant = case.variant.to_string();
-        let display = case.message(vendor);
-        let status = option(case.status.map(|s| quote!(#s)), rt);
-        let when = option(case.when.as_ref().map(|c| test(c, rt)), rt);
-        let fields = answer_fields(&case.fields, rt);
+impl Writer {
+    pub(crate) fn new(rt: &syn::Path) -> Self {
+        Writer {
+            p: quote!(#rt::__private),
+        }
+    }
+
+    /// `impl Described for <provider>`, its credential table named through the
+    /// credentials type's `DynamicCredentials::TABLE` (written by [`Writer::table`]).
+    pub(crate) fn described(
+        &self,
+        description: &Description<'_>,
+        provider: &Ident,
+        credentials: &Ident,
+    ) -> TokenStream {
+        let p = &self.p;
+        let Description {
+            vendor,
+            base,
+            settings,
+            credentials: _,
+            sent,
+            login,
+            logout,
+            keepalive,
+            oauth2,
+            success,
+            token,
+            expiry_field,
+            response_fields,
+            errors,
+            placement,
+            rejection,
+            expiry,
+        } = description;
+        let sent = self.slice(sent, |s| self.sent(s));
+        let login = self.endpoint(login);
+        let logout = self.option(logout, |e| self.endpoint(e));
+        let keepalive = self.option(keepalive, |e| self.endpoint(e));
+        let oauth2 = self.option(oauth2, |o| self.oauth2(o));
+        let success = self.option(success, |t| self.test(t));
+        let token = self.spot(token);
+        let expiry_field = self.option(expiry_field, |f| self.expiry_field(f));
+        let response_fields = self.slice(response_fields, |f| self.answer_field(f));
+        let errors = self.slice(errors, |e| self.error_case(e));
+        let placement = self.placement(placement);
+        let rejection = self.rejection(rejection);
+        let expiry = self.expiry(expiry);
         quote! {
-            #rt::__private::ErrorCase {
+            impl #p::Described for #provider {
+                const DESCRIPTION: &'static #p::Description = &#p::Description {
+                    vendor: #vendor,
+                    base: #base,
+                    settings: &[#(#settings),*],
+                    credentials: <#credentials as #p::DynamicCredentials>::TABLE,
+                    sent: #sent,
+                    login: #login,
+                    logout: #logout,
+                    keepalive: #keepalive,
+                    oauth2: #oauth2,
+                    success: #success,
+                    token: #token,
+                    expiry_field: #expiry_field,
+                    response_fields: #response_fields,
+                    errors: #errors,
+                    placement: #placement,
+                    rejection: #rejection,
+                    expiry: #expiry,
+                };
+            }
+        }
+    }
+
+    /// The credentials' rule table, `CredentialTable::new(...)`.
+    pub(crate) fn table(&self, table: &CredentialTable<'_>) -> TokenStream {
+        let p = &self.p;
+        let (vendor, prefix) = (table.vendor(), table.prefix());
+        let fields = table.fields().iter().map(|f| self.field_spec(f));
+        let rules = table.rules().iter().map(|r| self.rule(r));
+        quote! {
+            #p::CredentialTable::new(
+                #vendor,
+                #prefix,
+                &[#(#fields),*],
+                &[#(#rules),*],
+            )
+        }
+    }
+
+    fn field_spec(&self, field: &FieldSpec<'_>) -> TokenStream {
+        let p = &self.p;
+        let (name, wire) = (field.name(), field.wire());
+        let (secret, optional) = (field.is_secret(), field.is_optional());
+        let checks = field.checks().iter().map(|check| match check {
+            Check::MaxLength(n) => quote!(#p::Check::MaxLength(#n)),
+            Check::Length(n) => quote!(#p::Check::Length(#n)),
+            Check::LowerHex => quote!(#p::Check::LowerHex),
+            Check::Hex => quote!(#p::Check::Hex),
+            Check::Digits => quote!(#p::Check::Digits),
+        });
+        quote!(#p::FieldSpec::new(#name, #wire, #secret, #optional, &[#(#checks),*]))
+    }
+
+    fn rule(&self, rule: &Rule<'_>) -> TokenStream {
+        let p = &self.p;
+        let text = rule.text();
+        match rule.shape() {
+            RuleShape::Once(f) => quote!(#p::Rule::once(#f, #text)),
+            RuleShape::Exclusive(f, others) => {
+                quote!(#p::Rule::exclusive(#f, &[#(#others),*], #text))
+            }
+            RuleShape::Mandatory(f) => quote!(#p::Rule::mandatory(#f, #text)),
+            RuleShape::Requires(f, n) => quote!(#p::Rule::requires(#f, #n, #text)),
+            RuleShape::OneOf(members) => quote!(#p::Rule::one_of(&[#(#members),*], #text)),
+        }
+    }
+
+    fn option<T>(&self, value: &Option<T>, write: impl FnOnce(&T) -> TokenStream) -> TokenStream {
+        let p = &self.p;
+        match value {
+            Some(value) => {
+                let value = write(value);
+                quote!(#p::Option::Some(#value))
+            }
+            None => quote!(#p::Option::None),
+        }
+    }
+
+    fn slice<T>(&self, items: &[T], write: impl Fn(&T) -> TokenStream) -> TokenStream {
+        let items = items.iter().map(write);
+        quote!(&[#(#items),*])
+    }
+
+    fn sent(&self, sent: &Sent<'_>) -> TokenStream {
+        let p = &self.p;
+        let Sent { path, place } = sent;
+        let place = match place {
+            SentIn::Body => quote!(Body),
+            SentIn::Query => quote!(Query),
+            SentIn::BasicUser => quote!(BasicUser),
+            SentIn::BasicPassword => quote!(BasicPassword),
+        };
+        quote!(#p::Sent { path: &[#(#path),*], place: #p::SentIn::#place })
+    }
+
+    fn endpoint(&self, endpoint: &EndpointDescription<'_>) -> TokenStream {
+        let p = &self.p;
+        let EndpointDescription {
+            method,
+            path,
+            format,
+            constants,
+            query,
+            placement,
+        } = endpoint;
+        let method = match method {
+            Method::Get => quote!(Get),
+            Method::Post => quote!(Post),
+            Method::Put => quote!(Put),
+            Method::Delete => quote!(Delete),
+            Method::Patch => quote!(Patch),
+        };
+        let format = match format {
+            WireFormat::Json => quote!(Json),
+            WireFormat::Form => quote!(Form),
+            WireFormat::Multipart => quote!(Multipart),
+        };
+        let constants = self.slice(constants, |c| self.constant(c));
+        let query = self.slice(query, |c| self.constant(c));
+        let placement = self.option(placement, |pl| self.placement(pl));
+        quote! {
+            #p::EndpointDescription {
+                method: #p::Method::#method,
+                path: #path,
+                format: #p::WireFormat::#format,
+                constants: #constants,
+                query: #query,
+                placement: #placement,
+            }
+        }
+    }
+
+    fn constant(&self, constant: &Constant<'_>) -> TokenStream {
+        let p = &self.p;
+        let Constant { path, value } = constant;
+        let value = self.const_value(value);
+        quote!(#p::Constant { path: &[#(#path),*], value: #value })
+    }
+
+    fn const_value(&self, value: &ConstValue<'_>) -> TokenStream {
+        let p = &self.p;
+        match value {
+            ConstValue::Str(s) => quote!(#p::ConstValue::Str(#s)),
+            ConstValue::Int(n) => quote!(#p::ConstValue::Int(#n)),
+            ConstValue::Float(n) => quote!(#p::ConstValue::Float(#n)),
+            ConstValue::Bool(b) => quote!(#p::ConstValue::Bool(#b)),
+            ConstValue::List(items) => {
+                let items = items.iter().map(|item| self.const_value(item));
+                quote!(#p::ConstValue::List(&[#(#items),*]))
+            }
+            ConstValue::Object(fields) => {
+                let fields = fields.iter().map(|(name, value)| {
+                    let value = self.const_value(value);
+                    quote!((#name, #value))
+                });
+                quote!(#p::ConstValue::Object(&[#(#fields),*]))
+            }
+        }
+    }
+
+    fn oauth2(&self, oauth2: &OAuth2Description<'_>) -> TokenStream {
+        let p = &self.p;
+        let OAuth2Description { grant, revoke } = oauth2;
+        let revoke = self.option(revoke, |path| quote!(#path));
+        quote!(#p::OAuth2Description { grant: #grant, revoke: #revoke })
+    }
+
+    fn expiry_field(&self, field: &ExpiryField<'_>) -> TokenStream {
+        let p = &self.p;
+        let ExpiryField { spot, format } = field;
+        let spot = self.spot(spot);
+        let format = match format {
+            ExpiryFormat::Seconds => quote!(Seconds),
+            ExpiryFormat::Rfc3339 => quote!(Rfc3339),
+            ExpiryFormat::UnixTime => quote!(UnixTime),
+        };
+        quote!(#p::ExpiryField { spot: #spot, format: #p::ExpiryFormat::#format })
+    }
+
+    fn answer_field(&self, field: &AnswerField<'_>) -> TokenStream {
+        let p = &self.p;
+        let AnswerField { name, path, kind } = field;
+        let kind = match kind {
+            AnswerKind::Text => quote!(Text),
+            AnswerKind::FieldMessages => quote!(FieldMessages),
+        };
+        quote!(#p::AnswerField { name: #name, path: &[#(#path),*], kind: #p::AnswerKind::#kind })
+    }
+
+    fn error_case(&self, case: &ErrorCase<'_>) -> TokenStream {
+        let p = &self.p;
+        let ErrorCase {
+            variant,
+            display,
+            status,
+            when,
+            fields,
+        } = case;
+        let status = self.option(status, |s| quote!(#s));
+        let when = self.option(when, |t| self.test(t));
+        let fields = self.slice(fields, |f| self.answer_field(f));
+        quote! {
+            #p::ErrorCase {
                 variant: #variant,
                 display: #display,
                 status: #status,
@@ -78,171 +281,81 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
                 fields: #fields,
             }
         }
-    });
-    let placement = placement(&provider.placement, rt);
-    let rejection = match &provider.rejected {
-        Some(rejection) => {
-            let statuses = &rejection.statuses;
-            let when = option(rejection.when.as_ref().map(|c| test(c, rt)), rt);
-            quote!(#rt::__private::Rejection { statuses: &[#(#statuses),*], test: #when })
-        }
-        None => quote!(#rt::__private::Rejection::UNAUTHORIZED),
-    };
-    let lifetime = match provider.expiry.lifetime {
-        Lifetime::Absolute(secs) => {
-            quote!(#rt::__private::ExpiryPolicy::absolute(#rt::__private::Duration::from_secs(#secs)))
-        }
-        Lifetime::Idle(secs) => {
-            quote!(#rt::__private::ExpiryPolicy::idle(#rt::__private::Duration::from_secs(#secs)))
-        }
-        Lifetime::Unknown => quote!(#rt::__private::ExpiryPolicy::unknown()),
-    };
-    let jwt = provider.expiry.jwt_exp.then(|| quote!(.with_jwt_exp()));
-    quote! {
-        impl #rt::__private::Described for #name {
-            const DESCRIPTION: &'static #rt::__private::Description = &#rt::__private::Description {
-                vendor: #vendor,
-                base: #base,
-                settings: &[#(#settings),*],
-                credentials: <#credentials as #rt::__private::DynamicCredentials>::TABLE,
-                sent: &[#(#sent),*],
-                login: #login,
-                logout: #logout,
-                keepalive: #keepalive,
-                oauth2: #oauth2,
-                success: #success,
-                token: #token,
-                expiry_field: #expiry_field,
-                response_fields: #response_fields,
-                errors: &[#(#errors),*],
-                placement: #placement,
-                rejection: #rejection,
-                expiry: #lifetime #jwt,
-            };
+    }
+
+    /// A placement (a constant expression).
+    pub(crate) fn placement(&self, placement: &Placement<'_>) -> TokenStream {
+        let p = &self.p;
+        let Placement {
+            bearer,
+            header,
+            scheme,
+            cookie,
+            query,
+            body_field,
+        } = placement;
+        let text = |value: &Option<&str>| self.option(value, |v| quote!(#v));
+        let (header, scheme, cookie) = (text(header), text(scheme), text(cookie));
+        let (query, body) = (text(query), text(body_field));
+        quote! {
+            #p::Placement {
+                bearer: #bearer,
+                header: #header,
+                scheme: #scheme,
+                cookie: #cookie,
+                query: #query,
+                body_field: #body,
+            }
         }
     }
-}
 
-fn option(value: Option<TokenStream>, rt: &syn::Path) -> TokenStream {
-    match value {
-        Some(value) => quote!(#rt::__private::Option::Some(#value)),
-        None => quote!(#rt::__private::Option::None),
-    }
-}
-
-fn endpoint(endpoint: &Endpoint, rt: &syn::Path) -> TokenStream {
-    let method = match endpoint.method {
-        Method::Get => quote!(Get),
-        Method::Post => quote!(Post),
-        Method::Put => quote!(Put),
-        Method::Delete => quote!(Delete),
-        Method::Patch => quote!(Patch),
-    };
-    let format = match endpoint.format {
-        WireFormat::Json => quote!(Json),
-        WireFormat::Form => quote!(Form),
-        WireFormat::Multipart => quote!(Multipart),
-    };
-    let path = &endpoint.path.template.value;
-    let query = constants(&endpoint.query, rt);
-    let constants = constants(&endpoint.constants, rt);
-    let placement = option(endpoint.placement.as_ref().map(|p| placement(p, rt)), rt);
-    quote! {
-        #rt::__private::EndpointDescription {
-            method: #rt::__private::Method::#method,
-            path: #path,
-            format: #rt::__private::WireFormat::#format,
-            constants: #constants,
-            query: #query,
-            placement: #placement,
+    fn rejection(&self, rejection: &Rejection<'_>) -> TokenStream {
+        let p = &self.p;
+        if *rejection == Rejection::UNAUTHORIZED {
+            return quote!(#p::Rejection::UNAUTHORIZED);
         }
+        let Rejection { statuses, test } = rejection;
+        let test = self.option(test, |t| self.test(t));
+        quote!(#p::Rejection { statuses: &[#(#statuses),*], test: #test })
     }
-}
 
-fn constants(constants: &[Constant], rt: &syn::Path) -> TokenStream {
-    let items = constants.iter().map(|constant| {
-        let path = path_literal(&constant.path);
-        let value = const_value(&constant.value, rt);
-        quote!(#rt::__private::Constant { path: #path, value: #value })
-    });
-    quote!(&[#(#items),*])
-}
-
-fn const_value(value: &ConstValue, rt: &syn::Path) -> TokenStream {
-    match value {
-        ConstValue::Str(s) => quote!(#rt::__private::ConstValue::Str(#s)),
-        ConstValue::Int(n) => quote!(#rt::__private::ConstValue::Int(#n)),
-        ConstValue::Float(n) => quote!(#rt::__private::ConstValue::Float(#n)),
-        ConstValue::Bool(b) => quote!(#rt::__private::ConstValue::Bool(#b)),
-        ConstValue::List(items) => {
-            let items = items.iter().map(|item| const_value(item, rt));
-            quote!(#rt::__private::ConstValue::List(&[#(#items),*]))
-        }
-        ConstValue::Object(fields) => {
-            let fields = fields.iter().map(|(name, value)| {
-                let value = const_value(value, rt);
-                quote!((#name, #value))
-            });
-            quote!(#rt::__private::ConstValue::Object(&[#(#fields),*]))
-        }
-    }
-}
-
-fn answer_fields(fields: &[ResponseField], rt: &syn::Path) -> TokenStream {
-    let items = fields.iter().map(|field| {
-        let name = field.ident.to_string();
-        let path = path_literal(&field.path.segments);
-        let kind = match field.kind {
-            ValueKind::Text => quote!(Text),
-            ValueKind::FieldMessages => quote!(FieldMessages),
+    /// A policy as its constructor writes it: the margin is always the runtime's default.
+    fn expiry(&self, expiry: &ExpiryPolicy) -> TokenStream {
+        let p = &self.p;
+        let lifetime = match expiry.lifetime {
+            Lifetime::Absolute(lifetime) => {
+                let secs = lifetime.as_secs();
+                quote!(#p::ExpiryPolicy::absolute(#p::Duration::from_secs(#secs)))
+            }
+            Lifetime::Idle(lifetime) => {
+                let secs = lifetime.as_secs();
+                quote!(#p::ExpiryPolicy::idle(#p::Duration::from_secs(#secs)))
+            }
+            Lifetime::Unknown => quote!(#p::ExpiryPolicy::unknown()),
         };
-        quote!(#rt::__private::AnswerField { name: #name, path: #path, kind: #rt::__private::AnswerKind::#kind })
-    });
-    quote!(&[#(#items),*])
-}
+        let jwt = expiry.jwt_exp.then(|| quote!(.with_jwt_exp()));
+        quote!(#lifetime #jwt)
+    }
 
-/// A placement as the runtime's `Placement` (a constant expression).
-fn placement(p: &Placement, rt: &syn::Path) -> TokenStream {
-    let bearer = p.bearer;
-    let text = |value: &Option<String>| option(value.as_ref().map(|v| quote!(#v)), rt);
-    let (header, scheme, cookie) = (text(&p.header), text(&p.scheme), text(&p.cookie));
-    let (query, body) = (text(&p.query), text(&p.body_field));
-    quote! {
-        #rt::__private::Placement {
-            bearer: #bearer,
-            header: #header,
-            scheme: #scheme,
-            cookie: #cookie,
-            query: #query,
-            body_field: #body,
+    /// A spot (header names already in lower case).
+    fn spot(&self, spot: &Spot<'_>) -> TokenStream {
+        let p = &self.p;
+        match spot {
+            Spot::Json(path) => quote!(#p::Spot::Json(&[#(#path),*])),
+            Spot::Header(name) => quote!(#p::Spot::Header(#name)),
+            Spot::Cookie(name) => quote!(#p::Spot::Cookie(#name)),
+            Spot::Text => quote!(#p::Spot::Text),
         }
     }
-}
 
-/// A spot as the runtime's `Spot`; header names are matched in lower case.
-fn spot(spot: &Spot, rt: &syn::Path) -> TokenStream {
-    match spot {
-        Spot::Json(path) => {
-            let path = path_literal(&path.segments);
-            quote!(#rt::__private::Spot::Json(#path))
-        }
-        Spot::Header(name) => {
-            let name = name.value.to_ascii_lowercase();
-            quote!(#rt::__private::Spot::Header(#name))
-        }
-        Spot::Cookie(name) => {
-            let name = &name.value;
-            quote!(#rt::__private::Spot::Cookie(#name))
-        }
-        Spot::Text(_) => quote!(#rt::__private::Spot::Text),
+    fn test(&self, test: &AnswerTest<'_>) -> TokenStream {
+        let p = &self.p;
+        let AnswerTest { spot, expected } = test;
+        let spot = self.spot(spot);
+        let expected = match expected {
+            Expected::Equals(text) => quote!(#p::Expected::Equals(#text)),
+            Expected::Contains(text) => quote!(#p::Expected::Contains(#text)),
+        };
+        quote!(#p::AnswerTest { spot: #spot, expected: #expected })
     }
-}
-
-fn test(condition: &Condition, rt: &syn::Path) -> TokenStream {
-    let spot = spot(&condition.spot, rt);
-    let expected = match &condition.expected {
-        Expected::Equals(text) => quote!(#rt::__private::Expected::Equals(#text)),
-        Expected::Contains(text) => quote!(#rt::__private::Expected::Contains(#text)),
-    };
-    quote!(#rt::__private::AnswerTest { spot: #spot, expected: #expected })
 }

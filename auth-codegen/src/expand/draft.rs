@@ -1,15 +1,21 @@
-//! Credentials at run time: the rule table (the same rules and words as the typestate
-//! builder's traits, from `rules.rs`), the draft with `set(name, value)` and
+//! Credentials at run time: the rule table (the description's, written by its one
+//! writer: the same rules and words as the typestate builder's traits, from `rules.rs`), the draft with `set(name, value)` and
 //! `try_build()`, `DynamicCredentials` (`from_env`, `from_pairs`) and `Deserialize`.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Names;
-use crate::model::{Charset, Check, Provider};
-use crate::rules::{RuleKind, credential_rules, credentials_prefix};
+use auth_description::Description;
 
-pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
+use super::Names;
+use super::description::Writer;
+use crate::model::Provider;
+
+pub(crate) fn expand(
+    provider: &Provider,
+    names: &Names,
+    description: &Description<'_>,
+) -> TokenStream {
     let rt = &provider.runtime;
     let vis = &provider.vis;
     let Names {
@@ -17,43 +23,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
     } = names;
     let p = quote!(#rt::__private);
     let vendor = &provider.vendor.value;
-    let prefix = credentials_prefix(provider);
-    let index = |ident: &proc_macro2::Ident| provider.field_index(ident).unwrap_or_default();
-
-    let field_specs = provider.fields.iter().map(|field| {
-        let name = field.ident.to_string();
-        let name = unraw(&name);
-        let wire = field.wire_name();
-        let (secret, optional) = (field.secret, field.optional);
-        let checks = field.checks.iter().map(|c| check(c, rt));
-        quote!(#p::FieldSpec::new(#name, #wire, #secret, #optional, &[#(#checks),*]))
-    });
-    let rules = credential_rules(provider).into_iter().map(|rule| {
-        let text = &rule.text;
-        match &rule.kind {
-            RuleKind::Once { field } => {
-                let f = index(field);
-                quote!(#p::Rule::once(#f, #text))
-            }
-            RuleKind::Exclusive { field, others } => {
-                let f = index(field);
-                let others = others.iter().map(index);
-                quote!(#p::Rule::exclusive(#f, &[#(#others),*], #text))
-            }
-            RuleKind::Mandatory { field } => {
-                let f = index(field);
-                quote!(#p::Rule::mandatory(#f, #text))
-            }
-            RuleKind::Requires { field, needs } => {
-                let (f, n) = (index(field), index(needs));
-                quote!(#p::Rule::requires(#f, #n, #text))
-            }
-            RuleKind::OneOf { groups, .. } => {
-                let members = groups.iter().flatten().map(index);
-                quote!(#p::Rule::one_of(&[#(#members),*], #text))
-            }
-        }
-    });
+    let table = Writer::new(rt).table(description.credentials);
 
     let takes = provider.fields.iter().enumerate().map(|(i, field)| {
         let ident = &field.ident;
@@ -168,12 +138,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         }
 
         impl #p::DynamicCredentials for #credentials {
-            const TABLE: &'static #p::CredentialTable = &#p::CredentialTable::new(
-                #vendor,
-                #prefix,
-                &[#(#field_specs),*],
-                &[#(#rules),*],
-            );
+            const TABLE: &'static #p::CredentialTable = &#table;
 
             fn from_checked(
                 mut values: #p::Checked,
@@ -196,14 +161,4 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
 
 fn unraw(name: &str) -> &str {
     name.trim_start_matches("r#")
-}
-
-fn check(check: &Check, rt: &syn::Path) -> TokenStream {
-    match check {
-        Check::MaxLength(n) => quote!(#rt::__private::Check::MaxLength(#n)),
-        Check::Length(n) => quote!(#rt::__private::Check::Length(#n)),
-        Check::Charset(Charset::LowerHex) => quote!(#rt::__private::Check::LowerHex),
-        Check::Charset(Charset::Hex) => quote!(#rt::__private::Check::Hex),
-        Check::Charset(Charset::Digits) => quote!(#rt::__private::Check::Digits),
-    }
 }

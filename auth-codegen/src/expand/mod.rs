@@ -18,11 +18,13 @@ use crate::model::Provider;
 /// All generated items of one provider.
 pub fn expand(provider: &Provider) -> TokenStream {
     let names = Names::of(provider);
+    let arena = bumpalo::Bump::new();
+    let description = provider.describe(&arena);
     let parts = [
-        provider::expand(provider, &names),
+        provider::expand(provider, &names, &description),
         credentials::expand(provider, &names),
         builder::expand(provider, &names),
-        draft::expand(provider, &names),
+        draft::expand(provider, &names, &description),
         response::expand(provider, &names),
         error::expand(provider, &names),
     ];
@@ -93,9 +95,4 @@ pub(crate) fn camel_case(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// `&["data", "token"]`
-pub(crate) fn path_literal(segments: &[String]) -> TokenStream {
-    quote! { &[#(#segments),*] }
 }

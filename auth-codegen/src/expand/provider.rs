@@ -3,10 +3,17 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use auth_description::Description;
+
+use super::description::Writer;
 use super::{Names, doc_attrs};
 use crate::model::{Provider, ValueKind};
 
-pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
+pub(crate) fn expand(
+    provider: &Provider,
+    names: &Names,
+    description: &Description<'_>,
+) -> TokenStream {
     let rt = &provider.runtime;
     let vis = &provider.vis;
     let Names {
@@ -46,7 +53,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
         }
     });
 
-    let description = super::description::expand(provider, names);
+    let description = Writer::new(rt).described(description, name, credentials);
     let decode = decode_fn(provider, names);
     let oauth2 = provider
         .oauth2
@@ -104,7 +111,7 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
 
             fn login_request(&self, credentials: &#credentials) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
                 let values = credentials.wire_values();
-                self.with_base(|base| <Self as #rt::__private::Described>::DESCRIPTION.login_request(base, &values))
+                self.with_base(|base| #rt::__private::Interpret::login_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values))
                     .map_err(::core::convert::From::from)
             }
 
@@ -130,12 +137,12 @@ pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
             }
 
             fn logout_request(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
-                self.with_base(|base| <Self as #rt::__private::Described>::DESCRIPTION.logout_request(base))
+                self.with_base(|base| #rt::__private::Interpret::logout_request(<Self as #rt::__private::Described>::DESCRIPTION, base))
                     .map_err(::core::convert::From::from)
             }
 
             fn keepalive_request(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
-                self.with_base(|base| <Self as #rt::__private::Described>::DESCRIPTION.keepalive_request(base))
+                self.with_base(|base| #rt::__private::Interpret::keepalive_request(<Self as #rt::__private::Described>::DESCRIPTION, base))
                     .map_err(::core::convert::From::from)
             }
 
@@ -156,7 +163,7 @@ fn oauth2_fns(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
         ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
             let values = credentials.wire_values();
             self.with_base(|base| {
-                <Self as #rt::__private::Described>::DESCRIPTION.refresh_request(base, &values, refresh_token)
+                #rt::__private::Interpret::refresh_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, refresh_token)
             })
             .map_err(::core::convert::From::from)
         }
@@ -169,7 +176,7 @@ fn oauth2_fns(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
         ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
             let values = credentials.wire_values();
             self.with_base(|base| {
-                <Self as #rt::__private::Described>::DESCRIPTION.revocation_request(base, &values, token, kind)
+                #rt::__private::Interpret::revocation_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, token, kind)
             })
             .map_err(::core::convert::From::from)
         }
@@ -215,7 +222,7 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
     };
     quote! {
         fn decode_login(&self, reply: &#rt::__private::LoginReply<'_>) -> #rt::__private::Result<#rt::__private::Login<#response>, Self::Error> {
-            match <Self as #rt::__private::Described>::DESCRIPTION.decode_login(reply) {
+            match #rt::__private::Interpret::decode_login(<Self as #rt::__private::Described>::DESCRIPTION, reply) {
                 #rt::__private::Result::Ok(login) => #rt::__private::Result::Ok(
                     login.map_response(|#bind| #response { #(#response_fields),* }),
                 ),

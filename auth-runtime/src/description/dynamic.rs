@@ -5,6 +5,7 @@ use std::fmt;
 
 use secrecy::SecretString;
 
+use super::Interpret;
 use super::{Base, CaseValue, Description, ErrorCase, Refusal};
 use crate::credentials::{CredentialsError, FieldValues};
 use crate::error::Error;

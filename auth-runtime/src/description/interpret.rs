@@ -105,87 +105,84 @@ impl Values {
 /// it: these body fields, or HTTP Basic.
 const CLIENT_FIELDS: &[&str] = &["client_id", "client_secret"];
 
-impl Description {
-    fn url(&self, base: &Base<'_>, path: &str) -> Result<url::Url, Error> {
-        let settings: Vec<(&str, &str)> = self
-            .settings
-            .iter()
-            .copied()
-            .zip(base.settings.iter().copied())
-            .collect();
-        crate::endpoint::endpoint(self.vendor, self.base, &settings, base.url_override, path)
-    }
-
-    /// The request of `endpoint` with its constants, before any credential.
-    fn request(
+/// The one reading of a [`Description`]: every request it describes, and what its
+/// login answers mean. Generated providers call it through their `DESCRIPTION`,
+/// [`DynamicProvider`](super::DynamicProvider) through the description it was given.
+pub trait Interpret {
+    /// The login request for the credential values (`values[i]` is field `i`'s).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the base or a setting does not make a URL.
+    fn login_request(
         &self,
         base: &Base<'_>,
-        endpoint: &EndpointDescription,
-    ) -> Result<VendorRequest, Error> {
-        let mut request = VendorRequest::new(
-            endpoint.method,
-            self.url(base, endpoint.path)?,
-            endpoint.format,
-        );
-        let constant = |c: &super::Constant| WireField {
-            path: c.path,
-            value: WireValue::Json(c.value.to_json()),
-        };
-        request
-            .fields
-            .extend(endpoint.constants.iter().map(constant));
-        request.query.extend(endpoint.query.iter().map(constant));
-        request.placement.clone_from(&endpoint.placement);
-        Ok(request)
-    }
-
-    /// Adds the credential values whose field `wanted` picks, each where it is sent:
-    /// `values[i]` is field `i`'s value, when given.
-    fn add_credentials(
-        &self,
-        request: &mut VendorRequest,
         values: &[Option<WireValue>],
-        wanted: impl Fn(&str) -> bool,
-    ) {
-        let fields = self.credentials.fields();
-        let mut user = None;
-        let mut password = None;
-        for ((sent, field), value) in self.sent.iter().zip(fields).zip(values) {
-            let Some(value) = value else { continue };
-            match sent.place {
-                SentIn::BasicUser => user = Some(value),
-                SentIn::BasicPassword => password = Some(value),
-                _ if !wanted(field.wire()) => {}
-                SentIn::Body => request.fields.push(WireField {
-                    path: sent.path,
-                    value: value.clone(),
-                }),
-                SentIn::Query => request.query.push(WireField {
-                    path: sent.path,
-                    value: value.clone(),
-                }),
-            }
-        }
-        // A user without a password field has an empty password.
-        if let Some(user) = user {
-            let password = password.map_or_else(|| SecretString::from(""), secret);
-            request.basic = Some((plain(user), password));
-        }
-    }
+    ) -> Result<VendorRequest, Error>;
 
+    /// The logout request, where the vendor has one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request`].
+    fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error>;
+
+    /// The keep-alive request, where the vendor has one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request`].
+    fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error>;
+
+    /// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6), for an OAuth 2.0 login.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request`].
+    fn refresh_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        refresh_token: &SecretString,
+    ) -> Result<Option<VendorRequest>, Error>;
+
+    /// OAuth 2.0 token revocation (RFC 7009 section 2.1), where the server has it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request`].
+    fn revocation_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        token: &SecretString,
+        kind: TokenKind,
+    ) -> Result<Option<VendorRequest>, Error>;
+
+    /// Reads a login answer: the token, its stated lifetime, the refresh token (OAuth
+    /// 2.0) and the response's values in the order of the description's
+    /// `response_fields`.
+    ///
+    /// # Errors
+    ///
+    /// The [`Refusal`]: a documented failure, or why there is no token.
+    fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal>;
+}
+
+impl Interpret for Description {
     /// The login request for the credential values (`values[i]` is field `i`'s).
-    pub fn login_request(
+    fn login_request(
         &self,
         base: &Base<'_>,
         values: &[Option<WireValue>],
     ) -> Result<VendorRequest, Error> {
         let mut request = self.request(base, &self.login)?;
-        self.add_credentials(&mut request, values, |_| true);
+        self.add_credentials(&mut request, values, &|_| true);
         Ok(request)
     }
 
     /// The logout request, where the vendor has one.
-    pub fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+    fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
         self.logout
             .as_ref()
             .map(|endpoint| self.request(base, endpoint))
@@ -193,7 +190,7 @@ impl Description {
     }
 
     /// The keep-alive request, where the vendor has one.
-    pub fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+    fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
         self.keepalive
             .as_ref()
             .map(|endpoint| self.request(base, endpoint))
@@ -203,7 +200,7 @@ impl Description {
     /// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6), for an OAuth 2.0 login:
     /// to the login's endpoint, in its encoding, with the refresh token, the client's
     /// authentication and the `scope` field.
-    pub fn refresh_request(
+    fn refresh_request(
         &self,
         base: &Base<'_>,
         values: &[Option<WireValue>],
@@ -223,7 +220,7 @@ impl Description {
             path: &["refresh_token"],
             value: WireValue::Secret(refresh_token.clone()),
         });
-        self.add_credentials(&mut request, values, |wire| {
+        self.add_credentials(&mut request, values, &|wire| {
             CLIENT_FIELDS.contains(&wire) || wire == "scope"
         });
         Ok(Some(request))
@@ -232,7 +229,7 @@ impl Description {
     /// OAuth 2.0 token revocation (RFC 7009 section 2.1), where the server has it: a
     /// form `POST` with the token, its `token_type_hint` and the client's
     /// authentication.
-    pub fn revocation_request(
+    fn revocation_request(
         &self,
         base: &Base<'_>,
         values: &[Option<WireValue>],
@@ -251,14 +248,14 @@ impl Description {
             path: &["token_type_hint"],
             value: WireValue::Plain(kind.hint().to_owned()),
         });
-        self.add_credentials(&mut request, values, |wire| CLIENT_FIELDS.contains(&wire));
+        self.add_credentials(&mut request, values, &|wire| CLIENT_FIELDS.contains(&wire));
         Ok(Some(request))
     }
 
     /// Reads a login answer: the token, its stated lifetime, the refresh token (OAuth
     /// 2.0) and the response's values in the order of
     /// [`response_fields`](Description::response_fields); or why there is no token.
-    pub fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal> {
+    fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal> {
         let mut response = LoginResponse::new(self.vendor, reply);
         if !self.answers_in_json() {
             response = response.with_text_answers();
@@ -294,6 +291,92 @@ impl Description {
             expires_at,
             refresh_token,
         })
+    }
+}
+
+/// The steps the interpreter's requests share.
+trait Parts {
+    fn url(&self, base: &Base<'_>, path: &str) -> Result<url::Url, Error>;
+    fn request(
+        &self,
+        base: &Base<'_>,
+        endpoint: &EndpointDescription,
+    ) -> Result<VendorRequest, Error>;
+    fn add_credentials(
+        &self,
+        request: &mut VendorRequest,
+        values: &[Option<WireValue>],
+        wanted: &dyn Fn(&str) -> bool,
+    );
+    fn refusal(&self, response: &LoginResponse<'_>) -> Refusal;
+}
+
+impl Parts for Description {
+    fn url(&self, base: &Base<'_>, path: &str) -> Result<url::Url, Error> {
+        let settings: Vec<(&str, &str)> = self
+            .settings
+            .iter()
+            .copied()
+            .zip(base.settings.iter().copied())
+            .collect();
+        crate::endpoint::endpoint(self.vendor, self.base, &settings, base.url_override, path)
+    }
+
+    /// The request of `endpoint` with its constants, before any credential.
+    fn request(
+        &self,
+        base: &Base<'_>,
+        endpoint: &EndpointDescription,
+    ) -> Result<VendorRequest, Error> {
+        let mut request = VendorRequest::new(
+            endpoint.method,
+            self.url(base, endpoint.path)?,
+            endpoint.format,
+        );
+        let constant = |c: &super::Constant| WireField {
+            path: c.path,
+            value: WireValue::Json(super::const_json(c.value)),
+        };
+        request
+            .fields
+            .extend(endpoint.constants.iter().map(constant));
+        request.query.extend(endpoint.query.iter().map(constant));
+        request.placement.clone_from(&endpoint.placement);
+        Ok(request)
+    }
+
+    /// Adds the credential values whose field `wanted` picks, each where it is sent:
+    /// `values[i]` is field `i`'s value, when given.
+    fn add_credentials(
+        &self,
+        request: &mut VendorRequest,
+        values: &[Option<WireValue>],
+        wanted: &dyn Fn(&str) -> bool,
+    ) {
+        let fields = self.credentials.fields();
+        let mut user = None;
+        let mut password = None;
+        for ((sent, field), value) in self.sent.iter().zip(fields).zip(values) {
+            let Some(value) = value else { continue };
+            match sent.place {
+                SentIn::BasicUser => user = Some(value),
+                SentIn::BasicPassword => password = Some(value),
+                _ if !wanted(field.wire()) => {}
+                SentIn::Body => request.fields.push(WireField {
+                    path: sent.path,
+                    value: value.clone(),
+                }),
+                SentIn::Query => request.query.push(WireField {
+                    path: sent.path,
+                    value: value.clone(),
+                }),
+            }
+        }
+        // A user without a password field has an empty password.
+        if let Some(user) = user {
+            let password = password.map_or_else(|| SecretString::from(""), secret);
+            request.basic = Some((plain(user), password));
+        }
     }
 
     /// The documented failure an unsuccessful answer is, or the shared failure.

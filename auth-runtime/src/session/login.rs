@@ -333,7 +333,7 @@ impl<P: Provider> Inner<P> {
         let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
         let idle = matches!(self.expiry.lifetime, Lifetime::Idle(_));
         let margin = full
-            .map(|l| self.expiry.jittered_margin(l))
+            .map(|l| crate::expiry::jittered_margin(&self.expiry, l))
             .unwrap_or_default();
         Cached::issued(token, generation, now, remaining, idle, margin)
     }

@@ -166,10 +166,11 @@ impl ::auth_runtime::__private::Provider for Modulus {
         Self::Error,
     > {
         let values = credentials.wire_values();
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .login_request(base, &values)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::login_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+            ))
             .map_err(::core::convert::From::from)
     }
     fn decode_login(
@@ -179,9 +180,10 @@ impl ::auth_runtime::__private::Provider for Modulus {
         ::auth_runtime::__private::Login<ModulusLoginResponse>,
         Self::Error,
     > {
-        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-            .decode_login(reply)
-        {
+        match ::auth_runtime::__private::Interpret::decode_login(
+            <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+            reply,
+        ) {
             ::auth_runtime::__private::Result::Ok(login) => {
                 ::auth_runtime::__private::Result::Ok(
                     login
@@ -246,10 +248,10 @@ impl ::auth_runtime::__private::Provider for Modulus {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .logout_request(base)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+            ))
             .map_err(::core::convert::From::from)
     }
     fn keepalive_request(
@@ -258,10 +260,10 @@ impl ::auth_runtime::__private::Provider for Modulus {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .keepalive_request(base)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+            ))
             .map_err(::core::convert::From::from)
     }
 }

@@ -157,10 +157,11 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         Self::Error,
     > {
         let values = credentials.wire_values();
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .login_request(base, &values)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::login_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+            ))
             .map_err(::core::convert::From::from)
     }
     fn decode_login(
@@ -170,9 +171,10 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         ::auth_runtime::__private::Login<ModulusJwtLoginResponse>,
         Self::Error,
     > {
-        match <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-            .decode_login(reply)
-        {
+        match ::auth_runtime::__private::Interpret::decode_login(
+            <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+            reply,
+        ) {
             ::auth_runtime::__private::Result::Ok(login) => {
                 ::auth_runtime::__private::Result::Ok(
                     login
@@ -235,10 +237,10 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .logout_request(base)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+            ))
             .map_err(::core::convert::From::from)
     }
     fn keepalive_request(
@@ -247,10 +249,10 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
-        self.with_base(|base| {
-                <Self as ::auth_runtime::__private::Described>::DESCRIPTION
-                    .keepalive_request(base)
-            })
+        self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+            ))
             .map_err(::core::convert::From::from)
     }
 }

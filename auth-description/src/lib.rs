@@ -1,0 +1,227 @@
+//! A vendor's token endpoint as plain data: the one description of a vendor that
+//! authgen writes and reads.
+//!
+//! * The generator (`auth-codegen`) lowers a vendor's attribute or spec file into a
+//!   [`Description`] in one function, and writes that value out as a `const` of the
+//!   vendor's typed provider with one writer.
+//! * The runtime (`auth-runtime`) acts on it through one interpreter: the typed
+//!   provider, a provider built from a spec at run time (`authgen probe`, `authgen
+//!   token`) and the mock vendor of `auth-mock` all read the same value.
+//!
+//! The types borrow everything they hold for a lifetime `'a`: generated code holds a
+//! `Description<'static>` in a constant (no allocation, `Copy` parts, read on the hot
+//! path), and the generator builds a `Description<'a>` borrowing from its own IR and an
+//! arena while it expands. The runtime names them with `'static` (its aliases, such as
+//! `auth_runtime::description::Description`), so users never write the lifetime.
+//!
+//! Its enums are exhaustive on purpose: a variant added with the grammar is a compile
+//! error at every reader that does not handle it yet.
+//!
+//! This crate has no dependencies and no behaviour beyond reading its own data: what a
+//! description means on the wire is the runtime's.
+
+mod answer;
+mod credentials;
+mod expiry;
+mod request;
+
+pub use answer::{AnswerTest, Expected, Rejection, Spot};
+pub use credentials::{Check, CredentialTable, FieldSpec, ProblemKind, Rule, RuleShape};
+pub use expiry::{ExpiryPolicy, Lifetime};
+pub use request::{Method, Placement, WireFormat};
+
+/// A vendor's token endpoint as plain data: see the [crate](crate) documentation. Its
+/// fields may grow with the grammar.
+#[derive(Debug, PartialEq)]
+pub struct Description<'a> {
+    /// The vendor's name as users know it (`CRM.COM`), used in every message.
+    pub vendor: &'a str,
+    /// The base URL template, with `{placeholder}`s (`https://{account}.modulus.biz`).
+    pub base: &'a str,
+    /// The placeholders of `base`, in order: the provider's settings.
+    pub settings: &'a [&'a str],
+    /// The credential fields and their rules.
+    pub credentials: &'a CredentialTable<'a>,
+    /// Where each credential field is sent, in the order of `credentials`' fields.
+    pub sent: &'a [Sent<'a>],
+    /// The login endpoint.
+    pub login: EndpointDescription<'a>,
+    /// The logout endpoint, where the vendor has one.
+    pub logout: Option<EndpointDescription<'a>>,
+    /// The endpoint that extends a token's life, where the vendor has one.
+    pub keepalive: Option<EndpointDescription<'a>>,
+    /// OAuth 2.0 (RFC 6749), when the login is a token request of a grant.
+    pub oauth2: Option<OAuth2Description<'a>>,
+    /// What marks a login answer as successful besides a 2xx status.
+    pub success: Option<AnswerTest<'a>>,
+    /// Where the token is in a successful login answer.
+    pub token: Spot<'a>,
+    /// Where a successful login answer states the token's expiry, and how.
+    pub expiry_field: Option<ExpiryField<'a>>,
+    /// Other values of a successful login answer kept on the typed response.
+    pub response_fields: &'a [AnswerField<'a>],
+    /// The documented login failures, tried in order.
+    pub errors: &'a [ErrorCase<'a>],
+    /// Where the token goes on API requests.
+    pub placement: Placement<'a>,
+    /// How an API answer says the token was rejected.
+    pub rejection: Rejection<'a>,
+    /// How long a token lives.
+    pub expiry: ExpiryPolicy,
+}
+
+impl Description<'_> {
+    /// Whether the login's answers are JSON: some value is read at a JSON path. When
+    /// not, a login answer that is not JSON is no reason to fail.
+    pub fn answers_in_json(&self) -> bool {
+        let json = |spot: &Spot<'_>| matches!(spot, Spot::Json(_));
+        json(&self.token)
+            || self.success.as_ref().is_some_and(|test| json(&test.spot))
+            || self.expiry_field.as_ref().is_some_and(|f| json(&f.spot))
+            || !self.response_fields.is_empty()
+            || self.errors.iter().any(|case| {
+                !case.fields.is_empty() || case.when.as_ref().is_some_and(|t| json(&t.spot))
+            })
+    }
+
+    /// The token's place in words, as errors show it: `data.token`, the `x-auth`
+    /// header, the `sid` cookie, the body.
+    pub fn token_shown(&self) -> String {
+        match self.token {
+            Spot::Json(path) => path.join("."),
+            Spot::Header(name) => format!("the `{name}` header"),
+            Spot::Cookie(name) => format!("the `{name}` cookie"),
+            Spot::Text => "the body".to_owned(),
+        }
+    }
+}
+
+/// Where a credential field is sent on the login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent<'a> {
+    /// Its wire name split at the nesting (`access_token_identifier.identifier` is two).
+    pub path: &'a [&'a str],
+    /// In which part of the request.
+    pub place: SentIn,
+}
+
+/// A part of the login request a credential field goes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentIn {
+    /// The body, in the endpoint's encoding.
+    Body,
+    /// The query string.
+    Query,
+    /// The user of HTTP Basic credentials.
+    BasicUser,
+    /// The password of HTTP Basic credentials.
+    BasicPassword,
+}
+
+/// An endpoint of the vendor relative to the base URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointDescription<'a> {
+    /// HTTP method.
+    pub method: Method,
+    /// Path appended to the base URL.
+    pub path: &'a str,
+    /// Body encoding.
+    pub format: WireFormat,
+    /// Constants of the body.
+    pub constants: &'a [Constant<'a>],
+    /// Constants of the query string.
+    pub query: &'a [Constant<'a>],
+    /// Where the token goes on this request (a logout or keep-alive), when not where
+    /// API calls carry it.
+    pub placement: Option<Placement<'a>>,
+}
+
+/// A constant a request carries: `grant_type = "password"`, `scope = ["a", "b"]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Constant<'a> {
+    /// Its wire name split at the nesting.
+    pub path: &'a [&'a str],
+    /// Its value.
+    pub value: ConstValue<'a>,
+}
+
+/// A constant's value, of any JSON type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConstValue<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A whole number.
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A list.
+    List(&'a [ConstValue<'a>]),
+    /// An object (inside a list).
+    Object(&'a [(&'a str, ConstValue<'a>)]),
+}
+
+/// OAuth 2.0: the grant the token endpoint is asked for, and the revocation endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OAuth2Description<'a> {
+    /// The `grant_type` of the login (`password`, `client_credentials`).
+    pub grant: &'a str,
+    /// The path of the revocation endpoint (RFC 7009), when the server has one.
+    pub revoke: Option<&'a str>,
+}
+
+/// Where and how a login answer states its token's expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiryField<'a> {
+    /// Where it is; for a cookie, its `Max-Age` or `Expires` says it.
+    pub spot: Spot<'a>,
+    /// How it is written (not used for a cookie).
+    pub format: ExpiryFormat,
+}
+
+/// How an answer states an expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryFormat {
+    /// Seconds from now (`expires_in: 900`).
+    Seconds,
+    /// An RFC 3339 time (`2026-11-23T10:00:00Z`).
+    Rfc3339,
+    /// Seconds since the Unix epoch.
+    UnixTime,
+}
+
+/// A value read from a JSON login answer into a typed response or error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnswerField<'a> {
+    /// Its name on the typed response or error variant.
+    pub name: &'a str,
+    /// Its dotted path in the answer, split.
+    pub path: &'a [&'a str],
+    /// What it is read as.
+    pub kind: AnswerKind,
+}
+
+/// What an answer's value is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// Text: strings, numbers and booleans; absent, `null` or empty is none.
+    Text,
+    /// Per-field messages (Currencycloud's `error_messages`).
+    FieldMessages,
+}
+
+/// A documented login failure: a variant of the vendor's error enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCase<'a> {
+    /// The variant's name (`InvalidCredentials`).
+    pub variant: &'a str,
+    /// The message before the fields (`CRM.COM refused the login`).
+    pub display: &'a str,
+    /// Matches only this HTTP status.
+    pub status: Option<u16>,
+    /// Matches only when this holds.
+    pub when: Option<AnswerTest<'a>>,
+    /// Values read from the answer into the variant.
+    pub fields: &'a [AnswerField<'a>],
+}
