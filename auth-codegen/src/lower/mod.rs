@@ -91,6 +91,37 @@ impl Item<'_> {
     }
 }
 
+/// The top-level keys as lowered, before OAuth 2.0's defaults and the stand-ins.
+#[derive(Default)]
+struct Top {
+    ident: Option<Ident>,
+    docs: Vec<String>,
+    vis: Option<syn::Visibility>,
+    vendor: Option<Spanned<String>>,
+    runtime: Option<syn::Path>,
+    base: Option<UrlTemplate>,
+    login: Option<Endpoint>,
+    /// Whether `login` says its `format` (OAuth 2.0 sends a form otherwise).
+    login_format_written: bool,
+    logout: Option<Endpoint>,
+    keepalive: Option<Endpoint>,
+    token: Option<Spot>,
+    success: Option<Condition>,
+    rejected: Option<Rejection>,
+    placement: Option<Placement>,
+    expiry: Option<Expiry>,
+    one_of: Vec<Rule>,
+    response_fields: Vec<ResponseField>,
+    fields: Vec<Field>,
+    /// The fields' `requires` rules.
+    requires: Vec<Rule>,
+    cases: Vec<ErrorCase>,
+    error_fields: Vec<ResponseField>,
+    /// Where `error_fields` was first written.
+    error_fields_at: Option<Location>,
+    oauth2: Option<OAuth2>,
+}
+
 impl Lowering<'_> {
     /// The provider the top-level `entries` describe. `host` is the attribute's struct,
     /// whose name, visibility and (when it has any) docs win over a spec's.
@@ -104,34 +135,16 @@ impl Lowering<'_> {
             path: String::new(),
             at: self.whole,
         };
-        let mut ident = None;
-        let mut docs = Vec::new();
-        let mut vis = None;
-        let mut vendor = None;
-        let mut runtime = None;
-        let mut base = None;
-        let (mut login, mut logout, mut keepalive) = (None, None, None);
-        let mut token = None;
-        let (mut success, mut rejected) = (None, None);
-        let mut placement = None;
-        let mut expiry = None;
-        let mut one_of = Vec::new();
-        let mut response_fields = Vec::new();
-        let (mut fields, mut requires) = (Vec::new(), Vec::new());
-        let mut cases = Vec::new();
-        let mut error_fields = Vec::new();
-        let mut error_fields_at = None;
-        let mut oauth2 = None;
-        let mut login_format_written = false;
+        let mut top = Top::default();
         let written = self.visit(&place, entries, |item| {
             let item = &item;
             match item.key.name {
-                "name" => ident = self.ident(&item.text(), "`name`"),
-                "doc" => docs = self.doc(item),
+                "name" => top.ident = self.ident(&item.text(), "`name`"),
+                "doc" => top.docs = self.doc(item),
                 "visibility" => {
                     let text = item.text();
                     match syn::parse_str::<syn::Visibility>(&text.value) {
-                        Ok(parsed) => vis = Some(parsed),
+                        Ok(parsed) => top.vis = Some(parsed),
                         Err(_) => self.errors.error(
                             text.span,
                             format!(
@@ -141,11 +154,11 @@ impl Lowering<'_> {
                         ),
                     }
                 }
-                "vendor" => vendor = Some(item.text()),
+                "vendor" => top.vendor = Some(item.text()),
                 "crate" => {
                     let text = item.text();
                     match syn::parse_str::<syn::Path>(&text.value) {
-                        Ok(path) => runtime = Some(path),
+                        Ok(path) => top.runtime = Some(path),
                         Err(_) => self.errors.error(
                             text.span,
                             "`crate` must be a path such as `::my_crate::auth`",
@@ -156,104 +169,60 @@ impl Lowering<'_> {
                 "spec" => {}
                 "base" => {
                     let text = item.text();
-                    base = Some(url_template(&text.value, text.span, self.errors));
+                    top.base = Some(url_template(&text.value, text.span, self.errors));
                 }
                 "login" => {
-                    login_format_written = item.table().iter().any(|entry| {
+                    top.login_format_written = item.table().iter().any(|entry| {
                         entry.key.as_ref().is_some_and(|key| key.name == "format")
                     });
-                    login = Some(self.endpoint(&place, item));
+                    top.login = Some(self.endpoint(&place, item));
                 }
-                "logout" => logout = Some(self.endpoint(&place, item)),
-                "keepalive" => keepalive = Some(self.endpoint(&place, item)),
-                "token" => token = self.token(&place, item),
-                "success" => success = self.condition(&place, item),
-                "rejected" => rejected = self.rejection(&place, item),
-                "apply" => placement = Some(self.placement(&place, item)),
-                "expiry" => expiry = Some(self.expiry(&place, item)),
-                "one_of" => one_of.extend(self.one_of(item)),
-                "response" => response_fields = self.response(item),
-                "fields" => (fields, requires) = self.fields(item),
-                "error" => cases.extend(self.error_cases(item)),
+                "logout" => top.logout = Some(self.endpoint(&place, item)),
+                "keepalive" => top.keepalive = Some(self.endpoint(&place, item)),
+                "token" => top.token = self.token(&place, item),
+                "success" => top.success = self.condition(&place, item),
+                "rejected" => top.rejected = self.rejection(&place, item),
+                "apply" => top.placement = Some(self.placement(&place, item)),
+                "expiry" => top.expiry = Some(self.expiry(&place, item)),
+                "one_of" => top.one_of.extend(self.one_of(item)),
+                "response" => top.response_fields = self.response(item),
+                "fields" => (top.fields, top.requires) = self.fields(item),
+                "error" => top.cases.extend(self.error_cases(item)),
                 "error_fields" => {
-                    error_fields.extend(self.error_fields(item));
-                    error_fields_at.get_or_insert(item.span);
+                    top.error_fields.extend(self.error_fields(item));
+                    top.error_fields_at.get_or_insert(item.span);
                 }
-                "oauth2" => oauth2 = self.oauth2(&place, item),
+                "oauth2" => top.oauth2 = self.oauth2(&place, item),
                 other => unreachable!("`{other}` is in the key table without an arm"),
             }
         });
         let written = |name: &str| written.iter().any(|written| written == name);
-        share_error_fields(&mut cases, error_fields, error_fields_at, self.errors);
-        if let Some(oauth2) = &oauth2 {
-            // What OAuth 2.0 says, wherever the description did not say otherwise.
-            let at = oauth2.span;
-            if let Some(login) = &mut login {
-                if !login_format_written {
-                    login.format = WireFormat::Form;
-                }
-                if !login.constants.iter().any(|c| c.path == ["grant_type"]) {
-                    login.constants.insert(
-                        0,
-                        Constant {
-                            path: vec!["grant_type".to_owned()],
-                            value: ConstValue::Str(oauth2.grant.grant_type().to_owned()),
-                            span: at,
-                        },
-                    );
-                }
-            }
-            token.get_or_insert_with(|| Spot::Json(json_path("access_token", at, self.errors)));
-            placement.get_or_insert_with(|| Placement {
-                bearer: true,
-                span: Some(at),
-                ..Placement::default()
-            });
-            let expiry = expiry.get_or_insert(Expiry {
-                lifetime: Lifetime::Unknown,
-                jwt_exp: false,
-                field: None,
-            });
-            expiry.field.get_or_insert_with(|| ExpiryField {
-                spot: Spot::Json(json_path("expires_in", at, self.errors)),
-                format: ExpiryFormat::Seconds,
-            });
-            for name in ["token_type", "scope"] {
-                if !response_fields
-                    .iter()
-                    .any(|f: &ResponseField| f.ident == name)
-                {
-                    response_fields.push(ResponseField {
-                        ident: Ident::new(name, Span::call_site()),
-                        span: at,
-                        path: json_path(name, at, self.errors),
-                        kind: ValueKind::Text,
-                    });
-                }
-            }
-            let standard: Vec<ErrorCase> = oauth2_errors(at, self.errors)
-                .into_iter()
-                .filter(|case| !cases.iter().any(|own| own.variant == case.variant))
-                .collect();
-            cases.extend(standard);
-        }
+        share_error_fields(
+            &mut top.cases,
+            std::mem::take(&mut top.error_fields),
+            top.error_fields_at,
+            self.errors,
+        );
+        self.oauth2_defaults(&mut top);
 
         // A required key written with a bad value was reported already: it gets a
         // stand-in, so that validation still runs and reports the other problems in
         // the same run. One that is absent was reported by `resolve`.
         let here = self.whole;
         let stand_in = |name: &str| written(name);
-        let vendor = vendor.or_else(|| {
+        let vendor = top.vendor.or_else(|| {
             stand_in("vendor").then(|| Spanned {
                 value: "?".to_owned(),
                 span: here,
             })
         });
-        let base = base.or_else(|| {
+        let base = top.base.or_else(|| {
             stand_in("base").then(|| url_template("https://stand-in", here, self.errors))
         });
-        let login = login.or_else(|| stand_in("login").then(|| stand_in_endpoint(here)));
-        let token = token.or_else(|| {
+        let login = top
+            .login
+            .or_else(|| stand_in("login").then(|| stand_in_endpoint(here)));
+        let token = top.token.or_else(|| {
             stand_in("token").then(|| {
                 Spot::Json(JsonPath {
                     segments: Vec::new(),
@@ -261,7 +230,7 @@ impl Lowering<'_> {
                 })
             })
         });
-        let placement = placement.or_else(|| {
+        let placement = top.placement.or_else(|| {
             stand_in("apply").then(|| Placement {
                 bearer: true,
                 ..Placement::default()
@@ -272,39 +241,106 @@ impl Lowering<'_> {
                 Some(host.ident.clone()),
                 host.vis.clone(),
                 if host.docs.is_empty() {
-                    docs
+                    top.docs
                 } else {
                     host.docs.clone()
                 },
             ),
-            None => (ident, vis.unwrap_or_else(|| syn::parse_quote!(pub)), docs),
+            None => (
+                top.ident,
+                top.vis.unwrap_or_else(|| syn::parse_quote!(pub)),
+                top.docs,
+            ),
         };
         Some(Provider {
             ident: ident?,
             vis,
             docs,
             vendor: vendor?,
-            runtime: runtime.unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
+            runtime: top
+                .runtime
+                .unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
             base: base?,
             login: login?,
-            logout,
-            keepalive,
+            logout: top.logout,
+            keepalive: top.keepalive,
             token: token?,
-            success,
-            rejected,
+            success: top.success,
+            rejected: top.rejected,
             placement: placement?,
-            expiry: expiry.unwrap_or(Expiry {
+            expiry: top.expiry.unwrap_or(Expiry {
                 lifetime: Lifetime::Unknown,
                 jwt_exp: false,
                 field: None,
             }),
-            fields,
+            fields: top.fields,
             // `one_of` rules first, then the fields' `requires`, whatever the order written.
-            rules: one_of.into_iter().chain(requires).collect(),
-            response_fields,
-            errors: cases,
-            oauth2,
+            rules: top.one_of.into_iter().chain(top.requires).collect(),
+            response_fields: top.response_fields,
+            errors: top.cases,
+            oauth2: top.oauth2,
         })
+    }
+
+    /// What OAuth 2.0 says, wherever the description did not say otherwise: the login
+    /// sends a form with its `grant_type`, the token is `access_token` sent as a bearer
+    /// token, it lives `expires_in` seconds, `token_type` and `scope` are kept, and the
+    /// errors of RFC 6749 are known.
+    fn oauth2_defaults(&self, top: &mut Top) {
+        let Some(oauth2) = &top.oauth2 else {
+            return;
+        };
+        let at = oauth2.span;
+        if let Some(login) = &mut top.login {
+            if !top.login_format_written {
+                login.format = WireFormat::Form;
+            }
+            if !login.constants.iter().any(|c| c.path == ["grant_type"]) {
+                login.constants.insert(
+                    0,
+                    Constant {
+                        path: vec!["grant_type".to_owned()],
+                        value: ConstValue::Str(oauth2.grant.grant_type().to_owned()),
+                        span: at,
+                    },
+                );
+            }
+        }
+        top.token
+            .get_or_insert_with(|| Spot::Json(json_path("access_token", at, self.errors)));
+        top.placement.get_or_insert_with(|| Placement {
+            bearer: true,
+            span: Some(at),
+            ..Placement::default()
+        });
+        let expiry = top.expiry.get_or_insert(Expiry {
+            lifetime: Lifetime::Unknown,
+            jwt_exp: false,
+            field: None,
+        });
+        expiry.field.get_or_insert_with(|| ExpiryField {
+            spot: Spot::Json(json_path("expires_in", at, self.errors)),
+            format: ExpiryFormat::Seconds,
+        });
+        for name in ["token_type", "scope"] {
+            if !top
+                .response_fields
+                .iter()
+                .any(|f: &ResponseField| f.ident == name)
+            {
+                top.response_fields.push(ResponseField {
+                    ident: Ident::new(name, Span::call_site()),
+                    span: at,
+                    path: json_path(name, at, self.errors),
+                    kind: ValueKind::Text,
+                });
+            }
+        }
+        let standard: Vec<ErrorCase> = oauth2_errors(at, self.errors)
+            .into_iter()
+            .filter(|case| !top.cases.iter().any(|own| own.variant == case.variant))
+            .collect();
+        top.cases.extend(standard);
     }
 
     /// `oauth2(grant = "password", revoke = "/revoke")`.
