@@ -2,8 +2,9 @@
 //!
 //! Every entry point goes through here: the attribute ([`attribute`]), the attribute
 //! pointing at a spec file, and spec files read by `Builder` and the command line
-//! ([`spec`]). Readers ([`crate::source`]) only lex; [`crate::lower`] is the only code
-//! that knows what a key means; [`crate::validate`] checks across keys on the IR; the
+//! ([`spec`]; `SpecFile::provider` is defined here). Readers ([`crate::source`]) only
+//! lex and never call back into this driver; [`crate::lower`] is the only code that
+//! knows what a key means; [`crate::validate`] checks across keys on the IR; the
 //! expanders read only the IR.
 
 use proc_macro2::{Span, TokenStream};
@@ -13,6 +14,8 @@ use crate::errors::Errors;
 use crate::keys::Source;
 use crate::lower::Lowering;
 use crate::model::{Location, Provider};
+#[cfg(feature = "spec")]
+pub(crate) use crate::source::spec::{SpecErrors, SpecFile};
 use crate::source::{Entry, Host, Kind, attribute};
 
 /// `#[auth_provider(...)]` on `item`: the generated code, or every problem as a
@@ -149,8 +152,6 @@ fn read_spec_for_attribute(
     runtime: Option<syn::Path>,
     errors: &Errors,
 ) -> (Option<Provider>, TokenStream) {
-    use crate::source::spec::SpecFile;
-
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_default();
@@ -199,10 +200,10 @@ fn read_spec_for_attribute(
 /// attribute points at the spec, and the runtime crate at `runtime` when given.
 #[cfg(feature = "spec")]
 pub(crate) fn spec(
-    file: &crate::source::spec::SpecFile,
+    file: &SpecFile,
     host: Option<&Host>,
     runtime: Option<&syn::Path>,
-) -> Result<Provider, crate::source::spec::SpecErrors> {
+) -> Result<Provider, SpecErrors> {
     let errors = Errors::default();
     let provider = crate::source::spec::read(&file.text, &errors).and_then(|entries| {
         let lowering = Lowering {
@@ -224,5 +225,13 @@ pub(crate) fn spec(
     match provider {
         Some(provider) if errors.is_empty() => Ok(provider),
         _ => Err(file.errors(&errors)),
+    }
+}
+
+#[cfg(feature = "spec")]
+impl SpecFile {
+    /// Parses and validates the spec: the provider it describes, or every problem in it.
+    pub fn provider(&self) -> Result<Provider, SpecErrors> {
+        spec(self, None, None)
     }
 }
