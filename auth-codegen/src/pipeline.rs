@@ -1,11 +1,11 @@
 //! The one driver: **source → tree → IR → validate → expand**, or the fallback.
 //!
 //! Every entry point goes through here: the attribute ([`attribute`]), the attribute
-//! pointing at a spec file, and spec files read by `Builder` and the command line
-//! ([`spec`]; `SpecFile::provider` is defined here). Readers ([`crate::source`]) only
-//! lex and never call back into this driver; [`crate::lower`] is the only code that
-//! knows what a key means; [`crate::validate`] checks across keys on the IR; the
-//! expanders read only the IR.
+//! pointing at a spec file, spec files read by `Builder` ([`read_spec`],
+//! [`spec_tokens`]) and by the command line ([`spec`]; `SpecFile::provider` is defined
+//! here). Readers ([`crate::source`]) only lex and never call back into this driver;
+//! [`crate::lower`] is the only code that knows what a key means; [`crate::validate`]
+//! checks across keys on the IR; the expanders read only the IR.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -234,4 +234,21 @@ impl SpecFile {
     pub fn provider(&self) -> Result<Provider, SpecErrors> {
         spec(self, None, None)
     }
+}
+
+/// The spec file at `path`, for `Builder`; diagnostics name it as given.
+#[cfg(feature = "build")]
+pub(crate) fn read_spec(path: &std::path::Path) -> std::io::Result<SpecFile> {
+    SpecFile::read(path)
+}
+
+/// The tokens a spec file generates, with the runtime crate at `runtime`
+/// (`::auth_runtime` when `None`), or every problem in it.
+#[cfg(feature = "build")]
+pub(crate) fn spec_tokens(
+    file: &SpecFile,
+    runtime: Option<&syn::Path>,
+) -> Result<TokenStream, SpecErrors> {
+    let provider = spec(file, None, runtime)?;
+    Ok(crate::expand::expand(&provider))
 }
