@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 
-use crate::source::spec::{SpecErrors, SpecFile};
+use crate::pipeline::{self, SpecErrors, SpecFile};
 
 /// Generates Rust from spec files, for build scripts.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ impl Builder {
             if self.rerun_if_changed {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
-            let result = SpecFile::read(path)
+            let result = pipeline::read_spec(path)
                 .map_err(|source| Error::Read {
                     path: path.clone(),
                     source,
@@ -147,8 +147,7 @@ impl Builder {
 /// The tokens a spec generates, with the runtime crate at `runtime` (`::auth_runtime`
 /// when `None`).
 pub fn expand_spec(file: &SpecFile, runtime: Option<&syn::Path>) -> Result<TokenStream, Error> {
-    let provider = crate::pipeline::spec(file, None, runtime).map_err(Error::Spec)?;
-    Ok(crate::expand::expand(&provider))
+    pipeline::spec_tokens(file, runtime).map_err(Error::Spec)
 }
 
 /// The formatted file a spec generates: the `@generated` header, then the code.

@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::expand::builder::{describe_check, describe_groups, idents};
+use crate::expand::builder::describe_check;
 use crate::model::{Lifetime, Method, Provider, Rule, ValueKind, WireFormat};
+use crate::rules::{describe_groups, idents};
 
 /// What `provider` expects of its credentials and how it logs in, in plain words.
 pub fn explain(provider: &Provider) -> String {

@@ -6,7 +6,8 @@
 //! wrong source, values of the wrong shape and missing keys are all reported from these
 //! rows), and so do the "did you mean" suggestions, the key lists in errors, `authgen
 //! keys` and the schema in `specs/README.md` (a test keeps that file equal to
-//! [`reference`]). To add a key: add its row, then its arm in `lower.rs`.
+//! [`reference`]). To add a key: add its row, then its arm in its context's file of
+//! `lower/`.
 
 use std::fmt::Write as _;
 

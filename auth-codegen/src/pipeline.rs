@@ -1,10 +1,11 @@
 //! The one driver: **source → tree → IR → validate → expand**, or the fallback.
 //!
 //! Every entry point goes through here: the attribute ([`attribute`]), the attribute
-//! pointing at a spec file, and spec files read by `Builder` and the command line
-//! ([`spec`]). Readers ([`crate::source`]) only lex; [`crate::lower`] is the only code
-//! that knows what a key means; [`crate::validate`] checks across keys on the IR; the
-//! expanders read only the IR.
+//! pointing at a spec file, spec files read by `Builder` ([`read_spec`],
+//! [`spec_tokens`]) and by the command line ([`spec`]; `SpecFile::provider` is defined
+//! here). Readers ([`crate::source`]) only lex and never call back into this driver;
+//! [`crate::lower`] is the only code that knows what a key means; [`crate::validate`]
+//! checks across keys on the IR; the expanders read only the IR.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -13,6 +14,8 @@ use crate::errors::Errors;
 use crate::keys::Source;
 use crate::lower::Lowering;
 use crate::model::{Location, Provider};
+#[cfg(feature = "spec")]
+pub(crate) use crate::source::spec::{SpecErrors, SpecFile};
 use crate::source::{Entry, Host, Kind, attribute};
 
 /// `#[auth_provider(...)]` on `item`: the generated code, or every problem as a
@@ -149,8 +152,6 @@ fn read_spec_for_attribute(
     runtime: Option<syn::Path>,
     errors: &Errors,
 ) -> (Option<Provider>, TokenStream) {
-    use crate::source::spec::SpecFile;
-
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_default();
@@ -199,10 +200,10 @@ fn read_spec_for_attribute(
 /// attribute points at the spec, and the runtime crate at `runtime` when given.
 #[cfg(feature = "spec")]
 pub(crate) fn spec(
-    file: &crate::source::spec::SpecFile,
+    file: &SpecFile,
     host: Option<&Host>,
     runtime: Option<&syn::Path>,
-) -> Result<Provider, crate::source::spec::SpecErrors> {
+) -> Result<Provider, SpecErrors> {
     let errors = Errors::default();
     let provider = crate::source::spec::read(&file.text, &errors).and_then(|entries| {
         let lowering = Lowering {
@@ -225,4 +226,29 @@ pub(crate) fn spec(
         Some(provider) if errors.is_empty() => Ok(provider),
         _ => Err(file.errors(&errors)),
     }
+}
+
+#[cfg(feature = "spec")]
+impl SpecFile {
+    /// Parses and validates the spec: the provider it describes, or every problem in it.
+    pub fn provider(&self) -> Result<Provider, SpecErrors> {
+        spec(self, None, None)
+    }
+}
+
+/// The spec file at `path`, for `Builder`; diagnostics name it as given.
+#[cfg(feature = "build")]
+pub(crate) fn read_spec(path: &std::path::Path) -> std::io::Result<SpecFile> {
+    SpecFile::read(path)
+}
+
+/// The tokens a spec file generates, with the runtime crate at `runtime`
+/// (`::auth_runtime` when `None`), or every problem in it.
+#[cfg(feature = "build")]
+pub(crate) fn spec_tokens(
+    file: &SpecFile,
+    runtime: Option<&syn::Path>,
+) -> Result<TokenStream, SpecErrors> {
+    let provider = spec(file, None, runtime)?;
+    Ok(crate::expand::expand(&provider))
 }

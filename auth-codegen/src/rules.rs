@@ -7,11 +7,13 @@
 //! Format checks (lengths, character sets) are on values, so both builders check them
 //! at run time, in the runtime's words (`auth_runtime`'s `checks.rs`); they are not
 //! in this table but on each field (`Field::checks`).
+//!
+//! A `one_of`'s alternatives in words (`describe_groups`) are written here too, for
+//! these messages and for `authgen explain`.
 
 use proc_macro2::Ident;
 
-use crate::expand::builder::{describe_groups, idents};
-use crate::model::{Provider, Rule};
+use crate::model::{Provider, Rule, Spanned};
 
 /// One credential rule.
 #[derive(Debug, Clone)]
@@ -167,4 +169,61 @@ fn other_alternatives(provider: &Provider, ident: &Ident) -> Option<(Vec<Ident>,
             describe_groups(&others, "or"),
         ))
     })
+}
+
+/// The names in a `one_of`'s alternatives.
+pub(crate) fn idents(groups: &[Vec<Spanned<Ident>>]) -> Vec<Vec<Ident>> {
+    groups
+        .iter()
+        .map(|g| g.iter().map(|m| m.value.clone()).collect())
+        .collect()
+}
+
+/// `` `username` + `password`, `authentication_code`, or `identifier` + `pass_code` ``
+pub(crate) fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
+    let words: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        })
+        .collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] if rest.len() == 1 => format!("{} {conjunction} {last}", rest[0]),
+        [rest @ .., last] => format!("{}, {conjunction} {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::format_ident;
+
+    use super::*;
+
+    fn groups(spec: &[&[&str]]) -> Vec<Vec<Ident>> {
+        spec.iter()
+            .map(|g| g.iter().map(|n| format_ident!("{}", n)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn alternatives_read_as_a_sentence() {
+        let crm = groups(&[
+            &["username", "password"],
+            &["authentication_code"],
+            &["identifier", "pass_code"],
+        ]);
+        assert_eq!(
+            describe_groups(&crm, "or"),
+            "`username` + `password`, `authentication_code`, or `identifier` + `pass_code`"
+        );
+        assert_eq!(
+            describe_groups(&crm[1..], "or"),
+            "`authentication_code` or `identifier` + `pass_code`"
+        );
+    }
 }

@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use super::credentials::value_type;
 use super::{Names, camel_case};
-use crate::model::{Charset, Check, Field, Provider, Spanned};
+use crate::model::{Charset, Check, Field, Provider};
 use crate::rules::{RuleKind, credential_rules};
 
 pub(crate) fn expand(provider: &Provider, names: &Names) -> TokenStream {
@@ -336,33 +336,6 @@ fn diagnostic_trait(
     }
 }
 
-/// The names in a `one_of`'s alternatives.
-pub(crate) fn idents(groups: &[Vec<Spanned<Ident>>]) -> Vec<Vec<Ident>> {
-    groups
-        .iter()
-        .map(|g| g.iter().map(|m| m.value.clone()).collect())
-        .collect()
-}
-
-/// `` `username` + `password`, `authentication_code`, or `identifier` + `pass_code` ``
-pub(crate) fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> String {
-    let words: Vec<String> = groups
-        .iter()
-        .map(|g| {
-            g.iter()
-                .map(|i| format!("`{i}`"))
-                .collect::<Vec<_>>()
-                .join(" + ")
-        })
-        .collect();
-    match words.as_slice() {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] if rest.len() == 1 => format!("{} {conjunction} {last}", rest[0]),
-        [rest @ .., last] => format!("{}, {conjunction} {last}", rest.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,23 +345,6 @@ mod tests {
         spec.iter()
             .map(|g| g.iter().map(|n| format_ident!("{}", n)).collect())
             .collect()
-    }
-
-    #[test]
-    fn alternatives_read_as_a_sentence() {
-        let crm = groups(&[
-            &["username", "password"],
-            &["authentication_code"],
-            &["identifier", "pass_code"],
-        ]);
-        assert_eq!(
-            describe_groups(&crm, "or"),
-            "`username` + `password`, `authentication_code`, or `identifier` + `pass_code`"
-        );
-        assert_eq!(
-            describe_groups(&crm[1..], "or"),
-            "`authentication_code` or `identifier` + `pass_code`"
-        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Entry, Kind, Value};
 use crate::errors::Errors;
-use crate::model::{Location, Provider};
+use crate::model::Location;
 
 /// A spec file: its name as shown in messages, and its text.
 #[derive(Debug, Clone)]
@@ -39,11 +39,6 @@ impl SpecFile {
             name: path.display().to_string(),
             text: std::fs::read_to_string(path)?,
         })
-    }
-
-    /// Parses and validates the spec: the provider it describes, or every problem in it.
-    pub fn provider(&self) -> Result<Provider, SpecErrors> {
-        crate::pipeline::spec(self, None, None)
     }
 
     /// `errors` (recorded while parsing this file) rendered against its text.
