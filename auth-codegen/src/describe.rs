@@ -9,8 +9,7 @@
 use auth_description::{
     AnswerField, AnswerKind, AnswerTest, Check, ConstValue, Constant, CredentialTable, Description,
     EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy, FieldSpec,
-    Method, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
-    WireFormat,
+    OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
 };
 use bumpalo::Bump;
 use proc_macro2::Ident;
@@ -153,19 +152,9 @@ impl<'a> Arena<'a> {
 
     fn endpoint(&self, endpoint: &model::Endpoint) -> EndpointDescription<'a> {
         EndpointDescription {
-            method: match endpoint.method {
-                model::Method::Get => Method::Get,
-                model::Method::Post => Method::Post,
-                model::Method::Put => Method::Put,
-                model::Method::Delete => Method::Delete,
-                model::Method::Patch => Method::Patch,
-            },
+            method: endpoint.method,
             path: self.text(&endpoint.path.template.value),
-            format: match endpoint.format {
-                model::WireFormat::Json => WireFormat::Json,
-                model::WireFormat::Form => WireFormat::Form,
-                model::WireFormat::Multipart => WireFormat::Multipart,
-            },
+            format: endpoint.format,
             constants: self.constants(&endpoint.constants),
             query: self.constants(&endpoint.query),
             placement: endpoint.placement.as_ref().map(|p| self.placement(p)),

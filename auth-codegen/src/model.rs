@@ -137,31 +137,8 @@ pub struct UrlTemplate {
     pub placeholders: Vec<String>,
 }
 
-/// HTTP methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// GET
-    Get,
-    /// POST
-    Post,
-    /// PUT
-    Put,
-    /// DELETE
-    Delete,
-    /// PATCH
-    Patch,
-}
-
-/// How a request body is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WireFormat {
-    /// `application/json`
-    Json,
-    /// `application/x-www-form-urlencoded`
-    Form,
-    /// `multipart/form-data`
-    Multipart,
-}
+/// HTTP methods and body encodings: the description's own, nothing to map.
+pub use auth_description::{Method, WireFormat};
 
 /// An endpoint relative to the base URL.
 #[derive(Debug, Clone)]

@@ -352,6 +352,19 @@ impl<'b> LoginResponse<'b> {
     }
 }
 
+/// Whether an answer with `headers` and `body` passes `test`.
+pub(crate) fn holds(
+    test: &crate::provider::AnswerTest,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> bool {
+    let json = match test.spot {
+        Spot::Json(_) => serde_json::from_slice(body).ok(),
+        _ => None,
+    };
+    read(test.spot, headers, body, json.as_ref()).is_some_and(|value| test.expected.accepts(&value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -164,7 +164,7 @@ pub enum Error {
         /// The vendor's name.
         vendor: &'static str,
         /// Which token.
-        token: crate::provider::TokenKind,
+        token: crate::token::TokenKind,
         /// The answer's HTTP status code.
         status: u16,
         /// The OAuth 2.0 `error` code of a JSON answer (`unsupported_token_type`,

@@ -111,34 +111,7 @@ pub trait Provider: Send + Sync + 'static {
     }
 }
 
-/// Which of a session's tokens a revocation request retires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TokenKind {
-    /// The token API calls carry (OAuth 2.0's access token).
-    Access,
-    /// The refresh token of an OAuth 2.0 login ([`Login::refresh_token`]).
-    Refresh,
-}
-
-impl TokenKind {
-    /// Its RFC 7009 `token_type_hint`: `access_token` or `refresh_token`.
-    pub fn hint(self) -> &'static str {
-        match self {
-            TokenKind::Access => "access_token",
-            TokenKind::Refresh => "refresh_token",
-        }
-    }
-}
-
-impl std::fmt::Display for TokenKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            TokenKind::Access => "access token",
-            TokenKind::Refresh => "refresh token",
-        })
-    }
-}
+pub use crate::token::TokenKind;
 
 /// A vendor's answer to a login request, as the session received it (the body read up
 /// to its cap).
@@ -311,16 +284,6 @@ pub type Rejection = auth_description::Rejection<'static>;
 /// it in a `token` query parameter on GET and in a `token` field of the JSON body on
 /// POST.
 pub type Placement = auth_description::Placement<'static>;
-
-/// Whether an answer with `headers` and `body` passes `test`.
-pub(crate) fn holds(test: &AnswerTest, headers: &http::HeaderMap, body: &[u8]) -> bool {
-    let json = match test.spot {
-        Spot::Json(_) => serde_json::from_slice(body).ok(),
-        _ => None,
-    };
-    crate::decode::read(test.spot, headers, body, json.as_ref())
-        .is_some_and(|value| test.expected.accepts(&value))
-}
 
 #[cfg(test)]
 mod tests {

@@ -165,11 +165,11 @@ async fn inspect<P: Provider, R: Incoming>(
         Spot::Json(_) if !crate::transport::is_json(response.headers()) => Ok((response, false)),
         spot if spot.needs_body() => {
             let (response, body) = response.buffer(vendor, API_MAX_BODY).await?;
-            let rejected = crate::provider::holds(&test, response.headers(), &body);
+            let rejected = crate::decode::holds(&test, response.headers(), &body);
             Ok((response, rejected))
         }
         _ => {
-            let rejected = crate::provider::holds(&test, response.headers(), &[]);
+            let rejected = crate::decode::holds(&test, response.headers(), &[]);
             Ok((response, rejected))
         }
     }

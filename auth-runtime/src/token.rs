@@ -209,6 +209,35 @@ pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
     })
 }
 
+/// Which of a session's tokens a revocation request retires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// The token API calls carry (OAuth 2.0's access token).
+    Access,
+    /// The refresh token of an OAuth 2.0 login ([`Login::refresh_token`](crate::provider::Login::refresh_token)).
+    Refresh,
+}
+
+impl TokenKind {
+    /// Its RFC 7009 `token_type_hint`: `access_token` or `refresh_token`.
+    pub fn hint(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access_token",
+            TokenKind::Refresh => "refresh_token",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenKind::Access => "access token",
+            TokenKind::Refresh => "refresh token",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
