@@ -8,7 +8,7 @@
 
 use auth_description::{
     AnswerField, AnswerKind, AnswerTest, Check, ConstValue, Constant, CredentialTable, Description,
-    EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy, FieldSpec,
+    EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryPolicy, FieldSpec,
     OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
 };
 use bumpalo::Bump;
@@ -63,11 +63,7 @@ impl model::Provider {
             token: to.spot(&self.token),
             expiry_field: self.expiry.field.as_ref().map(|field| ExpiryField {
                 spot: to.spot(&field.spot),
-                format: match field.format {
-                    model::ExpiryFormat::Seconds => ExpiryFormat::Seconds,
-                    model::ExpiryFormat::Rfc3339 => ExpiryFormat::Rfc3339,
-                    model::ExpiryFormat::UnixTime => ExpiryFormat::UnixTime,
-                },
+                format: field.format,
             }),
             response_fields: to.answer_fields(&self.response_fields),
             errors: to.slice(errors),

@@ -324,29 +324,19 @@ pub struct ExpiryField {
     pub format: ExpiryFormat,
 }
 
-/// How a response states an expiry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpiryFormat {
-    /// Seconds from now (`expires_in: 900`).
-    Seconds,
-    /// An RFC 3339 / ISO 8601 time (`"2026-11-23T10:00:00Z"`).
-    Rfc3339,
-    /// Seconds since the Unix epoch.
-    UnixTime,
-}
+/// How a response states an expiry: the description's own.
+pub use auth_description::ExpiryFormat;
 
-impl ExpiryFormat {
-    /// The names used in descriptions.
-    pub const NAMES: &'static [&'static str] = &["seconds", "rfc3339", "unix"];
+/// The names of the expiry formats in descriptions (`iso8601` is also read as RFC 3339).
+pub const EXPIRY_FORMATS: &[&str] = &["seconds", "rfc3339", "unix"];
 
-    /// The format named `name`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "seconds" => Some(ExpiryFormat::Seconds),
-            "rfc3339" | "iso8601" => Some(ExpiryFormat::Rfc3339),
-            "unix" => Some(ExpiryFormat::UnixTime),
-            _ => None,
-        }
+/// The expiry format named `name`.
+pub fn expiry_format(name: &str) -> Option<ExpiryFormat> {
+    match name {
+        "seconds" => Some(ExpiryFormat::Seconds),
+        "rfc3339" | "iso8601" => Some(ExpiryFormat::Rfc3339),
+        "unix" => Some(ExpiryFormat::UnixTime),
+        _ => None,
     }
 }
 

@@ -199,12 +199,13 @@ pub(crate) fn describe_groups(groups: &[Vec<Ident>], conjunction: &str) -> Strin
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use quote::format_ident;
 
     use super::*;
 
-    fn groups(spec: &[&[&str]]) -> Vec<Vec<Ident>> {
+    /// Groups of fields named by `spec`.
+    pub(crate) fn groups(spec: &[&[&str]]) -> Vec<Vec<Ident>> {
         spec.iter()
             .map(|g| g.iter().map(|n| format_ident!("{}", n)).collect())
             .collect()

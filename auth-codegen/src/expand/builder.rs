@@ -339,13 +339,7 @@ fn diagnostic_trait(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::format_ident;
-
-    fn groups(spec: &[&[&str]]) -> Vec<Vec<Ident>> {
-        spec.iter()
-            .map(|g| g.iter().map(|n| format_ident!("{}", n)).collect())
-            .collect()
-    }
+    use crate::rules::tests::groups;
 
     #[test]
     fn build_accepts_any_touched_alternative_and_refuses_none() {

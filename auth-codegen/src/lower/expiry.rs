@@ -47,15 +47,15 @@ impl Lowering<'_> {
                 }
                 "format" => {
                     let text = inner.text();
-                    match ExpiryFormat::from_name(&text.value) {
+                    match crate::model::expiry_format(&text.value) {
                         Some(chosen) => format = Some((chosen, text.span)),
                         None => self.errors.error(
                             text.span,
                             format!(
                                 "unknown expiry format `{}`{}; expected one of: {}",
                                 text.value,
-                                did_you_mean(&text.value, ExpiryFormat::NAMES),
-                                ExpiryFormat::NAMES.join(", ")
+                                did_you_mean(&text.value, crate::model::EXPIRY_FORMATS),
+                                crate::model::EXPIRY_FORMATS.join(", ")
                             ),
                         ),
                     }
