@@ -35,6 +35,7 @@ impl model::Provider {
         let errors = self.errors.iter().map(|case| ErrorCase {
             variant: to.text(&case.variant.to_string()),
             display: to.text(&case.message(&self.vendor.value)),
+            step: None,
             status: case.status,
             when: case.when.as_ref().map(|c| to.test(c)),
             fields: to.answer_fields(&case.fields),
@@ -52,6 +53,7 @@ impl model::Provider {
             settings: to.slice(self.base.placeholders.iter().map(|p| to.text(p))),
             credentials,
             sent: to.slice(sent),
+            steps: &[],
             login: to.endpoint(&self.login),
             logout: self.logout.as_ref().map(|e| to.endpoint(e)),
             keepalive: self.keepalive.as_ref().map(|e| to.endpoint(e)),
@@ -153,6 +155,7 @@ impl<'a> Arena<'a> {
             format: endpoint.format,
             constants: self.constants(&endpoint.constants),
             query: self.constants(&endpoint.query),
+            headers: &[],
             placement: endpoint.placement.as_ref().map(|p| self.placement(p)),
         }
     }

@@ -44,7 +44,11 @@ pub struct Description<'a> {
     pub credentials: &'a CredentialTable<'a>,
     /// Where each credential field is sent, in the order of `credentials`' fields.
     pub sent: &'a [Sent<'a>],
-    /// The login endpoint.
+    /// The requests sent before the login request, in order (a challenge, a CSRF token,
+    /// a session id to exchange): each may bind values of its answer for the requests
+    /// after it. Every attempt to log in starts again from the first.
+    pub steps: &'a [Step<'a>],
+    /// The login endpoint: the request whose answer holds the token.
     pub login: EndpointDescription<'a>,
     /// The logout endpoint, where the vendor has one.
     pub logout: Option<EndpointDescription<'a>>,
@@ -131,9 +135,101 @@ pub struct EndpointDescription<'a> {
     pub constants: &'a [Constant<'a>],
     /// Constants of the query string.
     pub query: &'a [Constant<'a>],
+    /// Headers the request carries, their values templates.
+    pub headers: &'a [Header<'a>],
     /// Where the token goes on this request (a logout or keep-alive), when not where
     /// API calls carry it.
     pub placement: Option<Placement<'a>>,
+}
+
+/// A step of a login before its token request: a request of its own, whose answer is
+/// tested and read into named values (bindings) the later requests may use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step<'a> {
+    /// Its name, as messages and documented failures name it (`challenge`).
+    pub name: &'a str,
+    /// The request.
+    pub endpoint: EndpointDescription<'a>,
+    /// What marks its answer as successful besides a 2xx status.
+    pub success: Option<AnswerTest<'a>>,
+    /// The values read from its answer, each under a name.
+    pub bindings: &'a [Binding<'a>],
+}
+
+/// A value a step reads from its answer under a name, for the requests after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Binding<'a> {
+    /// The name templates use (`{csrf}`).
+    pub name: &'a str,
+    /// Where the value is in the step's answer.
+    pub spot: Spot<'a>,
+    /// Kept as a secret (a session id is a credential): taken out of every answer and
+    /// error, never shown. True unless the description says the value is public.
+    pub secret: bool,
+}
+
+/// A header a request carries: `X-CSRF-Token: {csrf}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header<'a> {
+    /// Its name.
+    pub name: &'a str,
+    /// Its value, a template.
+    pub value: Template<'a>,
+}
+
+/// Text with `{name}` placeholders, each a credential field (by its Rust or wire name)
+/// or a binding of an earlier step; `{{` and `}}` are literal braces. The generator
+/// refuses a name that is neither, so a template in a description always renders.
+pub type Template<'a> = &'a str;
+
+/// A piece of a [`Template`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// Text as it is.
+    Text(&'a str),
+    /// A literal `{` or `}` (written doubled).
+    Brace(char),
+    /// The value named.
+    Name(&'a str),
+}
+
+/// The pieces of `template`, or the first problem in it (an unclosed `{`, an empty
+/// name, a lone `}`).
+pub fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while !rest.is_empty() {
+        let next = rest.find(['{', '}']).unwrap_or(rest.len());
+        if next > 0 {
+            out.push(Piece::Text(&rest[..next]));
+            rest = &rest[next..];
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix("{{") {
+            out.push(Piece::Brace('{'));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("}}") {
+            out.push(Piece::Brace('}'));
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('{') {
+            let Some(end) = after.find('}') else {
+                return Err(format!(
+                    "`{{` without its `}}` in `{template}` (write `{{{{` for a brace)"
+                ));
+            };
+            let name = after[..end].trim();
+            if name.is_empty() || name.contains('{') {
+                return Err(format!("an empty or broken `{{name}}` in `{template}`"));
+            }
+            out.push(Piece::Name(name));
+            rest = &after[end + 1..];
+        } else {
+            return Err(format!(
+                "a `}}` without its `{{` in `{template}` (write `}}}}` for a brace)"
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A constant a request carries: `grant_type = "password"`, `scope = ["a", "b"]`.
@@ -218,10 +314,39 @@ pub struct ErrorCase<'a> {
     pub variant: &'a str,
     /// The message before the fields (`CRM.COM refused the login`).
     pub display: &'a str,
+    /// The step whose answer it is (its name); `None` for the token request's.
+    pub step: Option<&'a str>,
     /// Matches only this HTTP status.
     pub status: Option<u16>,
     /// Matches only when this holds.
     pub when: Option<AnswerTest<'a>>,
     /// Values read from the answer into the variant.
     pub fields: &'a [AnswerField<'a>],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_read_names_text_and_doubled_braces() {
+        assert_eq!(
+            pieces("Bearer {session_id}"),
+            Ok(vec![Piece::Text("Bearer "), Piece::Name("session_id")])
+        );
+        assert_eq!(
+            pieces("{{x}}{ a }"),
+            Ok(vec![
+                Piece::Brace('{'),
+                Piece::Text("x"),
+                Piece::Brace('}'),
+                Piece::Name("a")
+            ])
+        );
+        assert_eq!(pieces(""), Ok(vec![]));
+        assert!(pieces("{open").is_err());
+        assert!(pieces("close}").is_err());
+        assert!(pieces("{}").is_err());
+        assert!(pieces("{a{b}").is_err());
+    }
 }

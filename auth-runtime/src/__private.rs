@@ -8,17 +8,17 @@ pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String,
 pub use url::Url;
 
 pub use crate::description::{
-    AnswerField, AnswerKind, Base, ConstValue, Constant, Described, Description,
-    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Interpret, OAuth2Description,
-    Refusal, Sent, SentIn, Values,
+    AnswerField, AnswerKind, Base, Binding, ConstValue, Constant, Described, Description,
+    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Header, Interpret,
+    OAuth2Description, Refusal, Sent, SentIn, Step, Values,
 };
 pub use crate::endpoint::endpoint;
 pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};
 pub use crate::messages::FieldMessages;
 pub use crate::provider::{
-    AnswerTest, Expected, Login, LoginReply, Method, Placement, Provider, Rejection, Spot,
-    TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+    AnswerTest, Bindings, Expected, Login, LoginReply, Method, Placement, Provider, Rejection,
+    Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 
 pub use std::time::Duration;

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use crate::error::Error;
 use crate::expiry::ExpiryPolicy;
@@ -33,6 +33,66 @@ pub trait Provider: Send + Sync + 'static {
 
     /// The login request for these credentials.
     fn login_request(&self, credentials: &Self::Credentials) -> Result<VendorRequest, Self::Error>;
+
+    /// How many requests a login sends before its token request (a challenge, a CSRF
+    /// token, a session id to exchange): none unless overridden. The session sends
+    /// them in order with [`step_request`](Self::step_request), reads each answer with
+    /// [`read_step`](Self::read_step), then sends
+    /// [`login_request_bound`](Self::login_request_bound); every attempt starts again
+    /// from the first step, within the login's deadline, to the vendor's origins only,
+    /// without following redirects.
+    fn login_steps(&self) -> usize {
+        0
+    }
+
+    /// The request of step `step` (from 0), given what the earlier steps bound.
+    ///
+    /// # Errors
+    ///
+    /// The default, for a provider without steps, is [`Error::InvalidRequest`].
+    fn step_request(
+        &self,
+        step: usize,
+        credentials: &Self::Credentials,
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Self::Error> {
+        let _ = (credentials, bound);
+        Err(Error::InvalidRequest {
+            vendor: self.vendor(),
+            reason: format!("the login has no step {step}"),
+        }
+        .into())
+    }
+
+    /// Reads the answer to step `step` into `bound`: a pure function of the answer.
+    ///
+    /// # Errors
+    ///
+    /// The vendor's refusal at that step (a documented failure, or the shared one).
+    fn read_step(
+        &self,
+        step: usize,
+        reply: &LoginReply<'_>,
+        bound: &mut Bindings,
+    ) -> Result<(), Self::Error> {
+        let _ = (step, reply, bound);
+        Ok(())
+    }
+
+    /// The token request after the steps, given what they bound: the
+    /// [`login_request`](Self::login_request) unless overridden.
+    ///
+    /// # Errors
+    ///
+    /// As [`login_request`](Self::login_request).
+    fn login_request_bound(
+        &self,
+        credentials: &Self::Credentials,
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Self::Error> {
+        let _ = bound;
+        self.login_request(credentials)
+    }
 
     /// Reads the vendor's whole answer to the login request: status, headers (every
     /// `Set-Cookie` among them) and body. A pure function of the answer: no I/O.
@@ -112,6 +172,54 @@ pub trait Provider: Send + Sync + 'static {
 }
 
 pub use crate::token::TokenKind;
+
+/// The values the steps of a login read from their answers, by name, for the requests
+/// after them. A secret one (a session id) is taken out of every answer and error the
+/// login meets, and never shown: `Debug` lists the names alone.
+#[derive(Clone, Default)]
+pub struct Bindings {
+    values: Vec<(String, SecretString, bool)>,
+}
+
+impl Bindings {
+    /// No values yet: the start of every login attempt.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds `name` to `value` (replacing an earlier value of that name); `secret` says
+    /// whether it is kept as one.
+    pub fn bind(&mut self, name: impl Into<String>, value: impl Into<String>, secret: bool) {
+        let name = name.into();
+        self.values.retain(|(bound, _, _)| *bound != name);
+        self.values
+            .push((name, SecretString::from(value.into()), secret));
+    }
+
+    /// The value bound to `name`, and whether it is a secret.
+    pub fn get(&self, name: &str) -> Option<(&SecretString, bool)> {
+        self.values
+            .iter()
+            .find(|(bound, _, _)| bound == name)
+            .map(|(_, value, secret)| (value, *secret))
+    }
+
+    /// The secret values, for the scrubbing of answers.
+    pub(crate) fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.values
+            .iter()
+            .filter(|(_, _, secret)| *secret)
+            .map(|(_, value, _)| value.expose_secret())
+    }
+}
+
+impl std::fmt::Debug for Bindings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.values.iter().map(|(name, _, _)| name))
+            .finish()
+    }
+}
 
 /// A vendor's answer to a login request, as the session received it (the body read up
 /// to its cap).
@@ -249,6 +357,9 @@ pub struct VendorRequest {
     pub query: Vec<WireField>,
     /// HTTP Basic credentials (user, password), for vendors whose login uses them.
     pub basic: Option<(String, SecretString)>,
+    /// Headers of the request's own (a step's `X-CSRF-Token`, a session id to
+    /// exchange), each sent once; a secret value is marked sensitive.
+    pub headers: Vec<(String, WireValue)>,
     /// Where the token goes on this request, when not where API calls carry it (a
     /// logout taking it in a header of its own). Ignored on logins.
     pub placement: Option<Placement>,
@@ -265,6 +376,7 @@ impl VendorRequest {
             fields: Vec::new(),
             query: Vec::new(),
             basic: None,
+            headers: Vec::new(),
             placement: None,
         }
     }

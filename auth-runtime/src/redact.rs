@@ -29,11 +29,17 @@ pub(crate) struct Scrubber {
 
 impl Scrubber {
     /// Scrubs the secrets of a login (or logout, keep-alive) request: its secret fields
-    /// and its HTTP Basic password.
+    /// (body and query), its secret headers and its HTTP Basic password.
     pub(crate) fn for_request(request: &VendorRequest) -> Self {
         let mut scrubber = Scrubber::default();
-        for field in &request.fields {
-            if let WireValue::Secret(secret) = &field.value {
+        let headers = request.headers.iter().map(|(_, value)| value);
+        let fields = request
+            .fields
+            .iter()
+            .chain(&request.query)
+            .map(|f| &f.value);
+        for value in fields.chain(headers) {
+            if let WireValue::Secret(secret) = value {
                 scrubber.add(secret.expose_secret());
             }
         }

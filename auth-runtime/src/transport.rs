@@ -66,10 +66,14 @@ impl Transport {
         token: Option<(&Placement, &str)>,
     ) -> Result<Exchange, Error> {
         let body_token = token.and_then(|(placement, token)| Some((placement.body_field?, token)));
+        let headers = own_headers(vendor, &request.headers)?;
         let (builder, in_body) = encode(&self.auth_client, request, body_token);
         let mut http = builder
             .build()
             .map_err(|e| Error::transport(vendor, stage, e))?;
+        for (name, value) in headers {
+            http.headers_mut().append(name, value);
+        }
         match token {
             // A multipart body was built with the token in it.
             Some((placement, token)) if in_body => {
@@ -93,6 +97,35 @@ impl Transport {
             body,
         })
     }
+}
+
+/// A request's own headers as HTTP headers, a secret value marked sensitive; a name or
+/// value that cannot be a header (a newline a vendor's answer slipped into a bound
+/// value) refuses the request rather than sending it another way.
+fn own_headers(
+    vendor: &'static str,
+    headers: &[(String, WireValue)],
+) -> Result<Vec<(http::HeaderName, http::HeaderValue)>, Error> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let invalid = |what: &str| Error::InvalidRequest {
+                vendor,
+                reason: format!("the `{name}` header's {what} cannot be sent in a header"),
+            };
+            let header_name =
+                http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
+            let (text, secret) = match value {
+                WireValue::Plain(text) => (text.clone(), false),
+                WireValue::Secret(secret) => (secret.expose_secret().to_owned(), true),
+                WireValue::Json(json) => (json.to_string(), false),
+            };
+            let mut header_value =
+                http::HeaderValue::try_from(text).map_err(|_| invalid("value"))?;
+            header_value.set_sensitive(secret);
+            Ok((header_name, header_value))
+        })
+        .collect()
 }
 
 /// A login or logout response, read whole (up to the cap).

@@ -7,10 +7,10 @@
 //! compile error here until it is written.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, Check, ConstValue, Constant, CredentialTable, Description,
-    EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy, FieldSpec,
-    Lifetime, Method, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
-    WireFormat,
+    AnswerField, AnswerKind, AnswerTest, Binding, Check, ConstValue, Constant, CredentialTable,
+    Description, EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy,
+    FieldSpec, Header, Lifetime, Method, OAuth2Description, Placement, Rejection, Rule, RuleShape,
+    Sent, SentIn, Spot, Step, WireFormat,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -43,6 +43,7 @@ impl Writer {
             settings,
             credentials: _,
             sent,
+            steps,
             login,
             logout,
             keepalive,
@@ -57,6 +58,7 @@ impl Writer {
             expiry,
         } = description;
         let sent = self.slice(sent, |s| self.sent(s));
+        let steps = self.slice(steps, |s| self.step(s));
         let login = self.endpoint(login);
         let logout = self.option(logout, |e| self.endpoint(e));
         let keepalive = self.option(keepalive, |e| self.endpoint(e));
@@ -77,6 +79,7 @@ impl Writer {
                     settings: &[#(#settings),*],
                     credentials: <#credentials as #p::DynamicCredentials>::TABLE,
                     sent: #sent,
+                    steps: #steps,
                     login: #login,
                     logout: #logout,
                     keepalive: #keepalive,
@@ -174,6 +177,7 @@ impl Writer {
             format,
             constants,
             query,
+            headers,
             placement,
         } = endpoint;
         let method = match method {
@@ -190,6 +194,10 @@ impl Writer {
         };
         let constants = self.slice(constants, |c| self.constant(c));
         let query = self.slice(query, |c| self.constant(c));
+        let headers = self.slice(headers, |h| {
+            let Header { name, value } = h;
+            quote!(#p::Header { name: #name, value: #value })
+        });
         let placement = self.option(placement, |pl| self.placement(pl));
         quote! {
             #p::EndpointDescription {
@@ -198,7 +206,33 @@ impl Writer {
                 format: #p::WireFormat::#format,
                 constants: #constants,
                 query: #query,
+                headers: #headers,
                 placement: #placement,
+            }
+        }
+    }
+
+    fn step(&self, step: &Step<'_>) -> TokenStream {
+        let p = &self.p;
+        let Step {
+            name,
+            endpoint,
+            success,
+            bindings,
+        } = step;
+        let endpoint = self.endpoint(endpoint);
+        let success = self.option(success, |t| self.test(t));
+        let bindings = self.slice(bindings, |b| {
+            let Binding { name, spot, secret } = b;
+            let spot = self.spot(spot);
+            quote!(#p::Binding { name: #name, spot: #spot, secret: #secret })
+        });
+        quote! {
+            #p::Step {
+                name: #name,
+                endpoint: #endpoint,
+                success: #success,
+                bindings: #bindings,
             }
         }
     }
@@ -265,10 +299,12 @@ impl Writer {
         let ErrorCase {
             variant,
             display,
+            step,
             status,
             when,
             fields,
         } = case;
+        let step = self.option(step, |name| quote!(#name));
         let status = self.option(status, |s| quote!(#s));
         let when = self.option(when, |t| self.test(t));
         let fields = self.slice(fields, |f| self.answer_field(f));
@@ -276,6 +312,7 @@ impl Writer {
             #p::ErrorCase {
                 variant: #variant,
                 display: #display,
+                step: #step,
                 status: #status,
                 when: #when,
                 fields: #fields,

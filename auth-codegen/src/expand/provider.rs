@@ -53,6 +53,7 @@ pub(crate) fn expand(
         }
     });
 
+    let steps = (!description.steps.is_empty()).then(|| steps_fns(provider, names));
     let description = Writer::new(rt).described(description, name, credentials);
     let decode = decode_fn(provider, names);
     let oauth2 = provider
@@ -147,6 +148,7 @@ pub(crate) fn expand(
             }
 
             #oauth2
+            #steps
         }
     }
 }
@@ -183,18 +185,62 @@ fn oauth2_fns(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
     }
 }
 
-/// `decode_login`: the description reads the answer; the typed response and error
-/// variants take its values in order.
-fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
+/// The steps of a login before its token request: the description's, with the
+/// credentials' values; a step's refusal is the same variant as at the token request.
+fn steps_fns(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let Names { credentials, .. } = names;
+    let refused = refusal_arms(provider, names);
+    quote! {
+        fn login_steps(&self) -> usize {
+            <Self as #rt::__private::Described>::DESCRIPTION.steps.len()
+        }
+
+        fn step_request(
+            &self,
+            step: usize,
+            credentials: &#credentials,
+            bound: &#rt::__private::Bindings,
+        ) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
+            let values = credentials.wire_values();
+            self.with_base(|base| {
+                #rt::__private::Interpret::step_request(<Self as #rt::__private::Described>::DESCRIPTION, base, step, &values, bound)
+            })
+            .map_err(::core::convert::From::from)
+        }
+
+        fn read_step(
+            &self,
+            step: usize,
+            reply: &#rt::__private::LoginReply<'_>,
+            bound: &mut #rt::__private::Bindings,
+        ) -> #rt::__private::Result<(), Self::Error> {
+            match #rt::__private::Interpret::read_step(<Self as #rt::__private::Described>::DESCRIPTION, step, reply, bound) {
+                #rt::__private::Result::Ok(()) => #rt::__private::Result::Ok(()),
+                #refused
+            }
+        }
+
+        fn login_request_bound(
+            &self,
+            credentials: &#credentials,
+            bound: &#rt::__private::Bindings,
+        ) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
+            let values = credentials.wire_values();
+            self.with_base(|base| {
+                #rt::__private::Interpret::login_request_bound(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, bound)
+            })
+            .map_err(::core::convert::From::from)
+        }
+    }
+}
+
+/// The match arms turning the interpreter's refusal into the vendor's error: each
+/// documented failure its variant with its values, anything else the shared failure.
+fn refusal_arms(provider: &Provider, names: &Names) -> TokenStream {
     let rt = &provider.runtime;
     let vendor = &provider.vendor.value;
-    let Names {
-        response, error, ..
-    } = names;
-    let response_fields = provider.response_fields.iter().map(|f| {
-        let ident = &f.ident;
-        quote! { #ident: values.text() }
-    });
+    let error = &names.error;
     let cases = provider.errors.iter().enumerate().map(|(index, case)| {
         let variant = &case.variant;
         let fields = case.fields.iter().map(|f| {
@@ -215,6 +261,24 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
             }
         }
     });
+    quote! {
+        #( #cases )*
+        #rt::__private::Result::Err(refusal) => {
+            #rt::__private::Result::Err(refusal.into_error(#vendor).into())
+        }
+    }
+}
+
+/// `decode_login`: the description reads the answer; the typed response and error
+/// variants take its values in order.
+fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let Names { response, .. } = names;
+    let response_fields = provider.response_fields.iter().map(|f| {
+        let ident = &f.ident;
+        quote! { #ident: values.text() }
+    });
+    let refused = refusal_arms(provider, names);
     let bind = if provider.response_fields.is_empty() {
         quote!(_values)
     } else {
@@ -226,10 +290,7 @@ fn decode_fn(provider: &Provider, names: &Names) -> TokenStream {
                 #rt::__private::Result::Ok(login) => #rt::__private::Result::Ok(
                     login.map_response(|#bind| #response { #(#response_fields),* }),
                 ),
-                #( #cases )*
-                #rt::__private::Result::Err(refusal) => {
-                    #rt::__private::Result::Err(refusal.into_error(#vendor).into())
-                }
+                #refused
             }
         }
     }

@@ -11,7 +11,8 @@ use crate::credentials::{CredentialsError, FieldValues};
 use crate::error::Error;
 use crate::expiry::ExpiryPolicy;
 use crate::provider::{
-    Login, LoginReply, Placement, Provider, Rejection, TokenKind, VendorRequest, WireValue,
+    Bindings, Login, LoginReply, Placement, Provider, Rejection, TokenKind, VendorRequest,
+    WireValue,
 };
 
 /// A [`Provider`] acting on a [`Description`] given at run time: what `authgen probe`
@@ -244,6 +245,23 @@ impl From<CredentialsError> for DynamicError {
     }
 }
 
+impl DynamicProvider {
+    /// A refusal as the provider's error: the documented failure's case, or the shared
+    /// failure.
+    fn refused(&self, refusal: Refusal) -> DynamicError {
+        let description = self.description;
+        match refusal {
+            Refusal::Documented { case, values } if case < description.errors.len() => {
+                DynamicError::Refused {
+                    case: &description.errors[case],
+                    values: values.into_vec(),
+                }
+            }
+            refusal => DynamicError::Runtime(refusal.into_error(description.vendor)),
+        }
+    }
+}
+
 impl Provider for DynamicProvider {
     type Credentials = DynamicValues;
     type Response = DynamicResponse;
@@ -258,6 +276,44 @@ impl Provider for DynamicProvider {
 
     fn login_request(&self, credentials: &DynamicValues) -> Result<VendorRequest, DynamicError> {
         Ok(self.with_base(|base| self.description.login_request(base, &credentials.values))?)
+    }
+
+    fn login_steps(&self) -> usize {
+        self.description.steps.len()
+    }
+
+    fn step_request(
+        &self,
+        step: usize,
+        credentials: &DynamicValues,
+        bound: &Bindings,
+    ) -> Result<VendorRequest, DynamicError> {
+        Ok(self.with_base(|base| {
+            self.description
+                .step_request(base, step, &credentials.values, bound)
+        })?)
+    }
+
+    fn read_step(
+        &self,
+        step: usize,
+        reply: &LoginReply<'_>,
+        bound: &mut Bindings,
+    ) -> Result<(), DynamicError> {
+        self.description
+            .read_step(step, reply, bound)
+            .map_err(|refusal| self.refused(refusal))
+    }
+
+    fn login_request_bound(
+        &self,
+        credentials: &DynamicValues,
+        bound: &Bindings,
+    ) -> Result<VendorRequest, DynamicError> {
+        Ok(self.with_base(|base| {
+            self.description
+                .login_request_bound(base, &credentials.values, bound)
+        })?)
     }
 
     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<DynamicResponse>, DynamicError> {
@@ -276,15 +332,7 @@ impl Provider for DynamicProvider {
                     }))
                     .collect(),
             })),
-            Err(Refusal::Documented { case, values }) if case < description.errors.len() => {
-                Err(DynamicError::Refused {
-                    case: &description.errors[case],
-                    values: values.into_vec(),
-                })
-            }
-            Err(refusal) => Err(DynamicError::Runtime(
-                refusal.into_error(description.vendor),
-            )),
+            Err(refusal) => Err(self.refused(refusal)),
         }
     }
 

@@ -4,12 +4,14 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
+use super::template::Context;
 use super::{AnswerField, AnswerKind, Description, EndpointDescription, ExpiryFormat, SentIn};
 use crate::decode::{LoginResponse, field_messages};
 use crate::error::Error;
 use crate::messages::FieldMessages;
 use crate::provider::{
-    Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+    Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField, WireFormat,
+    WireValue,
 };
 
 /// Where a provider's requests go: the values of its base's placeholders, in the order
@@ -120,6 +122,47 @@ pub trait Interpret {
         values: &[Option<WireValue>],
     ) -> Result<VendorRequest, Error>;
 
+    /// The token request after the login's steps, given what they bound.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request`], and [`Error::InvalidRequest`] when a template
+    /// names a value that is not there.
+    fn login_request_bound(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Error>;
+
+    /// The request of the login's step `step` (from 0), given what the earlier steps
+    /// bound.
+    ///
+    /// # Errors
+    ///
+    /// As [`Interpret::login_request_bound`]; [`Error::InvalidRequest`] for a step
+    /// the description does not have.
+    fn step_request(
+        &self,
+        base: &Base<'_>,
+        step: usize,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Error>;
+
+    /// Reads the answer to step `step` into `bound`: its success test, then each of
+    /// its bindings (a missing one is a failure naming it).
+    ///
+    /// # Errors
+    ///
+    /// The [`Refusal`]: a failure documented for that step, or the shared one.
+    fn read_step(
+        &self,
+        step: usize,
+        reply: &LoginReply<'_>,
+        bound: &mut Bindings,
+    ) -> Result<(), Refusal>;
+
     /// The logout request, where the vendor has one.
     ///
     /// # Errors
@@ -176,16 +219,89 @@ impl Interpret for Description {
         base: &Base<'_>,
         values: &[Option<WireValue>],
     ) -> Result<VendorRequest, Error> {
-        let mut request = self.request(base, &self.login)?;
+        self.login_request_bound(base, values, &Bindings::new())
+    }
+
+    fn login_request_bound(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Error> {
+        let mut request = self.request(base, &self.login, &self.context(values, bound))?;
         self.add_credentials(&mut request, values, &|_| true);
         Ok(request)
+    }
+
+    fn step_request(
+        &self,
+        base: &Base<'_>,
+        step: usize,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<VendorRequest, Error> {
+        let Some(described) = self.steps.get(step) else {
+            return Err(Error::InvalidRequest {
+                vendor: self.vendor,
+                reason: format!("the login has no step {step}"),
+            });
+        };
+        self.request(base, &described.endpoint, &self.context(values, bound))
+    }
+
+    fn read_step(
+        &self,
+        step: usize,
+        reply: &LoginReply<'_>,
+        bound: &mut Bindings,
+    ) -> Result<(), Refusal> {
+        let Some(described) = self.steps.get(step) else {
+            return Ok(());
+        };
+        let json = |spot: &Spot| matches!(spot, Spot::Json(_));
+        let in_json = described.bindings.iter().any(|b| json(&b.spot))
+            || described.success.as_ref().is_some_and(|t| json(&t.spot))
+            || self.errors.iter().any(|case| {
+                case.step == Some(described.name)
+                    && (!case.fields.is_empty()
+                        || case.when.as_ref().is_some_and(|t| json(&t.spot)))
+            });
+        let mut response = LoginResponse::new(self.vendor, reply);
+        if !in_json {
+            response = response.with_text_answers();
+        }
+        let success = response.is_2xx()
+            && described
+                .success
+                .is_none_or(|test| response.is(test.spot, test.expected));
+        if !success {
+            return Err(self.refusal(&response, Some(described.name)));
+        }
+        for binding in described.bindings {
+            let Some(value) = response.read(binding.spot) else {
+                return Err(Refusal::Runtime(Error::Decode {
+                    vendor: self.vendor,
+                    stage: crate::error::Stage::Login,
+                    status: reply.status,
+                    reason: format!(
+                        "the `{}` step's answer has no `{}` ({})",
+                        described.name,
+                        binding.name,
+                        super::spot_shown(binding.spot)
+                    ),
+                    excerpt: crate::error::excerpt(reply.body),
+                }));
+            };
+            bound.bind(binding.name, value, binding.secret);
+        }
+        Ok(())
     }
 
     /// The logout request, where the vendor has one.
     fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
         self.logout
             .as_ref()
-            .map(|endpoint| self.request(base, endpoint))
+            .map(|endpoint| self.request(base, endpoint, &self.context(&[], &Bindings::new())))
             .transpose()
     }
 
@@ -193,7 +309,7 @@ impl Interpret for Description {
     fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
         self.keepalive
             .as_ref()
-            .map(|endpoint| self.request(base, endpoint))
+            .map(|endpoint| self.request(base, endpoint, &self.context(&[], &Bindings::new())))
             .transpose()
     }
 
@@ -265,7 +381,7 @@ impl Interpret for Description {
                 .success
                 .is_none_or(|test| response.is(test.spot, test.expected));
         if !success {
-            return Err(self.refusal(&response));
+            return Err(self.refusal(&response, None));
         }
         let token = response
             .token(self.token, &self.token_shown())
@@ -301,14 +417,16 @@ trait Parts {
         &self,
         base: &Base<'_>,
         endpoint: &EndpointDescription,
+        context: &Context<'_>,
     ) -> Result<VendorRequest, Error>;
+    fn context<'c>(&'c self, values: &'c [Option<WireValue>], bound: &'c Bindings) -> Context<'c>;
     fn add_credentials(
         &self,
         request: &mut VendorRequest,
         values: &[Option<WireValue>],
         wanted: &dyn Fn(&str) -> bool,
     );
-    fn refusal(&self, response: &LoginResponse<'_>) -> Refusal;
+    fn refusal(&self, response: &LoginResponse<'_>, step: Option<&str>) -> Refusal;
 }
 
 impl Parts for Description {
@@ -322,27 +440,44 @@ impl Parts for Description {
         crate::endpoint::endpoint(self.vendor, self.base, &settings, base.url_override, path)
     }
 
-    /// The request of `endpoint` with its constants, before any credential.
+    /// The request of `endpoint` with its constants and headers (templates rendered in
+    /// `context`), before any credential it sends by itself.
     fn request(
         &self,
         base: &Base<'_>,
         endpoint: &EndpointDescription,
+        context: &Context<'_>,
     ) -> Result<VendorRequest, Error> {
-        let mut request = VendorRequest::new(
-            endpoint.method,
-            self.url(base, endpoint.path)?,
-            endpoint.format,
-        );
-        let constant = |c: &super::Constant| WireField {
-            path: c.path,
-            value: WireValue::Json(super::const_json(c.value)),
+        let path = context.render_path(endpoint.path)?;
+        let mut request =
+            VendorRequest::new(endpoint.method, self.url(base, &path)?, endpoint.format);
+        let constant = |c: &super::Constant| -> Result<WireField, Error> {
+            Ok(WireField {
+                path: c.path,
+                value: context.render_const(c.value)?,
+            })
         };
-        request
-            .fields
-            .extend(endpoint.constants.iter().map(constant));
-        request.query.extend(endpoint.query.iter().map(constant));
+        for c in endpoint.constants {
+            request.fields.push(constant(c)?);
+        }
+        for c in endpoint.query {
+            request.query.push(constant(c)?);
+        }
+        for header in endpoint.headers {
+            let value = context.render(header.value)?;
+            request.headers.push((header.name.to_owned(), value));
+        }
         request.placement.clone_from(&endpoint.placement);
         Ok(request)
+    }
+
+    fn context<'c>(&'c self, values: &'c [Option<WireValue>], bound: &'c Bindings) -> Context<'c> {
+        Context {
+            vendor: self.vendor,
+            table: self.credentials,
+            values,
+            bound,
+        }
     }
 
     /// Adds the credential values whose field `wanted` picks, each where it is sent:
@@ -380,8 +515,11 @@ impl Parts for Description {
     }
 
     /// The documented failure an unsuccessful answer is, or the shared failure.
-    fn refusal(&self, response: &LoginResponse<'_>) -> Refusal {
+    fn refusal(&self, response: &LoginResponse<'_>, step: Option<&str>) -> Refusal {
         let documented = self.errors.iter().position(|case| {
+            if case.step != step {
+                return false;
+            }
             let status = case.status.is_none_or(|status| response.status() == status);
             let when = case
                 .when

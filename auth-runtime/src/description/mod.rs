@@ -19,6 +19,7 @@
 mod dynamic;
 mod interpret;
 mod probe;
+mod template;
 
 pub use dynamic::{DynamicError, DynamicProvider, DynamicResponse, DynamicValues};
 pub use interpret::{Base, CaseValue, Interpret, Refusal, Values};
@@ -55,6 +56,12 @@ pub type ExpiryField = plain::ExpiryField<'static>;
 pub type AnswerField = plain::AnswerField<'static>;
 /// A documented login failure: a variant of the vendor's error enum.
 pub type ErrorCase = plain::ErrorCase<'static>;
+/// A step of a login before its token request.
+pub type Step = plain::Step<'static>;
+/// A value a step reads from its answer under a name.
+pub type Binding = plain::Binding<'static>;
+/// A header a request carries, its value a template.
+pub type Header = plain::Header<'static>;
 
 /// A constant's value as JSON.
 pub fn const_json(value: ConstValue) -> serde_json::Value {
@@ -71,5 +78,16 @@ pub fn const_json(value: ConstValue) -> serde_json::Value {
                 .map(|(name, value)| ((*name).to_owned(), const_json(*value)))
                 .collect(),
         ),
+    }
+}
+
+/// Where a spot is, in words: `data.token`, the `x-auth` header, the `sid` cookie, the
+/// body.
+pub(crate) fn spot_shown(spot: crate::provider::Spot) -> String {
+    match spot {
+        crate::provider::Spot::Json(path) => format!("at `{}`", path.join(".")),
+        crate::provider::Spot::Header(name) => format!("the `{name}` header"),
+        crate::provider::Spot::Cookie(name) => format!("the `{name}` cookie"),
+        crate::provider::Spot::Text => "the body".to_owned(),
     }
 }

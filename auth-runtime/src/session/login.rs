@@ -14,7 +14,7 @@ use crate::error::{Error, Stage};
 use crate::expiry::Lifetime;
 use crate::gate::{Failure, FailureKind};
 use crate::metrics::LoginReason;
-use crate::provider::{Login, LoginReply, Provider};
+use crate::provider::{Bindings, Login, LoginReply, Provider, VendorRequest};
 use crate::redact::Scrubber;
 use crate::retry::Verdict;
 use crate::token::{Cached, jwt_times};
@@ -49,6 +49,16 @@ pub(super) fn classify<P: Provider>(
         (200..=299, _) if shared_failure => FailureKind::Transient,
         _ => FailureKind::Refused,
     }
+}
+
+/// What sending one request of a login attempt came to.
+enum Sent<E> {
+    /// An answer, and what to scrub from it.
+    Answered(transport::Exchange, Scrubber),
+    /// A transient failure, waited out: the attempt starts again.
+    Retry,
+    /// The login ends with this failure.
+    Failed(Failure<E>),
 }
 
 pub(super) fn elapsed_ms(since: std::time::Instant) -> u64 {
@@ -132,70 +142,61 @@ impl<P: Provider> Inner<P> {
         let was_refreshed = refreshed.is_some();
         let mut login = match refreshed {
             Some(login) => login,
-            None => loop {
+            None => 'attempts: loop {
                 attempt += 1;
+                // What the login's steps read from their answers, afresh on each attempt:
+                // a challenge or CSRF token is good for one login.
+                let mut bound = Bindings::new();
+                for step in 0..self.provider.login_steps() {
+                    let request = self
+                        .provider
+                        .step_request(step, &self.credentials, &bound)
+                        .map_err(Failure::transient)?;
+                    let (exchange, scrubber) = match self
+                        .send_attempt(request, &bound, &held, deadline, attempt, &span, reason)
+                        .await
+                    {
+                        Sent::Answered(exchange, scrubber) => (exchange, scrubber),
+                        Sent::Retry => continue 'attempts,
+                        Sent::Failed(failure) => return Err(failure),
+                    };
+                    let mut read = bound.clone();
+                    match self.provider.read_step(step, &exchange.reply(), &mut read) {
+                        Ok(()) => bound = read,
+                        Err(error) => {
+                            let scrubbed = |reply: &LoginReply<'_>| {
+                                self.provider
+                                    .read_step(step, reply, &mut Bindings::new())
+                                    .err()
+                            };
+                            let error =
+                                self.scrubbed(&scrubber, &exchange.reply(), error, scrubbed);
+                            return Err(
+                                self.refused(error, &exchange, attempt, started, &span, reason)
+                            );
+                        }
+                    }
+                }
                 let mut request = self
                     .provider
-                    .login_request(&self.credentials)
+                    .login_request_bound(&self.credentials, &bound)
                     .map_err(Failure::transient)?;
                 if let Some(format) = self.login_format {
                     request.format = format;
                 }
-                // What this request reveals, to take out of whatever the vendor answers.
-                let mut scrubber = Scrubber::for_request(&request);
-                scrubber.add(self.current.load().secret());
-                if let Some(refresh) = &held {
-                    scrubber.add(refresh.expose_secret());
-                }
-                let outcome = tokio::time::timeout_at(
-                    deadline,
-                    self.transport.exchange(vendor, Stage::Login, request, None),
-                )
-                .await
-                .unwrap_or_else(|_| Err(timed_out()));
-                // Retried: a vendor that could not be reached, or answered with a status the
-                // retry policy deems transient, while the deadline leaves time for it. Not: a
-                // response we refuse to read (too large), nor a refusal.
-                let (status, retry_after, retryable) = match &outcome {
-                    Ok(exchange) => (
-                        Some(exchange.status),
-                        exchange.retry_after(),
-                        !(200..300).contains(&exchange.status),
-                    ),
-                    Err(error) => (
-                        None,
-                        None,
-                        matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
-                    ),
-                };
-                if retryable
-                    && let Verdict::RetryAfter(wait) =
-                        self.retry.verdict(attempt, status, retry_after)
-                    && tokio::time::Instant::now() + wait < deadline
+                let (exchange, scrubber) = match self
+                    .send_attempt(request, &bound, &held, deadline, attempt, &span, reason)
+                    .await
                 {
-                    span.in_scope(|| {
-                        tracing::warn!(
-                            reason,
-                            attempt,
-                            status,
-                            wait_ms = millis(wait),
-                            "login failed; retrying"
-                        )
-                    });
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                let exchange = outcome.map_err(|e| Failure::transient(e.into()))?;
-                let status = exchange.status;
+                    Sent::Answered(exchange, scrubber) => (exchange, scrubber),
+                    Sent::Retry => continue 'attempts,
+                    Sent::Failed(failure) => return Err(failure),
+                };
                 match self.provider.decode_login(&exchange.reply()) {
                     Ok(login) => break login,
                     Err(error) => {
-                        let mut error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
-                        let kind = classify::<P>(&mut error, status, retry_after);
-                        span.in_scope(|| {
-                        tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
-                    });
-                        return Err(Failure { error, kind });
+                        let error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
+                        return Err(self.refused(error, &exchange, attempt, started, &span, reason));
                     }
                 }
             },
@@ -232,6 +233,98 @@ impl<P: Provider> Inner<P> {
         self.tell_hook(&cached, lifetime.map(|d| self.clock.wall_now() + d));
         self.logged_in.notify_waiters();
         Ok(cached)
+    }
+
+    /// Sends one request of a login attempt (a step or the token request) within the
+    /// deadline: its answer with what to scrub from it, or a transient failure the
+    /// retry policy says to try again after a wait (already waited: the attempt starts
+    /// again from its first step), or the failure that ends the login.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_attempt(
+        &self,
+        request: VendorRequest,
+        bound: &Bindings,
+        held: &Option<SecretString>,
+        deadline: tokio::time::Instant,
+        attempt: u32,
+        span: &tracing::Span,
+        reason: &'static str,
+    ) -> Sent<P::Error> {
+        let vendor = self.provider.vendor();
+        // What this request reveals, to take out of whatever the vendor answers.
+        let mut scrubber = Scrubber::for_request(&request);
+        scrubber.add(self.current.load().secret());
+        if let Some(refresh) = held {
+            scrubber.add(refresh.expose_secret());
+        }
+        for secret in bound.secrets() {
+            scrubber.add(secret);
+        }
+        let outcome = tokio::time::timeout_at(
+            deadline,
+            self.transport.exchange(vendor, Stage::Login, request, None),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                vendor,
+                stage: Stage::Login,
+            })
+        });
+        // Retried: a vendor that could not be reached, or answered with a status the
+        // retry policy deems transient, while the deadline leaves time for it. Not: a
+        // response we refuse to read (too large), nor a refusal.
+        let (status, retry_after, retryable) = match &outcome {
+            Ok(exchange) => (
+                Some(exchange.status),
+                exchange.retry_after(),
+                !(200..300).contains(&exchange.status),
+            ),
+            Err(error) => (
+                None,
+                None,
+                matches!(error, Error::Transport { .. } | Error::Timeout { .. }),
+            ),
+        };
+        if retryable
+            && let Verdict::RetryAfter(wait) = self.retry.verdict(attempt, status, retry_after)
+            && tokio::time::Instant::now() + wait < deadline
+        {
+            span.in_scope(|| {
+                tracing::warn!(
+                    reason,
+                    attempt,
+                    status,
+                    wait_ms = millis(wait),
+                    "login failed; retrying"
+                )
+            });
+            tokio::time::sleep(wait).await;
+            return Sent::Retry;
+        }
+        match outcome {
+            Ok(exchange) => Sent::Answered(exchange, scrubber),
+            Err(error) => Sent::Failed(Failure::transient(error.into())),
+        }
+    }
+
+    /// A refused login attempt (`error` already scrubbed), classified for the gate
+    /// and logged.
+    fn refused(
+        &self,
+        mut error: P::Error,
+        exchange: &transport::Exchange,
+        attempt: u32,
+        started: std::time::Instant,
+        span: &tracing::Span,
+        reason: &'static str,
+    ) -> Failure<P::Error> {
+        let status = exchange.status;
+        let kind = classify::<P>(&mut error, status, exchange.retry_after());
+        span.in_scope(|| {
+            tracing::warn!(reason, status, attempt, elapsed_ms = elapsed_ms(started), error = %error, "login failed")
+        });
+        Failure { error, kind }
     }
 
     /// A new token for a refresh token, when the vendor has a refresh request and
@@ -292,16 +385,30 @@ impl<P: Provider> Inner<P> {
         reply: &LoginReply<'_>,
         error: P::Error,
     ) -> P::Error {
+        self.scrubbed(scrubber, reply, error, |reply| {
+            self.provider.decode_login(reply).err()
+        })
+    }
+
+    /// [`Inner::scrubbed_error`] for any reading of an answer: `read` is the pure
+    /// function that made `error` (the token request's decoder, or a step's reader).
+    pub(super) fn scrubbed(
+        &self,
+        scrubber: &Scrubber,
+        reply: &LoginReply<'_>,
+        error: P::Error,
+        read: impl Fn(&LoginReply<'_>) -> Option<P::Error>,
+    ) -> P::Error {
         let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(reply.body) else {
             return error;
         };
-        match self.provider.decode_login(&LoginReply {
+        match read(&LoginReply {
             body: &scrubbed,
             ..*reply
         }) {
-            Err(error) => error,
+            Some(error) => error,
             // Only the secrets made it fail: say so without them.
-            Ok(_) => Error::UnexpectedStatus {
+            None => Error::UnexpectedStatus {
                 vendor: self.provider.vendor(),
                 stage: Stage::Login,
                 status: reply.status,

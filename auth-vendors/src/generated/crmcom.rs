@@ -86,12 +86,14 @@ impl ::auth_runtime::__private::Described for CrmCom {
                 place: ::auth_runtime::__private::SentIn::Body,
             },
         ],
+        steps: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/crmapi/rest/v2/authentication/token",
             format: ::auth_runtime::__private::WireFormat::Json,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         },
         logout: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::EndpointDescription {
@@ -100,6 +102,7 @@ impl ::auth_runtime::__private::Described for CrmCom {
             format: ::auth_runtime::__private::WireFormat::Json,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         }),
         keepalive: ::auth_runtime::__private::Option::None,
@@ -115,6 +118,7 @@ impl ::auth_runtime::__private::Described for CrmCom {
             ::auth_runtime::__private::ErrorCase {
                 variant: "Rejected",
                 display: "CRM.COM refused the login",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::None,
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[

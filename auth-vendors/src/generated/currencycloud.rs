@@ -66,12 +66,14 @@ impl ::auth_runtime::__private::Described for Currencycloud {
                 place: ::auth_runtime::__private::SentIn::Body,
             },
         ],
+        steps: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/v2/authenticate/api",
             format: ::auth_runtime::__private::WireFormat::Multipart,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         },
         logout: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::EndpointDescription {
@@ -80,6 +82,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             format: ::auth_runtime::__private::WireFormat::Form,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         }),
         keepalive: ::auth_runtime::__private::Option::None,
@@ -92,6 +95,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             ::auth_runtime::__private::ErrorCase {
                 variant: "InvalidLoginDetails",
                 display: "Currencycloud refused the login details",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(400u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -110,6 +114,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             ::auth_runtime::__private::ErrorCase {
                 variant: "AuthFailed",
                 display: "Currencycloud authentication failed",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(401u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -128,6 +133,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             ::auth_runtime::__private::ErrorCase {
                 variant: "TooManyRequests",
                 display: "Currencycloud refused the login: too many requests",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(429u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -146,6 +152,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             ::auth_runtime::__private::ErrorCase {
                 variant: "ServerError",
                 display: "Currencycloud failed (HTTP 500)",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(500u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -164,6 +171,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             ::auth_runtime::__private::ErrorCase {
                 variant: "Unavailable",
                 display: "Currencycloud is unavailable (HTTP 503)",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(503u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[

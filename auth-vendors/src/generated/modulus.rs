@@ -67,12 +67,14 @@ impl ::auth_runtime::__private::Described for Modulus {
                 place: ::auth_runtime::__private::SentIn::Body,
             },
         ],
+        steps: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/api/cmn/Authenticate",
             format: ::auth_runtime::__private::WireFormat::Form,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         },
         logout: ::auth_runtime::__private::Option::None,
@@ -105,6 +107,7 @@ impl ::auth_runtime::__private::Described for Modulus {
             ::auth_runtime::__private::ErrorCase {
                 variant: "BadRequest",
                 display: "Modulus refused the login: a parameter is missing",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(400u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -123,6 +126,7 @@ impl ::auth_runtime::__private::Described for Modulus {
             ::auth_runtime::__private::ErrorCase {
                 variant: "Unauthorized",
                 display: "Modulus refused the login: authentication failed",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(401u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[

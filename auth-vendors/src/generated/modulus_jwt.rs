@@ -67,12 +67,14 @@ impl ::auth_runtime::__private::Described for ModulusJwt {
                 place: ::auth_runtime::__private::SentIn::Body,
             },
         ],
+        steps: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/api/cmn/AuthenticateToken",
             format: ::auth_runtime::__private::WireFormat::Json,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         },
         logout: ::auth_runtime::__private::Option::None,
@@ -95,6 +97,7 @@ impl ::auth_runtime::__private::Described for ModulusJwt {
             ::auth_runtime::__private::ErrorCase {
                 variant: "BadRequest",
                 display: "Modulus refused the login: a parameter is missing",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(400u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
@@ -113,6 +116,7 @@ impl ::auth_runtime::__private::Described for ModulusJwt {
             ::auth_runtime::__private::ErrorCase {
                 variant: "Unauthorized",
                 display: "Modulus refused the login: authentication failed",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(401u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[

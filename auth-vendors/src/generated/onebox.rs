@@ -70,12 +70,14 @@ impl ::auth_runtime::__private::Described for OneBox {
                 place: ::auth_runtime::__private::SentIn::Body,
             },
         ],
+        steps: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/api/authenticate",
             format: ::auth_runtime::__private::WireFormat::Json,
             constants: &[],
             query: &[],
+            headers: &[],
             placement: ::auth_runtime::__private::Option::None,
         },
         logout: ::auth_runtime::__private::Option::None,
@@ -103,6 +105,7 @@ impl ::auth_runtime::__private::Described for OneBox {
             ::auth_runtime::__private::ErrorCase {
                 variant: "Unauthorized",
                 display: "OneBox refused the login",
+                step: ::auth_runtime::__private::Option::None,
                 status: ::auth_runtime::__private::Option::Some(401u16),
                 when: ::auth_runtime::__private::Option::None,
                 fields: &[
