@@ -179,12 +179,29 @@ pub use crate::token::TokenKind;
 #[derive(Clone, Default)]
 pub struct Bindings {
     values: Vec<(String, SecretString, bool)>,
+    /// Whether a name without a value reads as empty (see [`Bindings::placeholders`]).
+    placeholders: bool,
 }
 
 impl Bindings {
     /// No values yet: the start of every login attempt.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Values not known yet, each name read as empty: for building a login's requests
+    /// to check them before any I/O (their URLs, the vendor's origins, the account a
+    /// shared store keys by). Such a request is never sent.
+    pub fn placeholders() -> Self {
+        Bindings {
+            values: Vec::new(),
+            placeholders: true,
+        }
+    }
+
+    /// Whether a name without a value reads as empty: see [`Bindings::placeholders`].
+    pub fn are_placeholders(&self) -> bool {
+        self.placeholders
     }
 
     /// Binds `name` to `value` (replacing an earlier value of that name); `secret` says

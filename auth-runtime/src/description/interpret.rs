@@ -219,7 +219,8 @@ impl Interpret for Description {
         base: &Base<'_>,
         values: &[Option<WireValue>],
     ) -> Result<VendorRequest, Error> {
-        self.login_request_bound(base, values, &Bindings::new())
+        // Built before any step has answered: to check it, not to send it.
+        self.login_request_bound(base, values, &Bindings::placeholders())
     }
 
     fn login_request_bound(

@@ -134,7 +134,13 @@ impl Context<'_> {
             return Ok((value.expose_secret(), secret));
         }
         let missing = || self.invalid(format!("`{{{name}}}` has no value here"));
-        let index = self.table.field_index(name).ok_or_else(missing)?;
+        let Some(index) = self.table.field_index(name) else {
+            // A request built to be checked, not sent: a step's value is not known yet.
+            return match self.bound.are_placeholders() {
+                true => Ok(("", true)),
+                false => Err(missing()),
+            };
+        };
         match self.values.get(index) {
             Some(Some(WireValue::Plain(text))) => Ok((text, false)),
             Some(Some(WireValue::Secret(secret))) => Ok((secret.expose_secret(), true)),

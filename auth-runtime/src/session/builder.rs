@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::expiry::ExpiryPolicy;
 use crate::gate::Gate;
 use crate::origin::Origins;
+use crate::provider::Bindings;
 use crate::provider::{Provider, WireFormat};
 use crate::retry::RetryPolicy;
 use crate::store::{StoreSecret, TokenStore, account};
@@ -271,8 +272,22 @@ impl<P: Provider> SessionBuilder<P> {
         let login = self.provider.login_request(&self.credentials)?;
         let logout = self.provider.logout_request()?;
         let keepalive = self.provider.keepalive_request()?;
+        // A login's steps go to the vendor too; built with placeholders for what the
+        // earlier steps would bind, to be checked, never sent.
+        let steps = (0..self.provider.login_steps())
+            .map(|step| {
+                self.provider
+                    .step_request(step, &self.credentials, &Bindings::placeholders())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let endpoints = [Some(&login), logout.as_ref(), keepalive.as_ref()];
-        let mut origins = Origins::of(endpoints.into_iter().flatten().map(|r| &r.url));
+        let mut origins = Origins::of(
+            endpoints
+                .into_iter()
+                .flatten()
+                .chain(&steps)
+                .map(|r| &r.url),
+        );
         for origin in &self.allowed_origins {
             origins.allow(vendor, origin)?;
         }
