@@ -407,7 +407,10 @@ pub(crate) const KEYS: &[Key] = &[
         "not always given (default: mandatory, `build()` does not compile without it)")
         .only(Sources::Spec),
     key(Field, "secret", Flag, "#[auth(secret)]", "secret = true",
-        "kept as a `SecretString`: redacted in `Debug`, zeroized on drop"),
+        "kept as a `SecretString`: redacted in `Debug`, zeroized on drop. Without it a field is secret when its Rust or wire name is, or ends with, one of these words (case, `_` and `-` ignored): password, passwd, pwd, pass, passphrase, passcode, pin, pincode, secret, token, apikey, accesskey, secretkey, privatekey, authkey; `secret = false` (`#[auth(public)]`) keeps such a field plain"),
+    key(Field, "public", Flag, "#[auth(public)]", "`secret = false`",
+        "kept plain although named like a secret (see `secret`): a `String`, shown in `Debug`; not written beside `secret`")
+        .only(Sources::Attribute),
     key(Field, "rename", Text, "#[auth(rename = \"login_id\")]", "rename = \"login_id\"",
         "the wire name; a dotted name (`access_token_identifier.identifier`) nests it in a JSON body"),
     key(Field, "requires", Name, "#[auth(requires = password)]", "requires = \"password\"",
@@ -544,5 +547,15 @@ mod tests {
         );
         assert!(!names(Top, Source::Attribute).contains(&"name"));
         assert!(!names(Top, Source::Spec).contains(&"crate"));
+    }
+
+    /// The reference states the secret words; they are kept in `secrets.rs` alone.
+    #[test]
+    fn the_secret_key_names_every_secret_word() {
+        let secret = find(Field, "secret").map(|key| key.doc).unwrap_or_default();
+        assert!(
+            secret.contains(&format!(": {};", crate::SECRET_WORDS.join(", "))),
+            "the doc of `secret` lists other words than `SECRET_WORDS`: {secret}"
+        );
     }
 }

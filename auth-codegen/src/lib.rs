@@ -30,12 +30,14 @@ mod lower;
 pub mod model;
 mod pipeline;
 pub mod rules;
+mod secrets;
 mod source;
 mod validate;
 
 #[cfg(feature = "build")]
 pub use build::Builder;
 pub use keys::reference;
+pub use secrets::{SECRET_WORDS, is_secret_name};
 #[cfg(feature = "spec")]
 pub use source::spec::{SpecDiagnostic, SpecErrors, SpecFile};
 

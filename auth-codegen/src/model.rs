@@ -360,7 +360,8 @@ pub struct Field {
     pub wire: Vec<String>,
     /// Where the wire name was written (the field itself when not renamed).
     pub wire_span: Location,
-    /// Stored as a secret: redacted in `Debug`, zeroized on drop.
+    /// Stored as a secret: redacted in `Debug`, zeroized on drop. Marked so, or named
+    /// like a secret ([`crate::is_secret_name`]) and not marked public.
     pub secret: bool,
     /// `Option<String>`: not always given.
     pub optional: bool,

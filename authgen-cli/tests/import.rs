@@ -165,6 +165,88 @@ fn the_bearer_skeleton_generates_rust() {
     );
 }
 
+/// The skeleton marks a field `secret = true` exactly when the generator's rule
+/// (`auth_codegen::is_secret_name`) makes it secret by its name, so the marks it writes
+/// change no generated code.
+#[test]
+fn secret_fields_are_named_by_the_generators_rule() {
+    let secret = [
+        "passPhrase",
+        "client_secret",
+        "deviceToken",
+        "pin",
+        "x-api-key",
+    ];
+    // `passwordHint` and `tokenType` contain a secret word without ending with one.
+    let public = ["userName", "passwordHint", "tokenType", "key", "client_id"];
+    let properties: Vec<String> = secret
+        .iter()
+        .chain(&public)
+        .map(|name| format!(r#""{name}": {{ "type": "string" }}"#))
+        .collect();
+    let document = format!(
+        r#"{{"openapi": "3.0.3", "info": {{"title": "Names", "version": "1"}},
+  "servers": [{{"url": "https://api.names.example"}}],
+  "paths": {{"/login": {{"post": {{"operationId": "login",
+    "requestBody": {{"content": {{"application/json": {{"schema": {{"type": "object",
+      "properties": {{ {} }}}}}}}}}},
+    "responses": {{"200": {{"description": "ok", "content": {{"application/json": {{"schema":
+      {{"type": "object", "properties": {{"token": {{"type": "string"}}}}}}}}}}}}}}}}}}}}}}"#,
+        properties.join(", ")
+    );
+    let path = scratch("secret_names.json");
+    std::fs::write(&path, document).unwrap_or_else(|e| panic!("{e}"));
+    let out = authgen(&["import", &path.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let spec = text(&out.stdout);
+
+    // Each `[fields.NAME]` table: secret as the rule says of its Rust and wire names.
+    let mut seen = 0;
+    for table in spec.split("\n[fields.").skip(1) {
+        let ident = table.split(']').next().unwrap_or_default();
+        let wire = table
+            .lines()
+            .find_map(|line| line.strip_prefix("rename = \""))
+            .map(|rest| rest.trim_end_matches('"'));
+        let named =
+            auth_codegen::is_secret_name(ident) || wire.is_some_and(auth_codegen::is_secret_name);
+        assert_eq!(table.contains("\nsecret = true"), named, "{table}\n{spec}");
+        let written = wire.unwrap_or(ident);
+        assert!(
+            secret.contains(&written) == named && (named || public.contains(&written)),
+            "`{written}` is misjudged:\n{spec}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, secret.len() + public.len(), "{spec}");
+
+    // The same skeleton without the marks generates the same code.
+    let unmarked = spec.replace("\nsecret = true\n", "\n");
+    assert_ne!(unmarked, spec);
+    let generate = |name: &str, text: &str| {
+        let file = scratch(name);
+        std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+        let out = authgen(&["generate", &file.display().to_string()]);
+        assert!(out.status.success(), "{}", self::text(&out.stderr));
+        // Past the header, which names the file.
+        let code = self::text(&out.stdout);
+        code.split_once('\n')
+            .map(|(_, rest)| rest.to_owned())
+            .unwrap_or(code)
+    };
+    let marked = generate("secret_names_marked.toml", &spec);
+    for stored in [
+        "x_api_key: values.secret_opt(",
+        "password_hint: values.plain_opt(",
+    ] {
+        assert!(marked.contains(stored), "no `{stored}` in:\n{marked:.3000}");
+    }
+    assert!(
+        marked == generate("secret_names_unmarked.toml", &unmarked),
+        "the marks `authgen import` wrote change the generated code:\n{spec}"
+    );
+}
+
 #[test]
 fn operation_picks_among_candidates() {
     let ambiguous = "authgen-cli/tests/openapi/errors/ambiguous.json";

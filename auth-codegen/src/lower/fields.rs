@@ -6,7 +6,10 @@ use super::resolve::{Item, Place};
 use super::values::json_path;
 use crate::errors::did_you_mean;
 use crate::keys::{Context, Source};
-use crate::model::{BasicPart, Charset, Check, Field, ResponseField, Rule, Spanned, ValueKind};
+use crate::model::{
+    BasicPart, Charset, Check, Field, Location, ResponseField, Rule, Spanned, ValueKind,
+};
+use crate::secrets::is_secret_name;
 use crate::source::{Kind, Value};
 
 impl Lowering<'_> {
@@ -50,22 +53,40 @@ impl Lowering<'_> {
                 },
                 at: span,
             };
+            let mut marks = Marks::default();
             self.visit(&place, settings, |setting| {
-                if let Some(rule) = self.field_setting(&setting, &mut field) {
+                if let Some(rule) = self.field_setting(&setting, &mut field, &mut marks) {
                     rules.push(rule);
                 }
             });
+            field.secret = self.secrecy(&field, &marks);
             fields.push(field);
         }
         (fields, rules)
     }
 
-    fn field_setting(&self, setting: &Item<'_>, field: &mut Field) -> Option<Rule> {
+    fn field_setting(
+        &self,
+        setting: &Item<'_>,
+        field: &mut Field,
+        marks: &mut Marks,
+    ) -> Option<Rule> {
         let text = setting.text();
         match setting.key.name {
             "doc" => field.docs = self.doc(setting),
             "optional" => field.optional = setting.flag(),
-            "secret" => field.secret = setting.flag(),
+            "secret" => {
+                if marks.public.is_some() {
+                    marks.conflict = Some(setting.span);
+                }
+                marks.secret = Some(setting.flag());
+            }
+            "public" => {
+                if marks.secret.is_some() {
+                    marks.conflict = Some(setting.span);
+                }
+                marks.public = Some(setting.flag());
+            }
             "query" => field.in_query = setting.flag(),
             "rename" => {
                 field.wire = text.value.split('.').map(str::to_owned).collect();
@@ -120,6 +141,33 @@ impl Lowering<'_> {
             other => unreachable!("`{other}` is in the key table without an arm"),
         }
         None
+    }
+
+    /// Whether `field` is a secret: as marked, else as its name says (`secrets.rs`). Both
+    /// marks on one field are refused, read after the whole field since `rename` may
+    /// change what its name says.
+    fn secrecy(&self, field: &Field, marks: &Marks) -> bool {
+        let named = is_secret_name(&field.ident.to_string())
+            || field.wire.last().is_some_and(|wire| is_secret_name(wire));
+        if let Some(span) = marks.conflict {
+            let name = &field.ident;
+            let advice = if named {
+                "write `#[auth(public)]` alone to show it in `Debug`, or neither to keep it secret (its name makes it one)"
+            } else {
+                "write `#[auth(secret)]` alone to redact it in `Debug`, or neither to keep it plain"
+            };
+            self.errors.error(
+                span,
+                format!("`{name}` is marked both `secret` and `public`: {advice}"),
+            );
+            // Redacted while the error stands, whatever was meant.
+            return true;
+        }
+        match (marks.secret, marks.public) {
+            (Some(secret), _) => secret,
+            (None, Some(public)) => !public,
+            (None, None) => named,
+        }
     }
 
     /// `one_of((a, b), (c))` / `one_of = [["a", "b"], ["c"]]`; a one-field alternative
@@ -204,4 +252,13 @@ impl Lowering<'_> {
             })
             .collect()
     }
+}
+
+/// A field's `secret` and `public` settings as written, and where the second of the two
+/// contradicted the first.
+#[derive(Default)]
+struct Marks {
+    secret: Option<bool>,
+    public: Option<bool>,
+    conflict: Option<Location>,
 }
