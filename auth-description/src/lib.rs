@@ -120,6 +120,9 @@ pub enum SentIn {
     BasicUser,
     /// The password of HTTP Basic credentials.
     BasicPassword,
+    /// Only where a template of a request names it (`{password}` in a step's body or
+    /// header): not added to the token request by itself.
+    Templates,
 }
 
 /// An endpoint of the vendor relative to the base URL.

@@ -165,6 +165,7 @@ impl Writer {
             SentIn::Query => quote!(Query),
             SentIn::BasicUser => quote!(BasicUser),
             SentIn::BasicPassword => quote!(BasicPassword),
+            SentIn::Templates => quote!(Templates),
         };
         quote!(#p::Sent { path: &[#(#path),*], place: #p::SentIn::#place })
     }

@@ -497,6 +497,8 @@ impl Parts for Description {
             match sent.place {
                 SentIn::BasicUser => user = Some(value),
                 SentIn::BasicPassword => password = Some(value),
+                // Sent by the templates that name it, in the requests they are in.
+                SentIn::Templates => {}
                 _ if !wanted(field.wire()) => {}
                 SentIn::Body => request.fields.push(WireField {
                     path: sent.path,
