@@ -20,7 +20,7 @@ pub(crate) enum Context {
     Endpoint,
     /// Where a value is in an answer: `token`, and within conditions.
     Spot,
-    /// `success`, an error's `when`.
+    /// `success`, and the condition of `rejected` and `error`, written inline.
     Condition,
     /// `rejected`.
     Rejection,
@@ -30,7 +30,7 @@ pub(crate) enum Context {
     Expiry,
     /// One credential field.
     Field,
-    /// One documented login failure.
+    /// One documented login failure, with its condition inline.
     Error,
     /// The kind of an error field other than text: `field_messages`.
     ErrorFieldKind,
@@ -52,7 +52,7 @@ impl Context {
     pub(crate) fn includes(self) -> &'static [Context] {
         match self {
             Context::Condition => &[Context::Spot],
-            Context::Rejection => &[Context::Condition, Context::Spot],
+            Context::Rejection | Context::Error => &[Context::Condition, Context::Spot],
             _ => &[],
         }
     }
@@ -78,12 +78,16 @@ impl Context {
             Context::Top => "Top level",
             Context::Endpoint => "`login`, `logout`, `keepalive`",
             Context::Spot => "`token` (and the keys saying where to look in a condition)",
-            Context::Condition => "`success`, an error's `when` (with one key of `token`'s table)",
+            Context::Condition => {
+                "`success` (and a condition in `rejected` and `error`, with one key of `token`'s table)"
+            }
             Context::Rejection => "`rejected` (with the keys of a condition)",
             Context::Apply => "`apply`",
             Context::Expiry => "`expiry`",
             Context::Field => "`[fields.NAME]` (in the attribute: `#[auth(...)]` on the field)",
-            Context::Error => "`[[error]]` (in the attribute: `error(Name, ...)`)",
+            Context::Error => {
+                "`[[error]]` (in the attribute: `error(Name, ...)`; with the keys of a condition)"
+            }
             Context::ErrorFieldKind => "an error field's kind",
             Context::OAuth2 => "`oauth2`",
         }
@@ -334,9 +338,9 @@ pub(crate) const KEYS: &[Key] = &[
         "the credential fields, in the order written")
         .only(Sources::Spec),
     key(Top, "error", Cases(Error),
-        "error(Rejected, status = 401)",
+        "error(Locked, status = 403, path = \"error.code\", equals = \"LOCKED\")",
         "[[error]]",
-        "a documented login failure, a variant of the vendor's error enum; tried in order"),
+        "a documented login failure, a variant of the vendor's error enum, with its status and condition inline; tried in order"),
     key(Top, "error_fields", Map, "error_fields(code = \"error.code\")", "error_fields = { code = \"error.code\" }",
         "fields every error case has, written as an error's `fields`; a case's own field of the same name replaces it"),
     // An endpoint.
@@ -430,10 +434,6 @@ pub(crate) const KEYS: &[Key] = &[
     key(Error, "status", Number, "status = 401", "status = 401",
         "matches only this HTTP status")
         .expects("an HTTP status code, a whole number from 100 to 599"),
-    key(Error, "when", Table(Condition),
-        "when(path = \"error.code\", equals = \"LOCKED\")",
-        "when = { path = \"error.code\", equals = \"LOCKED\" }",
-        "matches only when this condition holds"),
     key(Error, "display", Text, "display = \"the login was refused\"", "display = \"the login was refused\"",
         "the message shown by `Display`, before the fields"),
     key(Error, "doc", Doc, "doc = \"...\"", "doc = [\"...\", \"...\"]",
