@@ -345,3 +345,24 @@ fn an_errors_condition_nested_in_when_shows_its_keys_written_inline() {
         ]
     );
 }
+
+#[test]
+fn text_given_the_value_to_compare_shows_the_flag_and_equals() {
+    let errors = problems(
+        "x.toml",
+        &format!("{MINIMAL}success = {{ text = \"Ok.\" }}\n"),
+    );
+    assert_eq!(
+        errors.to_string(),
+        r#"error: `text` takes `true` here; write `success = { text = true, equals = "Ok." }`
+ --> x.toml:7:20
+  |
+7 | success = { text = "Ok." }
+  |                    ^^^^^"#
+    );
+    let text = format!("{MINIMAL}\n[[error]]\nname = \"Fails\"\ntext = \"Fails.\"\n");
+    assert_eq!(
+        short(&problems("x.toml", &text)),
+        ["x.toml:10:8: `text` takes `true` here; write `text = true` and `equals = \"Fails.\"`"]
+    );
+}

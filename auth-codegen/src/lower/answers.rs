@@ -103,7 +103,35 @@ impl Lowering<'_> {
                 _ => spliced.push(entry.clone()),
             }
         }
-        let fixed = spliced;
+        let has_value = spliced.iter().any(|entry| {
+            entry
+                .key
+                .as_ref()
+                .is_some_and(|key| key.name == "equals" || key.name == "contains")
+        });
+        let mut fixed: Vec<Entry> = Vec::with_capacity(spliced.len());
+        for entry in spliced {
+            match (&entry.key, &entry.value.kind) {
+                // `text = "Ok."`: the flag given the value to compare the body with.
+                (Some(key), Kind::Str(_) | Kind::Int(_)) if key.name == "text" => {
+                    let mut instead = vec![Entry::keyed(
+                        "text",
+                        key.span,
+                        Value {
+                            kind: Kind::Bool(true),
+                            span: key.span,
+                        },
+                    )];
+                    let at = entry.value.span;
+                    if !has_value {
+                        instead.push(Entry::keyed("equals", at, entry.value));
+                    }
+                    mistakes.push((Mistake::FlagValue, at, instead.clone()));
+                    fixed.extend(instead);
+                }
+                _ => fixed.push(entry),
+            }
+        }
         if mistakes.is_empty() {
             return Cow::Borrowed(entries);
         }
@@ -133,6 +161,12 @@ impl Lowering<'_> {
                 }
                 (Mistake::Nested, Source::Spec) => {
                     format!("write the condition in the `[[error]]` itself: {instead}")
+                }
+                (Mistake::FlagValue, Source::Attribute) => {
+                    format!("`text` takes no value here; write {instead}")
+                }
+                (Mistake::FlagValue, Source::Spec) => {
+                    format!("`text` takes `true` here; write {instead}")
                 }
             };
             self.errors.error(at, message);
@@ -267,6 +301,8 @@ pub(super) struct Gathered {
 enum Mistake {
     /// `error(X, when(...))`.
     Nested,
+    /// `success(text = "Ok.")`.
+    FlagValue,
 }
 
 /// A bare word of a nested table as the flag it stands for (`text` is `text = true`), so
