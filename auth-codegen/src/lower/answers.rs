@@ -8,7 +8,7 @@ use super::Lowering;
 use super::resolve::{Item, Place};
 use super::values::json_path;
 use super::written;
-use crate::keys::{Context, Source};
+use crate::keys::{self, Context, Source};
 use crate::model::{Condition, Expected, Location, Rejection, Spot};
 use crate::source::{Entry, Kind, Value};
 
@@ -109,7 +109,10 @@ impl Lowering<'_> {
                 .as_ref()
                 .is_some_and(|key| key.name == "equals" || key.name == "contains")
         });
+        let takes_status = keys::find(place.context, "status").is_some();
         let mut fixed: Vec<Entry> = Vec::with_capacity(spliced.len());
+        // Where the statuses written without their key went in `fixed`.
+        let mut bare: Option<(usize, Location)> = None;
         for entry in spliced {
             match (&entry.key, &entry.value.kind) {
                 // `text = "Ok."`: the flag given the value to compare the body with.
@@ -129,8 +132,24 @@ impl Lowering<'_> {
                     mistakes.push((Mistake::FlagValue, at, instead.clone()));
                     fixed.extend(instead);
                 }
+                // `rejected(403)`: a status without its key.
+                (None, kind) if takes_status && is_statuses(kind) => match bare {
+                    None => {
+                        bare = Some((fixed.len(), entry.value.span));
+                        fixed.push(Entry::keyed("status", entry.value.span, entry.value));
+                    }
+                    Some((index, _)) => {
+                        let first = &mut fixed[index].value;
+                        let mut items = listed(first.clone());
+                        items.extend(listed(entry.value));
+                        first.kind = Kind::List(items);
+                    }
+                },
                 _ => fixed.push(entry),
             }
+        }
+        if let Some((index, at)) = bare {
+            mistakes.push((Mistake::BareStatus, at, vec![fixed[index].clone()]));
         }
         if mistakes.is_empty() {
             return Cow::Borrowed(entries);
@@ -168,6 +187,7 @@ impl Lowering<'_> {
                 (Mistake::FlagValue, Source::Spec) => {
                     format!("`text` takes `true` here; write {instead}")
                 }
+                (Mistake::BareStatus, _) => format!("a status needs its key; write {instead}"),
             };
             self.errors.error(at, message);
         }
@@ -303,6 +323,8 @@ enum Mistake {
     Nested,
     /// `success(text = "Ok.")`.
     FlagValue,
+    /// `rejected(403)`.
+    BareStatus,
 }
 
 /// A bare word of a nested table as the flag it stands for (`text` is `text = true`), so
@@ -318,5 +340,24 @@ fn flag_keyed(entry: &Entry) -> Entry {
             },
         ),
         _ => entry.clone(),
+    }
+}
+
+/// Whether `kind` is a status or a list of them.
+fn is_statuses(kind: &Kind) -> bool {
+    match kind {
+        Kind::Int(_) => true,
+        Kind::List(items) => {
+            !items.is_empty() && items.iter().all(|item| matches!(item.kind, Kind::Int(_)))
+        }
+        _ => false,
+    }
+}
+
+/// A value as the items of a list.
+fn listed(value: Value) -> Vec<Value> {
+    match value.kind {
+        Kind::List(items) => items,
+        _ => vec![value],
     }
 }
