@@ -181,6 +181,8 @@ pub(crate) struct Key {
     pub(crate) doc: &'static str,
     /// What its value must be, where the shape alone does not say it.
     pub(crate) expects: Option<&'static str>,
+    /// Why it is written once, and what to write, where "given twice" alone does not say.
+    pub(crate) once: Option<&'static str>,
 }
 
 const fn key(
@@ -202,6 +204,7 @@ const fn key(
         spec,
         doc,
         expects: None,
+        once: None,
     }
 }
 
@@ -218,6 +221,11 @@ impl Key {
 
     const fn expects(mut self, expects: &'static str) -> Self {
         self.expects = Some(expects);
+        self
+    }
+
+    const fn once(mut self, why: &'static str) -> Self {
+        self.once = Some(why);
         self
     }
 
@@ -378,7 +386,8 @@ pub(crate) const KEYS: &[Key] = &[
     // Where the token goes.
     key(Apply, "bearer", Flag, "bearer", "bearer = true", "`Authorization: Bearer <token>`"),
     key(Apply, "header", Text, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
-        "a header of this name holds the token"),
+        "a header of this name holds the token")
+        .once("a request carries the token in one named header; keep one `header = \"...\"`, and for a word before the token add `scheme = \"...\"` (`header = \"X-Auth\", scheme = \"Token\"` sends `X-Auth: Token <token>`)"),
     key(Apply, "scheme", Text, "scheme = \"Token\"", "scheme = \"Token\"",
         "a word before the token in `header` (`Authorization` when no header is named): `Authorization: Token <token>`"),
     key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",

@@ -132,7 +132,9 @@ impl Lowering<'_> {
                 continue;
             }
             if !key.repeatable() && accepted.contains(&key.name) {
-                self.errors.error(span, format!("`{name}` is given twice"));
+                let why = key.once.map(|why| format!(": {why}")).unwrap_or_default();
+                self.errors
+                    .error(span, format!("`{name}` is given twice{why}"));
                 continue;
             }
             if !shape_fits(key.shape, &value.kind) {
