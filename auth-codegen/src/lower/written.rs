@@ -35,6 +35,15 @@ pub(super) fn table(head: &str, entries: &[Entry], context: Context, source: Sou
     }
 }
 
+/// The attribute's dotted key `a.b.c` as the tables it stands for: `a(b(c = ...))`.
+pub(super) fn undotted(name: &str) -> String {
+    let mut parts = name.split('.').rev();
+    let last = parts.next().unwrap_or(name);
+    parts.fold(format!("{last} = ..."), |inner, outer| {
+        format!("{outer}({inner})")
+    })
+}
+
 fn value(kind: &Kind, source: Source) -> String {
     match kind {
         Kind::Str(text) => quoted(text, source),
@@ -106,6 +115,10 @@ mod tests {
         assert_eq!(
             table("success", &entries, Context::Condition, Source::Spec),
             r#"success = { text = true, equals = "say \"Ok.\"\u000A" }"#
+        );
+        assert_eq!(
+            undotted("auth.identity.methods"),
+            "auth(identity(methods = ...))"
         );
         // `equals = true` is a value, not a flag.
         let entries = [keyed("equals", Kind::Bool(true))];

@@ -1,11 +1,12 @@
 // A vendor answering in text: success and each documented failure are conditions on the
-// body, written inline (`text, equals = "..."`); the decoder tells them apart.
+// body, written inline (`text, equals = "..."`); the decoder tells them apart. Nested
+// constants are written as dotted keys.
 use auth_runtime::{LoginReply, Provider, auth_provider};
 
 #[auth_provider(
     vendor = "Texty",
     base = "https://api.example.com",
-    login(path = "/login"),
+    login(path = "/login", constants(auth.identity.methods = ["password"])),
     token(header = "X-Token"),
     success(text, equals = "Ok."),
     apply(bearer),
@@ -35,4 +36,13 @@ fn main() {
     headers.insert("x-token", "t0k3n".parse().expect("a header value"));
     let login = texty.decode_login(&LoginReply::new(200, b"Ok.").with_headers(&headers));
     assert!(login.is_ok(), "{login:?}");
+
+    let request = texty
+        .login_request(&Texty::credentials().user("me").build())
+        .expect("a request");
+    let constant = request
+        .fields
+        .iter()
+        .find(|field| field.path == ["auth", "identity", "methods"]);
+    assert!(constant.is_some(), "{:?}", request.fields);
 }
