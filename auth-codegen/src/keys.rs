@@ -20,7 +20,7 @@ pub(crate) enum Context {
     Endpoint,
     /// Where a value is in an answer: `token`, and within conditions.
     Spot,
-    /// `success`, an error's `when`.
+    /// `success`, and the condition of `rejected` and `error`, written inline.
     Condition,
     /// `rejected`.
     Rejection,
@@ -30,7 +30,7 @@ pub(crate) enum Context {
     Expiry,
     /// One credential field.
     Field,
-    /// One documented login failure.
+    /// One documented login failure, with its condition inline.
     Error,
     /// The kind of an error field other than text: `field_messages`.
     ErrorFieldKind,
@@ -52,7 +52,7 @@ impl Context {
     pub(crate) fn includes(self) -> &'static [Context] {
         match self {
             Context::Condition => &[Context::Spot],
-            Context::Rejection => &[Context::Condition, Context::Spot],
+            Context::Rejection | Context::Error => &[Context::Condition, Context::Spot],
             _ => &[],
         }
     }
@@ -78,12 +78,16 @@ impl Context {
             Context::Top => "Top level",
             Context::Endpoint => "`login`, `logout`, `keepalive`",
             Context::Spot => "`token` (and the keys saying where to look in a condition)",
-            Context::Condition => "`success`, an error's `when` (with one key of `token`'s table)",
+            Context::Condition => {
+                "`success` (and a condition in `rejected` and `error`, with one key of `token`'s table)"
+            }
             Context::Rejection => "`rejected` (with the keys of a condition)",
             Context::Apply => "`apply`",
             Context::Expiry => "`expiry`",
             Context::Field => "`[fields.NAME]` (in the attribute: `#[auth(...)]` on the field)",
-            Context::Error => "`[[error]]` (in the attribute: `error(Name, ...)`)",
+            Context::Error => {
+                "`[[error]]` (in the attribute: `error(Name, ...)`; with the keys of a condition)"
+            }
             Context::ErrorFieldKind => "an error field's kind",
             Context::OAuth2 => "`oauth2`",
         }
@@ -177,6 +181,8 @@ pub(crate) struct Key {
     pub(crate) doc: &'static str,
     /// What its value must be, where the shape alone does not say it.
     pub(crate) expects: Option<&'static str>,
+    /// Why it is written once, and what to write, where "given twice" alone does not say.
+    pub(crate) once: Option<&'static str>,
 }
 
 const fn key(
@@ -198,6 +204,7 @@ const fn key(
         spec,
         doc,
         expects: None,
+        once: None,
     }
 }
 
@@ -214,6 +221,11 @@ impl Key {
 
     const fn expects(mut self, expects: &'static str) -> Self {
         self.expects = Some(expects);
+        self
+    }
+
+    const fn once(mut self, why: &'static str) -> Self {
+        self.once = Some(why);
         self
     }
 
@@ -334,9 +346,9 @@ pub(crate) const KEYS: &[Key] = &[
         "the credential fields, in the order written")
         .only(Sources::Spec),
     key(Top, "error", Cases(Error),
-        "error(Rejected, status = 401)",
+        "error(Locked, status = 403, path = \"error.code\", equals = \"LOCKED\")",
         "[[error]]",
-        "a documented login failure, a variant of the vendor's error enum; tried in order"),
+        "a documented login failure, a variant of the vendor's error enum, with its status and condition inline; tried in order"),
     key(Top, "error_fields", Map, "error_fields(code = \"error.code\")", "error_fields = { code = \"error.code\" }",
         "fields every error case has, written as an error's `fields`; a case's own field of the same name replaces it"),
     // An endpoint.
@@ -348,9 +360,9 @@ pub(crate) const KEYS: &[Key] = &[
     key(Endpoint, "format", Text, "format = \"json\"", "format = \"json\"",
         "the body's encoding: `json` (default), `form` or `multipart`"),
     key(Endpoint, "constants", Constants,
-        "constants(grant_type = \"password\", scope = [\"read\", \"write\"])",
-        "constants = { grant_type = \"password\", scope = [\"read\", \"write\"] }",
-        "values of any JSON type the body always has, beside the credential fields; a nested table is a nested object (JSON bodies)"),
+        "constants(grant_type = \"password\", auth.methods = [\"password\"])",
+        "constants = { grant_type = \"password\", auth.methods = [\"password\"] }",
+        "values of any JSON type the body always has, beside the credential fields; a dotted key (`auth.methods`) or a nested table (`auth(methods = ...)`, `auth = { methods = ... }`) is a nested object (JSON bodies)"),
     key(Endpoint, "query", Constants, "query(api_version = \"2\")", "query = { api_version = \"2\" }",
         "values the query string always has"),
     key(Endpoint, "apply", Table(Apply), "apply(header = \"X-Auth-Token\")", "apply = { header = \"X-Auth-Token\" }",
@@ -374,7 +386,8 @@ pub(crate) const KEYS: &[Key] = &[
     // Where the token goes.
     key(Apply, "bearer", Flag, "bearer", "bearer = true", "`Authorization: Bearer <token>`"),
     key(Apply, "header", Text, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
-        "a header of this name holds the token"),
+        "a header of this name holds the token")
+        .once("a request carries the token in one named header; keep one `header = \"...\"`, and for a word before the token add `scheme = \"...\"` (`header = \"X-Auth\", scheme = \"Token\"` sends `X-Auth: Token <token>`)"),
     key(Apply, "scheme", Text, "scheme = \"Token\"", "scheme = \"Token\"",
         "a word before the token in `header` (`Authorization` when no header is named): `Authorization: Token <token>`"),
     key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",
@@ -433,10 +446,6 @@ pub(crate) const KEYS: &[Key] = &[
     key(Error, "status", Number, "status = 401", "status = 401",
         "matches only this HTTP status")
         .expects("an HTTP status code, a whole number from 100 to 599"),
-    key(Error, "when", Table(Condition),
-        "when(path = \"error.code\", equals = \"LOCKED\")",
-        "when = { path = \"error.code\", equals = \"LOCKED\" }",
-        "matches only when this condition holds"),
     key(Error, "display", Text, "display = \"the login was refused\"", "display = \"the login was refused\"",
         "the message shown by `Display`, before the fields"),
     key(Error, "doc", Doc, "doc = \"...\"", "doc = [\"...\", \"...\"]",

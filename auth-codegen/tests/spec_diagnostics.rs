@@ -301,3 +301,68 @@ oauth2 = { grant = "client_credentials", revoke = "/{tenant}/revoke" }
         ["x.toml:5:51: `oauth2.revoke` must be a string, not a boolean"]
     );
 }
+
+#[test]
+fn an_errors_condition_is_written_inline() {
+    let text = format!(
+        "{MINIMAL}\n[[error]]\nname = \"Fails\"\ntext = true\nequals = \"Fails.\"\n\n\
+         [[error]]\nname = \"Locked\"\nstatus = 403\npath = \"error.code\"\nequals = \"LOCKED\"\n"
+    );
+    let provider = SpecFile::new("x.toml", text)
+        .provider()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let when: Vec<String> = provider
+        .errors
+        .iter()
+        .map(|case| case.when.as_ref().map(|c| c.describe()).unwrap_or_default())
+        .collect();
+    assert_eq!(when, ["the body is `Fails.`", "`error.code` is `LOCKED`"]);
+    assert_eq!(provider.errors[1].status, Some(403));
+}
+
+#[test]
+fn an_errors_condition_nested_in_when_shows_its_keys_written_inline() {
+    let text = format!(
+        "{MINIMAL}\n[[error]]\nname = \"Denied\"\nwhen = {{ text = true, contains = \"DENIED\" }}\n"
+    );
+    let errors = problems("x.toml", &text);
+    assert_eq!(
+        errors.to_string(),
+        r#"error: write the condition in the `[[error]]` itself: `text = true` and `contains = "DENIED"`
+  --> x.toml:10:1
+   |
+10 | when = { text = true, contains = "DENIED" }
+   | ^^^^"#
+    );
+    // The same written as a table of its own.
+    let text = format!(
+        "{MINIMAL}\n[[error]]\nname = \"Denied\"\n\n[error.when]\npath = \"code\"\nequals = \"E1\"\n"
+    );
+    assert_eq!(
+        short(&problems("x.toml", &text)),
+        [
+            "x.toml:11:8: write the condition in the `[[error]]` itself: `path = \"code\"` and `equals = \"E1\"`"
+        ]
+    );
+}
+
+#[test]
+fn text_given_the_value_to_compare_shows_the_flag_and_equals() {
+    let errors = problems(
+        "x.toml",
+        &format!("{MINIMAL}success = {{ text = \"Ok.\" }}\n"),
+    );
+    assert_eq!(
+        errors.to_string(),
+        r#"error: `text` takes `true` here; write `success = { text = true, equals = "Ok." }`
+ --> x.toml:7:20
+  |
+7 | success = { text = "Ok." }
+  |                    ^^^^^"#
+    );
+    let text = format!("{MINIMAL}\n[[error]]\nname = \"Fails\"\ntext = \"Fails.\"\n");
+    assert_eq!(
+        short(&problems("x.toml", &text)),
+        ["x.toml:10:8: `text` takes `true` here; write `text = true` and `equals = \"Fails.\"`"]
+    );
+}

@@ -113,7 +113,7 @@
 //! | `expiry(absolute = ".." \| idle = ".." \| unknown, jwt, field = "..", format = "..")` | the lifetime; `jwt` lets a JWT's `exp` decide; `field` reads it from the response (`seconds`, `rfc3339`, `unix`) |
 //! | `one_of((a, b), (c))` | exactly one alternative is given, each whole |
 //! | `response(name = "path")` | more fields of the successful response |
-//! | `error(Variant, status, when(path, equals), display, doc, fields(..))` | a documented failure; `fields(x = field_messages("path"))` keeps per-field messages |
+//! | `error(Variant, status, path, equals, display, doc, fields(..))` | a documented failure, its condition inline as in `success`; `fields(x = field_messages("path"))` keeps per-field messages |
 //! | `crate = "path"` | where `auth_runtime` is, when re-exported under another name |
 //! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset, basic = "user" \| "password")]` | secrets, wire names (dotted: nested JSON), rules, checks, HTTP Basic credentials |
 //!

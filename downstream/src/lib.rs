@@ -88,12 +88,14 @@ pub struct Plainly {
     expiry(absolute = "30m", cookie = "sid"),
     error(
         Denied,
-        when(text, contains = "DENIED"),
+        text,
+        contains = "DENIED",
         display = "CookieJar refused the credentials"
     ),
     error(
         Incomplete,
-        when(text, contains = "required"),
+        text,
+        contains = "required",
         display = "CookieJar needs a user and a password"
     )
 )]

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::Lowering;
 use super::resolve::{Item, Place};
 use super::values::{method, url_template, wire_format};
+use super::written;
 use crate::keys::Context;
 use crate::model::{
     ConstValue, Constant, Endpoint, Location, Method, Spanned, UrlTemplate, WireFormat,
@@ -31,12 +32,17 @@ impl Lowering<'_> {
         endpoint
     }
 
-    /// The constants of a table, flattened to their paths: a nested table is a nested
-    /// object, each other value a constant at its path.
+    /// The constants of a table, flattened to their paths: a nested table or a dotted
+    /// key is a nested object, each other value a constant at its path.
     fn constants(&self, item: &Item<'_>, parents: &[String], out: &mut Vec<Constant>) {
         for (key, value) in self.named(item) {
             let mut path = parents.to_vec();
-            path.push(key.name.clone());
+            // `auth.methods = [...]` is `auth(methods = [...])`.
+            if key.dotted {
+                path.extend(key.name.split('.').map(str::to_owned));
+            } else {
+                path.push(key.name.clone());
+            }
             if let Kind::Table(_) = &value.kind {
                 let nested = Item {
                     key: item.key,
@@ -93,6 +99,17 @@ impl Lowering<'_> {
                             .error(entry.value.span, "expected `name = value` in an object");
                         return None;
                     };
+                    // An object in a list is written whole, without dotted keys.
+                    if key.dotted {
+                        self.errors.error(
+                            key.span,
+                            format!(
+                                "an object in a list nests by its tables: write `{}`",
+                                written::undotted(&key.name)
+                            ),
+                        );
+                        return None;
+                    }
                     fields.push((key.name.clone(), self.const_value(&entry.value)?));
                 }
                 Some(ConstValue::Object(fields))
@@ -122,5 +139,120 @@ pub(super) fn stand_in_endpoint(span: Location) -> Endpoint {
         constants: Vec::new(),
         query: Vec::new(),
         placement: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Span, TokenStream};
+    use quote::quote;
+
+    use super::super::Lowering;
+    use crate::errors::Errors;
+    use crate::keys::Source;
+    use crate::model::ConstValue;
+    use crate::source::{Entry, Host, attribute};
+
+    /// The login's constants `entries` describe, as (path, value), and the problems.
+    fn constants(source: Source, entries: &[Entry], errors: &Errors) -> Vec<(String, ConstValue)> {
+        let host = Host {
+            ident: syn::parse_quote!(Example),
+            vis: syn::parse_quote!(pub),
+            docs: Vec::new(),
+        };
+        let lowering = Lowering {
+            source,
+            errors,
+            whole: Span::call_site().into(),
+        };
+        let host = (source == Source::Attribute).then_some(&host);
+        let provider = lowering.provider(entries, host);
+        let messages: Vec<String> = errors
+            .diagnostics()
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
+        assert!(messages.is_empty(), "{messages:?}");
+        let login = provider.map(|p| p.login).expect("a provider");
+        login
+            .constants
+            .into_iter()
+            .map(|c| (c.path.join("/"), c.value))
+            .collect()
+    }
+
+    fn in_attribute(login: TokenStream) -> Vec<(String, ConstValue)> {
+        let errors = Errors::default();
+        let args = quote! {
+            vendor = "Example", base = "https://api.example.com", token = "token",
+            apply(bearer), #login
+        };
+        constants(
+            Source::Attribute,
+            &attribute::read_args(args, &errors),
+            &errors,
+        )
+    }
+
+    #[cfg(feature = "spec")]
+    fn in_spec(login: &str) -> Vec<(String, ConstValue)> {
+        let errors = Errors::default();
+        let text = format!(
+            "name = \"Example\"\nvendor = \"Example\"\nbase = \"https://api.example.com\"\n\
+             token = \"token\"\napply = {{ bearer = true }}\n{login}\n"
+        );
+        let entries = crate::source::spec::read(&text, &errors).expect("TOML");
+        constants(Source::Spec, &entries, &errors)
+    }
+
+    /// `auth.identity.methods = [...]` is `auth(identity(methods = [...]))`, in the
+    /// attribute as in a spec file (where TOML's dotted keys nest already).
+    #[test]
+    fn a_dotted_constant_is_the_nested_one() {
+        let nested = in_attribute(quote! {
+            login(path = "/login", constants(
+                auth(identity(methods = ["password"], password(user(domain(name = "Default"))))),
+                version = 3
+            ))
+        });
+        assert_eq!(
+            nested,
+            [
+                (
+                    "auth/identity/methods".to_owned(),
+                    ConstValue::List(vec![ConstValue::Str("password".into())])
+                ),
+                (
+                    "auth/identity/password/user/domain/name".to_owned(),
+                    ConstValue::Str("Default".into())
+                ),
+                ("version".to_owned(), ConstValue::Int(3)),
+            ]
+        );
+        let dotted = in_attribute(quote! {
+            login(path = "/login", constants(
+                auth.identity.methods = ["password"],
+                auth.identity.password(user.domain.name = "Default"),
+                version = 3
+            ))
+        });
+        assert_eq!(dotted, nested);
+        #[cfg(feature = "spec")]
+        {
+            let spec = in_spec(
+                "[login]\npath = \"/login\"\n\n[login.constants]\n\
+                 auth.identity.methods = [\"password\"]\n\
+                 auth.identity.password.user.domain.name = \"Default\"\nversion = 3",
+            );
+            assert_eq!(spec, nested);
+        }
+    }
+
+    /// A spec's quoted key is one name, dots and all: TOML nests only its bare dotted keys.
+    #[cfg(feature = "spec")]
+    #[test]
+    fn a_quoted_key_with_a_dot_stays_one_name() {
+        let spec = in_spec("login = { path = \"/login\", constants = { \"a.b\" = 1 } }");
+        assert_eq!(spec, [("a.b".to_owned(), ConstValue::Int(1))]);
     }
 }

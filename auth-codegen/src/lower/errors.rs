@@ -1,9 +1,11 @@
-//! Lowers the vendor's documented login failures: `error` cases, their `fields` and
-//! the `error_fields` all cases share; and the error answers of OAuth 2.0.
+//! Lowers the vendor's documented login failures: `error` cases (each with its status
+//! and condition inline), their `fields` and the `error_fields` all cases share; and the
+//! error answers of OAuth 2.0.
 
 use proc_macro2::{Ident, Span};
 
 use super::Lowering;
+use super::answers::Gathered;
 use super::resolve::{Item, Place};
 use super::values::json_path;
 use crate::errors::Errors;
@@ -40,6 +42,8 @@ impl Lowering<'_> {
                     Source::Spec => table.span,
                 },
             };
+            let entries = self.condition_entries(&place, item.key.name, entries);
+            let mut gathered = Gathered::default();
             let mut variant = None;
             let mut case = ErrorCase {
                 variant: Ident::new("Unnamed", Span::call_site()),
@@ -50,7 +54,7 @@ impl Lowering<'_> {
                 when: None,
                 fields: Vec::new(),
             };
-            self.visit(&place, entries, |inner| match inner.key.name {
+            self.visit(&place, &entries, |inner| match inner.key.name {
                 "name" => {
                     let text = inner.text();
                     variant = self.ident(&text, "an error's `name`");
@@ -60,12 +64,13 @@ impl Lowering<'_> {
                     Some(Ok(code)) if (100..600).contains(&code) => case.status = Some(code),
                     _ => self.out_of_range(&inner),
                 },
-                "when" => case.when = self.condition(&place, &inner),
                 "display" => case.display = Some(inner.text().value),
                 "doc" => case.docs.extend(self.doc(&inner)),
                 "fields" => case.fields.extend(self.error_fields(&inner)),
-                other => unreachable!("`{other}` is in the key table without an arm"),
+                // Its condition, written inline as in `success` and `rejected`.
+                _ => self.gather_one(&mut gathered, &inner),
             });
+            case.when = self.condition_if_any(&place, gathered).unwrap_or(None);
             if let Some(variant) = variant {
                 cases.push(ErrorCase { variant, ..case });
             }

@@ -11,7 +11,8 @@
 //! other contexts of the key table are each in their own file: `endpoints.rs` (`login`,
 //! `logout`, `keepalive`), `answers.rs` (`token`, `success`, `rejected`), `placement.rs`
 //! (`apply`), `expiry.rs`, `fields.rs` (the credential fields, `one_of`, `response`),
-//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`; `values.rs` reads text values.
+//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`; `values.rs` reads text values, and
+//! `written.rs` writes entries back as source text, for messages saying what to write.
 
 mod answers;
 mod endpoints;
@@ -22,6 +23,7 @@ mod oauth2;
 mod placement;
 mod resolve;
 mod values;
+mod written;
 
 use proc_macro2::Ident;
 

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use proc_macro2::Ident;
 
 use super::Lowering;
+use super::written;
 use crate::errors::did_you_mean;
 use crate::keys::{self, Context, Key, Shape, Source};
 use crate::model::{Location, Spanned};
@@ -112,6 +113,10 @@ impl Lowering<'_> {
                 },
             };
             written.push(name.clone());
+            if entry.key.as_ref().is_some_and(|key| key.dotted) {
+                self.dotted(place, &name, span);
+                continue;
+            }
             let Some(key) = keys::find(place.context, &name) else {
                 self.unknown(place, &name, span);
                 continue;
@@ -132,7 +137,9 @@ impl Lowering<'_> {
                 continue;
             }
             if !key.repeatable() && accepted.contains(&key.name) {
-                self.errors.error(span, format!("`{name}` is given twice"));
+                let why = key.once.map(|why| format!(": {why}")).unwrap_or_default();
+                self.errors
+                    .error(span, format!("`{name}` is given twice{why}"));
                 continue;
             }
             if !shape_fits(key.shape, &value.kind) {
@@ -193,6 +200,34 @@ impl Lowering<'_> {
             format!(
                 "unknown key `{name}` in {}{hint}\nexpected one of: {list}",
                 place.what
+            ),
+        );
+    }
+
+    /// A dotted key where keys are the grammar's: it nests only where names are the
+    /// user's own, in constants. One whose first name is a table of this one is shown
+    /// nested; any other is an unknown key.
+    fn dotted(&self, place: &Place, name: &str, span: Location) {
+        let first = name.split('.').next().unwrap_or(name);
+        let table = keys::find(place.context, first).is_some_and(|key| {
+            matches!(
+                key.shape,
+                Shape::Table(_)
+                    | Shape::PathOr(_)
+                    | Shape::Cases(_)
+                    | Shape::Constants
+                    | Shape::Map
+            )
+        });
+        if !table {
+            self.unknown(place, name, span);
+            return;
+        }
+        self.errors.error(
+            span,
+            format!(
+                "a dotted key nests only in `constants(...)` and `query(...)`: write `{}`",
+                written::undotted(name)
             ),
         );
     }

@@ -169,29 +169,49 @@ fn skip_to_comma(input: ParseStream<'_>) {
     }
 }
 
-/// `key = value`, `key(...)`, a bare word, or a value alone.
+/// `key = value`, `key(...)`, a bare word, or a value alone; a key may be dotted
+/// (`auth.methods = ...`).
 fn entry(input: ParseStream<'_>, errors: &Errors) -> syn::Result<Entry> {
     if !input.peek(Ident::peek_any) || input.peek(Lit) {
         return Ok(Entry::bare(value(input, errors)?));
     }
     let ident = Ident::parse_any(input)?;
-    let span: Location = ident.span().into();
-    let name = ident.to_string();
+    let mut span = ident.span();
+    let mut name = ident.to_string();
+    let mut dotted = false;
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        let next = Ident::parse_any(input)?;
+        name = format!("{name}.{next}");
+        span = span.join(next.span()).unwrap_or(span);
+        dotted = true;
+    }
+    let key_span = span;
+    let span: Location = span.into();
+    let keyed = |value: Value| {
+        let mut entry = Entry::keyed(name.clone(), span, value);
+        if let Some(key) = &mut entry.key {
+            key.dotted = dotted;
+        }
+        entry
+    };
     if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
-        return Ok(Entry::keyed(name, span, value(input, errors)?));
+        return Ok(keyed(value(input, errors)?));
     }
     if input.peek(syn::token::Paren) {
         let content;
         let paren = syn::parenthesized!(content in input);
         let table = entries(&content, errors);
-        return Ok(Entry::keyed(
-            name,
-            span,
-            Value {
-                kind: Kind::Table(table),
-                span: paren.span.join().into(),
-            },
+        return Ok(keyed(Value {
+            kind: Kind::Table(table),
+            span: paren.span.join().into(),
+        }));
+    }
+    if dotted {
+        return Err(syn::Error::new(
+            key_span,
+            format!("`{name}` needs a value: `{name} = ...`"),
         ));
     }
     Ok(Entry::bare(Value {

@@ -75,6 +75,10 @@ pub(crate) struct Key {
     pub(crate) name: String,
     /// Where.
     pub(crate) span: Location,
+    /// Written as the attribute's dotted key, `auth.methods = ...`: its name is the
+    /// names it nests, joined by dots. (A spec's dotted keys are nested tables already,
+    /// and a dot in its quoted key is part of a name.)
+    pub(crate) dotted: bool,
 }
 
 impl Entry {
@@ -84,6 +88,7 @@ impl Entry {
             key: Some(Key {
                 name: name.into(),
                 span,
+                dotted: false,
             }),
             value,
             implied: false,

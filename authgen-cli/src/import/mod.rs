@@ -957,7 +957,10 @@ fn error_case(
             spec.error_notes.push(format!(
                 "TODO: {at} ({}) has no body: an `[[error]]` with {} would name it",
                 response.description.trim(),
-                status.map_or("a `when` test".to_owned(), |s| format!("`status = {s}`"))
+                status.map_or(
+                    "a condition (e.g. `header = \"...\"` and `equals = \"...\"`)".to_owned(),
+                    |s| format!("`status = {s}`")
+                )
             ));
         } else {
             spec.error_notes.push(format!(
