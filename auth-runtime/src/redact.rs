@@ -52,6 +52,36 @@ impl Scrubber {
         scrubber
     }
 
+    /// The error of a failed reading of `reply`, made again from the answer with every
+    /// secret taken out: `read` is the pure function that made `error` (a decoder, a
+    /// step's reader), so reading the scrubbed body gives the same error without the
+    /// secrets a hostile or careless server echoed (in JSON, HTML, text or a form).
+    pub(crate) fn error<E: From<crate::error::Error>>(
+        &self,
+        vendor: &'static str,
+        reply: &crate::provider::LoginReply<'_>,
+        error: E,
+        read: impl Fn(&crate::provider::LoginReply<'_>) -> Option<E>,
+    ) -> E {
+        let std::borrow::Cow::Owned(scrubbed) = self.bytes(reply.body) else {
+            return error;
+        };
+        match read(&crate::provider::LoginReply {
+            body: &scrubbed,
+            ..*reply
+        }) {
+            Some(error) => error,
+            // Only the secrets made it fail: say so without them.
+            None => crate::error::Error::UnexpectedStatus {
+                vendor,
+                stage: crate::error::Stage::Login,
+                status: reply.status,
+                excerpt: crate::error::excerpt(&scrubbed),
+            }
+            .into(),
+        }
+    }
+
     /// Also scrubs every secret `other` scrubs.
     pub(crate) fn with(mut self, other: &Scrubber) -> Self {
         for needle in &other.needles {

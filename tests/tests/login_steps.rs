@@ -486,3 +486,35 @@ fn the_bindings_show_their_names_never_their_values() {
         "{shown}"
     );
 }
+
+#[tokio::test]
+async fn a_probe_sends_the_steps_then_the_token_request_once() {
+    let (url, vendor) = start(Mode::Normal).await;
+    let provider = DynamicProvider::new(&STEPWISE)
+        .setting("server", &url)
+        .expect("setting");
+    let answer = auth_runtime::description::send_login(
+        &provider,
+        &credentials(PASSWORD),
+        Duration::from_secs(2),
+    )
+    .await
+    .expect("the answer");
+    assert_eq!(answer.status, 200);
+    assert_eq!(counts(&vendor), [1, 1, 1]);
+
+    let (url, vendor) = start(Mode::EchoSecrets).await;
+    let provider = DynamicProvider::new(&STEPWISE)
+        .setting("server", &url)
+        .expect("setting");
+    let error = auth_runtime::description::send_login(
+        &provider,
+        &credentials(PASSWORD),
+        Duration::from_secs(2),
+    )
+    .await
+    .expect_err("refused at its step");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+    assert_eq!(counts(&vendor), [1, 1, 0]);
+}

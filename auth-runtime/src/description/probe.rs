@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::error::Stage;
-use crate::provider::{LoginReply, Provider};
+use crate::provider::{Bindings, LoginReply, Provider};
 use crate::redact::Scrubber;
 use crate::transport::{DEFAULT_MAX_BODY, Transport};
 
@@ -42,7 +42,8 @@ impl LoginAnswer {
     }
 }
 
-/// Sends `provider`'s login for `credentials` once, as a session would (no redirect
+/// Sends `provider`'s login for `credentials` once (its steps first, where it has
+/// some), as a session would (no redirect
 /// followed, `timeout` per request, the body capped), and returns the answer without
 /// reading it: no retry, no cache, no hold after a refusal. Every secret the request
 /// carried is taken out of the answer's body by value, in every encoding, as the
@@ -57,11 +58,31 @@ pub async fn send_login<P: Provider>(
     credentials: &P::Credentials,
     timeout: Duration,
 ) -> Result<LoginAnswer, P::Error> {
-    let transport = Transport::new(provider.vendor(), timeout, None, DEFAULT_MAX_BODY)?;
-    let request = provider.login_request(credentials)?;
-    let scrubber = Scrubber::for_request(&request);
+    let vendor = provider.vendor();
+    let transport = Transport::new(vendor, timeout, None, DEFAULT_MAX_BODY)?;
+    // The login's steps first, each read as the session reads it; what they bind is
+    // scrubbed from every answer after, as the session does.
+    let mut bound = Bindings::new();
+    let mut scrubber = Scrubber::default();
+    for step in 0..provider.login_steps() {
+        let request = provider.step_request(step, credentials, &bound)?;
+        scrubber = scrubber.with(&Scrubber::for_request(&request));
+        let exchange = transport
+            .exchange(vendor, Stage::Login, request, None)
+            .await?;
+        if let Err(error) = provider.read_step(step, &exchange.reply(), &mut bound) {
+            return Err(scrubber.error(vendor, &exchange.reply(), error, |reply| {
+                provider.read_step(step, reply, &mut Bindings::new()).err()
+            }));
+        }
+        for secret in bound.secrets() {
+            scrubber.add(secret);
+        }
+    }
+    let request = provider.login_request_bound(credentials, &bound)?;
+    let scrubber = scrubber.with(&Scrubber::for_request(&request));
     let exchange = transport
-        .exchange(provider.vendor(), Stage::Login, request, None)
+        .exchange(vendor, Stage::Login, request, None)
         .await?;
     let body = scrubber.bytes(&exchange.body).into_owned();
     Ok(LoginAnswer {

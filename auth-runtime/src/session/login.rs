@@ -169,8 +169,8 @@ impl<P: Provider> Inner<P> {
                                     .read_step(step, reply, &mut Bindings::new())
                                     .err()
                             };
-                            let error =
-                                self.scrubbed(&scrubber, &exchange.reply(), error, scrubbed);
+                            let vendor = self.provider.vendor();
+                            let error = scrubber.error(vendor, &exchange.reply(), error, scrubbed);
                             return Err(
                                 self.refused(error, &exchange, attempt, started, &span, reason)
                             );
@@ -385,37 +385,9 @@ impl<P: Provider> Inner<P> {
         reply: &LoginReply<'_>,
         error: P::Error,
     ) -> P::Error {
-        self.scrubbed(scrubber, reply, error, |reply| {
+        scrubber.error(self.provider.vendor(), reply, error, |reply| {
             self.provider.decode_login(reply).err()
         })
-    }
-
-    /// [`Inner::scrubbed_error`] for any reading of an answer: `read` is the pure
-    /// function that made `error` (the token request's decoder, or a step's reader).
-    pub(super) fn scrubbed(
-        &self,
-        scrubber: &Scrubber,
-        reply: &LoginReply<'_>,
-        error: P::Error,
-        read: impl Fn(&LoginReply<'_>) -> Option<P::Error>,
-    ) -> P::Error {
-        let std::borrow::Cow::Owned(scrubbed) = scrubber.bytes(reply.body) else {
-            return error;
-        };
-        match read(&LoginReply {
-            body: &scrubbed,
-            ..*reply
-        }) {
-            Some(error) => error,
-            // Only the secrets made it fail: say so without them.
-            None => Error::UnexpectedStatus {
-                vendor: self.provider.vendor(),
-                stage: Stage::Login,
-                status: reply.status,
-                excerpt: crate::error::excerpt(&scrubbed),
-            }
-            .into(),
-        }
     }
 
     /// A new cache entry under the session's policy.
