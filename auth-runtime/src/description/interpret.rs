@@ -10,8 +10,8 @@ use crate::decode::{LoginResponse, field_messages};
 use crate::error::Error;
 use crate::messages::FieldMessages;
 use crate::provider::{
-    Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField, WireFormat,
-    WireValue,
+    AnswerTest, Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField,
+    WireFormat, WireValue,
 };
 
 /// Where a provider's requests go: the values of its base's placeholders, in the order
@@ -267,17 +267,7 @@ impl Interpret for Description {
                     && (!case.fields.is_empty()
                         || case.when.as_ref().is_some_and(|t| json(&t.spot)))
             });
-        let mut response = LoginResponse::new(self.vendor, reply);
-        if !in_json {
-            response = response.with_text_answers();
-        }
-        let success = response.is_2xx()
-            && described
-                .success
-                .is_none_or(|test| response.is(test.spot, test.expected));
-        if !success {
-            return Err(self.refusal(&response, Some(described.name)));
-        }
+        let response = self.answer(reply, in_json, described.success, Some(described.name))?;
         for binding in described.bindings {
             let Some(value) = response.read(binding.spot) else {
                 return Err(Refusal::Runtime(Error::Decode {
@@ -373,17 +363,7 @@ impl Interpret for Description {
     /// 2.0) and the response's values in the order of
     /// [`response_fields`](Description::response_fields); or why there is no token.
     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal> {
-        let mut response = LoginResponse::new(self.vendor, reply);
-        if !self.answers_in_json() {
-            response = response.with_text_answers();
-        }
-        let success = response.is_2xx()
-            && self
-                .success
-                .is_none_or(|test| response.is(test.spot, test.expected));
-        if !success {
-            return Err(self.refusal(&response, None));
-        }
+        let response = self.answer(reply, self.answers_in_json(), self.success, None)?;
         let token = response
             .token(self.token, &self.token_shown())
             .map_err(Refusal::Runtime)?;
@@ -428,6 +408,13 @@ trait Parts {
         wanted: &dyn Fn(&str) -> bool,
     );
     fn refusal(&self, response: &LoginResponse<'_>, step: Option<&str>) -> Refusal;
+    fn answer<'r>(
+        &self,
+        reply: &LoginReply<'r>,
+        in_json: bool,
+        success: Option<AnswerTest>,
+        step: Option<&str>,
+    ) -> Result<LoginResponse<'r>, Refusal>;
 }
 
 impl Parts for Description {
@@ -518,6 +505,29 @@ impl Parts for Description {
     }
 
     /// The documented failure an unsuccessful answer is, or the shared failure.
+    /// The answer to the token request (`step` none) or to a step, read when it is a
+    /// success (a 2xx status and the `success` test); else the failure it documents.
+    /// `in_json`: some value of it is read at a JSON path, so an answer that is not
+    /// JSON cannot be one.
+    fn answer<'r>(
+        &self,
+        reply: &LoginReply<'r>,
+        in_json: bool,
+        success: Option<AnswerTest>,
+        step: Option<&str>,
+    ) -> Result<LoginResponse<'r>, Refusal> {
+        let mut response = LoginResponse::new(self.vendor, reply);
+        if !in_json {
+            response = response.with_text_answers();
+        }
+        let succeeded =
+            response.is_2xx() && success.is_none_or(|test| response.is(test.spot, test.expected));
+        if !succeeded {
+            return Err(self.refusal(&response, step));
+        }
+        Ok(response)
+    }
+
     fn refusal(&self, response: &LoginResponse<'_>, step: Option<&str>) -> Refusal {
         let documented = self.errors.iter().position(|case| {
             if case.step != step {
