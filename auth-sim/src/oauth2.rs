@@ -10,9 +10,13 @@
 //! | `POST` | [`REVOKE_PATH`] | form-urlencoded `token` (RFC 7009) |
 //! | `GET` | [`ME_PATH`] | `Authorization: Bearer <access token>` (protected) |
 //!
-//! The client authenticates on the token and revocation endpoints with HTTP Basic
-//! (`client_id:client_secret`) or with `client_id` and `client_secret` body
-//! parameters, not both.
+//! The client authenticates on the token and revocation endpoints with HTTP Basic or
+//! with `client_id` and `client_secret` body parameters, not both. In HTTP Basic the
+//! identifier and the secret are each form-urlencoded before they are joined with `:`
+//! (RFC 6749 section 2.3.1, Appendix B), and decoded here: a raw `+` reads as a space,
+//! and a `%` without two hexadecimal digits after it is `invalid_request`. Two clients
+//! are registered: [`CLIENT_ID`], and [`SPECIAL_CLIENT_ID`], whose identifier and secret
+//! hold the characters that encoding changes.
 //!
 //! * `grant_type=password`: `username`, `password`, optional `scope` → an access
 //!   token and a refresh token.
@@ -74,6 +78,15 @@ pub const ME_PATH: &str = "/api/me";
 pub const CLIENT_ID: &str = "authgen-client";
 /// The registered client's secret.
 pub const CLIENT_SECRET: &str = "cl13nt-s3cret";
+/// A second registered client, its identifier holding `:`, `+` and a space.
+pub const SPECIAL_CLIENT_ID: &str = "special:client +1";
+/// The second client's secret: `:`, `+`, `/`, `%`, `=`, spaces and non-ASCII letters.
+pub const SPECIAL_CLIENT_SECRET: &str = "c0l:on+plus/slash%25pct=eq sp\u{e4}ce \u{20ac}";
+/// Every registered client: identifier and secret.
+const CLIENTS: &[(&str, &str)] = &[
+    (CLIENT_ID, CLIENT_SECRET),
+    (SPECIAL_CLIENT_ID, SPECIAL_CLIENT_SECRET),
+];
 /// The resource owner of the `password` grant.
 pub const USERNAME: &str = "owner";
 /// The resource owner's password.
@@ -312,13 +325,11 @@ fn no_store(mut response: Response) -> Response {
 /// it came with HTTP Basic.
 type ClientRefused = (&'static str, &'static str, bool);
 
-/// The client's credentials from HTTP Basic or the body, checked: `Ok(basic_used)`, or
-/// why they are missing, sent both ways, or wrong.
-fn authenticate_client(
-    headers: &HeaderMap,
-    pairs: &[(String, String)],
-) -> Result<bool, ClientRefused> {
-    let basic = headers
+/// The client's identifier and secret from HTTP Basic, each decoded as RFC 6749
+/// section 2.3.1 encodes it: `Ok(None)` without Basic credentials, `Err(())` when they
+/// are not form-urlencoded.
+fn basic_client(headers: &HeaderMap) -> Result<Option<(String, String)>, ()> {
+    let pair = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
@@ -327,11 +338,30 @@ fn authenticate_client(
                 .decode(b64.trim())
                 .ok()
         })
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|pair| {
-            let (id, secret) = pair.split_once(':')?;
-            Some((id.to_owned(), secret.to_owned()))
-        });
+        .and_then(|raw| String::from_utf8(raw).ok());
+    // The encoded identifier holds no `:`, so the first one ends it.
+    let Some((id, secret)) = pair.as_deref().and_then(|pair| pair.split_once(':')) else {
+        return Ok(None);
+    };
+    match (util::form_decode(id), util::form_decode(secret)) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        _ => Err(()),
+    }
+}
+
+/// The client's credentials from HTTP Basic or the body, checked: `Ok(basic_used)`, or
+/// why they are missing, malformed, sent both ways, or wrong.
+fn authenticate_client(
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<bool, ClientRefused> {
+    let Ok(basic) = basic_client(headers) else {
+        return Err((
+            "invalid_request",
+            "the client's identifier and secret in HTTP Basic are not form-urlencoded (RFC 6749 section 2.3.1)",
+            true,
+        ));
+    };
     let body = util::form_value(pairs, "client_id").map(|id| {
         (
             id.to_owned(),
@@ -354,7 +384,7 @@ fn authenticate_client(
             return Err(("invalid_client", "client authentication is required", false));
         }
     };
-    if id != CLIENT_ID || secret != CLIENT_SECRET {
+    if !CLIENTS.contains(&(id.as_str(), secret.as_str())) {
         return Err((
             "invalid_client",
             "unknown client or wrong secret",

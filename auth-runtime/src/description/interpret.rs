@@ -9,7 +9,8 @@ use crate::decode::{LoginResponse, field_messages};
 use crate::error::Error;
 use crate::messages::FieldMessages;
 use crate::provider::{
-    Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+    BasicEncoding, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField,
+    WireFormat, WireValue,
 };
 
 /// Where a provider's requests go: the values of its base's placeholders, in the order
@@ -167,6 +168,11 @@ pub trait Interpret {
     ///
     /// The [`Refusal`]: a documented failure, or why there is no token.
     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal>;
+
+    /// How the requests' HTTP Basic credentials are written: form-encoded when they are
+    /// an OAuth 2.0 client's authentication (RFC 6749 section 2.3.1), as they are for a
+    /// vendor's own Basic login.
+    fn basic_encoding(&self) -> BasicEncoding;
 }
 
 impl Interpret for Description {
@@ -292,6 +298,14 @@ impl Interpret for Description {
             refresh_token,
         })
     }
+
+    fn basic_encoding(&self) -> BasicEncoding {
+        if self.oauth2.is_some() {
+            BasicEncoding::FormUrlEncoded
+        } else {
+            BasicEncoding::Plain
+        }
+    }
 }
 
 /// The steps the interpreter's requests share.
@@ -376,6 +390,7 @@ impl Parts for Description {
         if let Some(user) = user {
             let password = password.map_or_else(|| SecretString::from(""), secret);
             request.basic = Some((plain(user), password));
+            request.basic_encoding = self.basic_encoding();
         }
     }
 
