@@ -26,7 +26,9 @@
 //!   `invalid_grant`).
 //!
 //! A success is HTTP 200 JSON `{"access_token", "token_type": "Bearer",
-//! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`. An error
+//! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`
+//! ([`OAuth2::set_token_type`] states another type, as a server issuing `DPoP` tokens
+//! would). An error
 //! is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client` sent with Basic)
 //! with `{"error", "error_description"}`, `error` one of `invalid_request`,
 //! `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
@@ -144,6 +146,8 @@ pub struct OAuth2 {
     revocation_log: Mutex<Vec<Revocation>>,
     access_revocable: Flag,
     careless_revocation_errors: Flag,
+    /// The `token_type` of successful answers.
+    token_type: Mutex<String>,
     /// The grant types of every token request, in order.
     grants: Mutex<Vec<String>>,
     /// Every refresh token ever issued, to notice one sent where it must not go.
@@ -172,6 +176,7 @@ impl OAuth2 {
             revocation_log: Mutex::new(Vec::new()),
             access_revocable: Flag::default(),
             careless_revocation_errors: Flag::default(),
+            token_type: Mutex::new("Bearer".to_owned()),
             grants: Mutex::new(Vec::new()),
             issued_refresh: Mutex::new(Vec::new()),
             refresh_tokens_on_api: Counter::default(),
@@ -217,6 +222,12 @@ impl OAuth2 {
     /// and the refresh token it was issued with (default off: RFC 6749 JSON errors).
     pub fn set_careless_revocation_errors(&self, careless: bool) {
         self.careless_revocation_errors.set(careless);
+    }
+
+    /// The `token_type` successful answers state (default `Bearer`); the tokens are
+    /// accepted as bearer tokens whatever it says.
+    pub fn set_token_type(&self, token_type: &str) {
+        *lock(&self.token_type) = token_type.to_owned();
     }
 
     /// Every refresh token issued so far, in order (spent and revoked ones too).
@@ -266,7 +277,7 @@ impl OAuth2 {
         );
         let mut body = json!({
             "access_token": access,
-            "token_type": "Bearer",
+            "token_type": lock(&self.token_type).clone(),
             "expires_in": lifetime.as_secs(),
             "scope": scope,
         });

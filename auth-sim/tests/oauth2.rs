@@ -261,3 +261,27 @@ async fn basic_credentials_are_read_form_urlencoded_as_rfc_6749_section_2_3_1_sa
     assert_eq!(status, 200);
     assert_eq!(sim.oauth2().logins(), 4);
 }
+
+#[tokio::test]
+async fn the_token_type_stated_is_the_one_set() {
+    let sim = Sim::start().await;
+    assert_eq!(tokens_answer(&sim).await["token_type"], "Bearer");
+    sim.oauth2().set_token_type("DPoP");
+    let answer = tokens_answer(&sim).await;
+    assert_eq!(answer["token_type"], "DPoP");
+    let token = answer["access_token"].as_str().expect("a token");
+    assert_eq!(me(&sim, token).await, 200, "accepted all the same");
+}
+
+async fn tokens_answer(sim: &Sim) -> Value {
+    reqwest::Client::new()
+        .post(url(sim, oauth2::TOKEN_PATH))
+        .basic_auth(oauth2::CLIENT_ID, Some(oauth2::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("JSON")
+}

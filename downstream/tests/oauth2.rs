@@ -1,13 +1,13 @@
 //! OAuth 2.0 token requests (`oauth2(grant = ...)`) end to end against auth-sim's
 //! OAuth 2.0 server: both grants, both ways for the client to authenticate (a client
 //! whose identifier and secret hold `:`, `+`, `/`, `%`, `=`, spaces and non-ASCII
-//! letters too), the standard error answers as typed variants, `expires_in`, and one
-//! login for many callers.
+//! letters too), the standard error answers as typed variants, `expires_in`, the
+//! `token_type`, and one login for many callers.
 
 use std::time::Duration;
 
 use auth_sim::{Sim, oauth2};
-use authgen_downstream::auth::{Clock, LoggedOut, Provider, Session};
+use authgen_downstream::auth::{Clock, Error, LoggedOut, Provider, Session};
 use authgen_downstream::{
     ClientCredentials, ClientCredentialsError, PasswordGrant, PasswordGrantError,
     RevokingPasswordGrant,
@@ -290,4 +290,33 @@ async fn a_client_whose_identifier_and_secret_hold_special_characters_authentica
         sim.oauth2().grants(),
         ["password", "refresh_token", "client_credentials"]
     );
+}
+
+#[tokio::test]
+async fn a_token_type_other_than_bearer_fails_the_login_by_name_and_bearer_is_read_in_any_case() {
+    let sim = Sim::start().await;
+    // RFC 6749 section 7.1: the type's name is case-insensitive.
+    sim.oauth2().set_token_type("bearer");
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    assert_eq!(me(&sim, &session).await, 200);
+
+    sim.oauth2().set_token_type("DPoP");
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    let error = session
+        .token()
+        .await
+        .expect_err("a DPoP token is not sent as a bearer token");
+    match &error {
+        ClientCredentialsError::Runtime(Error::UnsupportedTokenType { token_type, .. })
+            if token_type == "DPoP" => {}
+        other => panic!("expected UnsupportedTokenType, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "OAuth2 server: the login answered with a `DPoP` token, and only `Bearer` tokens are sent"
+    );
+    // Not cached, never sent.
+    let url = format!("{}{}", host(&sim), oauth2::ME_PATH);
+    assert!(session.send(session.get(url)).await.is_err());
+    assert_eq!(sim.oauth2().api_calls(), 1);
 }

@@ -106,6 +106,9 @@ impl Values {
 /// it: these body fields, or HTTP Basic.
 const CLIENT_FIELDS: &[&str] = &["client_id", "client_secret"];
 
+/// The OAuth 2.0 token type the session sends (RFC 6750).
+const BEARER: &str = "Bearer";
+
 /// The one reading of a [`Description`]: every request it describes, and what its
 /// login answers mean. Generated providers call it through their `DESCRIPTION`,
 /// [`DynamicProvider`](super::DynamicProvider) through the description it was given.
@@ -276,6 +279,17 @@ impl Interpret for Description {
         let token = response
             .token(self.token, &self.token_shown())
             .map_err(Refusal::Runtime)?;
+        // RFC 6749 section 7.1: a client uses a token only if it knows its type, whose
+        // name is case-insensitive. The session sends bearer tokens (RFC 6750).
+        if self.oauth2.is_some()
+            && let Some(token_type) = response.message(&["token_type"])
+            && !token_type.eq_ignore_ascii_case(BEARER)
+        {
+            return Err(Refusal::Runtime(Error::UnsupportedTokenType {
+                vendor: self.vendor,
+                token_type,
+            }));
+        }
         let (expires_in, expires_at) = match self.expiry_field {
             None => (None, None),
             Some(field) => match (field.spot, field.format) {
