@@ -172,7 +172,11 @@ pub enum Error {
     /// The vendor did not revoke a token at logout (RFC 7009): it answered with an
     /// error (`unsupported_token_type`, a 503, ...). The session forgot the token
     /// anyway.
-    #[error("{vendor}: revoking the {token} failed: HTTP {status}{}; body: {excerpt}", match code { Some(code) => format!(" `{code}`"), None => String::new() })]
+    #[error(
+        "{vendor}: revoking the {token} failed: HTTP {status}{}{}; body: {excerpt}",
+        match code { Some(code) => format!(" `{code}`"), None => String::new() },
+        match description { Some(description) => format!(" (description: {description})"), None => String::new() },
+    )]
     RevocationFailed {
         /// The vendor's name.
         vendor: &'static str,
@@ -181,8 +185,12 @@ pub enum Error {
         /// The answer's HTTP status code.
         status: u16,
         /// The OAuth 2.0 `error` code of a JSON answer (`unsupported_token_type`,
-        /// `invalid_client`, ...), capped at [`MESSAGE_CHARS`] characters.
+        /// `invalid_client`, ...), capped at [`MESSAGE_CHARS`] characters, secrets
+        /// scrubbed.
         code: Option<String>,
+        /// The answer's `error_description`, capped at [`MESSAGE_CHARS`] characters,
+        /// secrets scrubbed.
+        description: Option<String>,
         /// A bounded excerpt of the body, string values masked, secrets scrubbed.
         excerpt: String,
     },
