@@ -30,7 +30,7 @@ pub use credentials::{Check, CredentialTable, FieldSpec, ProblemKind, Rule, Rule
 pub use expiry::{ExpiryPolicy, Lifetime};
 pub use request::{Method, Placement, WireFormat};
 
-/// A vendor's token endpoint as plain data: see the [crate](crate) documentation. Its
+/// A vendor's token endpoint as plain data: see the [crate] documentation. Its
 /// fields may grow with the grammar.
 #[derive(Debug, PartialEq)]
 pub struct Description<'a> {

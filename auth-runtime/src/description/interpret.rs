@@ -117,7 +117,7 @@ pub trait Interpret {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when the base or a setting does not make a URL.
+    /// [`Error::InvalidUrl`] when the base or a setting does not make a URL.
     fn login_request(
         &self,
         base: &Base<'_>,
