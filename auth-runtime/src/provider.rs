@@ -304,7 +304,8 @@ pub enum BasicEncoding {
 /// and every other octet is `%` and two uppercase hexadecimal digits.
 pub(crate) fn form_urlencode(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
+    // Room for the worst case, so no reallocation leaves a copy of a secret behind.
+    let mut out = String::with_capacity(text.len() * 3);
     for &octet in text.as_bytes() {
         match octet {
             b' ' => out.push('+'),

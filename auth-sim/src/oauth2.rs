@@ -28,11 +28,10 @@
 //! A success is HTTP 200 JSON `{"access_token", "token_type": "Bearer",
 //! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`
 //! ([`OAuth2::set_token_type`] states another type, as a server issuing `DPoP` tokens
-//! would). An error
-//! is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client` sent with Basic)
-//! with `{"error", "error_description"}`, `error` one of `invalid_request`,
-//! `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
-//! `invalid_scope`.
+//! would). An error is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client`
+//! sent with Basic) with `{"error", "error_description"}`, `error` one of
+//! `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+//! `unsupported_grant_type`, `invalid_scope`.
 //!
 //! Revocation (RFC 7009) takes `token` and an optional `token_type_hint`
 //! (`access_token` or `refresh_token`; the server looks the token up among both kinds
