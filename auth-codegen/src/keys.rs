@@ -436,7 +436,7 @@ pub(crate) const KEYS: &[Key] = &[
     key(Field, "charset", Text, "#[auth(charset = \"lower_hex\")]", "charset = \"lower_hex\"",
         "only characters of this set: `lower_hex`, `hex` or `digits`"),
     key(Field, "basic", Text, "#[auth(basic = \"user\")]", "basic = \"user\"",
-        "`user` or `password`: sent as HTTP Basic credentials on the login instead of in the body (a user alone has an empty password)"),
+        "`user` or `password`: sent as HTTP Basic credentials on the login instead of in the body (a user alone has an empty password); with `oauth2`, each form-urlencoded first (RFC 6749 section 2.3.1)"),
     key(Field, "query", Flag, "#[auth(query)]", "query = true",
         "sent in the login's query string instead of its body"),
     // A documented login failure.

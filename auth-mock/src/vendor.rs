@@ -19,7 +19,7 @@ use auth_runtime::__private::{
 };
 use auth_runtime::CredentialsError;
 use auth_runtime::Lifetime;
-use auth_runtime::description::{Described, Description, SentIn};
+use auth_runtime::description::{Described, Description, Interpret as _, SentIn};
 
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
@@ -502,7 +502,14 @@ impl Shared {
     async fn login(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
         self.counts.login_attempts.inc();
         let description = self.description;
-        let received = match Received::read(parts, body, description.login.format).await {
+        let received = match Received::read(
+            parts,
+            body,
+            description.login.format,
+            description.basic_encoding(),
+        )
+        .await
+        {
             Ok(received) => received,
             Err(why) => {
                 return self.refuse(
@@ -685,11 +692,17 @@ impl Shared {
     /// The client authenticates as on the token endpoint.
     async fn revoke(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
         self.counts.revocations.inc();
-        let received =
-            match Received::read(parts, body, auth_runtime::__private::WireFormat::Form).await {
-                Ok(received) => received,
-                Err(why) => return invalid("invalid_request", &why),
-            };
+        let received = match Received::read(
+            parts,
+            body,
+            auth_runtime::__private::WireFormat::Form,
+            self.description.basic_encoding(),
+        )
+        .await
+        {
+            Ok(received) => received,
+            Err(why) => return invalid("invalid_request", &why),
+        };
         if !self.client_authenticated(&received) {
             return invalid(
                 "invalid_client",

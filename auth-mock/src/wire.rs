@@ -6,8 +6,8 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use auth_runtime::__private::{WireFormat, lookup};
-use auth_runtime::Placement;
 use auth_runtime::description::{Sent, SentIn};
+use auth_runtime::{BasicEncoding, Placement};
 
 /// A request's fields as the mock checks them.
 #[derive(Debug, Default)]
@@ -23,11 +23,13 @@ pub(crate) struct Received {
 }
 
 impl Received {
-    /// Reads `body` as `format` says; `Err` says in words why it is not that.
+    /// Reads `body` as `format` says, and HTTP Basic credentials written as
+    /// `basic_encoding` says; `Err` says in words why the request is not that.
     pub(crate) async fn read(
         parts: &Parts,
         body: axum::body::Bytes,
         format: WireFormat,
+        basic_encoding: BasicEncoding,
     ) -> Result<Received, String> {
         let mut received = Received {
             query: parts
@@ -35,7 +37,7 @@ impl Received {
                 .query()
                 .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
                 .unwrap_or_default(),
-            basic: basic(&parts.headers),
+            basic: basic(&parts.headers, basic_encoding)?,
             ..Received::default()
         };
         if body.is_empty() {
@@ -202,7 +204,22 @@ async fn multipart(
     Ok(pairs)
 }
 
-fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+/// HTTP Basic credentials, when the request has them; an OAuth 2.0 client's decoded
+/// as RFC 6749 section 2.3.1 encodes them, `Err` when they are not so encoded.
+fn basic(headers: &HeaderMap, encoding: BasicEncoding) -> Result<Option<(String, String)>, String> {
+    let Some((user, password)) = basic_pair(headers) else {
+        return Ok(None);
+    };
+    if encoding == BasicEncoding::Plain {
+        return Ok(Some((user, password)));
+    }
+    match (form_decoded(&user), form_decoded(&password)) {
+        (Some(user), Some(password)) => Ok(Some((user, password))),
+        _ => Err("the client's identifier and secret in HTTP Basic are not form-urlencoded (RFC 6749 section 2.3.1)".to_owned()),
+    }
+}
+
+fn basic_pair(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -211,6 +228,24 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
+}
+
+/// `text` decoded from `application/x-www-form-urlencoded` (`+` a space, `%HH` an
+/// octet); `None` when a `%` is not followed by two hexadecimal digits, which a client
+/// that did not encode a secret holding `%` sends, or the octets are not UTF-8.
+fn form_decoded(text: &str) -> Option<String> {
+    let escaped = text
+        .split('%')
+        .skip(1)
+        .all(|after| after.len() >= 2 && after.bytes().take(2).all(|b| b.is_ascii_hexdigit()));
+    if !escaped {
+        return None;
+    }
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 /// The token a request presents where `placement` puts it (the first place it is

@@ -1,5 +1,6 @@
 //! The mock's OAuth 2.0 server checks the client on the refresh and the revocation
-//! too, and finds a token sent as a part of a multipart logout.
+//! too, reads a client's HTTP Basic credentials form-urlencoded (RFC 6749 section
+//! 2.3.1), and finds a token sent as a part of a multipart logout.
 
 use std::time::Duration;
 
@@ -220,4 +221,50 @@ async fn an_oauth2_refusal_says_whether_the_client_or_the_owner_was_wrong() {
         other => panic!("refuse_with chooses the answer, got {other:?}"),
     }
     assert_eq!(mock.logins(), 0);
+}
+
+#[tokio::test]
+async fn an_oauth2_clients_basic_credentials_are_read_form_urlencoded() {
+    let mock = MockVendor::start::<Owners>().await;
+    let (id, secret) = ("app:1 +", "c0l:on+plus/slash%25pct=eq sp\u{e4}ce");
+    mock.accept([
+        ("client_id", id),
+        ("client_secret", secret),
+        ("username", "ada"),
+        ("password", "pw"),
+    ])
+    .expect("well-formed");
+    let credentials = Owners::credentials()
+        .client_id(id)
+        .client_secret(secret)
+        .username("ada")
+        .password("pw")
+        .build();
+    let session =
+        Session::new(Owners::new().with_base_url(mock.base_url()), credentials).expect("session");
+    session.token().await.expect("the client is known");
+    assert_eq!(mock.logins(), 1);
+
+    let token = |user: &'static str, password: &'static str| {
+        reqwest::Client::new()
+            .post(mock.url("/token"))
+            .basic_auth(user, Some(password))
+            .form(&[
+                ("grant_type", "password"),
+                ("username", "ada"),
+                ("password", "pw"),
+            ])
+            .send()
+    };
+    // Sent as it is, the secret's `+` reads as a space and `%25` as `%`.
+    let raw = token("app%3A1+%2B", "c0l:on+plus/slash%25pct=eq sp\u{e4}ce")
+        .await
+        .expect("sent");
+    assert_eq!(raw.status(), 401);
+    // A bare `%` is not form-urlencoded at all.
+    let bare = token("app%3A1+%2B", "50%").await.expect("sent");
+    assert_eq!(bare.status(), 400);
+    let body: Value = bare.json().await.expect("JSON");
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(mock.logins(), 1);
 }

@@ -156,10 +156,27 @@ pub enum Error {
         /// What is wrong with it (never the token itself).
         reason: String,
     },
+    /// An OAuth 2.0 server issued a token of a type the session does not send (RFC
+    /// 6749 section 7.1): it sends `Bearer` tokens (RFC 6750) only, and a `DPoP` token
+    /// sent as one would go without its proof. The token was not cached. An answer
+    /// without `token_type` is taken as `Bearer`.
+    #[error(
+        "{vendor}: the login answered with a `{token_type}` token, and only `Bearer` tokens are sent"
+    )]
+    UnsupportedTokenType {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// The answer's `token_type`, capped at [`MESSAGE_CHARS`] characters.
+        token_type: String,
+    },
     /// The vendor did not revoke a token at logout (RFC 7009): it answered with an
     /// error (`unsupported_token_type`, a 503, ...). The session forgot the token
     /// anyway.
-    #[error("{vendor}: revoking the {token} failed: HTTP {status}{}; body: {excerpt}", match code { Some(code) => format!(" `{code}`"), None => String::new() })]
+    #[error(
+        "{vendor}: revoking the {token} failed: HTTP {status}{}{}; body: {excerpt}",
+        match code { Some(code) => format!(" `{code}`"), None => String::new() },
+        match description { Some(description) => format!(" (description: {description})"), None => String::new() },
+    )]
     RevocationFailed {
         /// The vendor's name.
         vendor: &'static str,
@@ -168,8 +185,12 @@ pub enum Error {
         /// The answer's HTTP status code.
         status: u16,
         /// The OAuth 2.0 `error` code of a JSON answer (`unsupported_token_type`,
-        /// `invalid_client`, ...), capped at [`MESSAGE_CHARS`] characters.
+        /// `invalid_client`, ...), capped at [`MESSAGE_CHARS`] characters, secrets
+        /// scrubbed.
         code: Option<String>,
+        /// The answer's `error_description`, capped at [`MESSAGE_CHARS`] characters,
+        /// secrets scrubbed.
+        description: Option<String>,
         /// A bounded excerpt of the body, string values masked, secrets scrubbed.
         excerpt: String,
     },

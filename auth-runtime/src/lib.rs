@@ -429,7 +429,7 @@ pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use pool::{SessionPool, SessionPoolBuilder};
 pub use provider::{
-    AnswerTest, Bindings, Expected, Login, LoginReply, Method, Placement, Provider, Rejection,
+    AnswerTest, BasicEncoding, Bindings, Expected, Login, LoginReply, Method, Placement, Provider, Rejection,
     Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use redact::REDACTED;

@@ -377,6 +377,9 @@ pub struct VendorRequest {
     /// Headers of the request's own (a step's `X-CSRF-Token`, a session id to
     /// exchange), each sent once; a secret value is marked sensitive.
     pub headers: Vec<(String, WireValue)>,
+    /// How [`basic`](Self::basic) is written in the header: as it is, or form-encoded
+    /// first (OAuth 2.0 client authentication).
+    pub basic_encoding: BasicEncoding,
     /// Where the token goes on this request, when not where API calls carry it (a
     /// logout taking it in a header of its own). Ignored on logins.
     pub placement: Option<Placement>,
@@ -394,9 +397,56 @@ impl VendorRequest {
             query: Vec::new(),
             basic: None,
             headers: Vec::new(),
+            basic_encoding: BasicEncoding::Plain,
             placement: None,
         }
     }
+
+    /// The HTTP Basic user and password as they go in the header.
+    pub(crate) fn basic_as_sent(&self) -> Option<(String, SecretString)> {
+        let (user, password) = self.basic.as_ref()?;
+        Some(match self.basic_encoding {
+            BasicEncoding::Plain => (user.clone(), password.clone()),
+            BasicEncoding::FormUrlEncoded => (
+                form_urlencode(user),
+                SecretString::from(form_urlencode(password.expose_secret())),
+            ),
+        })
+    }
+}
+
+/// How HTTP Basic credentials are written before they are joined with `:` and put in
+/// base64.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BasicEncoding {
+    /// As they are (RFC 7617): a vendor's own Basic login.
+    Plain,
+    /// Each form-urlencoded first (RFC 6749 section 2.3.1): an OAuth 2.0 client's
+    /// identifier and secret. A secret holding `+`, `%` or `:` then reaches the server
+    /// as it is.
+    FormUrlEncoded,
+}
+
+/// `text` encoded as RFC 6749 Appendix B says: its UTF-8 octets escaped by the rules of
+/// HTML 4.01 (section 17.13.4.1), i.e. a space is `+`, an ASCII letter or digit stays,
+/// and every other octet is `%` and two uppercase hexadecimal digits.
+pub(crate) fn form_urlencode(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // Room for the worst case, so no reallocation leaves a copy of a secret behind.
+    let mut out = String::with_capacity(text.len() * 3);
+    for &octet in text.as_bytes() {
+        match octet {
+            b' ' => out.push('+'),
+            b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => out.push(char::from(octet)),
+            _ => {
+                out.push('%');
+                out.push(char::from(HEX[usize::from(octet >> 4)]));
+                out.push(char::from(HEX[usize::from(octet & 0x0f)]));
+            }
+        }
+    }
+    out
 }
 
 /// Where a value is in a vendor's answer (`auth_description::Spot`).
@@ -433,5 +483,71 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("[REDACTED]"));
+    }
+
+    #[test]
+    fn form_urlencoding_follows_rfc_6749_appendix_b() {
+        // The appendix's own example: space, `%`, `&`, `+`, `£` and `€`.
+        assert_eq!(
+            form_urlencode("\u{20}\u{25}\u{26}\u{2B}\u{A3}\u{20AC}"),
+            "+%25%26%2B%C2%A3%E2%82%AC"
+        );
+        // Every printable ASCII character: letters and digits stay, a space is `+`,
+        // every other one is `%` and two uppercase hexadecimal digits.
+        for octet in 0x20_u8..=0x7e {
+            let c = char::from(octet);
+            let expected = match c {
+                ' ' => "+".to_owned(),
+                _ if c.is_ascii_alphanumeric() => c.to_string(),
+                _ => format!("%{octet:02X}"),
+            };
+            assert_eq!(form_urlencode(&c.to_string()), expected, "{c:?}");
+        }
+        assert_eq!(
+            form_urlencode("c0l:on+plus/slash%25pct=eq"),
+            "c0l%3Aon%2Bplus%2Fslash%2525pct%3Deq"
+        );
+    }
+
+    #[test]
+    fn a_form_decoder_reads_back_what_was_encoded() {
+        for text in [
+            "c0l:on+plus/slash%25pct=eq",
+            "50% off",
+            "sp ace:c\u{f6}l\u{f8}n=\u{1F511}/+%",
+            "a\nb\r\tc&d;e#f?g",
+            "",
+        ] {
+            let encoded = form_urlencode(text);
+            assert!(
+                encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"%+".contains(&b)),
+                "{encoded}"
+            );
+            let decoded: Vec<(String, String)> =
+                url::form_urlencoded::parse(format!("v={encoded}").as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect();
+            assert_eq!(decoded, [("v".to_owned(), text.to_owned())]);
+        }
+    }
+
+    #[test]
+    fn only_form_encoded_basic_credentials_are_encoded() {
+        let url = url::Url::parse("https://auth.example/token").expect("url");
+        let mut request = VendorRequest::new(Method::Post, url, WireFormat::Form);
+        assert!(request.basic_as_sent().is_none());
+        request.basic = Some(("id:1".to_owned(), SecretString::from("p+w %")));
+        let sent = |request: &VendorRequest| {
+            let (user, password) = request.basic_as_sent().expect("basic");
+            (user, password.expose_secret().to_owned())
+        };
+        assert_eq!(sent(&request), ("id:1".to_owned(), "p+w %".to_owned()));
+        request.basic_encoding = BasicEncoding::FormUrlEncoded;
+        assert_eq!(
+            sent(&request),
+            ("id%3A1".to_owned(), "p%2Bw+%25".to_owned())
+        );
     }
 }

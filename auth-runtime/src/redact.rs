@@ -43,7 +43,12 @@ impl Scrubber {
                 scrubber.add(secret.expose_secret());
             }
         }
-        if let Some((user, password)) = &request.basic {
+        // The password as given (a server echoes what it decoded), as sent, and the
+        // header's base64 of what was sent.
+        if let Some((_, password)) = &request.basic {
+            scrubber.add(password.expose_secret());
+        }
+        if let Some((user, password)) = request.basic_as_sent() {
             let password = password.expose_secret();
             scrubber.add(password);
             let basic = format!("{user}:{password}");
@@ -216,5 +221,31 @@ mod tests {
             "a [REDACTED] b [REDACTED]"
         );
         assert_eq!(s.text("token-12"), "token-12");
+    }
+
+    #[test]
+    fn a_form_encoded_basic_password_is_scrubbed_as_given_as_sent_and_in_the_header() {
+        let url = url::Url::parse("https://auth.example/token").expect("url");
+        let mut request = VendorRequest::new(
+            crate::provider::Method::Post,
+            url,
+            crate::provider::WireFormat::Form,
+        );
+        request.basic = Some(("app".to_owned(), SecretString::from("c0l:on+50%")));
+        request.basic_encoding = crate::provider::BasicEncoding::FormUrlEncoded;
+        let s = Scrubber::for_request(&request);
+        let header = base64::engine::general_purpose::STANDARD.encode("app:c0l%3Aon%2B50%25");
+        for body in [
+            "secret c0l:on+50% refused".to_owned(),
+            "secret c0l%3Aon%2B50%25 refused".to_owned(),
+            format!("header Basic {header} refused"),
+        ] {
+            let shown = s.text(&body);
+            assert!(shown.contains(REDACTED), "{body} -> {shown}");
+            assert!(
+                !shown.contains("c0l") && !shown.contains(&header),
+                "{shown}"
+            );
+        }
     }
 }

@@ -161,6 +161,7 @@ fn encode(
     request: VendorRequest,
     body_token: Option<(&str, &str)>,
 ) -> (reqwest::RequestBuilder, bool) {
+    let basic = request.basic_as_sent();
     let mut url = request.url;
     if !request.query.is_empty() {
         let mut pairs = url.query_pairs_mut();
@@ -169,7 +170,7 @@ fn encode(
         }
     }
     let mut builder = client.request(crate::provider::http_method(request.method), url);
-    if let Some((user, password)) = &request.basic {
+    if let Some((user, password)) = basic {
         builder = builder.basic_auth(user, Some(password.expose_secret()));
     }
     let has_body = !request.fields.is_empty() || body_token.is_some();

@@ -10,9 +10,13 @@
 //! | `POST` | [`REVOKE_PATH`] | form-urlencoded `token` (RFC 7009) |
 //! | `GET` | [`ME_PATH`] | `Authorization: Bearer <access token>` (protected) |
 //!
-//! The client authenticates on the token and revocation endpoints with HTTP Basic
-//! (`client_id:client_secret`) or with `client_id` and `client_secret` body
-//! parameters, not both.
+//! The client authenticates on the token and revocation endpoints with HTTP Basic or
+//! with `client_id` and `client_secret` body parameters, not both. In HTTP Basic the
+//! identifier and the secret are each form-urlencoded before they are joined with `:`
+//! (RFC 6749 section 2.3.1, Appendix B), and decoded here: a raw `+` reads as a space,
+//! and a `%` without two hexadecimal digits after it is `invalid_request`. Two clients
+//! are registered: [`CLIENT_ID`], and [`SPECIAL_CLIENT_ID`], whose identifier and secret
+//! hold the characters that encoding changes.
 //!
 //! * `grant_type=password`: `username`, `password`, optional `scope` → an access
 //!   token and a refresh token.
@@ -22,11 +26,12 @@
 //!   `invalid_grant`).
 //!
 //! A success is HTTP 200 JSON `{"access_token", "token_type": "Bearer",
-//! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`. An error
-//! is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client` sent with Basic)
-//! with `{"error", "error_description"}`, `error` one of `invalid_request`,
-//! `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
-//! `invalid_scope`.
+//! "expires_in", "scope", "refresh_token"?}` with `Cache-Control: no-store`
+//! ([`OAuth2::set_token_type`] states another type, as a server issuing `DPoP` tokens
+//! would). An error is HTTP 400 (HTTP 401 with `WWW-Authenticate` for `invalid_client`
+//! sent with Basic) with `{"error", "error_description"}`, `error` one of
+//! `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+//! `unsupported_grant_type`, `invalid_scope`.
 //!
 //! Revocation (RFC 7009) takes `token` and an optional `token_type_hint`
 //! (`access_token` or `refresh_token`; the server looks the token up among both kinds
@@ -74,6 +79,15 @@ pub const ME_PATH: &str = "/api/me";
 pub const CLIENT_ID: &str = "authgen-client";
 /// The registered client's secret.
 pub const CLIENT_SECRET: &str = "cl13nt-s3cret";
+/// A second registered client, its identifier holding `:`, `+` and a space.
+pub const SPECIAL_CLIENT_ID: &str = "special:client +1";
+/// The second client's secret: `:`, `+`, `/`, `%`, `=`, spaces and non-ASCII letters.
+pub const SPECIAL_CLIENT_SECRET: &str = "c0l:on+plus/slash%25pct=eq sp\u{e4}ce \u{20ac}";
+/// Every registered client: identifier and secret.
+const CLIENTS: &[(&str, &str)] = &[
+    (CLIENT_ID, CLIENT_SECRET),
+    (SPECIAL_CLIENT_ID, SPECIAL_CLIENT_SECRET),
+];
 /// The resource owner of the `password` grant.
 pub const USERNAME: &str = "owner";
 /// The resource owner's password.
@@ -131,6 +145,8 @@ pub struct OAuth2 {
     revocation_log: Mutex<Vec<Revocation>>,
     access_revocable: Flag,
     careless_revocation_errors: Flag,
+    /// The `token_type` of successful answers.
+    token_type: Mutex<String>,
     /// The grant types of every token request, in order.
     grants: Mutex<Vec<String>>,
     /// Every refresh token ever issued, to notice one sent where it must not go.
@@ -159,6 +175,7 @@ impl OAuth2 {
             revocation_log: Mutex::new(Vec::new()),
             access_revocable: Flag::default(),
             careless_revocation_errors: Flag::default(),
+            token_type: Mutex::new("Bearer".to_owned()),
             grants: Mutex::new(Vec::new()),
             issued_refresh: Mutex::new(Vec::new()),
             refresh_tokens_on_api: Counter::default(),
@@ -204,6 +221,12 @@ impl OAuth2 {
     /// and the refresh token it was issued with (default off: RFC 6749 JSON errors).
     pub fn set_careless_revocation_errors(&self, careless: bool) {
         self.careless_revocation_errors.set(careless);
+    }
+
+    /// The `token_type` successful answers state (default `Bearer`); the tokens are
+    /// accepted as bearer tokens whatever it says.
+    pub fn set_token_type(&self, token_type: &str) {
+        *lock(&self.token_type) = token_type.to_owned();
     }
 
     /// Every refresh token issued so far, in order (spent and revoked ones too).
@@ -253,7 +276,7 @@ impl OAuth2 {
         );
         let mut body = json!({
             "access_token": access,
-            "token_type": "Bearer",
+            "token_type": lock(&self.token_type).clone(),
             "expires_in": lifetime.as_secs(),
             "scope": scope,
         });
@@ -312,13 +335,11 @@ fn no_store(mut response: Response) -> Response {
 /// it came with HTTP Basic.
 type ClientRefused = (&'static str, &'static str, bool);
 
-/// The client's credentials from HTTP Basic or the body, checked: `Ok(basic_used)`, or
-/// why they are missing, sent both ways, or wrong.
-fn authenticate_client(
-    headers: &HeaderMap,
-    pairs: &[(String, String)],
-) -> Result<bool, ClientRefused> {
-    let basic = headers
+/// The client's identifier and secret from HTTP Basic, each decoded as RFC 6749
+/// section 2.3.1 encodes it: `Ok(None)` without Basic credentials, `Err(())` when they
+/// are not form-urlencoded.
+fn basic_client(headers: &HeaderMap) -> Result<Option<(String, String)>, ()> {
+    let pair = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
@@ -327,11 +348,30 @@ fn authenticate_client(
                 .decode(b64.trim())
                 .ok()
         })
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|pair| {
-            let (id, secret) = pair.split_once(':')?;
-            Some((id.to_owned(), secret.to_owned()))
-        });
+        .and_then(|raw| String::from_utf8(raw).ok());
+    // The encoded identifier holds no `:`, so the first one ends it.
+    let Some((id, secret)) = pair.as_deref().and_then(|pair| pair.split_once(':')) else {
+        return Ok(None);
+    };
+    match (util::form_decode(id), util::form_decode(secret)) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        _ => Err(()),
+    }
+}
+
+/// The client's credentials from HTTP Basic or the body, checked: `Ok(basic_used)`, or
+/// why they are missing, malformed, sent both ways, or wrong.
+fn authenticate_client(
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<bool, ClientRefused> {
+    let Ok(basic) = basic_client(headers) else {
+        return Err((
+            "invalid_request",
+            "the client's identifier and secret in HTTP Basic are not form-urlencoded (RFC 6749 section 2.3.1)",
+            true,
+        ));
+    };
     let body = util::form_value(pairs, "client_id").map(|id| {
         (
             id.to_owned(),
@@ -354,7 +394,7 @@ fn authenticate_client(
             return Err(("invalid_client", "client authentication is required", false));
         }
     };
-    if id != CLIENT_ID || secret != CLIENT_SECRET {
+    if !CLIENTS.contains(&(id.as_str(), secret.as_str())) {
         return Err((
             "invalid_client",
             "unknown client or wrong secret",

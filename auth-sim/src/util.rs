@@ -112,6 +112,26 @@ pub(crate) fn form_value<'a>(pairs: &'a [(String, String)], name: &str) -> Optio
         .filter(|v| !v.is_empty())
 }
 
+/// `text` decoded as RFC 6749 Appendix B encodes a value (`application/x-www-form-urlencoded`):
+/// `+` is a space and `%HH` an octet; `None` when a `%` is not followed by two
+/// hexadecimal digits or the octets are not UTF-8.
+pub(crate) fn form_decode(text: &str) -> Option<String> {
+    let mut octets = Vec::with_capacity(text.len());
+    let mut rest = text.bytes();
+    while let Some(octet) = rest.next() {
+        octets.push(match octet {
+            b'+' => b' ',
+            b'%' => {
+                let high = char::from(rest.next()?).to_digit(16)?;
+                let low = char::from(rest.next()?).to_digit(16)?;
+                u8::try_from(high * 16 + low).ok()?
+            }
+            other => other,
+        });
+    }
+    String::from_utf8(octets).ok()
+}
+
 /// `now + d`, saturating at a far future instead of overflowing (huge test lifetimes).
 pub(crate) fn later(now: Instant, d: Duration) -> Instant {
     now.checked_add(d)

@@ -1,5 +1,6 @@
 //! The OAuth 2.0 server's revocation endpoint (RFC 7009) against plain reqwest: what a
-//! revoked token can no longer do, what the log records, and the two switches.
+//! revoked token can no longer do, what the log records, and the two switches; and its
+//! reading of the client's HTTP Basic credentials (RFC 6749 section 2.3.1).
 
 use auth_sim::Sim;
 use auth_sim::oauth2::{self, Revocation, TokenType};
@@ -184,4 +185,103 @@ async fn a_careless_server_quotes_both_tokens_in_its_error_answers() {
         body.contains(&access_token) && body.contains(&refresh_token),
         "{body}"
     );
+}
+
+/// A `client_credentials` grant with `user` and `password` in HTTP Basic as given: the
+/// status and the `error`.
+async fn with_basic(sim: &Sim, user: &str, password: &str) -> (u16, Option<String>) {
+    let response = reqwest::Client::new()
+        .post(url(sim, oauth2::TOKEN_PATH))
+        .basic_auth(user, Some(password))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request");
+    let status = response.status().as_u16();
+    let answer: Value = response.json().await.expect("JSON");
+    (status, answer["error"].as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn basic_credentials_are_read_form_urlencoded_as_rfc_6749_section_2_3_1_says() {
+    let sim = Sim::start().await;
+    // Encoded here by hand, by Appendix B's rules: letters and digits as they are, a
+    // space `+`, every other octet (UTF-8) `%` and two hexadecimal digits.
+    assert_eq!(oauth2::SPECIAL_CLIENT_ID, "special:client +1");
+    assert_eq!(
+        oauth2::SPECIAL_CLIENT_SECRET,
+        "c0l:on+plus/slash%25pct=eq sp\u{e4}ce \u{20ac}"
+    );
+    let id = "special%3Aclient+%2B1";
+    let secret = "c0l%3Aon%2Bplus%2Fslash%2525pct%3Deq+sp%C3%A4ce+%E2%82%AC";
+    assert_eq!(with_basic(&sim, id, secret).await, (200, None));
+    // The first client's, encoded and not: letters, digits and `-` read the same.
+    assert_eq!(
+        with_basic(&sim, "authgen%2Dclient", "cl13nt%2Ds3cret").await,
+        (200, None)
+    );
+    assert_eq!(
+        with_basic(&sim, oauth2::CLIENT_ID, oauth2::CLIENT_SECRET).await,
+        (200, None)
+    );
+
+    // Not encoded: the identifier's `:` ends it early, a `+` reads as a space and `%25`
+    // as `%`, so the client is unknown or its secret wrong.
+    let refused = (401, Some("invalid_client".to_owned()));
+    assert_eq!(
+        with_basic(
+            &sim,
+            oauth2::SPECIAL_CLIENT_ID,
+            oauth2::SPECIAL_CLIENT_SECRET
+        )
+        .await,
+        refused
+    );
+    assert_eq!(
+        with_basic(&sim, id, oauth2::SPECIAL_CLIENT_SECRET).await,
+        refused
+    );
+    // A `%` without two hexadecimal digits after it is not form-urlencoded at all.
+    assert_eq!(
+        with_basic(&sim, oauth2::CLIENT_ID, "50%off").await,
+        (400, Some("invalid_request".to_owned()))
+    );
+    // In the body, the form's own encoding carries the same secret.
+    let status = reqwest::Client::new()
+        .post(url(&sim, oauth2::TOKEN_PATH))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", oauth2::SPECIAL_CLIENT_ID),
+            ("client_secret", oauth2::SPECIAL_CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .status();
+    assert_eq!(status, 200);
+    assert_eq!(sim.oauth2().logins(), 4);
+}
+
+#[tokio::test]
+async fn the_token_type_stated_is_the_one_set() {
+    let sim = Sim::start().await;
+    assert_eq!(tokens_answer(&sim).await["token_type"], "Bearer");
+    sim.oauth2().set_token_type("DPoP");
+    let answer = tokens_answer(&sim).await;
+    assert_eq!(answer["token_type"], "DPoP");
+    let token = answer["access_token"].as_str().expect("a token");
+    assert_eq!(me(&sim, token).await, 200, "accepted all the same");
+}
+
+async fn tokens_answer(sim: &Sim) -> Value {
+    reqwest::Client::new()
+        .post(url(sim, oauth2::TOKEN_PATH))
+        .basic_auth(oauth2::CLIENT_ID, Some(oauth2::CLIENT_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("JSON")
 }

@@ -1,14 +1,16 @@
 //! OAuth 2.0 token requests (`oauth2(grant = ...)`) end to end against auth-sim's
-//! OAuth 2.0 server: both grants, both ways for the client to authenticate, the
-//! standard error answers as typed variants, `expires_in`, and one login for many
-//! callers.
+//! OAuth 2.0 server: both grants, both ways for the client to authenticate (a client
+//! whose identifier and secret hold `:`, `+`, `/`, `%`, `=`, spaces and non-ASCII
+//! letters too), the standard error answers as typed variants, `expires_in`, the
+//! `token_type`, and one login for many callers.
 
 use std::time::Duration;
 
 use auth_sim::{Sim, oauth2};
-use authgen_downstream::auth::{Clock, Provider, Session};
+use authgen_downstream::auth::{Clock, Error, LoggedOut, Provider, Session};
 use authgen_downstream::{
     ClientCredentials, ClientCredentialsError, PasswordGrant, PasswordGrantError,
+    RevokingPasswordGrant,
 };
 use common::{advance, concurrent_tokens, on_manual_clock};
 
@@ -247,4 +249,74 @@ async fn a_revoked_access_token_is_replaced_once_and_the_call_replayed() {
     assert_eq!(me(&sim, &session).await, 200);
     assert_eq!(sim.oauth2().logins(), 2);
     assert_eq!(sim.oauth2().rejected_api_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_client_whose_identifier_and_secret_hold_special_characters_authenticates_both_ways() {
+    let sim = Sim::start().await;
+    sim.oauth2().set_token_lifetime(Duration::from_secs(300));
+    // HTTP Basic, form-urlencoded (RFC 6749 section 2.3.1): the login, the refresh
+    // grant and the revocation each authenticate the client.
+    let credentials = RevokingPasswordGrant::credentials()
+        .client_id(oauth2::SPECIAL_CLIENT_ID)
+        .client_secret(oauth2::SPECIAL_CLIENT_SECRET)
+        .username(oauth2::USERNAME)
+        .password(oauth2::PASSWORD)
+        .build();
+    let (session, clock) = on_manual_clock(RevokingPasswordGrant::new(host(&sim)), credentials);
+    assert_eq!(me(&sim, &session).await, 200);
+    advance(&sim, &clock, Duration::from_secs(301));
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(sim.oauth2().refreshes(), 1);
+    assert_eq!(session.logout().await.expect("revoked"), LoggedOut::Retired);
+    assert!(
+        sim.oauth2()
+            .revocation_log()
+            .iter()
+            .all(|revocation| revocation.basic && revocation.status == 200),
+        "{:?}",
+        sim.oauth2().revocation_log()
+    );
+    assert_eq!(sim.oauth2().revocations(), 2);
+
+    // Body parameters, in the form's own encoding.
+    let credentials = ClientCredentials::credentials()
+        .client_id(oauth2::SPECIAL_CLIENT_ID)
+        .client_secret(oauth2::SPECIAL_CLIENT_SECRET)
+        .build();
+    let (session, _) = on_manual_clock(ClientCredentials::new(host(&sim)), credentials);
+    assert_eq!(me(&sim, &session).await, 200);
+    assert_eq!(
+        sim.oauth2().grants(),
+        ["password", "refresh_token", "client_credentials"]
+    );
+}
+
+#[tokio::test]
+async fn a_token_type_other_than_bearer_fails_the_login_by_name_and_bearer_is_read_in_any_case() {
+    let sim = Sim::start().await;
+    // RFC 6749 section 7.1: the type's name is case-insensitive.
+    sim.oauth2().set_token_type("bearer");
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    assert_eq!(me(&sim, &session).await, 200);
+
+    sim.oauth2().set_token_type("DPoP");
+    let (session, _) = client_credentials(&sim, oauth2::CLIENT_SECRET);
+    let error = session
+        .token()
+        .await
+        .expect_err("a DPoP token is not sent as a bearer token");
+    match &error {
+        ClientCredentialsError::Runtime(Error::UnsupportedTokenType { token_type, .. })
+            if token_type == "DPoP" => {}
+        other => panic!("expected UnsupportedTokenType, got {other:?}"),
+    }
+    assert_eq!(
+        error.to_string(),
+        "OAuth2 server: the login answered with a `DPoP` token, and only `Bearer` tokens are sent"
+    );
+    // Not cached, never sent.
+    let url = format!("{}{}", host(&sim), oauth2::ME_PATH);
+    assert!(session.send(session.get(url)).await.is_err());
+    assert_eq!(sim.oauth2().api_calls(), 1);
 }

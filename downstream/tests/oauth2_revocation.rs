@@ -291,14 +291,17 @@ async fn an_unsupported_token_type_fails_the_logout_with_its_code_after_revoking
             token: TokenKind::Access,
             status: 400,
             code: Some(code),
+            description: Some(description),
             ..
-        }) if code == "unsupported_token_type" => {}
+        }) if code == "unsupported_token_type"
+            && description == "this server revokes refresh tokens only" => {}
         other => panic!("expected unsupported_token_type for the access token, got {other:?}"),
     }
     let shown = error.to_string();
     assert!(
         shown.starts_with(
-            "OAuth2 server: revoking the access token failed: HTTP 400 `unsupported_token_type`"
+            "OAuth2 server: revoking the access token failed: HTTP 400 `unsupported_token_type` \
+             (description: this server revokes refresh tokens only); body: "
         ),
         "{shown}"
     );

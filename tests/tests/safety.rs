@@ -862,6 +862,80 @@ async fn a_revocation_error_and_the_logs_show_neither_token_nor_the_client_secre
     }
 }
 
+#[tokio::test]
+async fn a_revocation_errors_description_is_shown_without_the_token_or_the_client_secret() {
+    const ACCESS: &str = "access-token-0123456789";
+    const SECRET: &str = "client secret+0123456789";
+    // An OAuth 2.0 server whose refusal to revoke quotes the token and the secret in
+    // its `error_description`.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let json = |status: StatusCode, body: serde_json::Value| {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    };
+    let app = Router::new()
+        .route(
+            "/token",
+            post(move || async move {
+                let answer = serde_json::json!({
+                    "access_token": ACCESS, "token_type": "Bearer", "expires_in": 3600,
+                });
+                json(StatusCode::OK, answer)
+            }),
+        )
+        .route(
+            "/revoke",
+            post(move || async move {
+                let answer = serde_json::json!({
+                    "error": "invalid_request",
+                    "error_description": format!("will not revoke {ACCESS} for the client whose secret is {SECRET}"),
+                });
+                json(StatusCode::BAD_REQUEST, answer)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let credentials = Revoking::credentials()
+        .client_id("app")
+        .client_secret(SECRET)
+        .username("ada")
+        .password("0wner-passw0rd")
+        .build();
+    let session = Session::new(Revoking::new(url), credentials).expect("session");
+    session.token().await.expect("login");
+
+    let error = session.logout().await.expect_err("refused");
+    let RevokingError::Runtime(Error::RevocationFailed {
+        code, description, ..
+    }) = &error
+    else {
+        panic!("expected RevocationFailed, got {error:?}");
+    };
+    assert_eq!(code.as_deref(), Some("invalid_request"));
+    assert_eq!(
+        description.as_deref(),
+        Some("will not revoke [REDACTED] for the client whose secret is [REDACTED]")
+    );
+    let shown = error.to_string();
+    assert!(
+        shown.contains("(description: will not revoke [REDACTED]"),
+        "{shown}"
+    );
+    for text in [shown, format!("{error:?}")] {
+        for secret in [ACCESS, SECRET] {
+            for form in forms_of(secret) {
+                assert!(!text.contains(&form), "{form:?} in {text}");
+            }
+        }
+    }
+}
+
 /// `Revoking`, revoking at an origin that is not the vendor's: a provider written by
 /// hand with its revocation endpoint wrong.
 struct RevokingElsewhere {

@@ -10,7 +10,7 @@ use crate::decode::{LoginResponse, field_messages};
 use crate::error::Error;
 use crate::messages::FieldMessages;
 use crate::provider::{
-    AnswerTest, Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField,
+    AnswerTest, BasicEncoding, Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField,
     WireFormat, WireValue,
 };
 
@@ -106,6 +106,9 @@ impl Values {
 /// The OAuth 2.0 client's authentication (RFC 6749 section 2.3.1), as the login sends
 /// it: these body fields, or HTTP Basic.
 const CLIENT_FIELDS: &[&str] = &["client_id", "client_secret"];
+
+/// The OAuth 2.0 token type the session sends (RFC 6750).
+const BEARER: &str = "Bearer";
 
 /// The one reading of a [`Description`]: every request it describes, and what its
 /// login answers mean. Generated providers call it through their `DESCRIPTION`,
@@ -210,6 +213,11 @@ pub trait Interpret {
     ///
     /// The [`Refusal`]: a documented failure, or why there is no token.
     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<Values>, Refusal>;
+
+    /// How the requests' HTTP Basic credentials are written: form-encoded when they are
+    /// an OAuth 2.0 client's authentication (RFC 6749 section 2.3.1), as they are for a
+    /// vendor's own Basic login.
+    fn basic_encoding(&self) -> BasicEncoding;
 }
 
 impl Interpret for Description {
@@ -367,6 +375,17 @@ impl Interpret for Description {
         let token = response
             .token(self.token, &self.token_shown())
             .map_err(Refusal::Runtime)?;
+        // RFC 6749 section 7.1: a client uses a token only if it knows its type, whose
+        // name is case-insensitive. The session sends bearer tokens (RFC 6750).
+        if self.oauth2.is_some()
+            && let Some(token_type) = response.message(&["token_type"])
+            && !token_type.eq_ignore_ascii_case(BEARER)
+        {
+            return Err(Refusal::Runtime(Error::UnsupportedTokenType {
+                vendor: self.vendor,
+                token_type,
+            }));
+        }
         let (expires_in, expires_at) = match self.expiry_field {
             None => (None, None),
             Some(field) => match (field.spot, field.format) {
@@ -388,6 +407,14 @@ impl Interpret for Description {
             expires_at,
             refresh_token,
         })
+    }
+
+    fn basic_encoding(&self) -> BasicEncoding {
+        if self.oauth2.is_some() {
+            BasicEncoding::FormUrlEncoded
+        } else {
+            BasicEncoding::Plain
+        }
     }
 }
 
@@ -501,6 +528,7 @@ impl Parts for Description {
         if let Some(user) = user {
             let password = password.map_or_else(|| SecretString::from(""), secret);
             request.basic = Some((plain(user), password));
+            request.basic_encoding = self.basic_encoding();
         }
     }
 

@@ -250,12 +250,15 @@ impl<P: Provider> Session<P> {
             body: &body,
             ..exchange.reply()
         };
-        let code = crate::decode::LoginResponse::new(vendor, &reply).message(&["error"]);
+        // RFC 6749 section 5.2's `error` and `error_description`, read from the
+        // scrubbed body like a token endpoint's refusal.
+        let answer = crate::decode::LoginResponse::new(vendor, &reply);
         Err(Error::RevocationFailed {
             vendor,
             token: kind,
             status,
-            code,
+            code: answer.message(&["error"]),
+            description: answer.message(&["error_description"]),
             excerpt: crate::error::excerpt(&body),
         }
         .into())
