@@ -382,7 +382,8 @@ impl Shared {
             Some(case) => (Some(case), 400),
             None => self.refusal_for(why),
         };
-        let answer = answer::refusal(self.description, case, &message, status);
+        let success = self.description.success.as_ref();
+        let answer = answer::refusal(success, case, &message, status);
         *lock(&self.last_refusal) = Some(message);
         answer.into_response()
     }
@@ -407,7 +408,7 @@ impl Shared {
                 return (case, if why == Why::Client { 401 } else { 400 });
             }
         }
-        (refusal_case(description), 400)
+        (refusal_case(description, None), 400)
     }
 
     /// A new token, recorded as issued now: a JWT with `iat` and `exp` when the
