@@ -124,25 +124,35 @@ pub(crate) fn put_json(json: &mut Value, path: &[&str], value: Value) {
     }
 }
 
-/// The documented failure a refused login is answered with: the vendor's own
-/// "wrong credentials" when it has one (401, then 403, then any 4xx, then a case with
-/// no status), else the first; `None` when the description documents none.
-pub(crate) fn refusal_case(description: &Description) -> Option<&'static ErrorCase> {
-    let errors = description.errors;
+/// The documented failure a refused request of a login is answered with, among those
+/// of step `step` (`None`: the token request's): the vendor's own "wrong credentials"
+/// when it has one (401, then 403, then any 4xx, then a case with no status), else the
+/// first; `None` when the description documents none there.
+pub(crate) fn refusal_case(
+    description: &Description,
+    step: Option<&str>,
+) -> Option<&'static ErrorCase> {
+    let errors = || {
+        description
+            .errors
+            .iter()
+            .filter(move |case| case.step == step)
+    };
     let with_status =
-        |wanted: fn(u16) -> bool| errors.iter().find(|case| case.status.is_some_and(wanted));
+        |wanted: fn(u16) -> bool| errors().find(|case| case.status.is_some_and(wanted));
     with_status(|s| s == 401)
         .or_else(|| with_status(|s| s == 403))
         .or_else(|| with_status(|s| (400..500).contains(&s) && s != 429))
-        .or_else(|| errors.iter().find(|case| case.status.is_none()))
-        .or_else(|| errors.first())
+        .or_else(|| errors().find(|case| case.status.is_none()))
+        .or_else(|| errors().next())
 }
 
-/// The answer to a refused login: `case`'s status (`status` when it names none) and body,
-/// each text value `message`, with what marks it as that case; a success's mark
-/// contradicted. Without a documented case: 401 and `message` as text.
+/// The answer to a refused request of a login: `case`'s status (`status` when it names
+/// none) and body, each text value `message`, with what marks it as that case; the
+/// mark of that request's success (`success`) contradicted. Without a documented case:
+/// 401 and `message` as text.
 pub(crate) fn refusal(
-    description: &Description,
+    success: Option<&AnswerTest>,
     case: Option<&ErrorCase>,
     message: &str,
     status: u16,
@@ -153,7 +163,7 @@ pub(crate) fn refusal(
         return answer;
     };
     let mut answer = Answer::new(case.status.unwrap_or(status));
-    if let Some(success) = &description.success {
+    if let Some(success) = success {
         answer.contradict(success);
     }
     for field in case.fields {

@@ -17,6 +17,18 @@
 //!   text; a JWT with `iat` and `exp` when the description reads `exp`), the stated
 //!   lifetime where the description reads one, what marks a success, and an OAuth 2.0
 //!   refresh token;
+//! * **a login in several requests** (the description's steps: a CSRF token fetched
+//!   first, a session id exchanged for the token): each step is served at its method
+//!   and path (a `{name}` in the path matches any one segment) and answered with a
+//!   success carrying a fresh random value for each of its bindings where the
+//!   description reads it. Every later request of that login must carry its templates
+//!   as the description renders them with the values issued to that login (and the
+//!   credentials it sends, checked as above at the last request carrying one); a
+//!   value missing, wrong, stale or used already is refused as the vendor documents
+//!   for that request. The values issued are good for one login: a client that does
+//!   not start again from the first step is refused. Each step is counted
+//!   ([`step_calls`](MockVendor::step_calls)), and the fault switches apply to steps as
+//!   to the login;
 //! * **the API**: any other path is a protected route that accepts a valid token where
 //!   the description applies it, and otherwise answers the described rejection;
 //! * **logout, keep-alive, OAuth 2.0 refresh and revocation**, where described;

@@ -15,19 +15,26 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use auth_runtime::__private::{
-    ErrorCase, ExpiryFormat, FieldValues, Method as DescribedMethod, Spot,
+    ErrorCase, ExpiryFormat, FieldValues, Method as DescribedMethod, Spot, WireValue,
 };
-use auth_runtime::CredentialsError;
-use auth_runtime::Lifetime;
-use auth_runtime::description::{Described, Description, Interpret as _, SentIn};
+use auth_runtime::description::{
+    Base, Described, Description, EndpointDescription, Interpret, Sent, SentIn,
+};
+use auth_runtime::{Bindings, CredentialsError, ExposeSecret, Lifetime};
 
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
-use crate::wire::{Received, presented};
+use crate::wire::{
+    Received, const_is_template, is_template, presented, read_template, template_names,
+};
 use auth_faults::{Counter, lock};
 
 /// Request bodies are read up to this size: larger ones are refused.
 const MAX_BODY: usize = 1 << 20;
+
+/// Logins in flight kept at most: the oldest is forgotten first (a client that
+/// abandons logins after their first step cannot fill the mock's memory).
+const MAX_FLOWS: usize = 256;
 
 /// A mock vendor on `127.0.0.1`, serving a description; see the [crate] docs. Stops
 /// when dropped.
@@ -47,6 +54,8 @@ struct Shared {
     /// The documented failure refusals are answered with, when a test chose one.
     refusal: Mutex<Option<&'static ErrorCase>>,
     tokens: Mutex<HashMap<String, Issued>>,
+    /// Logins of several requests between their first step and their token request.
+    flows: Mutex<Vec<Flow>>,
     refresh_tokens: Mutex<HashSet<String>>,
     /// How far the mock's clock is ahead of the system's.
     ahead: Mutex<Duration>,
@@ -67,6 +76,31 @@ struct Counts {
     logouts: Counter,
     keepalives: Counter,
     revocations: Counter,
+    /// Requests received at each of the login's steps, in the description's order.
+    steps: Vec<Counter>,
+}
+
+/// A login of several requests in flight: what its requests carried and were given
+/// so far. Its values are good for that login alone: it is taken out when its next
+/// request comes, and kept again only when that request is answered with a step's
+/// values.
+struct Flow {
+    /// How many of the login's requests were answered: the next one's index.
+    done: usize,
+    /// The values the mock issued at its steps, under their bindings' names.
+    bound: Bindings,
+    /// The credential values its requests carried, by field index.
+    credentials: Vec<Option<String>>,
+}
+
+impl std::fmt::Debug for Flow {
+    // The values are secrets: the names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Flow")
+            .field("done", &self.done)
+            .field("bound", &self.bound)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -98,11 +132,19 @@ impl MockVendor {
             accepted: Mutex::new(Vec::new()),
             refusal: Mutex::new(None),
             tokens: Mutex::new(HashMap::new()),
+            flows: Mutex::new(Vec::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             ahead: Mutex::new(Duration::ZERO),
             lifetime: Mutex::new(None),
             last_refusal: Mutex::new(None),
-            counts: Counts::default(),
+            counts: Counts {
+                steps: description
+                    .steps
+                    .iter()
+                    .map(|_| Counter::default())
+                    .collect(),
+                ..Counts::default()
+            },
         });
         let app = Router::new()
             .fallback(serve)
@@ -165,8 +207,10 @@ impl MockVendor {
         Ok(())
     }
 
-    /// Answers refused logins with the documented failure `variant`. By default a
-    /// refusal is the vendor's 401, 403 or other 4xx; an OAuth 2.0 server's is
+    /// Answers refused logins with the documented failure `variant`, at the request it
+    /// is documented for (a step's, or the token request's); the others keep their
+    /// default. By default a refusal is the vendor's 401, 403 or other 4xx documented
+    /// for that request; an OAuth 2.0 server's is
     /// `invalid_request` for a request not as described, `invalid_client` (401) for a
     /// client not accepted, `invalid_grant` for a resource owner not accepted (RFC 6749
     /// section 5.2). Returns whether the description has `variant`.
@@ -200,14 +244,16 @@ impl MockVendor {
         lock(&self.shared.refresh_tokens).clear();
     }
 
-    /// The fault switches of this mock ([`Scope::Login`] is the login and the OAuth 2.0
-    /// refresh, [`Scope::Logout`] the logout and the revocation, [`Scope::Api`] every
-    /// other path).
+    /// The fault switches of this mock ([`Scope::Login`] is the login, each of its
+    /// steps and the OAuth 2.0 refresh, [`Scope::Logout`] the logout and the revocation,
+    /// [`Scope::Api`] every other path).
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
     }
 
-    /// Login requests received (refreshes included), whatever their outcome.
+    /// Login requests received (refreshes included), whatever their outcome: for a login
+    /// of several requests, its token requests (its steps are
+    /// [`step_calls`](Self::step_calls)).
     pub fn login_attempts(&self) -> u64 {
         self.shared.counts.login_attempts.get()
     }
@@ -217,7 +263,18 @@ impl MockVendor {
         self.shared.counts.logins.get()
     }
 
-    /// Logins refused.
+    /// Requests received at the login's step `name` (as the description names it),
+    /// whatever their outcome; 0 for a name the description has no step of.
+    pub fn step_calls(&self, name: &str) -> u64 {
+        let steps = self.shared.description.steps;
+        steps
+            .iter()
+            .position(|step| step.name == name)
+            .and_then(|index| self.shared.counts.steps.get(index))
+            .map_or(0, Counter::get)
+    }
+
+    /// Logins refused, at their token request or at any of their steps.
     pub fn refused(&self) -> u64 {
         self.shared.counts.refused.get()
     }
@@ -290,6 +347,8 @@ enum Why {
 /// What a request is to the description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
+    /// The login's step of this index.
+    Step(usize),
     Login,
     Logout,
     KeepAlive,
@@ -310,7 +369,11 @@ impl Shared {
             let endpoint = (path, DescribedMethod::Post);
             (endpoint, Endpoint::Revoke)
         });
-        let endpoints = [
+        let steps = description.steps.iter().enumerate().map(|(index, step)| {
+            let endpoint = (step.endpoint.path, step.endpoint.method);
+            Some((endpoint, Endpoint::Step(index)))
+        });
+        let endpoints = steps.chain([
             Some((
                 (description.login.path, description.login.method),
                 Endpoint::Login,
@@ -324,11 +387,11 @@ impl Shared {
                 .as_ref()
                 .map(|e| ((e.path, e.method), Endpoint::KeepAlive)),
             revoke,
-        ];
+        ]);
         let path = parts.uri.path();
         let mut wrong_method = None;
-        for ((at, method), endpoint) in endpoints.into_iter().flatten() {
-            if at != path {
+        for ((at, method), endpoint) in endpoints.flatten() {
+            if !path_matches(at, path) {
                 continue;
             }
             if parts.method.as_str() == method.as_str() {
@@ -373,24 +436,33 @@ impl Shared {
         }
     }
 
-    /// Refuses a login with `message`, as the documented failure chosen with
-    /// `refuse_with`, else the one for `why`.
-    fn refuse(&self, why: Why, message: String) -> Response {
+    /// Refuses the login's request `at` (a step's index, or the token request's after
+    /// them) with `message`, as the documented failure chosen with `refuse_with` when
+    /// it is that request's, else the one for `why`.
+    fn refuse(&self, at: usize, why: Why, message: String) -> Response {
         self.counts.refused.inc();
-        let chosen = *lock(&self.refusal);
+        let description = self.description;
+        let step = description.steps.get(at);
+        let name = step.map(|step| step.name);
+        let success = match step {
+            Some(step) => step.success.as_ref(),
+            None => description.success.as_ref(),
+        };
+        let chosen = lock(&self.refusal).filter(|case| case.step == name);
         let (case, status) = match chosen {
             Some(case) => (Some(case), 400),
-            None => self.refusal_for(why),
+            None => self.refusal_for(why, name),
         };
-        let answer = answer::refusal(self.description, case, &message, status);
+        let answer = answer::refusal(success, case, &message, status);
         *lock(&self.last_refusal) = Some(message);
         answer.into_response()
     }
 
-    /// The documented failure (and the status when it names none) for `why`: for an
-    /// OAuth 2.0 server, the RFC 6749 error of that name (`invalid_client` with 401);
-    /// otherwise the vendor's "wrong credentials" ([`refusal_case`]).
-    fn refusal_for(&self, why: Why) -> (Option<&'static ErrorCase>, u16) {
+    /// The documented failure of step `step` (`None`: the token request's), and the
+    /// status when it names none, for `why`: for an OAuth 2.0 server, the RFC 6749
+    /// error of that name (`invalid_client` with 401); otherwise the vendor's "wrong
+    /// credentials" ([`refusal_case`]).
+    fn refusal_for(&self, why: Why, step: Option<&str>) -> (Option<&'static ErrorCase>, u16) {
         let description = self.description;
         if description.oauth2.is_some() {
             let code = match why {
@@ -399,15 +471,16 @@ impl Shared {
                 Why::Owner => "invalid_grant",
             };
             let case = description.errors.iter().find(|case| {
-                case.when.is_some_and(|test| {
-                    test.expected == auth_runtime::__private::Expected::Equals(code)
-                })
+                case.step == step
+                    && case.when.is_some_and(|test| {
+                        test.expected == auth_runtime::__private::Expected::Equals(code)
+                    })
             });
             if case.is_some() {
                 return (case, if why == Why::Client { 401 } else { 400 });
             }
         }
-        (refusal_case(description), 400)
+        (refusal_case(description, step), 400)
     }
 
     /// A new token, recorded as issued now: a JWT with `iat` and `exp` when the
@@ -499,9 +572,18 @@ impl Shared {
         answer.into_response()
     }
 
+    /// The token request: after the login's steps, if it has any.
     async fn login(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
         self.counts.login_attempts.inc();
         let description = self.description;
+        let at = description.steps.len();
+        let refuse = |why: String| {
+            self.refuse(
+                at,
+                Why::Request,
+                format!("the login is not as described: {why}"),
+            )
+        };
         let received = match Received::read(
             parts,
             body,
@@ -511,104 +593,320 @@ impl Shared {
         .await
         {
             Ok(received) => received,
-            Err(why) => {
-                return self.refuse(
-                    Why::Request,
-                    format!("the login is not as described: {why}"),
-                );
-            }
+            Err(why) => return refuse(why),
         };
         if description.oauth2.is_some()
             && received.text(&["grant_type"], false).as_deref() == Some("refresh_token")
         {
             return self.refresh(&received);
         }
-        if let Err(why) = self.check_shape(&received) {
-            return self.refuse(
-                Why::Request,
-                format!("the login is not as described: {why}"),
-            );
+        if let Err(why) = check_shape(&description.login, description.sent, &received) {
+            return refuse(why);
         }
-        let values = match self.check_credentials(&received) {
-            Ok(values) => values,
-            Err(error) => return self.refuse(Why::Request, error.to_string()),
+        // Taken for good: a value of its steps is not accepted twice.
+        let flow = match self.continue_flow(at, &received) {
+            Ok(flow) => flow,
+            Err(why) => return refuse(why),
         };
-        let accepted = lock(&self.accepted);
-        if !accepted.is_empty() && !accepted.contains(&values) {
-            drop(accepted);
-            let why = if self.client_authenticated(&received) {
-                Why::Owner
-            } else {
-                Why::Client
-            };
-            return self.refuse(why, "these credentials are not accepted".to_owned());
+        if let Err((why, message)) = self.check_credentials(at, &flow.credentials, &received) {
+            return self.refuse(at, why, message);
         }
-        drop(accepted);
         self.counts.logins.inc();
         let token = self.issue();
         self.success(&token)
     }
 
-    /// The described constants are there, and nothing the description does not send.
-    fn check_shape(&self, received: &Received) -> Result<(), String> {
-        let description = self.description;
-        let login = &description.login;
-        let mut expected: Vec<(String, bool)> = Vec::new();
-        for (constants, in_query) in [(login.constants, false), (login.query, true)] {
-            for constant in constants {
-                let value = auth_runtime::description::const_json(constant.value);
-                if !received.holds(constant.path, &value, in_query) {
-                    return Err(format!(
-                        "`{}` is not {value}{}",
-                        constant.path.join("."),
-                        if in_query { " in the query" } else { "" }
-                    ));
-                }
-                expected.push((constant.path.join("."), in_query));
-            }
+    /// The login's step `at`: its request checked as the token request is, then
+    /// answered with a success carrying a fresh value for each of its bindings.
+    async fn step(&self, at: usize, parts: &Parts, body: axum::body::Bytes) -> Response {
+        if let Some(count) = self.counts.steps.get(at) {
+            count.inc();
         }
-        for sent in description.sent {
-            expected.push((sent.path.join("."), sent.place == SentIn::Query));
+        // `endpoint` gives the index of a step the description has.
+        let Some(step) = self.description.steps.get(at) else {
+            return axum::http::StatusCode::NOT_FOUND.into_response();
+        };
+        let refuse = |why: String| {
+            self.refuse(
+                at,
+                Why::Request,
+                format!("the `{}` step is not as described: {why}", step.name),
+            )
+        };
+        let received = match Received::read(
+            parts,
+            body,
+            step.endpoint.format,
+            self.description.basic_encoding(),
+        )
+        .await
+        {
+            Ok(received) => received,
+            Err(why) => return refuse(why),
+        };
+        if let Err(why) = check_shape(&step.endpoint, &[], &received) {
+            return refuse(why);
         }
-        let unexpected: Vec<String> = received
-            .names()
-            .into_iter()
-            .filter(|(name, in_query)| {
-                !expected.iter().any(|(e, q)| {
-                    q == in_query && (e == name || name.starts_with(&format!("{e}.")))
-                })
-            })
-            .map(|(name, in_query)| {
-                if in_query {
-                    format!("`{name}` (query)")
-                } else {
-                    format!("`{name}`")
-                }
-            })
-            .collect();
-        if unexpected.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "it carries {}, which the description does not send",
-                unexpected.join(", ")
-            ))
+        let mut flow = match self.continue_flow(at, &received) {
+            Ok(flow) => flow,
+            Err(why) => return refuse(why),
+        };
+        if let Err((why, message)) = self.check_credentials(at, &flow.credentials, &received) {
+            return self.refuse(at, why, message);
         }
+        let mut answer = Answer::new(200);
+        for binding in step.bindings {
+            let value = random_text(16);
+            answer.put(binding.spot, Value::String(value.clone()));
+            flow.bound.bind(binding.name, value, binding.secret);
+        }
+        if let Some(success) = &step.success {
+            answer.satisfy(success);
+        }
+        flow.done = at + 1;
+        let mut flows = lock(&self.flows);
+        if flows.len() >= MAX_FLOWS {
+            flows.remove(0);
+        }
+        flows.push(flow);
+        drop(flows);
+        answer.into_response()
     }
 
-    /// The credential values received, each where it is sent, checked by the rules.
-    fn check_credentials(
-        &self,
-        received: &Received,
-    ) -> Result<Vec<Option<String>>, CredentialsError> {
-        let description = self.description;
-        let mut values = FieldValues::new(description.credentials);
-        for (index, sent) in description.sent.iter().enumerate() {
-            if let Some(value) = received.credential(sent) {
-                values.set(index, value);
+    /// The login request `at` continues, taken out of the logins in flight, with the
+    /// credentials it carries added: the one whose values it carries where its
+    /// templates name an earlier step's binding. One that names none cannot say which
+    /// login it is part of: the oldest waiting for it, else a login of its own (the
+    /// first step's, or a one-request login's). `Err` says why it continues none, in
+    /// words that show no value.
+    fn continue_flow(&self, at: usize, received: &Received) -> Result<Flow, String> {
+        let earlier = self.bound_before(at);
+        let names_bound = template_names(self.request_at(at))
+            .iter()
+            .any(|name| earlier.contains(name));
+        let mut flows = lock(&self.flows);
+        let waiting = |flow: &Flow| flow.done == at;
+        if !names_bound {
+            let mut flow = match flows.iter().position(waiting) {
+                Some(index) if at > 0 => flows.remove(index),
+                _ => Flow {
+                    done: at,
+                    bound: Bindings::new(),
+                    credentials: vec![None; self.description.credentials.fields().len()],
+                },
+            };
+            drop(flows);
+            flow.credentials = self.carries(at, received, &flow)?;
+            return Ok(flow);
+        }
+        let mut why = None;
+        for index in (0..flows.len()).rev() {
+            if !waiting(&flows[index]) {
+                continue;
+            }
+            match self.carries(at, received, &flows[index]) {
+                Ok(credentials) => {
+                    let mut flow = flows.remove(index);
+                    flow.credentials = credentials;
+                    return Ok(flow);
+                }
+                Err(reason) => why = why.or(Some(reason)),
             }
         }
-        plain_values(values)
+        Err(why.unwrap_or_else(|| {
+            "no login is waiting for this request: a value of an earlier step is stale, \
+             used already or was never issued"
+                .to_owned()
+        }))
+    }
+
+    /// Whether request `at` carries each of its templates as the login `flow` renders
+    /// it: the runtime's interpreter writes the request the client should send, from
+    /// the values the mock issued to this login and the credentials received (read out
+    /// of the templates that name them, and where `sent` puts them on the token
+    /// request), and the path, headers and templated constants received must be that.
+    /// The credentials of the login so far, or why not, in words that show no value.
+    fn carries(
+        &self,
+        at: usize,
+        received: &Received,
+        flow: &Flow,
+    ) -> Result<Vec<Option<String>>, String> {
+        let description = self.description;
+        let table = description.credentials;
+        let endpoint = self.request_at(at);
+        let mut credentials = flow.credentials.clone();
+        if at == description.steps.len() {
+            for (index, sent) in description.sent.iter().enumerate() {
+                if let (Some(value), Some(slot)) =
+                    (received.credential(sent), credentials.get_mut(index))
+                {
+                    *slot = Some(value);
+                }
+            }
+        }
+        let templated = |constants: &'static [auth_runtime::description::Constant]| {
+            constants
+                .iter()
+                .filter(|constant| const_is_template(constant.value))
+                .map(|constant| constant.path)
+                .collect::<Vec<_>>()
+        };
+        let (in_body, in_query) = (templated(endpoint.constants), templated(endpoint.query));
+        if !is_template(endpoint.path)
+            && endpoint.headers.is_empty()
+            && in_body.is_empty()
+            && in_query.is_empty()
+        {
+            return Ok(credentials);
+        }
+        for site in received.sites(endpoint) {
+            let Some(text) = &site.received else {
+                return Err(format!("{} is missing", site.place));
+            };
+            let known = |name: &str| match flow.bound.get(name) {
+                Some((value, _)) => Some(value.expose_secret().to_owned()),
+                None => table
+                    .field_index(name)
+                    .and_then(|index| credentials.get(index).cloned().flatten()),
+            };
+            let read = read_template(site.template, text, &known, table)
+                .map_err(|why| format!("{} {why}", site.place))?;
+            for (index, value) in read {
+                if let Some(slot) = credentials.get_mut(index) {
+                    *slot = Some(value);
+                }
+            }
+        }
+        let values: Vec<Option<WireValue>> = credentials
+            .iter()
+            .map(|value| value.clone().map(WireValue::Plain))
+            .collect();
+        // Only the URL's path is compared: any loopback base does.
+        let base = Base::new(&[], Some("http://127.0.0.1"));
+        let expected = if at < description.steps.len() {
+            description.step_request(&base, at, &values, &flow.bound)
+        } else {
+            description.login_request_bound(&base, &values, &flow.bound)
+        }
+        .map_err(|error| match error {
+            auth_runtime::Error::InvalidRequest { reason, .. } => reason,
+            other => other.to_string(),
+        })?;
+        if expected.url.path() != received.path {
+            return Err("the path is not as described with this login's values".to_owned());
+        }
+        for (name, value) in &expected.headers {
+            match received.header(name) {
+                None => return Err(format!("the `{name}` header is missing")),
+                Some(sent) if Some(sent) != wire_text(value) => {
+                    return Err(format!(
+                        "the `{name}` header is not as described with this login's values"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for (fields, templated, query) in [
+            (&expected.fields, &in_body, false),
+            (&expected.query, &in_query, true),
+        ] {
+            for field in fields.iter().filter(|f| templated.contains(&f.path)) {
+                let holds = match &field.value {
+                    WireValue::Json(value) => received.holds(field.path, value, query),
+                    other => received.text(field.path, query).as_deref() == wire_text(other),
+                };
+                if !holds {
+                    return Err(format!(
+                        "`{}` is not as described with this login's values",
+                        field.path.join(".")
+                    ));
+                }
+            }
+        }
+        Ok(credentials)
+    }
+
+    /// The endpoint of the login's request `at`: a step's, or the token request's after
+    /// them.
+    fn request_at(&self, at: usize) -> &'static EndpointDescription {
+        let description = self.description;
+        description
+            .steps
+            .get(at)
+            .map_or(&description.login, |step| &step.endpoint)
+    }
+
+    /// The names the steps before request `at` bind.
+    fn bound_before(&self, at: usize) -> Vec<&'static str> {
+        let steps = self.description.steps.iter().take(at);
+        steps
+            .flat_map(|step| step.bindings.iter().map(|binding| binding.name))
+            .collect()
+    }
+
+    /// The last of the login's requests to carry a credential (in a template, or where
+    /// `sent` puts it on the token request), where the credentials are checked once
+    /// all are in; the token request when none does.
+    fn credentials_at(&self) -> usize {
+        let description = self.description;
+        let last = description.steps.len();
+        if !description.sent.is_empty() {
+            return last;
+        }
+        (0..=last)
+            .rev()
+            .find(|&at| {
+                let bound = self.bound_before(at);
+                template_names(self.request_at(at)).iter().any(|name| {
+                    !bound.contains(name) && description.credentials.field_index(name).is_some()
+                })
+            })
+            .unwrap_or(last)
+    }
+
+    /// The credentials the login's requests carried up to request `at`, checked: by
+    /// the rules at the last request to carry one (they need every field), and against
+    /// the accepted sets at every request (one that agrees on each field received so
+    /// far), so that wrong credentials are refused at the request that carries them.
+    /// `Err` says why they are refused.
+    fn check_credentials(
+        &self,
+        at: usize,
+        credentials: &[Option<String>],
+        received: &Received,
+    ) -> Result<(), (Why, String)> {
+        let last = at == self.credentials_at();
+        let values = if last {
+            let mut values = FieldValues::new(self.description.credentials);
+            for (index, value) in credentials.iter().enumerate() {
+                if let Some(value) = value {
+                    values.set(index, value.clone());
+                }
+            }
+            plain_values(values).map_err(|error| (Why::Request, error.to_string()))?
+        } else {
+            credentials.to_vec()
+        };
+        let agrees = |set: &Vec<Option<String>>| {
+            if last {
+                *set == values
+            } else {
+                let mut given = values.iter().zip(set);
+                given.all(|(value, accepted)| value.is_none() || value == accepted)
+            }
+        };
+        let accepted = lock(&self.accepted);
+        if !accepted.is_empty() && !accepted.iter().any(agrees) {
+            drop(accepted);
+            let why = if self.client_authenticated(received) {
+                Why::Owner
+            } else {
+                Why::Client
+            };
+            return Err((why, "these credentials are not accepted".to_owned()));
+        }
+        Ok(())
     }
 
     /// OAuth 2.0's refresh grant: a known refresh token is traded for a new token and a
@@ -772,6 +1070,7 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
             .into_response();
     };
     match endpoint {
+        Endpoint::Step(at) => shared.step(at, &parts, body).await,
         Endpoint::Login => shared.login(&parts, body).await,
         Endpoint::Logout => shared.logout(&parts, &body).await,
         Endpoint::KeepAlive => shared.keepalive(&parts, &body).await,
@@ -784,7 +1083,7 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
 async fn inject_fault(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let scope = match shared.endpoint(&parts) {
-        Ok(Endpoint::Login) => Scope::Login,
+        Ok(Endpoint::Login | Endpoint::Step(_)) => Scope::Login,
         Ok(Endpoint::Logout | Endpoint::Revoke) => Scope::Logout,
         _ => Scope::Api,
     };
@@ -792,6 +1091,97 @@ async fn inject_fault(State(shared): State<Arc<Shared>>, request: Request, next:
     match shared.faults.take(scope) {
         Some(fault) => auth_faults::answer(fault, request, next).await,
         None => next.run(request).await,
+    }
+}
+
+/// The described constants of `endpoint` are there, and nothing it does not send
+/// (its constants, and the credential fields `sent` puts in its body or query). A
+/// constant holding a template is checked with the login's values instead
+/// (`Shared::carries`).
+fn check_shape(
+    endpoint: &EndpointDescription,
+    sent: &[Sent],
+    received: &Received,
+) -> Result<(), String> {
+    let mut expected: Vec<(String, bool)> = Vec::new();
+    for (constants, in_query) in [(endpoint.constants, false), (endpoint.query, true)] {
+        for constant in constants {
+            expected.push((constant.path.join("."), in_query));
+            if const_is_template(constant.value) {
+                continue;
+            }
+            let value = auth_runtime::description::const_json(constant.value);
+            if !received.holds(constant.path, &value, in_query) {
+                return Err(format!(
+                    "`{}` is not {value}{}",
+                    constant.path.join("."),
+                    if in_query { " in the query" } else { "" }
+                ));
+            }
+        }
+    }
+    for sent in sent {
+        expected.push((sent.path.join("."), sent.place == SentIn::Query));
+    }
+    let unexpected: Vec<String> = received
+        .names()
+        .into_iter()
+        .filter(|(name, in_query)| {
+            !expected
+                .iter()
+                .any(|(e, q)| q == in_query && (e == name || name.starts_with(&format!("{e}."))))
+        })
+        .map(|(name, in_query)| {
+            if in_query {
+                format!("`{name}` (query)")
+            } else {
+                format!("`{name}`")
+            }
+        })
+        .collect();
+    if unexpected.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "it carries {}, which the description does not send",
+            unexpected.join(", ")
+        ))
+    }
+}
+
+/// Whether a request's `path` is at the described `template`: the same text, or for a
+/// template, the same segments, a segment naming a value matching any one segment
+/// (whose value `Shared::carries` checks).
+fn path_matches(template: &str, path: &str) -> bool {
+    if !is_template(template) {
+        return template == path;
+    }
+    let (described, received): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), path.split('/').collect());
+    described.len() == received.len()
+        && described.iter().zip(&received).all(|(segment, sent)| {
+            let Ok(pieces) = auth_description::pieces(segment) else {
+                return false;
+            };
+            let mut literal = String::new();
+            for piece in pieces {
+                match piece {
+                    auth_description::Piece::Text(text) => literal.push_str(text),
+                    auth_description::Piece::Brace(brace) => literal.push(brace),
+                    auth_description::Piece::Name(_) => return !sent.is_empty(),
+                }
+            }
+            literal == *sent
+        })
+}
+
+/// The text of a value the interpreter renders; `None` for JSON other than a string,
+/// which is compared as JSON.
+fn wire_text(value: &WireValue) -> Option<&str> {
+    match value {
+        WireValue::Plain(text) | WireValue::Json(Value::String(text)) => Some(text),
+        WireValue::Secret(secret) => Some(secret.expose_secret()),
+        WireValue::Json(_) => None,
     }
 }
 
@@ -822,4 +1212,22 @@ fn random_text(bytes: usize) -> String {
 
 fn unix_i64(seconds: u64) -> i64 {
     i64::try_from(seconds).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_matches;
+
+    #[test]
+    fn a_path_template_matches_one_segment_where_it_names_a_value() {
+        assert!(path_matches("/token", "/token"));
+        assert!(!path_matches("/token", "/token/"));
+        let template = "/sessions/{session}/token";
+        assert!(path_matches(template, "/sessions/abc%2Fd/token"));
+        assert!(!path_matches(template, "/sessions//token"));
+        assert!(!path_matches(template, "/sessions/a/b/token"));
+        assert!(!path_matches(template, "/session/a/token"));
+        assert!(path_matches("/v{{1}}/{id}", "/v{1}/x"));
+        assert!(!path_matches("/{broken", "/x"));
+    }
 }

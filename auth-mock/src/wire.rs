@@ -1,12 +1,14 @@
 //! Reading what a client sent: the body in the endpoint's encoding, the query string,
-//! HTTP Basic credentials, and a token wherever a placement puts it.
+//! HTTP Basic credentials, the values of a request's templates, and a token wherever a
+//! placement puts it.
 
+use auth_description::{Piece, pieces};
 use axum::http::{HeaderMap, header, request::Parts};
 use base64::Engine as _;
 use serde_json::Value;
 
-use auth_runtime::__private::{WireFormat, lookup};
-use auth_runtime::description::{Sent, SentIn};
+use auth_runtime::__private::{ConstValue, CredentialTable, WireFormat, lookup};
+use auth_runtime::description::{EndpointDescription, Sent, SentIn};
 use auth_runtime::{BasicEncoding, Placement};
 
 /// A request's fields as the mock checks them.
@@ -20,6 +22,10 @@ pub(crate) struct Received {
     pub(crate) query: Vec<(String, String)>,
     /// HTTP Basic credentials.
     pub(crate) basic: Option<(String, String)>,
+    /// The path, as sent (percent-encoded).
+    pub(crate) path: String,
+    /// The headers.
+    pub(crate) headers: HeaderMap,
 }
 
 impl Received {
@@ -38,6 +44,8 @@ impl Received {
                 .map(|q| serde_urlencoded::from_str(q).unwrap_or_default())
                 .unwrap_or_default(),
             basic: basic(&parts.headers, basic_encoding)?,
+            path: parts.uri.path().to_owned(),
+            headers: parts.headers.clone(),
             ..Received::default()
         };
         if body.is_empty() {
@@ -130,6 +138,63 @@ impl Received {
         }
     }
 
+    /// The text of header `name`, when it is there and text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Each template of `endpoint` a credential may be read from (a path segment, a
+    /// string constant, a header), with the text received there (a path segment
+    /// percent-decoded) and where that is, in words.
+    pub(crate) fn sites(&self, endpoint: &'static EndpointDescription) -> Vec<Site> {
+        let mut sites = Vec::new();
+        if is_template(endpoint.path) {
+            let received: Vec<&str> = self.path.split('/').collect();
+            for (index, segment) in endpoint.path.split('/').enumerate() {
+                if !is_template(segment) {
+                    continue;
+                }
+                let text = received.get(index).and_then(|s| {
+                    percent_encoding::percent_decode_str(s)
+                        .decode_utf8()
+                        .ok()
+                        .map(|s| s.into_owned())
+                });
+                sites.push(Site {
+                    template: segment,
+                    received: text,
+                    place: "the path".to_owned(),
+                });
+            }
+        }
+        for (constants, in_query) in [(endpoint.constants, false), (endpoint.query, true)] {
+            for constant in constants {
+                if let ConstValue::Str(template) = constant.value
+                    && is_template(template)
+                {
+                    let name = constant.path.join(".");
+                    sites.push(Site {
+                        template,
+                        received: self.text(constant.path, in_query),
+                        place: if in_query {
+                            format!("`{name}` (query)")
+                        } else {
+                            format!("`{name}`")
+                        },
+                    });
+                }
+            }
+        }
+        for header in endpoint.headers {
+            sites.push(Site {
+                template: header.value,
+                received: self.header(header.name).map(str::to_owned),
+                place: format!("the `{}` header", header.name),
+            });
+        }
+        sites
+    }
+
     /// Every field name the body and query carry (dotted for nested JSON objects).
     pub(crate) fn names(&self) -> Vec<(String, bool)> {
         let mut out = Vec::new();
@@ -141,6 +206,113 @@ impl Received {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// A template of a request, and the text received where it goes.
+#[derive(Debug)]
+pub(crate) struct Site {
+    pub(crate) template: &'static str,
+    pub(crate) received: Option<String>,
+    /// Where it is, in words (never its value).
+    pub(crate) place: String,
+}
+
+/// Whether `text` is a template (it has a `{name}` or a doubled brace); as the runtime
+/// reads it, text without braces is sent as it is.
+pub(crate) fn is_template(text: &str) -> bool {
+    text.contains(['{', '}'])
+}
+
+/// Whether a constant holds a template (in a string, or in a list or object).
+pub(crate) fn const_is_template(value: ConstValue) -> bool {
+    match value {
+        ConstValue::Str(text) => is_template(text),
+        ConstValue::List(items) => items.iter().any(|item| const_is_template(*item)),
+        ConstValue::Object(fields) => fields.iter().any(|(_, value)| const_is_template(*value)),
+        _ => false,
+    }
+}
+
+/// Every name the templates of `endpoint` use (its path, constants and headers).
+pub(crate) fn template_names(endpoint: &'static EndpointDescription) -> Vec<&'static str> {
+    fn strings(value: ConstValue, out: &mut Vec<&'static str>) {
+        match value {
+            ConstValue::Str(text) => out.push(text),
+            ConstValue::List(items) => items.iter().for_each(|item| strings(*item, out)),
+            ConstValue::Object(fields) => fields.iter().for_each(|(_, v)| strings(*v, out)),
+            _ => {}
+        }
+    }
+    let mut templates = vec![endpoint.path];
+    for constant in endpoint.constants.iter().chain(endpoint.query) {
+        strings(constant.value, &mut templates);
+    }
+    templates.extend(endpoint.headers.iter().map(|header| header.value));
+    templates
+        .into_iter()
+        .flat_map(|template| pieces(template).unwrap_or_default())
+        .filter_map(|piece| match piece {
+            Piece::Name(name) => Some(name),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The credential values `text` carries where `template` names credential fields:
+/// `known` gives the value of each name the mock knows already (a value it issued to
+/// this login, a credential read before), which must be there as it is; any other name
+/// must be a field of `table`, and takes the text up to what follows it in the
+/// template. `Err` says why `text` is not the template, in words that show no value.
+pub(crate) fn read_template(
+    template: &str,
+    text: &str,
+    known: &dyn Fn(&str) -> Option<String>,
+    table: &CredentialTable,
+) -> Result<Vec<(usize, String)>, String> {
+    let pieces = pieces(template)?;
+    let literal = |piece: &Piece<'_>| match piece {
+        Piece::Text(text) => Some((*text).to_owned()),
+        Piece::Brace(brace) => Some(brace.to_string()),
+        Piece::Name(name) => known(name),
+    };
+    let not_as_described = || "is not as described".to_owned();
+    let mut read = Vec::new();
+    let mut rest = text;
+    for (index, piece) in pieces.iter().enumerate() {
+        if let Some(expected) = literal(piece) {
+            rest = rest
+                .strip_prefix(expected.as_str())
+                .ok_or_else(not_as_described)?;
+            continue;
+        }
+        let Piece::Name(name) = piece else {
+            return Err(not_as_described());
+        };
+        let Some(field) = table.field_index(name) else {
+            return Err(format!(
+                "names `{{{name}}}`, which no earlier step of this login bound"
+            ));
+        };
+        let end = match pieces.get(index + 1).map(literal) {
+            None => rest.len(),
+            Some(Some(next)) if !next.is_empty() => {
+                rest.find(next.as_str()).ok_or_else(not_as_described)?
+            }
+            // Two values side by side: no telling where one ends.
+            Some(_) => {
+                return Err(format!(
+                    "names `{{{name}}}` right beside another value: the mock cannot read it"
+                ));
+            }
+        };
+        read.push((field, rest[..end].to_owned()));
+        rest = &rest[end..];
+    }
+    if rest.is_empty() {
+        Ok(read)
+    } else {
+        Err(not_as_described())
     }
 }
 
@@ -315,4 +487,51 @@ pub(crate) async fn presented(placement: &Placement, parts: &Parts, body: &[u8])
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use auth_description::{FieldSpec, Rule};
+
+    const TABLE: CredentialTable = CredentialTable::new(
+        "Test",
+        "Test credentials",
+        &[
+            FieldSpec::new("user", "user", false, false, &[]),
+            FieldSpec::new("password", "pass", true, false, &[]),
+        ],
+        &[Rule::mandatory(0, "`user` is mandatory")],
+    );
+
+    fn read(template: &str, text: &str) -> Result<Vec<(usize, String)>, String> {
+        let known = |name: &str| (name == "csrf").then(|| "c-123".to_owned());
+        read_template(template, text, &known, &TABLE)
+    }
+
+    #[test]
+    fn a_template_gives_the_credentials_it_names_and_checks_the_rest() {
+        assert_eq!(read("{user}", "ada"), Ok(vec![(0, "ada".to_owned())]));
+        assert_eq!(
+            read("Basic {user}:{pass} {csrf}", "Basic ada:pw:x c-123"),
+            Ok(vec![(0, "ada".to_owned()), (1, "pw:x".to_owned())])
+        );
+        assert_eq!(read("{{{csrf}}}", "{c-123}"), Ok(vec![]));
+        assert!(read("{csrf}", "c-124").is_err(), "a known value as it is");
+        assert!(read("x-{user}", "y-ada").is_err());
+        assert!(read("{user}!", "ada").is_err());
+        assert!(read("{csrf}", "c-123 and more").is_err());
+        let beside = read("{user}{pass}", "adapw").expect_err("no telling");
+        assert!(beside.contains("beside"), "{beside}");
+        let unknown = read("{session}", "s-1").expect_err("not bound");
+        assert!(unknown.contains("`{session}`"), "{unknown}");
+    }
+
+    #[test]
+    fn the_reasons_never_show_what_was_received() {
+        for (template, text) in [("{csrf}", "secret-1"), ("k={user};", "secret-2")] {
+            let why = read(template, text).expect_err("refused");
+            assert!(!why.contains("secret"), "{why}");
+        }
+    }
 }

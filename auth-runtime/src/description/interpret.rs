@@ -10,8 +10,8 @@ use crate::decode::{LoginResponse, field_messages};
 use crate::error::Error;
 use crate::messages::FieldMessages;
 use crate::provider::{
-    AnswerTest, BasicEncoding, Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest, WireField,
-    WireFormat, WireValue,
+    AnswerTest, BasicEncoding, Bindings, Login, LoginReply, Method, Spot, TokenKind, VendorRequest,
+    WireField, WireFormat, WireValue,
 };
 
 /// Where a provider's requests go: the values of its base's placeholders, in the order
