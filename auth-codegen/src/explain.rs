@@ -96,7 +96,7 @@ pub fn explain(provider: &Provider) -> String {
         "  - {} {}{} with a {} body",
         method(login.method),
         provider.base.template.value,
-        login.path.template.value,
+        login.path.value,
         format(login.format)
     );
     let _ = write!(
@@ -154,7 +154,7 @@ pub fn explain(provider: &Provider) -> String {
                 "  - logout: {} {}{}",
                 method(logout.method),
                 provider.base.template.value,
-                logout.path.template.value
+                logout.path.value
             );
         }
         (None, Some(revoke)) => {

@@ -27,14 +27,14 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
     assert_eq!(
         errors.to_string(),
         r#"error: unknown key `fromat` in `login`; did you mean `format`?
-       expected one of: `path`, `method`, `format`, `constants`, `query`, `apply`
+       expected one of: `path`, `method`, `format`, `headers`, `constants`, `query`, `apply`
  --> tests/specs/typo_key.toml:4:28
   |
 4 | login = { path = "/login", fromat = "json" }
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"
