@@ -353,13 +353,11 @@ fn templates(provider: &Provider, errors: &Errors) {
                         (!public).then(|| format!("the value the step `{}` binds", step.name.value))
                     }
                     (None, Some(j)) => {
+                        let binder = &provider.steps[j].name.value;
                         let when = if j == at {
-                            "this step itself".to_owned()
+                            format!("the step `{binder}` itself")
                         } else {
-                            format!(
-                                "the step `{}`, sent after this request",
-                                provider.steps[j].name.value
-                            )
+                            format!("the step `{binder}`, sent after this one")
                         };
                         errors.error(
                             template.span,
