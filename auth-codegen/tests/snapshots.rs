@@ -53,6 +53,18 @@ fn stepwise() {
     );
 }
 
+/// The explanation of a login in three requests: each step, what it keeps, the
+/// failure of a step.
+#[test]
+fn stepwise_explained() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/stepwise.toml");
+    let provider = SpecFile::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| f.provider().map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!(auth_codegen::explain::explain(&provider));
+}
+
 /// The explanation `authgen explain` prints, for the vendor with the most rules.
 #[test]
 fn crmcom_explained() {
