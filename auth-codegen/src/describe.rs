@@ -7,9 +7,9 @@
 //! vendor is on the wire is here.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, Check, ConstValue, Constant, CredentialTable, Description,
-    EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryPolicy, FieldSpec,
-    OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
+    AnswerField, AnswerKind, AnswerTest, Binding, Check, ConstValue, Constant, CredentialTable,
+    Description, EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryPolicy, FieldSpec,
+    Header, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step,
 };
 use bumpalo::Bump;
 use proc_macro2::Ident;
@@ -23,19 +23,39 @@ impl model::Provider {
         let to = Arena(arena);
         let vendor = to.text(&self.vendor.value);
         let credentials = arena.alloc(self.credential_table(&to));
+        // A field a template names is sent there (a step's body, a header), not also
+        // in the token request's body.
+        let named = self.template_names();
         let sent = self.fields.iter().map(|field| Sent {
             path: to.path(&field.wire),
             place: match (field.basic, field.in_query) {
                 (Some(model::BasicPart::User), _) => SentIn::BasicUser,
                 (Some(model::BasicPart::Password), _) => SentIn::BasicPassword,
                 (None, true) => SentIn::Query,
+                (None, false)
+                    if named
+                        .iter()
+                        .any(|name| field.ident == name || field.wire_name() == *name) =>
+                {
+                    SentIn::Templates
+                }
                 (None, false) => SentIn::Body,
             },
+        });
+        let steps = self.steps.iter().map(|step| Step {
+            name: to.text(&step.name.value),
+            endpoint: to.endpoint(&step.endpoint),
+            success: step.success.as_ref().map(|c| to.test(c)),
+            bindings: to.slice(step.bindings.iter().map(|binding| Binding {
+                name: to.text(&binding.name.value),
+                spot: to.spot(&binding.spot),
+                secret: !binding.public,
+            })),
         });
         let errors = self.errors.iter().map(|case| ErrorCase {
             variant: to.text(&case.variant.to_string()),
             display: to.text(&case.message(&self.vendor.value)),
-            step: None,
+            step: case.step.as_ref().map(|step| to.text(&step.value)),
             status: case.status,
             when: case.when.as_ref().map(|c| to.test(c)),
             fields: to.answer_fields(&case.fields),
@@ -53,7 +73,7 @@ impl model::Provider {
             settings: to.slice(self.base.placeholders.iter().map(|p| to.text(p))),
             credentials,
             sent: to.slice(sent),
-            steps: &[],
+            steps: to.slice(steps),
             login: to.endpoint(&self.login),
             logout: self.logout.as_ref().map(|e| to.endpoint(e)),
             keepalive: self.keepalive.as_ref().map(|e| to.endpoint(e)),
@@ -83,6 +103,19 @@ impl model::Provider {
                 lifetime
             },
         }
+    }
+
+    /// The names every template of the login's requests names.
+    fn template_names(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .map(|step| &step.endpoint)
+            .chain([&self.login])
+            .chain(self.logout.iter())
+            .chain(self.keepalive.iter())
+            .flat_map(|endpoint| endpoint.templates())
+            .flat_map(|template| model::template_names(template.text))
+            .collect()
     }
 
     /// The credential fields and the rules in the vendor's words (`rules.rs`), as the
@@ -151,11 +184,14 @@ impl<'a> Arena<'a> {
     fn endpoint(&self, endpoint: &model::Endpoint) -> EndpointDescription<'a> {
         EndpointDescription {
             method: endpoint.method,
-            path: self.text(&endpoint.path.template.value),
+            path: self.text(&endpoint.path.value),
             format: endpoint.format,
             constants: self.constants(&endpoint.constants),
             query: self.constants(&endpoint.query),
-            headers: &[],
+            headers: self.slice(endpoint.headers.iter().map(|header| Header {
+                name: self.text(&header.name.value),
+                value: self.text(&header.value.value),
+            })),
             placement: endpoint.placement.as_ref().map(|p| self.placement(p)),
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::expand::builder::describe_check;
-use crate::model::{Lifetime, Method, Provider, Rule, ValueKind, WireFormat};
+use crate::model::{Endpoint, Lifetime, Method, Provider, Rule, ValueKind, WireFormat};
 use crate::rules::{describe_groups, idents};
 
 /// What `provider` expects of its credentials and how it logs in, in plain words.
@@ -90,14 +90,49 @@ pub fn explain(provider: &Provider) -> String {
             list.join(", ")
         );
     }
+    // Each step in order, then the token request: what is sent, what is read.
+    for (i, step) in provider.steps.iter().enumerate() {
+        let endpoint = &step.endpoint;
+        let _ = write!(
+            out,
+            "  - step {} (`{}`): {} {}{}{}",
+            i + 1,
+            step.name.value,
+            method(endpoint.method),
+            provider.base.template.value,
+            endpoint.path.value,
+            carrying(endpoint)
+        );
+        if let Some(c) = &step.success {
+            let _ = write!(out, "; it succeeded only when {}", c.describe());
+        }
+        let bound: Vec<String> = step
+            .bindings
+            .iter()
+            .map(|b| {
+                let kept = if b.public { "" } else { ", a secret" };
+                format!("`{}` from {}{kept}", b.name.value, b.spot.shown())
+            })
+            .collect();
+        if !bound.is_empty() {
+            let _ = write!(out, "; keeps {}", bound.join(" and "));
+        }
+        let _ = writeln!(out);
+    }
     let login = &provider.login;
+    let then = if provider.steps.is_empty() {
+        ""
+    } else {
+        "then the token request: "
+    };
     let _ = writeln!(
         out,
-        "  - {} {}{} with a {} body",
+        "  - {then}{} {}{} with a {} body{}",
         method(login.method),
         provider.base.template.value,
-        login.path.template.value,
-        format(login.format)
+        login.path.value,
+        format(login.format),
+        carrying(login)
     );
     let _ = write!(
         out,
@@ -154,7 +189,7 @@ pub fn explain(provider: &Provider) -> String {
                 "  - logout: {} {}{}",
                 method(logout.method),
                 provider.base.template.value,
-                logout.path.template.value
+                logout.path.value
             );
         }
         (None, Some(revoke)) => {
@@ -183,6 +218,9 @@ pub fn explain(provider: &Provider) -> String {
             if when.is_empty() {
                 when.push("any failed login".to_owned());
             }
+            if let Some(step) = &case.step {
+                when.insert(0, format!("at the step `{}`", step.value));
+            }
             let fields: Vec<String> = case
                 .fields
                 .iter()
@@ -202,6 +240,20 @@ pub fn explain(provider: &Provider) -> String {
         }
     }
     out
+}
+
+/// The headers a request carries, in words (`, with the header X-Session: {session}`).
+fn carrying(endpoint: &Endpoint) -> String {
+    let headers: Vec<String> = endpoint
+        .headers
+        .iter()
+        .map(|h| format!("`{}: {}`", h.name.value, h.value.value))
+        .collect();
+    match headers.as_slice() {
+        [] => String::new(),
+        [one] => format!(", with the header {one}"),
+        _ => format!(", with the headers {}", headers.join(", ")),
+    }
 }
 
 fn method(m: Method) -> &'static str {

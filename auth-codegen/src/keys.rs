@@ -36,6 +36,10 @@ pub(crate) enum Context {
     ErrorFieldKind,
     /// `oauth2`.
     OAuth2,
+    /// One step of a login before its token request, with the keys of an endpoint.
+    Step,
+    /// A value a step binds, written as a table: where it is, and whether it is public.
+    Binding,
 }
 
 impl Context {
@@ -43,7 +47,7 @@ impl Context {
     /// `error(Rejected, ...)` is `name = "Rejected"`.
     pub(crate) fn positional(self) -> Option<&'static str> {
         match self {
-            Context::Error => Some("name"),
+            Context::Error | Context::Step => Some("name"),
             _ => None,
         }
     }
@@ -53,6 +57,8 @@ impl Context {
         match self {
             Context::Condition => &[Context::Spot],
             Context::Rejection | Context::Error => &[Context::Condition, Context::Spot],
+            Context::Step => &[Context::Endpoint],
+            Context::Binding => &[Context::Spot],
             _ => &[],
         }
     }
@@ -70,13 +76,15 @@ impl Context {
         Context::Error,
         Context::ErrorFieldKind,
         Context::OAuth2,
+        Context::Step,
+        Context::Binding,
     ];
 
     /// The reference's heading for this context.
     fn heading(self) -> &'static str {
         match self {
             Context::Top => "Top level",
-            Context::Endpoint => "`login`, `logout`, `keepalive`",
+            Context::Endpoint => "`login`, `logout`, `keepalive` (and a `step`)",
             Context::Spot => "`token` (and the keys saying where to look in a condition)",
             Context::Condition => {
                 "`success` (and a condition in `rejected` and `error`, with one key of `token`'s table)"
@@ -90,6 +98,12 @@ impl Context {
             }
             Context::ErrorFieldKind => "an error field's kind",
             Context::OAuth2 => "`oauth2`",
+            Context::Step => {
+                "`[[step]]` (in the attribute: `step(name, ...)`; with the keys of an endpoint)"
+            }
+            Context::Binding => {
+                "a value of a step's `bind` written as a table (with the keys of `token`'s table)"
+            }
         }
     }
 }
@@ -316,6 +330,10 @@ pub(crate) const KEYS: &[Key] = &[
         "the logout endpoint; omit it when the vendor has none"),
     key(Top, "keepalive", Table(Endpoint), "keepalive(path = \"/api/ping\")", "keepalive = { path = \"/api/ping\" }",
         "the call that extends a token's life (`Session::keep_alive`); the token is applied to it"),
+    key(Top, "step", Cases(Step),
+        "step(csrf, method = \"GET\", path = \"/csrf\", bind(csrf = \"csrf\"))",
+        "[[step]]",
+        "a request sent before the login's token request, in the order written: its answer is tested (`success`) and read into named values (`bind`) that the later requests' templates name (`{csrf}`); every attempt to log in starts again from the first step"),
     key(Top, "token", PathOr(Spot), "token = \"data.token\"", "token = \"data.token\"",
         "where the token is in a successful login response: a dotted JSON path (`\".\"` when the whole body is the token as a JSON string), or `token(header = \"X-Subject-Token\")`, `token(cookie = \"sid\")`, `token(text)`")
         .required()
@@ -359,6 +377,10 @@ pub(crate) const KEYS: &[Key] = &[
         "`GET`, `POST` (default), `PUT`, `PATCH` or `DELETE`"),
     key(Endpoint, "format", Text, "format = \"json\"", "format = \"json\"",
         "the body's encoding: `json` (default), `form` or `multipart`"),
+    key(Endpoint, "headers", Map,
+        "headers(\"X-CSRF-Token\" = \"{csrf}\")",
+        "headers = { \"X-CSRF-Token\" = \"{csrf}\" }",
+        "headers the request carries, each a template: `{name}` is a credential field (by its Rust or wire name) or a value an earlier step bound, `{{` and `}}` are braces; the path and the string constants are templates too. A logout or keep-alive is sent without the credentials, after the login: its templates name nothing"),
     key(Endpoint, "constants", Constants,
         "constants(grant_type = \"password\", auth.methods = [\"password\"])",
         "constants = { grant_type = \"password\", auth.methods = [\"password\"] }",
@@ -446,6 +468,8 @@ pub(crate) const KEYS: &[Key] = &[
     key(Error, "status", Number, "status = 401", "status = 401",
         "matches only this HTTP status")
         .expects("an HTTP status code, a whole number from 100 to 599"),
+    key(Error, "step", Name, "step = \"session\"", "step = \"session\"",
+        "the failure is the answer of this step (its `name`), not of the token request"),
     key(Error, "display", Text, "display = \"the login was refused\"", "display = \"the login was refused\"",
         "the message shown by `Display`, before the fields"),
     key(Error, "doc", Doc, "doc = \"...\"", "doc = [\"...\", \"...\"]",
@@ -465,6 +489,21 @@ pub(crate) const KEYS: &[Key] = &[
         "field_messages(\"error_messages\")",
         "{ field_messages = \"error_messages\" }",
         "per-field messages (`FieldMessages`), as Currencycloud sends them"),
+    // A step of the login.
+    key(Step, "name", Name, "step(csrf, ...)", "name = \"csrf\"",
+        "the step's name, as messages and an error's `step` name it")
+        .required(),
+    key(Step, "success", Table(Condition),
+        "success(path = \"status\", equals = \"ok\")",
+        "success = { path = \"status\", equals = \"ok\" }",
+        "besides a 2xx status, what marks the step's answer successful"),
+    key(Step, "bind", Map,
+        "bind(csrf = \"csrf\", session(header = \"X-Session-Id\", public))",
+        "bind = { csrf = \"csrf\", session = { header = \"X-Session-Id\", public = true } }",
+        "values read from the step's answer, each under a name the later requests' templates use: a dotted JSON path, or a table of `token`'s keys; secret (scrubbed from every answer and error, never shown) unless `public`"),
+    // A value a step binds.
+    key(Binding, "public", Flag, "public", "public = true",
+        "the value is not a secret: it may be shown (a bound value is secret by default, as a session id is a credential)"),
 ];
 
 /// The row of `name` in `context`, whatever the source.
@@ -547,7 +586,15 @@ mod tests {
         }
         assert_eq!(
             names(Endpoint, Source::Spec),
-            ["path", "method", "format", "constants", "query", "apply"]
+            [
+                "path",
+                "method",
+                "format",
+                "headers",
+                "constants",
+                "query",
+                "apply"
+            ]
         );
         assert_eq!(
             names(Condition, Source::Attribute).len(),

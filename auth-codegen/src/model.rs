@@ -19,7 +19,9 @@ pub struct Provider {
     pub runtime: syn::Path,
     /// The base URL template, e.g. `{server}` or `https://{account}.modulus.biz`.
     pub base: UrlTemplate,
-    /// The login endpoint.
+    /// The requests sent before the login's token request, in order.
+    pub steps: Vec<Step>,
+    /// The login endpoint: the token request.
     pub login: Endpoint,
     /// The logout endpoint, where the vendor has one.
     pub logout: Option<Endpoint>,
@@ -149,13 +151,124 @@ pub struct Endpoint {
     pub constants: Vec<Constant>,
     /// Constants of the query string.
     pub query: Vec<Constant>,
+    /// Headers the request carries, in the order written.
+    pub headers: Vec<Header>,
     /// Where the token goes on this request, when not where API calls carry it.
     pub placement: Option<Placement>,
-    /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`,
-    /// with any placeholders it has (validation refuses them: they go in `base`).
-    pub path: UrlTemplate,
+    /// Path appended to the base URL, e.g. `/crmapi/rest/v2/authentication/token`: a
+    /// template (validation checks what its `{name}`s name).
+    pub path: Spanned<String>,
     /// Body encoding.
     pub format: WireFormat,
+}
+
+/// A header a request carries: `X-CSRF-Token: {csrf}`.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Its name, as written.
+    pub name: Spanned<String>,
+    /// Its value: a template.
+    pub value: Spanned<String>,
+}
+
+/// A request of a login before its token request.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Its name, as messages and an error's `step` name it.
+    pub name: Spanned<String>,
+    /// The request.
+    pub endpoint: Endpoint,
+    /// What marks its answer successful besides a 2xx status.
+    pub success: Option<Condition>,
+    /// The values read from its answer, each under a name.
+    pub bindings: Vec<Binding>,
+}
+
+/// A value a step reads from its answer, for the requests after it.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// The name templates use.
+    pub name: Spanned<String>,
+    /// Where it is in the answer.
+    pub spot: Spot,
+    /// Shown as it is; a bound value is a secret unless written public.
+    pub public: bool,
+}
+
+/// The `{name}`s of a template, each once, in order; none when it does not parse
+/// (the lowering reported that).
+pub fn template_names(template: &str) -> Vec<&str> {
+    let mut names: Vec<&str> = Vec::new();
+    for piece in auth_description::pieces(template).unwrap_or_default() {
+        if let auth_description::Piece::Name(name) = piece
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// A template of a request, as [`Endpoint::templates`] lists them.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateAt<'e> {
+    /// Its text.
+    pub text: &'e str,
+    /// Where it was written.
+    pub span: Location,
+    /// Inside a list constant, where no secret may go (the JSON value would show it).
+    pub in_list: bool,
+    /// The request's path.
+    pub in_path: bool,
+}
+
+impl Endpoint {
+    /// Every template of the request: its path, its headers' values, its string
+    /// constants of the body and the query (those in lists too), in that order.
+    pub fn templates(&self) -> Vec<TemplateAt<'_>> {
+        fn strings<'e>(
+            value: &'e ConstValue,
+            span: Location,
+            in_list: bool,
+            out: &mut Vec<TemplateAt<'e>>,
+        ) {
+            match value {
+                ConstValue::Str(text) => out.push(TemplateAt {
+                    text,
+                    span,
+                    in_list,
+                    in_path: false,
+                }),
+                ConstValue::List(items) => {
+                    for item in items {
+                        strings(item, span, true, out);
+                    }
+                }
+                ConstValue::Object(fields) => {
+                    for (_, value) in fields {
+                        strings(value, span, in_list, out);
+                    }
+                }
+                ConstValue::Int(_) | ConstValue::Float(_) | ConstValue::Bool(_) => {}
+            }
+        }
+        let mut out = vec![TemplateAt {
+            text: &self.path.value,
+            span: self.path.span,
+            in_list: false,
+            in_path: true,
+        }];
+        out.extend(self.headers.iter().map(|header| TemplateAt {
+            text: &header.value.value,
+            span: header.value.span,
+            in_list: false,
+            in_path: false,
+        }));
+        for constant in self.constants.iter().chain(&self.query) {
+            strings(&constant.value, constant.span, false, &mut out);
+        }
+        out
+    }
 }
 
 /// A constant the description sends: `grant_type = "password"`, `scope = ["a", "b"]`.
@@ -473,6 +586,8 @@ pub struct ErrorCase {
     pub docs: Vec<String>,
     /// The message shown by `Display`, before the fields.
     pub display: Option<String>,
+    /// The step whose answer it is (its name), when not the token request's.
+    pub step: Option<Spanned<String>>,
     /// Matches only this HTTP status.
     pub status: Option<u16>,
     /// Matches only when this holds.

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
-use crate::model::{BasicPart, ConstValue, Grant, Provider, Rule, Spanned, Spot, WireFormat};
+use crate::model::{
+    BasicPart, ConstValue, Endpoint, Grant, Location, Provider, Rule, Spanned, Spot, WireFormat,
+    template_names,
+};
 
 /// Records every problem of `provider` in `errors`.
 pub(crate) fn validate(provider: &Provider, errors: &Errors) {
@@ -20,6 +23,8 @@ pub(crate) fn validate(provider: &Provider, errors: &Errors) {
     fields(provider, errors);
     rules(provider, errors);
     endpoints(provider, errors);
+    steps(provider, errors);
+    templates(provider, errors);
     placement(provider, errors);
     spots(provider, errors);
     oauth2(provider, errors);
@@ -154,18 +159,20 @@ fn rules(provider: &Provider, errors: &Errors) {
     }
 }
 
+/// Every request of the login, in the order sent, then the logout and the keep-alive.
+fn requests(provider: &Provider) -> impl Iterator<Item = &Endpoint> {
+    provider
+        .steps
+        .iter()
+        .map(|step| &step.endpoint)
+        .chain([&provider.login])
+        .chain(provider.logout.iter())
+        .chain(provider.keepalive.iter())
+}
+
 fn endpoints(provider: &Provider, errors: &Errors) {
-    let paths = [
-        Some(&provider.login),
-        provider.logout.as_ref(),
-        provider.keepalive.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|endpoint| &endpoint.path)
-    .chain(provider.oauth2.iter().filter_map(|o| o.revoke.as_ref()));
-    for template in paths {
-        let path = &template.template;
+    for endpoint in requests(provider) {
+        let path = &endpoint.path;
         if !path.value.starts_with('/') {
             errors.error(
                 path.span,
@@ -175,11 +182,28 @@ fn endpoints(provider: &Provider, errors: &Errors) {
                 ),
             );
         }
-        if let Some(name) = template.placeholders.first() {
+        for header in &endpoint.headers {
+            if !is_header_name(&header.name.value) {
+                errors.error(
+                    header.name.span,
+                    format!("`{}` is not a valid HTTP header name", header.name.value),
+                );
+            }
+        }
+    }
+    if let Some(revoke) = provider.oauth2.as_ref().and_then(|o| o.revoke.as_ref()) {
+        let path = &revoke.template;
+        if !path.value.starts_with('/') {
             errors.error(
                 path.span,
-                format!("`{{{name}}}`: placeholders go in `base` (e.g. `base = \"https://{{{name}}}.example.com\"`), not in paths"),
+                format!(
+                    "the path `{}` must start with `/`; the host goes in `base`",
+                    path.value
+                ),
             );
+        }
+        if let Some(name) = revoke.placeholders.first() {
+            setting_in_path(name, path.span, errors);
         }
     }
     let base = &provider.base.template;
@@ -194,6 +218,200 @@ fn endpoints(provider: &Provider, errors: &Errors) {
                 base.value
             ),
         );
+    }
+}
+
+fn setting_in_path(name: &str, span: Location, errors: &Errors) {
+    errors.error(
+        span,
+        format!("`{{{name}}}`: placeholders go in `base` (e.g. `base = \"https://{{{name}}}.example.com\"`), not in paths"),
+    );
+}
+
+/// The steps: names once each, bindings once each and not named like a credential
+/// field, no token carried; an error's `step` names one.
+fn steps(provider: &Provider, errors: &Errors) {
+    let fields: Vec<String> = provider
+        .fields
+        .iter()
+        .flat_map(|f| [f.ident.to_string(), f.wire_name()])
+        .collect();
+    for (i, step) in provider.steps.iter().enumerate() {
+        let earlier = &provider.steps[..i];
+        if earlier.iter().any(|s| s.name.value == step.name.value) {
+            errors.error(
+                step.name.span,
+                format!("the step `{}` is declared twice", step.name.value),
+            );
+        }
+        for (j, binding) in step.bindings.iter().enumerate() {
+            let name = &binding.name.value;
+            let before = earlier
+                .iter()
+                .find(|s| s.bindings.iter().any(|b| b.name.value == *name))
+                .or_else(|| {
+                    step.bindings[..j]
+                        .iter()
+                        .any(|b| b.name.value == *name)
+                        .then_some(step)
+                });
+            if let Some(first) = before {
+                errors.error(
+                    binding.name.span,
+                    format!(
+                        "`{name}` is bound twice (first by the step `{}`): a template names one value",
+                        first.name.value
+                    ),
+                );
+            } else if fields.contains(name) {
+                errors.error(
+                    binding.name.span,
+                    format!("`{name}` is a credential field, so `{{{name}}}` would name two values: bind it under another name"),
+                );
+            }
+        }
+        if let Some(placement) = &step.endpoint.placement {
+            errors.error(
+                placement.span.unwrap_or(step.name.span),
+                "a step carries no token: `apply` goes in `logout` or `keepalive`",
+            );
+        }
+    }
+    let names: Vec<&str> = provider
+        .steps
+        .iter()
+        .map(|s| s.name.value.as_str())
+        .collect();
+    for step in provider.errors.iter().filter_map(|case| case.step.as_ref()) {
+        if !names.contains(&step.value.as_str()) {
+            let hint = if names.is_empty() {
+                ": the login has no `step`".to_owned()
+            } else {
+                did_you_mean(&step.value, &names)
+            };
+            errors.error(step.span, format!("no step named `{}`{hint}", step.value));
+        }
+    }
+}
+
+/// What each template names: a credential field (by its Rust or wire name) or a value
+/// bound by an earlier step; nothing in a logout's or keep-alive's, sent without the
+/// credentials after the login; and no secret inside a list constant.
+fn templates(provider: &Provider, errors: &Errors) {
+    let bound_by = |name: &str| {
+        provider
+            .steps
+            .iter()
+            .position(|s| s.bindings.iter().any(|b| b.name.value == name))
+    };
+    let steps = provider.steps.len();
+    // (the request, its position in the login: none for a logout or keep-alive)
+    let requests = provider
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| (&step.endpoint, Ok(i)))
+        .chain([(&provider.login, Ok(steps))])
+        .chain(provider.logout.iter().map(|e| (e, Err("logout"))))
+        .chain(provider.keepalive.iter().map(|e| (e, Err("keep-alive"))));
+    for (endpoint, position) in requests {
+        for template in endpoint.templates() {
+            let in_path = template.in_path;
+            for name in template_names(template.text) {
+                let field = provider
+                    .fields
+                    .iter()
+                    .find(|f| f.ident == name || f.wire_name() == name);
+                let binder = bound_by(name);
+                let setting = provider.base.placeholders.iter().any(|p| p == name);
+                let at = match position {
+                    Ok(at) => at,
+                    Err(_) if in_path && setting => {
+                        setting_in_path(name, template.span, errors);
+                        continue;
+                    }
+                    Err(what) => {
+                        errors.error(
+                            template.span,
+                            format!(
+                                "`{{{name}}}`: the {what} is sent after the login and without the credentials, so its templates name no credential field and no bound value (`{{{{` and `}}}}` write braces)"
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                let secret = match (field, binder) {
+                    (Some(field), _) => field
+                        .secret
+                        .then(|| format!("the credential field `{}`", field.ident)),
+                    (None, Some(j)) if j < at => {
+                        let step = &provider.steps[j];
+                        let public = step
+                            .bindings
+                            .iter()
+                            .any(|b| b.name.value == name && b.public);
+                        (!public).then(|| format!("the value the step `{}` binds", step.name.value))
+                    }
+                    (None, Some(j)) => {
+                        let binder = &provider.steps[j].name.value;
+                        let when = if j == at {
+                            format!("the step `{binder}` itself")
+                        } else {
+                            format!("the step `{binder}`, sent after this one")
+                        };
+                        errors.error(
+                            template.span,
+                            format!(
+                                "`{{{name}}}` is bound by {when}: a value is named only in the requests after the step that binds it"
+                            ),
+                        );
+                        continue;
+                    }
+                    (None, None) => {
+                        let available: Vec<String> = provider
+                            .fields
+                            .iter()
+                            .flat_map(|f| [f.ident.to_string(), f.wire_name()])
+                            .chain(
+                                provider.steps[..at]
+                                    .iter()
+                                    .flat_map(|s| &s.bindings)
+                                    .map(|b| b.name.value.clone()),
+                            )
+                            .collect();
+                        let available: Vec<&str> = available.iter().map(String::as_str).collect();
+                        let hint = did_you_mean(name, &available);
+                        // A path's placeholder meant as a setting of the provider.
+                        if in_path && (setting || hint.is_empty()) {
+                            setting_in_path(name, template.span, errors);
+                            continue;
+                        }
+                        let here = if at < steps {
+                            "this step"
+                        } else {
+                            "the token request"
+                        };
+                        errors.error(
+                            template.span,
+                            format!(
+                                "`{{{name}}}` names no credential field and no value bound by a step before {here}{hint}"
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                if let Some(secret) = secret
+                    && template.in_list
+                {
+                    errors.error(
+                        template.span,
+                        format!(
+                            "`{{{name}}}` is a secret ({secret}), and a list's JSON value would show it: send it in a string constant of its own"
+                        ),
+                    );
+                }
+            }
+        }
     }
 }
 
@@ -257,10 +475,18 @@ fn spots(provider: &Provider, errors: &Errors) {
     let conditions = provider
         .success
         .iter()
+        .chain(provider.steps.iter().filter_map(|s| s.success.as_ref()))
         .chain(provider.rejected.iter().filter_map(|r| r.when.as_ref()))
         .chain(provider.errors.iter().filter_map(|case| case.when.as_ref()));
     let spots = std::iter::once(&provider.token)
         .chain(conditions.map(|c| &c.spot))
+        .chain(
+            provider
+                .steps
+                .iter()
+                .flat_map(|s| &s.bindings)
+                .map(|b| &b.spot),
+        )
         .chain(provider.expiry.field.iter().map(|f| &f.spot));
     for spot in spots {
         match spot {
@@ -313,12 +539,7 @@ fn outputs(provider: &Provider, errors: &Errors) {
 /// Constants: flat where the encoding is flat, and not sent under a credential field's
 /// wire name.
 fn constants(provider: &Provider, errors: &Errors) {
-    let endpoints = [
-        Some(&provider.login),
-        provider.logout.as_ref(),
-        provider.keepalive.as_ref(),
-    ];
-    for endpoint in endpoints.into_iter().flatten() {
+    for endpoint in requests(provider) {
         let body_flat = endpoint.format != WireFormat::Json;
         let lists = [(&endpoint.constants, body_flat), (&endpoint.query, true)];
         for (constants, flat) in lists {
@@ -351,7 +572,7 @@ fn constants(provider: &Provider, errors: &Errors) {
     }
     if let Some(placement) = &login.placement {
         errors.error(
-            placement.span.unwrap_or(login.path.template.span),
+            placement.span.unwrap_or(login.path.span),
             "the login carries no token: `apply` goes in `logout` or `keepalive`",
         );
     }

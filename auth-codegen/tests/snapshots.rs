@@ -41,6 +41,30 @@ fn onebox() {
     insta::assert_snapshot!(generated("onebox.toml"));
 }
 
+/// A login in three requests: two steps (a CSRF token, a session id), the token request
+/// carrying what they bound.
+#[test]
+fn stepwise() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/stepwise.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let file = SpecFile::new("tests/specs/stepwise.toml", text);
+    insta::assert_snapshot!(
+        auth_codegen::build::generate_file(&file, None).unwrap_or_else(|e| panic!("{e}"))
+    );
+}
+
+/// The explanation of a login in three requests: each step, what it keeps, the
+/// failure of a step.
+#[test]
+fn stepwise_explained() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/stepwise.toml");
+    let provider = SpecFile::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| f.provider().map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!(auth_codegen::explain::explain(&provider));
+}
+
 /// The explanation `authgen explain` prints, for the vendor with the most rules.
 #[test]
 fn crmcom_explained() {

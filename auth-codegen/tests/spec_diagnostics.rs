@@ -27,14 +27,14 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
     assert_eq!(
         errors.to_string(),
         r#"error: unknown key `fromat` in `login`; did you mean `format`?
-       expected one of: `path`, `method`, `format`, `constants`, `query`, `apply`
+       expected one of: `path`, `method`, `format`, `headers`, `constants`, `query`, `apply`
  --> tests/specs/typo_key.toml:4:28
   |
 4 | login = { path = "/login", fromat = "json" }
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"
@@ -364,5 +364,71 @@ fn text_given_the_value_to_compare_shows_the_flag_and_equals() {
     assert_eq!(
         short(&problems("x.toml", &text)),
         ["x.toml:10:8: `text` takes `true` here; write `text = true` and `equals = \"Fails.\"`"]
+    );
+}
+
+/// The Stepwise spec with `from` replaced by `to` (once).
+fn stepwise_with(from: &str, to: &str) -> String {
+    let path = format!("{}/tests/specs/stepwise.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn a_template_naming_no_value_suggests_the_names_it_may_use() {
+    let text = stepwise_with(
+        r#""X-Session" = "{session}""#,
+        r#""X-Session" = "{sesion}""#,
+    );
+    let errors = problems("stepwise.toml", &text);
+    assert_eq!(
+        short(&errors),
+        [
+            "stepwise.toml:8:54: `{sesion}` names no credential field and no value bound by a step before the token request; did you mean `session`?"
+        ]
+    );
+    // A step's own template may name only what the steps before it bound.
+    let text = stepwise_with(
+        r#""X-CSRF-Token" = "{csrf}""#,
+        r#""X-CSRF-Token" = "{session}""#,
+    );
+    assert_eq!(
+        short(&problems("stepwise.toml", &text)),
+        [
+            "stepwise.toml:21:30: `{session}` is bound by the step `session` itself: a value is named only in the requests after the step that binds it"
+        ]
+    );
+}
+
+#[test]
+fn an_error_of_a_step_names_one() {
+    let text = stepwise_with(r#"step = "session""#, r#"step = "sesion""#);
+    assert_eq!(
+        short(&problems("stepwise.toml", &text)),
+        ["stepwise.toml:34:8: no step named `sesion`; did you mean `session`?"]
+    );
+}
+
+#[test]
+fn steps_are_checked_at_their_place() {
+    // Two steps of one name, a value bound twice, a step without a path, a secret in a
+    // list, a template in a keep-alive, a broken template.
+    let text = stepwise_with(
+        "[[step]]\nname = \"csrf\"\nmethod = \"GET\"\npath = \"/csrf\"\nbind = { csrf = \"csrf\" }\n",
+        "keepalive = { path = \"/ping\", headers = { \"X-Csrf\" = \"{csrf}\" } }\n\n\
+         [[step]]\nname = \"csrf\"\nmethod = \"GET\"\npath = \"/csrf\"\nbind = { csrf = \"csrf\" }\n\n\
+         [[step]]\nname = \"csrf\"\nquery = { both = [\"{password}\"], broken = \"{x\" }\nbind = { csrf = \"csrf\" }\n",
+    );
+    assert_eq!(
+        short(&problems("stepwise.toml", &text)),
+        [
+            "stepwise.toml:22:43: `{` without its `}` in `{x` (write `{{` for a brace)",
+            "stepwise.toml:20:1: a `[[step]]` needs `path`: a step is a request of its own, e.g. `path = \"/csrf\"` in the `[[step]]`",
+            "stepwise.toml:21:8: the step `csrf` is declared twice",
+            "stepwise.toml:23:10: `csrf` is bound twice (first by the step `csrf`): a template names one value",
+            "stepwise.toml:22:11: `{password}` is a secret (the credential field `password`), and a list's JSON value would show it: send it in a string constant of its own",
+            "stepwise.toml:12:54: `{csrf}`: the keep-alive is sent after the login and without the credentials, so its templates name no credential field and no bound value (`{{` and `}}` write braces)",
+        ]
     );
 }

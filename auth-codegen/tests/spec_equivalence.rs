@@ -195,3 +195,15 @@ fn the_oauth2_grants_with_revocation_macro_and_spec_generate_the_same_code() {
         "revoking_client_credentials.toml",
     );
 }
+
+/// A login in three requests (`step`s, `headers`, templates, an error of a step): the
+/// attribute of `tests/tests/login_steps_described.rs` and its spec.
+#[test]
+fn the_stepwise_vendor_macro_and_spec_generate_the_same_code() {
+    assert_equal(
+        "tests/tests/login_steps_described.rs",
+        "Stepwise",
+        "auth-codegen/tests/specs/stepwise.toml",
+        None,
+    );
+}

@@ -1,6 +1,8 @@
 //! Test-only crate: the tests are in `tests/`; this library holds what several of
 //! them share.
 
+pub mod stepwise;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -215,7 +215,7 @@ impl Lowering<'_> {
         })
     }
 
-    fn needs_spot(&self, place: &Place) {
+    pub(super) fn needs_spot(&self, place: &Place) {
         self.errors.error(
             place.at,
             format!(
@@ -311,7 +311,7 @@ impl Lowering<'_> {
 /// What a spot's, a condition's or a rejection's keys said.
 #[derive(Default)]
 pub(super) struct Gathered {
-    spot: Option<Spot>,
+    pub(super) spot: Option<Spot>,
     expected: Option<Expected>,
     statuses: Option<Vec<u16>>,
 }

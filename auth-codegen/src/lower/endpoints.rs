@@ -1,16 +1,15 @@
-//! Lowers `login`, `logout` and `keepalive`: an endpoint's path, method, format, token
-//! placement, and its constants and query values (nested tables flattened to paths).
+//! Lowers `login`, `logout` and `keepalive` (and a step's request, `steps.rs`): an
+//! endpoint's path, method, format, headers, token placement, and its constants and
+//! query values (nested tables flattened to paths).
 
 use std::borrow::Cow;
 
 use super::Lowering;
 use super::resolve::{Item, Place};
-use super::values::{method, url_template, wire_format};
+use super::values::{method, template, wire_format};
 use super::written;
 use crate::keys::Context;
-use crate::model::{
-    ConstValue, Constant, Endpoint, Location, Method, Spanned, UrlTemplate, WireFormat,
-};
+use crate::model::{ConstValue, Constant, Endpoint, Header, Location, Method, Spanned, WireFormat};
 use crate::source::{Kind, Value};
 
 impl Lowering<'_> {
@@ -18,18 +17,55 @@ impl Lowering<'_> {
         let place = self.nested(parent, item, Context::Endpoint);
         let mut endpoint = stand_in_endpoint(item.span);
         self.visit(&place, item.table(), |inner| {
-            let text = inner.text();
-            match inner.key.name {
-                "path" => endpoint.path = url_template(&text.value, text.span, self.errors),
-                "method" => endpoint.method = method(&text.value, text.span, self.errors),
-                "format" => endpoint.format = wire_format(&text.value, text.span, self.errors),
-                "constants" => self.constants(&inner, &[], &mut endpoint.constants),
-                "query" => self.constants(&inner, &[], &mut endpoint.query),
-                "apply" => endpoint.placement = Some(self.placement(&place, &inner)),
-                other => unreachable!("`{other}` is in the key table without an arm"),
-            }
+            self.endpoint_key(&place, &mut endpoint, &inner);
         });
         endpoint
+    }
+
+    /// One key of an endpoint (of `login`, `logout`, `keepalive` or a `step`).
+    pub(super) fn endpoint_key(&self, place: &Place, endpoint: &mut Endpoint, inner: &Item<'_>) {
+        let text = inner.text();
+        match inner.key.name {
+            "path" => endpoint.path = template(text, self.errors),
+            "method" => endpoint.method = method(&text.value, text.span, self.errors),
+            "format" => endpoint.format = wire_format(&text.value, text.span, self.errors),
+            "constants" => self.constants(inner, &[], &mut endpoint.constants),
+            "query" => self.constants(inner, &[], &mut endpoint.query),
+            "headers" => endpoint.headers = self.headers(inner),
+            "apply" => endpoint.placement = Some(self.placement(place, inner)),
+            other => unreachable!("`{other}` is in the key table without an arm"),
+        }
+    }
+
+    /// `headers("X-CSRF-Token" = "{csrf}")`: each a name and a template.
+    fn headers(&self, item: &Item<'_>) -> Vec<Header> {
+        let mut out = Vec::new();
+        for (key, value) in self.named(item) {
+            let Kind::Str(text) = &value.kind else {
+                self.errors.error(
+                    value.span,
+                    format!(
+                        "`{}.{}` must be a string (a template such as \"{{csrf}}\"), not {}",
+                        item.path,
+                        key.name,
+                        value.kind.describe()
+                    ),
+                );
+                continue;
+            };
+            let text = Spanned {
+                value: text.clone(),
+                span: value.span,
+            };
+            out.push(Header {
+                name: Spanned {
+                    value: key.name.clone(),
+                    span: key.span,
+                },
+                value: template(text, self.errors),
+            });
+        }
+        out
     }
 
     /// The constants of a table, flattened to their paths: a nested table or a dotted
@@ -66,7 +102,13 @@ impl Lowering<'_> {
     /// A constant's value; a bare name or a number out of range is refused.
     fn const_value(&self, value: &Value) -> Option<ConstValue> {
         match &value.kind {
-            Kind::Str(s) => Some(ConstValue::Str(s.clone())),
+            Kind::Str(s) => {
+                let text = Spanned {
+                    value: s.clone(),
+                    span: value.span,
+                };
+                Some(ConstValue::Str(template(text, self.errors).value))
+            }
             Kind::Bool(b) => Some(ConstValue::Bool(*b)),
             Kind::Int(digits) => match digits.parse::<i64>() {
                 Ok(n) => Some(ConstValue::Int(n)),
@@ -128,16 +170,14 @@ impl Lowering<'_> {
 pub(super) fn stand_in_endpoint(span: Location) -> Endpoint {
     Endpoint {
         method: Method::Post,
-        path: UrlTemplate {
-            template: Spanned {
-                value: "/".to_owned(),
-                span,
-            },
-            placeholders: Vec::new(),
+        path: Spanned {
+            value: "/".to_owned(),
+            span,
         },
         format: WireFormat::Json,
         constants: Vec::new(),
         query: Vec::new(),
+        headers: Vec::new(),
         placement: None,
     }
 }

@@ -50,6 +50,7 @@ impl Lowering<'_> {
                 span: place.at,
                 docs: Vec::new(),
                 display: None,
+                step: None,
                 status: None,
                 when: None,
                 fields: Vec::new(),
@@ -65,6 +66,7 @@ impl Lowering<'_> {
                     _ => self.out_of_range(&inner),
                 },
                 "display" => case.display = Some(inner.text().value),
+                "step" => case.step = Some(inner.text()),
                 "doc" => case.docs.extend(self.doc(&inner)),
                 "fields" => case.fields.extend(self.error_fields(&inner)),
                 // Its condition, written inline as in `success` and `rejected`.
@@ -209,6 +211,7 @@ pub(super) fn oauth2_errors(at: Location, errors: &Errors) -> Vec<ErrorCase> {
                 " (OAuth 2.0 `error`: `".to_owned() + code + "`.)",
             ],
             display: Some(format!("the OAuth 2.0 server answered `{code}`")),
+            step: None,
             status: None,
             when: Some(Condition {
                 spot: Spot::Json(json_path("error", at, errors)),

@@ -11,7 +11,7 @@
 //! other contexts of the key table are each in their own file: `endpoints.rs` (`login`,
 //! `logout`, `keepalive`), `answers.rs` (`token`, `success`, `rejected`), `placement.rs`
 //! (`apply`), `expiry.rs`, `fields.rs` (the credential fields, `one_of`, `response`),
-//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`; `values.rs` reads text values, and
+//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`, `steps.rs` (`step`, `bind`); `values.rs` reads text values, and
 //! `written.rs` writes entries back as source text, for messages saying what to write.
 
 mod answers;
@@ -22,6 +22,7 @@ mod fields;
 mod oauth2;
 mod placement;
 mod resolve;
+mod steps;
 mod values;
 mod written;
 
@@ -31,7 +32,7 @@ use crate::errors::Errors;
 use crate::keys::{Context, Source};
 use crate::model::{
     Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location, OAuth2, Placement,
-    Provider, Rejection, ResponseField, Rule, Spanned, Spot, UrlTemplate,
+    Provider, Rejection, ResponseField, Rule, Spanned, Spot, Step, UrlTemplate,
 };
 use crate::source::{Entry, Host, Kind};
 use endpoints::stand_in_endpoint;
@@ -64,6 +65,7 @@ struct Top {
     login_format_written: bool,
     logout: Option<Endpoint>,
     keepalive: Option<Endpoint>,
+    steps: Vec<Step>,
     token: Option<Spot>,
     success: Option<Condition>,
     rejected: Option<Rejection>,
@@ -138,6 +140,7 @@ impl Lowering<'_> {
                 }
                 "logout" => top.logout = Some(self.endpoint(&place, item)),
                 "keepalive" => top.keepalive = Some(self.endpoint(&place, item)),
+                "step" => top.steps.extend(self.steps(item)),
                 "token" => top.token = self.token(&place, item),
                 "success" => top.success = self.condition(&place, item),
                 "rejected" => top.rejected = self.rejection(&place, item),
@@ -220,6 +223,7 @@ impl Lowering<'_> {
                 .runtime
                 .unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
             base: base?,
+            steps: top.steps,
             login: login?,
             logout: top.logout,
             keepalive: top.keepalive,
@@ -348,6 +352,11 @@ mod tests {
             Context::Error => table("error", vec![entry]),
             Context::ErrorFieldKind => table("error_fields", vec![table("messages", vec![entry])]),
             Context::OAuth2 => table("oauth2", vec![entry]),
+            Context::Step => table("step", vec![entry]),
+            Context::Binding => table(
+                "step",
+                vec![table("bind", vec![table("value", vec![entry])])],
+            ),
         }
     }
 

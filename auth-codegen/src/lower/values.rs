@@ -70,6 +70,16 @@ pub(super) fn json_path(text: &str, span: impl Into<Location>, errors: &Errors) 
     JsonPath { segments, span }
 }
 
+/// A template (a path, a header's value, a string constant): its text as written, its
+/// `{name}`s read by the description's one reader of templates; a broken one (an
+/// unclosed `{`) is reported here, what its names name is checked by validation.
+pub(super) fn template(text: Spanned<String>, errors: &Errors) -> Spanned<String> {
+    if let Err(why) = auth_description::pieces(&text.value) {
+        errors.error(text.span, why);
+    }
+    text
+}
+
 /// A URL template: `{name}` placeholders, each a valid Rust identifier.
 pub(crate) fn url_template(text: &str, span: impl Into<Location>, errors: &Errors) -> UrlTemplate {
     let span: Location = span.into();

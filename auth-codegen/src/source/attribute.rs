@@ -170,8 +170,19 @@ fn skip_to_comma(input: ParseStream<'_>) {
 }
 
 /// `key = value`, `key(...)`, a bare word, or a value alone; a key may be dotted
-/// (`auth.methods = ...`).
+/// (`auth.methods = ...`) or a string (`"X-CSRF-Token" = ...`).
 fn entry(input: ParseStream<'_>, errors: &Errors) -> syn::Result<Entry> {
+    // `"X-CSRF-Token" = ...`: a key no Rust name can spell (a header's), one name as
+    // a spec's quoted key is.
+    if input.peek(syn::LitStr) && input.peek2(Token![=]) {
+        let key: syn::LitStr = input.parse()?;
+        input.parse::<Token![=]>()?;
+        return Ok(Entry::keyed(
+            key.value(),
+            key.span().into(),
+            value(input, errors)?,
+        ));
+    }
     if !input.peek(Ident::peek_any) || input.peek(Lit) {
         return Ok(Entry::bare(value(input, errors)?));
     }

@@ -1,0 +1,25 @@
+// An error of a step that does not exist.
+use auth_runtime::auth_provider;
+
+#[auth_provider(
+    vendor = "Stepwise",
+    base = "{server}",
+    login(path = "/token", headers("X-Session" = "{session}")),
+    token = "token",
+    apply(bearer),
+    step(csrf, method = "GET", path = "/csrf", bind(csrf = "csrf")),
+    step(
+        session,
+        path = "/session",
+        headers("X-CSRF-Token" = "{csrf}"),
+        constants(user = "{username}", pass = "{password}"),
+        bind(session = "session_id"),
+    ),
+    error(BadCredentials, step = "sesion", status = 401),
+)]
+pub struct Stepwise {
+    username: String,
+    password: String,
+}
+
+fn main() {}

@@ -1,0 +1,26 @@
+// A logout is sent after the login, without the credentials: its templates name no field.
+use auth_runtime::auth_provider;
+
+#[auth_provider(
+    vendor = "Stepwise",
+    base = "{server}",
+    login(path = "/token", headers("X-Session" = "{session}")),
+    token = "token",
+    apply(bearer),
+    logout(path = "/logout", headers("X-User" = "{username}")),
+    step(csrf, method = "GET", path = "/csrf", bind(csrf = "csrf")),
+    step(
+        session,
+        path = "/session",
+        headers("X-CSRF-Token" = "{csrf}"),
+        constants(user = "{username}", pass = "{password}"),
+        bind(session = "session_id"),
+    ),
+    error(BadCredentials, step = "session", status = 401),
+)]
+pub struct Stepwise {
+    username: String,
+    password: String,
+}
+
+fn main() {}
