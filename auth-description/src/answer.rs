@@ -19,6 +19,17 @@ impl Spot<'_> {
     pub fn needs_body(self) -> bool {
         matches!(self, Spot::Json(_) | Spot::Text)
     }
+
+    /// The spot in words, as messages show it: `data.token` (a JSON path as written),
+    /// the `x-auth` header, the `sid` cookie, the body.
+    pub fn shown(self) -> String {
+        match self {
+            Spot::Json(path) => path.join("."),
+            Spot::Header(name) => format!("the `{name}` header"),
+            Spot::Cookie(name) => format!("the `{name}` cookie"),
+            Spot::Text => "the body".to_owned(),
+        }
+    }
 }
 
 /// What the value at a spot must be.

@@ -91,12 +91,7 @@ impl Description<'_> {
     /// The token's place in words, as errors show it: `data.token`, the `x-auth`
     /// header, the `sid` cookie, the body.
     pub fn token_shown(&self) -> String {
-        match self.token {
-            Spot::Json(path) => path.join("."),
-            Spot::Header(name) => format!("the `{name}` header"),
-            Spot::Cookie(name) => format!("the `{name}` cookie"),
-            Spot::Text => "the body".to_owned(),
-        }
+        self.token.shown()
     }
 }
 

@@ -338,6 +338,20 @@ pub enum WireValue {
     Json(serde_json::Value),
 }
 
+impl WireValue {
+    /// The value as text on the wire: a JSON string without its quotes, any other
+    /// JSON value as written.
+    pub(crate) fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            WireValue::Plain(text) | WireValue::Json(serde_json::Value::String(text)) => {
+                std::borrow::Cow::Borrowed(text)
+            }
+            WireValue::Secret(secret) => std::borrow::Cow::Borrowed(secret.expose_secret()),
+            WireValue::Json(json) => std::borrow::Cow::Owned(json.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Debug for WireValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

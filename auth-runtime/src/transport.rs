@@ -115,14 +115,9 @@ fn own_headers(
             };
             let header_name =
                 http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("name"))?;
-            let (text, secret) = match value {
-                WireValue::Plain(text) => (text.clone(), false),
-                WireValue::Secret(secret) => (secret.expose_secret().to_owned(), true),
-                WireValue::Json(json) => (json.to_string(), false),
-            };
             let mut header_value =
-                http::HeaderValue::try_from(text).map_err(|_| invalid("value"))?;
-            header_value.set_sensitive(secret);
+                http::HeaderValue::try_from(value.text().as_ref()).map_err(|_| invalid("value"))?;
+            header_value.set_sensitive(matches!(value, WireValue::Secret(_)));
             Ok((header_name, header_value))
         })
         .collect()

@@ -183,10 +183,8 @@ fn plural(n: usize) -> &'static str {
 fn shown(spot: Spot) -> String {
     match spot {
         Spot::Json([]) => "the JSON body".to_owned(),
-        Spot::Json(path) => format!("`{}`", path.join(".")),
-        Spot::Header(name) => format!("the `{name}` header"),
-        Spot::Cookie(name) => format!("the `{name}` cookie"),
-        _ => "the body".to_owned(),
+        Spot::Json(_) => format!("`{}`", spot.shown()),
+        other => other.shown(),
     }
 }
 

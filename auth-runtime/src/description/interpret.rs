@@ -2,7 +2,7 @@
 //! answers mean. Generated providers, [`DynamicProvider`](super::DynamicProvider) and
 //! the mock vendor all act through these functions.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::template::Context;
 use super::{AnswerField, AnswerKind, Description, EndpointDescription, ExpiryFormat, SentIn};
@@ -286,7 +286,10 @@ impl Interpret for Description {
                         "the `{}` step's answer has no `{}` ({})",
                         described.name,
                         binding.name,
-                        super::spot_shown(binding.spot)
+                        match binding.spot {
+                            Spot::Json(_) => format!("at `{}`", binding.spot.shown()),
+                            spot => spot.shown(),
+                        }
                     ),
                     excerpt: crate::error::excerpt(reply.body),
                 }));
@@ -599,12 +602,7 @@ fn read_values(response: &LoginResponse<'_>, fields: &[AnswerField], capped: boo
 }
 
 fn plain(value: &WireValue) -> String {
-    match value {
-        WireValue::Plain(text) => text.clone(),
-        WireValue::Secret(secret) => secret.expose_secret().to_owned(),
-        WireValue::Json(serde_json::Value::String(text)) => text.clone(),
-        WireValue::Json(json) => json.to_string(),
-    }
+    value.text().into_owned()
 }
 
 fn secret(value: &WireValue) -> SecretString {

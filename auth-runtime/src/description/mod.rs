@@ -80,14 +80,3 @@ pub fn const_json(value: ConstValue) -> serde_json::Value {
         ),
     }
 }
-
-/// Where a spot is, in words: `data.token`, the `x-auth` header, the `sid` cookie, the
-/// body.
-pub(crate) fn spot_shown(spot: crate::provider::Spot) -> String {
-    match spot {
-        crate::provider::Spot::Json(path) => format!("at `{}`", path.join(".")),
-        crate::provider::Spot::Header(name) => format!("the `{name}` header"),
-        crate::provider::Spot::Cookie(name) => format!("the `{name}` cookie"),
-        crate::provider::Spot::Text => "the body".to_owned(),
-    }
-}
