@@ -230,6 +230,15 @@ impl<P: Provider> SessionBuilder<P> {
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
         let vendor = self.provider.vendor();
+        // A login's steps go to the vendor too, and may carry the credentials; built
+        // with placeholders for what the earlier steps would bind, to be checked and
+        // to key the account, never sent.
+        let steps = (0..self.provider.login_steps())
+            .map(|step| {
+                self.provider
+                    .step_request(step, &self.credentials, &Bindings::placeholders())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let shared = match self.store {
             Some(store) => {
                 let account = match self.store_key {
@@ -240,7 +249,7 @@ impl<P: Provider> SessionBuilder<P> {
                         if let Some(format) = self.login_format {
                             request.format = format;
                         }
-                        account::account_key(&request, self.store_secret.as_ref())
+                        account::account_key(&request, &steps, self.store_secret.as_ref())
                     }
                 };
                 let key = format!("authgen:{vendor}:{account}");
@@ -272,14 +281,6 @@ impl<P: Provider> SessionBuilder<P> {
         let login = self.provider.login_request(&self.credentials)?;
         let logout = self.provider.logout_request()?;
         let keepalive = self.provider.keepalive_request()?;
-        // A login's steps go to the vendor too; built with placeholders for what the
-        // earlier steps would bind, to be checked, never sent.
-        let steps = (0..self.provider.login_steps())
-            .map(|step| {
-                self.provider
-                    .step_request(step, &self.credentials, &Bindings::placeholders())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         let endpoints = [Some(&login), logout.as_ref(), keepalive.as_ref()];
         let mut origins = Origins::of(
             endpoints

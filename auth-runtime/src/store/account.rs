@@ -14,11 +14,19 @@ const PUBLIC_ACCOUNT_KEY: &[u8] = b"authgen/store/account-key/public/v1";
 /// Tags the encoding, so a future change of it yields other keys, not collisions.
 const ENCODING: &[u8] = b"authgen account v1";
 
-/// The account's name in a store: HMAC-SHA-256 over every part of its login request —
-/// method, URL, format, HTTP Basic user and password, and each field's path and value,
-/// secrets included — so that every distinct credential set has its own key and no key
-/// reveals a credential. Under `secret`'s account key when one is configured.
-pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>) -> String {
+/// The account's name in a store: HMAC-SHA-256 over every part of its login — the
+/// token request's method, URL, format, HTTP Basic user and password, each field's path
+/// and value (secrets included) and its own headers, then each step's request sent
+/// before it (built before any step has answered: what a step binds reads as empty, the
+/// credentials its templates name as given) — so that every distinct credential set has
+/// its own key, wherever the login sends it, and no key reveals a credential. Under
+/// `secret`'s account key when one is configured. A login of one request without
+/// headers is keyed as it always was, so stored tokens keep their keys.
+pub(crate) fn account_key(
+    request: &VendorRequest,
+    steps: &[VendorRequest],
+    secret: Option<&StoreSecret>,
+) -> String {
     let key: &[u8] = secret.map_or(PUBLIC_ACCOUNT_KEY, |s| s.account_key());
     let mut mac = super::secret::hmac_sha256(key);
     // Every part is length-prefixed (and every list counted), so that no two requests
@@ -28,6 +36,17 @@ pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>)
         mac.update(bytes);
     };
     part(ENCODING);
+    encode(request, &mut part);
+    for step in steps {
+        part(b"step");
+        encode(step, &mut part);
+    }
+    let digest = mac.finalize().into_bytes();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One request's parts, each given to `part`.
+fn encode(request: &VendorRequest, part: &mut impl FnMut(&[u8])) {
     part(request.method.as_str().as_bytes());
     part(request.url.as_str().as_bytes());
     part(format_name(request.format).as_bytes());
@@ -46,15 +65,27 @@ pub(crate) fn account_key(request: &VendorRequest, secret: Option<&StoreSecret>)
             for segment in field.path {
                 part(segment.as_bytes());
             }
-            match &field.value {
-                WireValue::Plain(value) => part(value.as_bytes()),
-                WireValue::Secret(value) => part(value.expose_secret().as_bytes()),
-                WireValue::Json(value) => part(value.to_string().as_bytes()),
-            }
+            part(&value_bytes(&field.value));
         }
     }
-    let digest = mac.finalize().into_bytes();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    // Only when there are some, so that a request without headers keeps its key.
+    if !request.headers.is_empty() {
+        part(b"headers");
+        part(&(request.headers.len() as u64).to_be_bytes());
+        for (name, value) in &request.headers {
+            part(name.as_bytes());
+            part(&value_bytes(value));
+        }
+    }
+}
+
+/// A value as the key encodes it (a JSON value as written, quotes included).
+fn value_bytes(value: &WireValue) -> std::borrow::Cow<'_, [u8]> {
+    match value {
+        WireValue::Plain(value) => value.as_bytes().into(),
+        WireValue::Secret(value) => value.expose_secret().as_bytes().into(),
+        WireValue::Json(value) => value.to_string().into_bytes().into(),
+    }
 }
 
 fn format_name(format: WireFormat) -> &'static str {
@@ -82,6 +113,11 @@ mod tests {
         request
     }
 
+    /// The key of a login of one request.
+    fn account_key_of(request: &VendorRequest, secret: Option<&StoreSecret>) -> String {
+        account_key(request, &[], secret)
+    }
+
     fn secret(value: &str) -> WireValue {
         WireValue::Secret(SecretString::from(value))
     }
@@ -96,36 +132,69 @@ mod tests {
         let code: &'static [&'static str] = &["access_token_identifier", "authentication_code"];
         let a = request(vec![(org, plain("CRMDEMO")), (code, secret("CODE-A"))]);
         let b = request(vec![(org, plain("CRMDEMO")), (code, secret("CODE-B"))]);
-        let key_a = account_key(&a, None);
-        assert_eq!(key_a, account_key(&a, None), "stable");
+        let key_a = account_key_of(&a, None);
+        assert_eq!(key_a, account_key_of(&a, None), "stable");
         assert_eq!(key_a.len(), 64);
         assert!(!key_a.contains("CODE"));
-        assert_ne!(key_a, account_key(&b, None), "secrets separate accounts");
+        assert_ne!(key_a, account_key_of(&b, None), "secrets separate accounts");
         let user_secret = StoreSecret::from_bytes([3; 32]);
         assert_ne!(
             key_a,
-            account_key(&a, Some(&user_secret)),
+            account_key_of(&a, Some(&user_secret)),
             "keyed by the secret"
         );
 
         // Length prefixes: moving bytes between parts changes the key.
         let ab: &'static [&'static str] = &["ab"];
         let a_path: &'static [&'static str] = &["a"];
-        let shifted = account_key(&request(vec![(ab, plain("c"))]), None);
-        let other = account_key(&request(vec![(a_path, plain("bc"))]), None);
+        let shifted = account_key_of(&request(vec![(ab, plain("c"))]), None);
+        let other = account_key_of(&request(vec![(a_path, plain("bc"))]), None);
         assert_ne!(shifted, other);
 
         let mut form = request(vec![(org, plain("CRMDEMO"))]);
-        let json = account_key(&form, None);
+        let json = account_key_of(&form, None);
         form.format = WireFormat::Form;
-        assert_ne!(json, account_key(&form, None));
+        assert_ne!(json, account_key_of(&form, None));
         form.basic = Some(("user".to_owned(), SecretString::from("pw1")));
-        let pw1 = account_key(&form, None);
+        let pw1 = account_key_of(&form, None);
         form.basic = Some(("user".to_owned(), SecretString::from("pw2")));
         assert_ne!(
             pw1,
-            account_key(&form, None),
+            account_key_of(&form, None),
             "Basic passwords separate accounts"
+        );
+    }
+
+    #[test]
+    fn credentials_sent_in_a_step_or_a_header_separate_accounts() {
+        let token_request = request(vec![]);
+        let step = |password: &str| {
+            let mut step = request(vec![
+                (&["user"], plain("ada")),
+                (&["pass"], secret(password)),
+            ]);
+            step.url = url::Url::parse("https://vendor.example/session").expect("url");
+            step
+        };
+        let one = account_key(&token_request, &[step("pw-one")], None);
+        let two = account_key(&token_request, &[step("pw-two")], None);
+        assert_ne!(
+            one, two,
+            "a password sent only in a step separates accounts"
+        );
+        assert_ne!(one, account_key_of(&token_request, None));
+        assert!(!one.contains("pw-one"));
+
+        let mut with_header = request(vec![]);
+        with_header
+            .headers
+            .push(("X-Api-Key".to_owned(), secret("key-one")));
+        let key_one = account_key_of(&with_header, None);
+        with_header.headers[0].1 = secret("key-two");
+        assert_ne!(
+            key_one,
+            account_key_of(&with_header, None),
+            "a header key too"
         );
     }
 }
