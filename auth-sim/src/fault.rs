@@ -10,7 +10,10 @@ use axum::response::Response;
 
 pub use auth_faults::{Fault, Faults, HUGE_BODY, Scope};
 
-use crate::{Shared, cookie_session, crmcom, currencycloud, header_token, modulus, oauth2, onebox};
+use crate::{
+    Shared, cookie_session, crmcom, csrf_login, currencycloud, github_app, google, header_token,
+    modulus, oauth2, onebox, salesforce,
+};
 
 /// The vendor and scope of a request path, if it is one of the simulated endpoints.
 fn route<'s>(shared: &'s Shared, path: &str) -> Option<(&'s Faults, Scope)> {
@@ -55,6 +58,34 @@ fn route<'s>(shared: &'s Shared, path: &str) -> Option<(&'s Faults, Scope)> {
     if let Some(rest) = path.strip_prefix(onebox::PREFIX) {
         let s = scope(rest, &[onebox::AUTHENTICATE_PATH], &[]);
         return Some((shared.onebox.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(csrf_login::PREFIX) {
+        // The CSRF token's request is a step of the login.
+        let s = scope(
+            rest,
+            &[csrf_login::CSRF_PATH, csrf_login::LOGIN_PATH],
+            &[csrf_login::LOGOUT_PATH],
+        );
+        return Some((shared.csrf_login.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(github_app::PREFIX) {
+        let s = match rest.starts_with("/app/installations/") {
+            true => Scope::Login,
+            false => scope(rest, &[], &[github_app::INSTALLATION_TOKEN_PATH]),
+        };
+        return Some((shared.github_app.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(google::PREFIX) {
+        let s = scope(rest, &[google::TOKEN_PATH], &[google::REVOKE_PATH]);
+        return Some((shared.google.faults(), s));
+    }
+    if let Some(rest) = path.strip_prefix(salesforce::PREFIX) {
+        let s = scope(rest, &[salesforce::TOKEN_PATH], &[salesforce::REVOKE_PATH]);
+        return Some((shared.salesforce.faults(), s));
+    }
+    if path.starts_with("/services/data/") {
+        // Only a Salesforce instance serves this path.
+        return Some((shared.salesforce.faults(), Scope::Api));
     }
     if let Some(rest) = path.strip_prefix("/modulus/") {
         // `/modulus/{account}/...`: skip the account segment.

@@ -13,6 +13,10 @@
 //! | a cookie-session vendor of our own design | [`cookie_session`] | `/cookie-session` |
 //! | a header-token vendor of our own design | [`header_token`] | `/header-token` |
 //! | an OAuth 2.0 server of our own design | [`oauth2`] | `/oauth2` |
+//! | a CSRF-token-first web login of our own design | [`csrf_login`] | `/csrf-login` |
+//! | GitHub Apps (installation tokens) | [`github_app`] | `/github` |
+//! | Google (service accounts' JWT-bearer grant) | [`google`] | `/google` |
+//! | Salesforce (login; the API on instances of their own) | [`salesforce`] | `/salesforce` (instances: [`Salesforce::instance_url`]) |
 //!
 //! This crate is written from the vendors' own documents and deliberately shares
 //! no code with `auth-runtime` or `auth-codegen`, so that a misunderstanding of a
@@ -33,14 +37,19 @@
 //! method or an oversized body).
 #![warn(missing_docs)]
 
+mod assertion;
 pub mod cookie_session;
 pub mod crmcom;
+pub mod csrf_login;
 pub mod currencycloud;
 pub mod fault;
+pub mod github_app;
+pub mod google;
 pub mod header_token;
 pub mod modulus;
 pub mod oauth2;
 pub mod onebox;
+pub mod salesforce;
 mod util;
 mod vendor;
 
@@ -50,16 +59,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 pub use cookie_session::CookieSession;
 pub use crmcom::CrmCom;
+pub use csrf_login::CsrfLogin;
 pub use currencycloud::Currencycloud;
 pub use fault::{Fault, Faults, Scope};
+pub use github_app::GitHubApp;
+pub use google::Google;
 pub use header_token::HeaderToken;
 pub use modulus::Modulus;
 pub use oauth2::OAuth2;
 pub use onebox::OneBox;
+pub use salesforce::Salesforce;
 pub use vendor::VendorCommon;
 
 /// State shared by all handlers: the clock and every vendor's handle.
@@ -73,6 +86,10 @@ pub(crate) struct Shared {
     pub(crate) cookie_session: CookieSession,
     pub(crate) header_token: HeaderToken,
     pub(crate) oauth2: OAuth2,
+    pub(crate) csrf_login: CsrfLogin,
+    pub(crate) github_app: GitHubApp,
+    pub(crate) google: Google,
+    pub(crate) salesforce: Salesforce,
 }
 
 /// A running simulator. Dropping it shuts the server down.
@@ -80,7 +97,9 @@ pub(crate) struct Shared {
 pub struct Sim {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Dropped with the simulator: every server it runs (the main one and Salesforce's
+    /// instances) then shuts down.
+    _shutdown: watch::Sender<()>,
 }
 
 impl Sim {
@@ -114,6 +133,10 @@ impl Sim {
             cookie_session: CookieSession::new(Arc::clone(&clock)),
             header_token: HeaderToken::new(Arc::clone(&clock)),
             oauth2: OAuth2::new(Arc::clone(&clock)),
+            csrf_login: CsrfLogin::new(Arc::clone(&clock)),
+            github_app: GitHubApp::new(Arc::clone(&clock)),
+            google: Google::new(Arc::clone(&clock)),
+            salesforce: Salesforce::new(Arc::clone(&clock)),
             clock,
         });
         let app: Router = Router::new()
@@ -124,6 +147,10 @@ impl Sim {
             .merge(cookie_session::routes())
             .merge(header_token::routes())
             .merge(oauth2::routes())
+            .merge(csrf_login::routes())
+            .merge(github_app::routes())
+            .merge(google::routes())
+            .merge(salesforce::routes())
             .route_layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 fault::inject,
@@ -136,21 +163,27 @@ impl Sim {
         let addr = listener
             .local_addr()
             .expect("auth-sim: bound listener has no local address");
-        let (tx, rx) = oneshot::channel::<()>();
-        let server = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        });
-        tokio::spawn(async move {
-            let _ = server.await;
-        });
+        let (shutdown, stopped) = watch::channel(());
+        serve(listener, app, stopped.clone());
+        let mut instance_urls = Vec::with_capacity(salesforce::INSTANCES);
+        for index in 0..salesforce::INSTANCES {
+            let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+                .await
+                .unwrap_or_else(|e| panic!("auth-sim: cannot bind a Salesforce instance: {e}"));
+            let instance = listener
+                .local_addr()
+                .expect("auth-sim: bound listener has no local address");
+            instance_urls.push(format!("http://{instance}"));
+            let routes = salesforce::instance_routes(Arc::clone(&shared), index).route_layer(
+                axum::middleware::from_fn_with_state(Arc::clone(&shared), fault::inject),
+            );
+            serve(listener, routes, stopped.clone());
+        }
+        shared.salesforce.set_instance_urls(instance_urls);
         Sim {
             shared,
             addr,
-            shutdown: Some(tx),
+            _shutdown: shutdown,
         }
     }
 
@@ -203,14 +236,41 @@ impl Sim {
     pub fn oauth2(&self) -> &OAuth2 {
         &self.shared.oauth2
     }
+
+    /// The CSRF-token-first web login: counters and switches.
+    pub fn csrf_login(&self) -> &CsrfLogin {
+        &self.shared.csrf_login
+    }
+
+    /// GitHub Apps: counters and switches.
+    pub fn github_app(&self) -> &GitHubApp {
+        &self.shared.github_app
+    }
+
+    /// Google's token endpoint for service accounts: counters and switches.
+    pub fn google(&self) -> &Google {
+        &self.shared.google
+    }
+
+    /// Salesforce: counters, switches, and its instances' addresses.
+    pub fn salesforce(&self) -> &Salesforce {
+        &self.shared.salesforce
+    }
 }
 
-impl Drop for Sim {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
+/// Spawns `app` on `listener` until `stopped`'s sender is dropped.
+fn serve(listener: tokio::net::TcpListener, app: Router, mut stopped: watch::Receiver<()>) {
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        // Ends when the sender is dropped with the simulator.
+        while stopped.changed().await.is_ok() {}
+    });
+    tokio::spawn(async move {
+        let _ = server.await;
+    });
 }
 
 /// The simulator's clock: real time plus an offset that only grows, minus a skew.

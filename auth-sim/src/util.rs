@@ -150,3 +150,12 @@ pub(crate) fn rfc3339(unix_seconds: u64) -> String {
         })
         .unwrap_or_default()
 }
+
+/// `len` random ASCII letters and digits (the shape of GitHub's and Google's tokens).
+pub(crate) fn random_alphanumeric(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}

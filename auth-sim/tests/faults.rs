@@ -202,3 +202,60 @@ async fn the_server_clock_can_run_behind() {
     sim.clock().set_behind(Duration::ZERO);
     assert!(sim.clock().unix_now() >= before);
 }
+
+#[tokio::test]
+async fn the_new_vendors_faults_reach_their_login_steps_and_salesforces_instances() {
+    use auth_sim::{csrf_login, github_app, google, salesforce};
+    let sim = Sim::start().await;
+    let cases = [
+        (
+            sim.csrf_login().faults(),
+            Scope::Login,
+            format!(
+                "{}{}{}",
+                sim.base_url(),
+                csrf_login::PREFIX,
+                csrf_login::CSRF_PATH
+            ),
+            reqwest::Method::GET,
+        ),
+        (
+            sim.github_app().faults(),
+            Scope::Login,
+            format!(
+                "{}{}{}",
+                sim.base_url(),
+                github_app::PREFIX,
+                github_app::access_tokens_path(github_app::INSTALLATION_ID)
+            ),
+            reqwest::Method::POST,
+        ),
+        (
+            sim.google().faults(),
+            Scope::Api,
+            format!(
+                "{}{}{}",
+                sim.base_url(),
+                google::PREFIX,
+                google::BUCKETS_PATH
+            ),
+            reqwest::Method::GET,
+        ),
+        (
+            sim.salesforce().faults(),
+            Scope::Api,
+            format!(
+                "{}{}",
+                sim.salesforce().instance_url(1),
+                salesforce::LIMITS_PATH
+            ),
+            reqwest::Method::GET,
+        ),
+    ];
+    for (faults, scope, url, method) in cases {
+        faults.set(scope, Fault::Status(503));
+        let response = client().request(method, &url).send().await.expect("answer");
+        assert_eq!(response.status().as_u16(), 503, "{url}");
+        assert_eq!(faults.served(), 1, "{url}");
+    }
+}

@@ -33,7 +33,16 @@ async fn main() -> ExitCode {
     };
     let sim = auth_sim::Sim::start_on(port).await;
     println!("auth-sim listening at {}", sim.base_url());
-    println!("vendors under: /crmcom, /modulus/{{account}}, /currencycloud, /onebox");
+    println!(
+        "vendors under: /crmcom, /modulus/{{account}}, /currencycloud, /onebox, /cookie-session, \
+         /header-token, /oauth2, /csrf-login, /github, /google, /salesforce"
+    );
+    for index in 0..auth_sim::salesforce::INSTANCES {
+        println!(
+            "Salesforce instance {index} at {}",
+            sim.salesforce().instance_url(index)
+        );
+    }
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("auth-sim: cannot wait for Ctrl-C: {error}");
         return ExitCode::FAILURE;
