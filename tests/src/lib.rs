@@ -1,6 +1,7 @@
 //! Test-only crate: the tests are in `tests/`; this library holds what several of
 //! them share.
 
+pub mod csrf_login;
 pub mod stepwise;
 
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,8 @@
 //! by hand from the vendors' documents) and against the mock vendor `auth-mock` serves
 //! from the vendor's own description. The same scenarios pass on both: the description
 //! and the documents agree on what a client meets, and the mock is a faithful stand-in
-//! for a vendor a user describes themselves.
+//! for a vendor a user describes themselves. The CSRF-first web login of our own design
+//! (`authgen_tests::csrf_login`) runs it too: a login of two requests.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +11,9 @@ use std::time::Duration;
 use auth_mock::MockVendor;
 use auth_mock::fault::{Fault, Faults, Scope};
 use auth_runtime::{Clock, DynamicCredentials, Provider, Session};
-use auth_sim::{Sim, crmcom, currencycloud, modulus, onebox};
+use auth_sim::{Sim, crmcom, csrf_login, currencycloud, modulus, onebox};
 use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
+use authgen_tests::csrf_login::CsrfLogin;
 use authgen_tests::on_manual_clock;
 use reqwest::Method;
 
@@ -185,6 +187,7 @@ enum Vendor {
     Currencycloud,
     Modulus,
     OneBox,
+    CsrfLogin,
 }
 
 impl Server for OnSim {
@@ -194,12 +197,14 @@ impl Server for OnSim {
             Vendor::Currencycloud => self.sim.currencycloud().logins(),
             Vendor::Modulus => self.sim.modulus().logins(),
             Vendor::OneBox => self.sim.onebox().logins(),
+            Vendor::CsrfLogin => self.sim.csrf_login().logins(),
         }
     }
     fn logouts(&self) -> u64 {
         match self.which {
             Vendor::CrmCom => self.sim.crmcom().logouts(),
             Vendor::Currencycloud => self.sim.currencycloud().logouts(),
+            Vendor::CsrfLogin => self.sim.csrf_login().logouts(),
             Vendor::Modulus | Vendor::OneBox => 0,
         }
     }
@@ -212,6 +217,7 @@ impl Server for OnSim {
             Vendor::Currencycloud => self.sim.currencycloud().revoke_all(),
             Vendor::Modulus => self.sim.modulus().revoke_all(),
             Vendor::OneBox => self.sim.onebox().revoke_all(),
+            Vendor::CsrfLogin => self.sim.csrf_login().revoke_all(),
         }
     }
     fn faults(&self) -> &Faults {
@@ -220,6 +226,7 @@ impl Server for OnSim {
             Vendor::Currencycloud => self.sim.currencycloud().faults(),
             Vendor::Modulus => self.sim.modulus().faults(),
             Vendor::OneBox => self.sim.onebox().faults(),
+            Vendor::CsrfLogin => self.sim.csrf_login().faults(),
         }
     }
 }
@@ -407,6 +414,47 @@ async fn onebox(on_mock: bool) -> Served<OneBox> {
         has_logout: false,
         server,
     }
+}
+
+const CSRF_LOGIN_GOOD: Pairs = &[
+    ("username", csrf_login::USER),
+    ("password", csrf_login::PASSWORD),
+];
+const CSRF_LOGIN_WRONG: Pairs = &[("username", csrf_login::USER), ("password", "wrong")];
+
+async fn csrf_web_login(on_mock: bool) -> Served<CsrfLogin> {
+    let (base, server): (String, Box<dyn Server>) = if on_mock {
+        let mock = MockVendor::start::<CsrfLogin>().await;
+        mock.accept(CSRF_LOGIN_GOOD.iter().copied())
+            .expect("the accepted credentials are well-formed");
+        // The login states no lifetime: the mock's sessions last as the vendor's do.
+        mock.set_token_lifetime(csrf_login::DEFAULT_TOKEN_LIFETIME);
+        (mock.base_url(), Box::new(OnMock(mock)))
+    } else {
+        let sim = Arc::new(Sim::start().await);
+        let base = format!("{}{}", sim.base_url(), csrf_login::PREFIX);
+        let which = Vendor::CsrfLogin;
+        (base, Box::new(OnSim { sim, which }))
+    };
+    Served {
+        provider: CsrfLogin::new(&base),
+        good: CSRF_LOGIN_GOOD,
+        wrong: CSRF_LOGIN_WRONG,
+        api: format!("{base}{}", csrf_login::ACCOUNTS_PATH),
+        lifetime: csrf_login::DEFAULT_TOKEN_LIFETIME,
+        has_logout: true,
+        server,
+    }
+}
+
+#[tokio::test]
+async fn csrf_web_login_on_the_simulator() {
+    suite("CSRF web login on auth-sim", || csrf_web_login(false)).await;
+}
+
+#[tokio::test]
+async fn csrf_web_login_on_its_mock() {
+    suite("CSRF web login on its mock", || csrf_web_login(true)).await;
 }
 
 #[tokio::test]
