@@ -142,3 +142,24 @@ async fn a_session_ends_at_its_lifetime() {
     assert_eq!(response.status(), 403);
     assert_eq!(sim.csrf_login().rejected_api_calls(), 1);
 }
+
+#[tokio::test]
+async fn with_the_check_off_a_login_needs_no_csrf_token() {
+    let sim = Sim::start().await;
+    sim.csrf_login().set_csrf_required(false);
+    let response = reqwest::Client::new()
+        .post(url(&sim, csrf_login::LOGIN_PATH))
+        .json(&json!({"username": csrf_login::USER, "password": csrf_login::PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    sim.csrf_login().set_csrf_required(true);
+    let response = reqwest::Client::new()
+        .post(url(&sim, csrf_login::LOGIN_PATH))
+        .json(&json!({"username": csrf_login::USER, "password": csrf_login::PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 403);
+}

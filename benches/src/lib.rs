@@ -84,3 +84,57 @@ pub fn median(samples: &mut [f64]) -> f64 {
     samples.sort_unstable_by(f64::total_cmp);
     samples[samples.len() / 2]
 }
+
+/// The CSRF-first web login of `auth_sim::csrf_login`: a step fetches the CSRF token,
+/// the login sends it back. Against [`CsrfOneRequest`], what one step adds to a login.
+#[auth_runtime::auth_provider(
+    vendor = "CSRF web login",
+    base = "{server}",
+    step(csrf, method = "GET", path = "/api/csrf", bind(csrf = "csrfToken")),
+    login(
+        path = "/api/login",
+        headers("X-CSRFToken" = "{csrf}", "Cookie" = "csrftoken={csrf}"),
+    ),
+    token(cookie = "sessionid"),
+    apply(cookie = "sessionid"),
+    rejected(status = 403),
+    error(BadCredentials, status = 401, display = "refused"),
+)]
+pub struct CsrfTwoRequests {
+    username: String,
+    password: String,
+}
+
+/// The same vendor's login in one request (the simulator's CSRF check turned off):
+/// the baseline of [`CsrfTwoRequests`].
+#[auth_runtime::auth_provider(
+    vendor = "CSRF web login",
+    base = "{server}",
+    login(path = "/api/login"),
+    token(cookie = "sessionid"),
+    apply(cookie = "sessionid"),
+    rejected(status = 403),
+    error(BadCredentials, status = 401, display = "refused"),
+)]
+pub struct CsrfOneRequest {
+    username: String,
+    password: String,
+}
+
+/// Sessions of both logins pointed at `sim`'s CSRF web login.
+pub fn csrf_logins(sim: &Sim) -> (Session<CsrfOneRequest>, Session<CsrfTwoRequests>) {
+    let server = format!("{}{}", sim.base_url(), auth_sim::csrf_login::PREFIX);
+    let (user, password) = (auth_sim::csrf_login::USER, auth_sim::csrf_login::PASSWORD);
+    let one = CsrfOneRequest::credentials()
+        .username(user)
+        .password(password)
+        .build();
+    let two = CsrfTwoRequests::credentials()
+        .username(user)
+        .password(password)
+        .build();
+    (
+        Session::new(CsrfOneRequest::new(&server), one).expect("session"),
+        Session::new(CsrfTwoRequests::new(&server), two).expect("session"),
+    )
+}
