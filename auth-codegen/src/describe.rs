@@ -7,9 +7,10 @@
 //! vendor is on the wire is here.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, Binding, Check, ConstValue, Constant, CredentialTable,
-    Description, EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryPolicy, FieldSpec,
-    Header, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, ConstValue, Constant,
+    CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
+    ExpiryPolicy, FieldSpec, Header, OAuth2Description, Placement, Rejection, Rule, RuleShape,
+    Sent, SentIn, Spot, Step,
 };
 use bumpalo::Bump;
 use proc_macro2::Ident;
@@ -88,6 +89,10 @@ impl model::Provider {
                 format: field.format,
             }),
             response_fields: to.answer_fields(&self.response_fields),
+            api_base: self.api_base.as_ref().map(|base| ApiBase {
+                spot: to.spot(&base.spot),
+                hosts: to.slice(base.hosts.iter().map(|host| to.text(&host.value))),
+            }),
             errors: to.slice(errors),
             placement: to.placement(&self.placement),
             rejection: match &self.rejected {

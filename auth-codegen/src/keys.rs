@@ -40,6 +40,9 @@ pub(crate) enum Context {
     Step,
     /// A value a step binds, written as a table: where it is, and whether it is public.
     Binding,
+    /// `api_base`: where the login's answer names the API's base, and the hosts it may
+    /// name.
+    ApiBase,
 }
 
 impl Context {
@@ -58,7 +61,7 @@ impl Context {
             Context::Condition => &[Context::Spot],
             Context::Rejection | Context::Error => &[Context::Condition, Context::Spot],
             Context::Step => &[Context::Endpoint],
-            Context::Binding => &[Context::Spot],
+            Context::Binding | Context::ApiBase => &[Context::Spot],
             _ => &[],
         }
     }
@@ -78,6 +81,7 @@ impl Context {
         Context::OAuth2,
         Context::Step,
         Context::Binding,
+        Context::ApiBase,
     ];
 
     /// The reference's heading for this context.
@@ -104,6 +108,7 @@ impl Context {
             Context::Binding => {
                 "a value of a step's `bind` written as a table (with the keys of `token`'s table)"
             }
+            Context::ApiBase => "`api_base` (with the keys of `token`'s table)",
         }
     }
 }
@@ -367,6 +372,10 @@ pub(crate) const KEYS: &[Key] = &[
         "error(Locked, status = 403, path = \"error.code\", equals = \"LOCKED\")",
         "[[error]]",
         "a documented login failure, a variant of the vendor's error enum, with its status and condition inline; tried in order"),
+    key(Top, "api_base", Table(ApiBase),
+        "api_base(path = \"instance_url\", hosts = [\"*.my.salesforce.com\"])",
+        "api_base = { path = \"instance_url\", hosts = [\"*.my.salesforce.com\"] }",
+        "where a successful login answer names the base URL of every later API call (Salesforce's `instance_url`); the session sends the token there, and resolves `Session::api` paths against it, only when its host matches `hosts` (or a pattern the session adds with `SessionBuilder::api_hosts`) over https (or http to a loopback host); another base is a login failure"),
     key(Top, "error_fields", Map, "error_fields(code = \"error.code\")", "error_fields = { code = \"error.code\" }",
         "fields every error case has, written as an error's `fields`; a case's own field of the same name replaces it"),
     // An endpoint.
@@ -502,6 +511,10 @@ pub(crate) const KEYS: &[Key] = &[
         "bind = { csrf = \"csrf\", session = { header = \"X-Session-Id\", public = true } }",
         "values read from the step's answer, each under a name the later requests' templates use: a dotted JSON path, or a table of `token`'s keys; secret (scrubbed from every answer and error, never shown) unless `public`"),
     // A value a step binds.
+    key(ApiBase, "hosts", Doc, "hosts = [\"*.my.salesforce.com\"]", "hosts = [\"*.my.salesforce.com\"]",
+        "the hosts the base may be on: a host name, or `*.` and a domain (`*.my.salesforce.com` matches `acme.my.salesforce.com`); any port")
+        .required()
+        .expects("a host pattern, or a list of them"),
     key(Binding, "public", Flag, "public", "public = true",
         "the value is not a secret: it may be shown (a bound value is secret by default, as a session id is a credential)"),
 ];

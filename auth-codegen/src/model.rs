@@ -44,11 +44,23 @@ pub struct Provider {
     pub rules: Vec<Rule>,
     /// Other fields of a successful login response, kept on the typed response.
     pub response_fields: Vec<ResponseField>,
+    /// Where a successful login answer names the API's base, and the hosts it may name.
+    pub api_base: Option<ApiBase>,
     /// The documented login failures, tried in order.
     pub errors: Vec<ErrorCase>,
     /// The OAuth 2.0 grant and revocation endpoint, when the login is an OAuth 2.0
     /// token request.
     pub oauth2: Option<OAuth2>,
+}
+
+/// Where a login answer names the base URL of later API calls, and the hosts it may be
+/// on (each checked by `auth_description::host_pattern_problem` as it is lowered).
+#[derive(Debug, Clone)]
+pub struct ApiBase {
+    /// Where the base URL is in the answer.
+    pub spot: Spot,
+    /// The host patterns, as written.
+    pub hosts: Vec<Spanned<String>>,
 }
 
 /// An OAuth 2.0 token endpoint (RFC 6749), and its revocation endpoint (RFC 7009).

@@ -34,7 +34,7 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `error_fields`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `api_base`, `error_fields`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"

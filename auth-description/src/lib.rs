@@ -21,11 +21,13 @@
 //! description means on the wire is the runtime's.
 
 mod answer;
+mod api_base;
 mod credentials;
 mod expiry;
 mod request;
 
 pub use answer::{AnswerTest, Expected, Rejection, Spot};
+pub use api_base::{ApiBase, host_matches, host_pattern_problem};
 pub use credentials::{Check, CredentialTable, FieldSpec, ProblemKind, Rule, RuleShape};
 pub use expiry::{ExpiryPolicy, Lifetime};
 pub use request::{Method, Placement, WireFormat};
@@ -64,6 +66,9 @@ pub struct Description<'a> {
     pub expiry_field: Option<ExpiryField<'a>>,
     /// Other values of a successful login answer kept on the typed response.
     pub response_fields: &'a [AnswerField<'a>],
+    /// Where a successful login answer names the base URL of the API calls that follow
+    /// (Salesforce's `instance_url`), and the hosts it may name.
+    pub api_base: Option<ApiBase<'a>>,
     /// The documented login failures, tried in order.
     pub errors: &'a [ErrorCase<'a>],
     /// Where the token goes on API requests.
@@ -82,6 +87,7 @@ impl Description<'_> {
         json(&self.token)
             || self.success.as_ref().is_some_and(|test| json(&test.spot))
             || self.expiry_field.as_ref().is_some_and(|f| json(&f.spot))
+            || self.api_base.as_ref().is_some_and(|base| json(&base.spot))
             || !self.response_fields.is_empty()
             || self.errors.iter().any(|case| {
                 !case.fields.is_empty() || case.when.as_ref().is_some_and(|t| json(&t.spot))

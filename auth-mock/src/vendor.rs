@@ -63,6 +63,9 @@ struct Shared {
     lifetime: Mutex<Option<Duration>>,
     last_refusal: Mutex<Option<String>>,
     counts: Counts,
+    /// The mock's own address, which a login answer names as the API's base where the
+    /// description reads one (`api_base`): the mock serves the API itself.
+    base_url: std::sync::OnceLock<String>,
 }
 
 #[derive(Debug, Default)]
@@ -137,6 +140,7 @@ impl MockVendor {
             ahead: Mutex::new(Duration::ZERO),
             lifetime: Mutex::new(None),
             last_refusal: Mutex::new(None),
+            base_url: std::sync::OnceLock::new(),
             counts: Counts {
                 steps: description
                     .steps
@@ -159,6 +163,7 @@ impl MockVendor {
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("auth-mock: the bound listener has no address: {e}"));
+        let _ = shared.base_url.set(format!("http://{addr}"));
         let (tx, rx) = oneshot::channel::<()>();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             let _ = rx.await;
@@ -565,6 +570,12 @@ impl Shared {
         }
         for field in description.response_fields {
             answer.put_if_absent(field.path, Value::String(format!("mock {}", field.name)));
+        }
+        if let (Some(base), Some(url)) = (&description.api_base, self.base_url.get()) {
+            match base.spot {
+                Spot::Cookie(name) => answer.header("set-cookie", &format!("{name}={url}; Path=/")),
+                spot => answer.put(spot, Value::String(url.clone())),
+            }
         }
         if let Some(success) = &description.success {
             answer.satisfy(success);

@@ -127,6 +127,7 @@ const STEPWISE_DESCRIPTION: Description<'static> = Description {
     success: None,
     token: Spot::Json(&["token"]),
     expiry_field: None,
+    api_base: None,
     response_fields: &[],
     errors: &[
         ErrorCase {

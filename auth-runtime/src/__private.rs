@@ -17,8 +17,8 @@ pub use crate::error::{Error, Stage};
 pub use crate::expiry::{ExpiryPolicy, Lifetime};
 pub use crate::messages::FieldMessages;
 pub use crate::provider::{
-    AnswerTest, Bindings, Expected, Login, LoginReply, Method, Placement, Provider, Rejection,
-    Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+    AnswerTest, ApiBase, Bindings, Expected, Login, LoginReply, Method, Placement, Provider,
+    Rejection, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 
 pub use std::time::Duration;

@@ -169,6 +169,17 @@ pub enum Error {
         /// The answer's `token_type`, capped at [`MESSAGE_CHARS`] characters.
         token_type: String,
     },
+    /// The login answer named no API base where the vendor's description says it does,
+    /// or one the token may not go to: not a URL, not https (nor http to a loopback
+    /// host), or on a host that matches none of the vendor's API hosts. The token was
+    /// not cached: sending it there could hand it to someone else.
+    #[error("{vendor}: {reason}; the token was not kept")]
+    ApiBase {
+        /// The vendor's name.
+        vendor: &'static str,
+        /// What is wrong with the base, naming its host (never a token).
+        reason: String,
+    },
     /// The vendor did not revoke a token at logout (RFC 7009): it answered with an
     /// error (`unsupported_token_type`, a 503, ...). The session forgot the token
     /// anyway.

@@ -209,6 +209,17 @@ impl<B: Clone> Outgoing for http::Request<B> {
         })
     }
 
+    fn retarget(&mut self, vendor: &'static str, url: url::Url) -> Result<(), crate::Error> {
+        *self.uri_mut() = url
+            .as_str()
+            .parse()
+            .map_err(|_| crate::Error::InvalidRequest {
+                vendor,
+                reason: "the API base and path make no request URI".to_owned(),
+            })?;
+        Ok(())
+    }
+
     fn duplicate(&self) -> Option<Self> {
         let mut builder = http::Request::builder()
             .method(self.method().clone())

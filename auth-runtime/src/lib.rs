@@ -429,8 +429,8 @@ pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use pool::{SessionPool, SessionPoolBuilder};
 pub use provider::{
-    AnswerTest, BasicEncoding, Bindings, Expected, Login, LoginReply, Method, Placement, Provider,
-    Rejection, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
+    AnswerTest, ApiBase, BasicEncoding, Bindings, Expected, Login, LoginReply, Method, Placement,
+    Provider, Rejection, Spot, TokenKind, VendorRequest, WireField, WireFormat, WireValue,
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;

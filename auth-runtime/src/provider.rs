@@ -121,6 +121,16 @@ pub trait Provider: Send + Sync + 'static {
         Rejection::default()
     }
 
+    /// Where a successful login answer names the base URL of later API calls, and the
+    /// hosts it may name, when the vendor's answer names one (Salesforce's
+    /// `instance_url`); the default is none. [`decode_login`](Self::decode_login) puts
+    /// what the answer names in [`Login::api_base`]; the session sends the token there
+    /// only when its host matches one of `hosts` (or one the session adds with
+    /// [`SessionBuilder::api_hosts`](crate::SessionBuilder::api_hosts)).
+    fn api_base(&self) -> Option<&ApiBase> {
+        None
+    }
+
     /// The logout request that retires `token`, if the vendor has one. The session
     /// applies the token to it the vendor's way.
     fn logout_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
@@ -282,6 +292,10 @@ pub struct Login<R> {
     /// A refresh token, when the vendor issues one (OAuth 2.0): a secret like the
     /// credentials, kept by the session for [`Provider::refresh_request`] only.
     pub refresh_token: Option<SecretString>,
+    /// The base URL of later API calls, as the answer names it, when the provider has
+    /// an [`api_base`](Provider::api_base): checked by the session against the hosts it
+    /// may be on before the token goes anywhere.
+    pub api_base: Option<String>,
 }
 
 impl<R> Login<R> {
@@ -293,6 +307,7 @@ impl<R> Login<R> {
             expires_in: self.expires_in,
             expires_at: self.expires_at,
             refresh_token: self.refresh_token,
+            api_base: self.api_base,
         }
     }
 }
@@ -308,6 +323,7 @@ impl<R: std::fmt::Debug> std::fmt::Debug for Login<R> {
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("api_base", &self.api_base)
             .finish()
     }
 }
@@ -477,6 +493,9 @@ pub type Rejection = auth_description::Rejection<'static>;
 /// it in a `token` query parameter on GET and in a `token` field of the JSON body on
 /// POST.
 pub type Placement = auth_description::Placement<'static>;
+/// Where a login answer names the base URL of later API calls, and the hosts it may
+/// name (`auth_description::ApiBase`).
+pub type ApiBase = auth_description::ApiBase<'static>;
 
 #[cfg(test)]
 mod tests {
@@ -485,6 +504,7 @@ mod tests {
     #[test]
     fn a_login_shows_neither_its_token_nor_its_refresh_token() {
         let login = Login {
+            api_base: None,
             token: SecretString::from("access-123"),
             response: (),
             expires_in: None,

@@ -12,7 +12,11 @@
 //! * a replay rejected again is [`Error::TokenRejected`]; a request that cannot be
 //!   replayed gets the rejecting response, and the next request a new token;
 //! * an answer that arrived from another origin (the client followed a redirect away)
-//!   fails the call.
+//!   fails the call;
+//! * where the login's answer names the API's base (`api_base`), a request to that
+//!   base's origin is checked once the token it goes with is known, and a request made
+//!   with [`Session::api`] is put on the base of the token it carries, the replay's
+//!   included (a re-login that names another base moves it).
 
 use std::future::Future;
 
@@ -28,6 +32,9 @@ pub(crate) trait Outgoing: Sized {
     fn destination(&self, vendor: &'static str) -> Result<url::Url, Error>;
     /// A copy to replay after a rejection, when the body can be sent twice.
     fn duplicate(&self) -> Option<Self>;
+    /// Sends the request to `url` instead (a [`Session::api`] request put on the API's
+    /// base).
+    fn retarget(&mut self, vendor: &'static str, url: url::Url) -> Result<(), Error>;
     /// Puts `token` on the request the vendor's way.
     fn carry(
         &mut self,
@@ -81,10 +88,9 @@ where
 {
     let vendor = session.provider().vendor();
     let url = request.destination(vendor).map_err(P::Error::from)?;
-    session.check_destination(&url)?;
-    let origin = url.origin();
+    let target = session.target(&url)?;
     let replay = request.duplicate();
-    let (request, generation) = carry_token(session, request).await?;
+    let (request, generation, origin) = carry_token(session, request, &target).await?;
     let response = send(request).await.map_err(Failed::Sending)?;
     let (response, rejected) = inspect(session, &origin, response).await?;
     if !rejected {
@@ -102,7 +108,7 @@ where
     let Some(replay) = replay else {
         return Ok(response);
     };
-    let (replay, _) = carry_token(session, replay).await?;
+    let (replay, _, origin) = carry_token(session, replay, &target).await?;
     let response = send(replay).await.map_err(Failed::Sending)?;
     let (response, rejected) = inspect(session, &origin, response).await?;
     if rejected {
@@ -112,19 +118,55 @@ where
     Ok(response)
 }
 
-/// Puts the current token on `request` (logging in first if needed); returns it with
-/// the token's generation, so that a rejection replaces that token only.
+/// Where a request goes, as far as it is known before its token is.
+pub(crate) enum Target {
+    /// One of the vendor's origins (or one the user allowed): known before any login.
+    Origin(url::Url),
+    /// An absolute URL the token may go to only if it is on the API base that the
+    /// token's login named.
+    OnApiBase(url::Url),
+    /// A [`Session::api`] request: its path and query, put on the token's API base.
+    Relative(url::Url),
+}
+
+/// Puts the current token on `request` (logging in first if needed), on the API base
+/// of that token for a relative request, and checks a destination that depends on the
+/// token; returns it with the token's generation (so that a rejection replaces that
+/// token only) and the origin it goes to.
 async fn carry_token<P: Provider, Q: Outgoing>(
     session: &Session<P>,
     mut request: Q,
-) -> Result<(Q, u64), P::Error> {
+    target: &Target,
+) -> Result<(Q, u64, url::Origin), P::Error> {
+    let vendor = session.provider().vendor();
     let token = session.token().await?;
+    let origin = match target {
+        Target::Origin(url) => url.origin(),
+        Target::OnApiBase(url) => {
+            let base = crate::origin::api_base_of(vendor, token.api_base())?;
+            if url.origin() != base.origin() {
+                return Err(Error::OriginNotAllowed {
+                    vendor,
+                    origin: url.origin().ascii_serialization(),
+                }
+                .into());
+            }
+            url.origin()
+        }
+        Target::Relative(placeholder) => {
+            let base = crate::origin::api_base_of(vendor, token.api_base())?;
+            let url = crate::origin::on_api_base(base, placeholder);
+            let origin = url.origin();
+            request.retarget(vendor, url)?;
+            origin
+        }
+    };
     request.carry(
-        session.provider().vendor(),
+        vendor,
         session.provider().placement(),
         token.expose_secret(),
     )?;
-    Ok((request, token.generation()))
+    Ok((request, token.generation(), origin))
 }
 
 /// The response, and whether it says the token was rejected: one of the provider's
@@ -178,6 +220,11 @@ async fn inspect<P: Provider, R: Incoming>(
 impl Outgoing for reqwest::Request {
     fn destination(&self, _: &'static str) -> Result<url::Url, Error> {
         Ok(self.url().clone())
+    }
+
+    fn retarget(&mut self, _: &'static str, url: url::Url) -> Result<(), Error> {
+        *self.url_mut() = url;
+        Ok(())
     }
 
     fn duplicate(&self) -> Option<Self> {

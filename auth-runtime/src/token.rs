@@ -24,6 +24,8 @@ pub(crate) struct Cached {
     /// recorded use. A use is recorded only when it moved by `touch_step` since the last
     /// one, so the hot path almost never writes shared memory.
     idle: Option<Idle>,
+    /// The base of later API calls the login named, admitted (`api_base`).
+    pub(crate) api_base: Option<url::Url>,
 }
 
 struct Idle {
@@ -42,7 +44,14 @@ impl Cached {
             lifetime: 0,
             margin: 0,
             idle: None,
+            api_base: None,
         })
+    }
+
+    /// The same token, going with the API base its login named.
+    pub(crate) fn with_api_base(mut self, api_base: Option<url::Url>) -> Self {
+        self.api_base = api_base;
+        self
     }
 
     /// A token issued at `now` that lives `lifetime` (`None`: until rejected), renewed
@@ -64,6 +73,7 @@ impl Cached {
                 lifetime: u64::MAX,
                 margin: 0,
                 idle: None,
+                api_base: None,
             };
         };
         let lifetime = millis(lifetime);
@@ -80,6 +90,7 @@ impl Cached {
             lifetime,
             margin,
             idle,
+            api_base: None,
         }
     }
 
@@ -170,6 +181,12 @@ impl TokenRef {
     /// The login generation that issued this token (1 for the first login).
     pub fn generation(&self) -> u64 {
         self.inner.generation
+    }
+
+    /// The base of later API calls the token's login named, when the vendor's login
+    /// names one (`api_base`) and its host is one of the API hosts.
+    pub fn api_base(&self) -> Option<&url::Url> {
+        self.inner.api_base.as_ref()
     }
 }
 

@@ -161,10 +161,15 @@ impl Cache {
             .get("refresh_token")
             .and_then(Value::as_str)
             .map(SecretString::from);
+        let api_base = entry
+            .get("api_base")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         Some(StoredToken {
             token: SecretString::from(token),
             expires_at,
             refresh_token,
+            api_base,
         })
     }
 
@@ -182,6 +187,7 @@ impl Cache {
                 "token": token.token.expose_secret(),
                 "expires_at": expires_at,
                 "refresh_token": token.refresh_token.as_ref().map(|t| t.expose_secret().to_owned()),
+                "api_base": token.api_base,
                 "saved_at": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
             }),
         );

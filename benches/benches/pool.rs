@@ -72,6 +72,7 @@ fn pool(sim: &Sim, clock: &Clock, token: Option<Duration>, bound: Option<usize>)
                 token: format!("kept-token-{account:08}").into(),
                 expires_at: Some(SystemTime::now() + valid),
                 refresh_token: None,
+                api_base: None,
             });
         }
         async move { Ok(builder) }

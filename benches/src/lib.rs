@@ -114,7 +114,7 @@ pub struct CsrfTwoRequests {
     token(cookie = "sessionid"),
     apply(cookie = "sessionid"),
     rejected(status = 403),
-    error(BadCredentials, status = 401, display = "refused"),
+    error(BadCredentials, status = 401, display = "refused")
 )]
 pub struct CsrfOneRequest {
     username: String,

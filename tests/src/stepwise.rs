@@ -133,6 +133,7 @@ pub static STEPWISE: Description<'static> = Description {
     success: None,
     token: Spot::Json(&["token"]),
     expiry_field: None,
+    api_base: None,
     response_fields: &[],
     errors: &[
         ErrorCase {

@@ -7,10 +7,10 @@
 //! compile error here until it is written.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, Binding, Check, ConstValue, Constant, CredentialTable,
-    Description, EndpointDescription, ErrorCase, Expected, ExpiryField, ExpiryFormat, ExpiryPolicy,
-    FieldSpec, Header, Lifetime, Method, OAuth2Description, Placement, Rejection, Rule, RuleShape,
-    Sent, SentIn, Spot, Step, WireFormat,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, ConstValue, Constant,
+    CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
+    ExpiryFormat, ExpiryPolicy, FieldSpec, Header, Lifetime, Method, OAuth2Description, Placement,
+    Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step, WireFormat,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -52,6 +52,7 @@ impl Writer {
             token,
             expiry_field,
             response_fields,
+            api_base,
             errors,
             placement,
             rejection,
@@ -67,6 +68,7 @@ impl Writer {
         let token = self.spot(token);
         let expiry_field = self.option(expiry_field, |f| self.expiry_field(f));
         let response_fields = self.slice(response_fields, |f| self.answer_field(f));
+        let api_base = self.option(api_base, |b| self.api_base(b));
         let errors = self.slice(errors, |e| self.error_case(e));
         let placement = self.placement(placement);
         let rejection = self.rejection(rejection);
@@ -88,6 +90,7 @@ impl Writer {
                     token: #token,
                     expiry_field: #expiry_field,
                     response_fields: #response_fields,
+                    api_base: #api_base,
                     errors: #errors,
                     placement: #placement,
                     rejection: #rejection,
@@ -283,6 +286,13 @@ impl Writer {
             ExpiryFormat::UnixTime => quote!(UnixTime),
         };
         quote!(#p::ExpiryField { spot: #spot, format: #p::ExpiryFormat::#format })
+    }
+
+    fn api_base(&self, base: &ApiBase<'_>) -> TokenStream {
+        let p = &self.p;
+        let ApiBase { spot, hosts } = base;
+        let spot = self.spot(spot);
+        quote!(#p::ApiBase { spot: #spot, hosts: &[#(#hosts),*] })
     }
 
     fn answer_field(&self, field: &AnswerField<'_>) -> TokenStream {

@@ -133,6 +133,10 @@ pub(crate) fn expand(
                 <Self as #rt::__private::Described>::DESCRIPTION.rejection
             }
 
+            fn api_base(&self) -> #rt::__private::Option<&#rt::__private::ApiBase> {
+                <Self as #rt::__private::Described>::DESCRIPTION.api_base.as_ref()
+            }
+
             fn expiry(&self) -> #rt::__private::ExpiryPolicy {
                 <Self as #rt::__private::Described>::DESCRIPTION.expiry
             }

@@ -15,6 +15,7 @@
 //! `written.rs` writes entries back as source text, for messages saying what to write.
 
 mod answers;
+mod api_base;
 mod endpoints;
 mod errors;
 mod expiry;
@@ -31,8 +32,8 @@ use proc_macro2::Ident;
 use crate::errors::Errors;
 use crate::keys::{Context, Source};
 use crate::model::{
-    Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location, OAuth2, Placement,
-    Provider, Rejection, ResponseField, Rule, Spanned, Spot, Step, UrlTemplate,
+    ApiBase, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location, OAuth2,
+    Placement, Provider, Rejection, ResponseField, Rule, Spanned, Spot, Step, UrlTemplate,
 };
 use crate::source::{Entry, Host, Kind};
 use endpoints::stand_in_endpoint;
@@ -73,6 +74,7 @@ struct Top {
     expiry: Option<Expiry>,
     one_of: Vec<Rule>,
     response_fields: Vec<ResponseField>,
+    api_base: Option<ApiBase>,
     fields: Vec<Field>,
     /// The fields' `requires` rules.
     requires: Vec<Rule>,
@@ -148,6 +150,7 @@ impl Lowering<'_> {
                 "expiry" => top.expiry = Some(self.expiry(&place, item)),
                 "one_of" => top.one_of.extend(self.one_of(item)),
                 "response" => top.response_fields = self.response(item),
+                "api_base" => top.api_base = self.api_base(&place, item),
                 "fields" => (top.fields, top.requires) = self.fields(item),
                 "error" => top.cases.extend(self.error_cases(item)),
                 "error_fields" => {
@@ -240,6 +243,7 @@ impl Lowering<'_> {
             // `one_of` rules first, then the fields' `requires`, whatever the order written.
             rules: top.one_of.into_iter().chain(top.requires).collect(),
             response_fields: top.response_fields,
+            api_base: top.api_base,
             errors: top.cases,
             oauth2: top.oauth2,
         })
@@ -357,6 +361,7 @@ mod tests {
                 "step",
                 vec![table("bind", vec![table("value", vec![entry])])],
             ),
+            Context::ApiBase => table("api_base", vec![entry]),
         }
     }
 

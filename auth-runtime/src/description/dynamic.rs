@@ -355,6 +355,10 @@ impl Provider for DynamicProvider {
         self.description.rejection
     }
 
+    fn api_base(&self) -> Option<&crate::provider::ApiBase> {
+        self.description.api_base.as_ref()
+    }
+
     fn logout_request(&self) -> Result<Option<VendorRequest>, DynamicError> {
         Ok(self.with_base(|base| self.description.logout_request(base))?)
     }

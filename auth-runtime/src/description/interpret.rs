@@ -403,12 +403,27 @@ impl Interpret for Description {
             .oauth2
             .and_then(|_| response.read(Spot::Json(&["refresh_token"])))
             .map(SecretString::from);
+        // The session checks the base against the hosts it may be on; a login answer
+        // that names none is no token the session can use.
+        let api_base = match self.api_base {
+            None => None,
+            Some(base) => Some(response.read(base.spot).ok_or_else(|| {
+                Refusal::Runtime(Error::ApiBase {
+                    vendor: self.vendor,
+                    reason: format!(
+                        "the login answer names no API base at {}",
+                        base.spot.shown()
+                    ),
+                })
+            })?),
+        };
         Ok(Login {
             token,
             response: read_values(&response, self.response_fields, false),
             expires_in,
             expires_at,
             refresh_token,
+            api_base,
         })
     }
 

@@ -62,6 +62,7 @@ pub type Step = plain::Step<'static>;
 pub type Binding = plain::Binding<'static>;
 /// A header a request carries, its value a template.
 pub type Header = plain::Header<'static>;
+pub use crate::provider::ApiBase;
 
 /// A constant's value as JSON.
 pub fn const_json(value: ConstValue) -> serde_json::Value {

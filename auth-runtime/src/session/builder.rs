@@ -33,6 +33,8 @@ pub struct SessionBuilder<P: Provider> {
     login_deadline: Duration,
     client_hook: Option<ClientHook>,
     allowed_origins: Vec<String>,
+    /// Host patterns an API base may be on, besides the description's.
+    api_hosts: Vec<String>,
     max_body: usize,
     on_token: Option<TokenHook>,
     restore: Option<StoredToken>,
@@ -127,6 +129,20 @@ impl<P: Provider> SessionBuilder<P> {
     /// other origin fails with [`Error::OriginNotAllowed`] before the token is put on it.
     pub fn allow_origin(mut self, origin: impl Into<String>) -> Self {
         self.allowed_origins.push(origin.into());
+        self
+    }
+
+    /// Adds hosts the API base a login names may be on, besides the vendor's own
+    /// (`api_base(hosts = ...)` in its description): a host name, or `*.` and a domain
+    /// (`*.my.salesforce.com`). A login naming a base elsewhere fails with
+    /// [`Error::ApiBase`] and its token is not kept; a pattern that is not one fails
+    /// [`build`](Self::build). Useful for a sandbox host, or a test server on loopback.
+    pub fn api_hosts<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.api_hosts.extend(patterns.into_iter().map(Into::into));
         self
     }
 
@@ -292,6 +308,9 @@ impl<P: Provider> SessionBuilder<P> {
         for origin in &self.allowed_origins {
             origins.allow(vendor, origin)?;
         }
+        let described_hosts = self.provider.api_base().map_or(&[][..], |base| base.hosts);
+        origins.allow_api_hosts(vendor, described_hosts.iter().copied())?;
+        origins.allow_api_hosts(vendor, self.api_hosts.iter().map(String::as_str))?;
         let expiry = self.expiry.unwrap_or_else(|| self.provider.expiry());
         let runtime = match self.background_refresh {
             true => Some(tokio::runtime::Handle::try_current().map_err(|_| {
@@ -351,6 +370,7 @@ impl<P: Provider> Session<P> {
             login_deadline: Duration::from_secs(30),
             client_hook: None,
             allowed_origins: Vec::new(),
+            api_hosts: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             on_token: None,
             restore: None,

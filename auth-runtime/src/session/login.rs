@@ -212,10 +212,20 @@ impl<P: Provider> Inner<P> {
             span.in_scope(|| tracing::warn!(reason, attempt, error = %error, "login failed"));
             return Err(Failure::transient(error.into()));
         }
+        let api_base = match self.api_base(login.api_base.take(), was_refreshed) {
+            Ok(base) => base,
+            Err(error) => {
+                span.in_scope(|| tracing::warn!(reason, attempt, error = %error, "login failed"));
+                return Err(Failure::transient(error.into()));
+            }
+        };
         let now = self.clock.now_ms();
         let lifetime = self.lifetime(&login);
         self.last_response.store(Some(Arc::new(login.response)));
-        let cached = Arc::new(self.issue(login.token, now, lifetime));
+        let cached = Arc::new(
+            self.issue(login.token, now, lifetime)
+                .with_api_base(api_base),
+        );
         self.current.store(Arc::clone(&cached));
         self.metrics
             .logged_in(cause, was_refreshed, started.elapsed());
@@ -390,6 +400,25 @@ impl<P: Provider> Inner<P> {
         })
     }
 
+    /// The API base a login named, admitted: on one of the API hosts, or an error
+    /// (the token is not kept). A refresh whose answer names none keeps the current
+    /// token's base.
+    fn api_base(&self, named: Option<String>, refreshed: bool) -> Result<Option<url::Url>, Error> {
+        let vendor = self.provider.vendor();
+        match (self.provider.api_base(), named) {
+            (None, _) => Ok(None),
+            (Some(_), Some(named)) => self.origins.admit_api_base(vendor, &named).map(Some),
+            (Some(_), None) if refreshed => Ok(self.current.load().api_base.clone()),
+            (Some(base), None) => Err(Error::ApiBase {
+                vendor,
+                reason: format!(
+                    "the login answer names no API base at {}",
+                    base.spot.shown()
+                ),
+            }),
+        }
+    }
+
     /// A new cache entry under the session's policy.
     pub(super) fn issue(
         &self,
@@ -430,7 +459,22 @@ impl<P: Provider> Inner<P> {
             },
             None => None,
         };
-        let cached = self.issue(stored.token, self.clock.now_ms(), remaining);
+        let api_base = match (self.provider.api_base(), &stored.api_base) {
+            (None, _) => None,
+            (Some(_), Some(named)) => {
+                match self.origins.admit_api_base(self.provider.vendor(), named) {
+                    Ok(base) => Some(base),
+                    Err(error) => {
+                        tracing::warn!(vendor = self.provider.vendor(), error = %error, "not restoring the kept token");
+                        return;
+                    }
+                }
+            }
+            (Some(_), None) => return,
+        };
+        let cached = self
+            .issue(stored.token, self.clock.now_ms(), remaining)
+            .with_api_base(api_base);
         if cached.is_fresh(self.clock.now_ms()) {
             tracing::info!(vendor = self.provider.vendor(), "restored a kept token");
             self.current.store(Arc::new(cached));

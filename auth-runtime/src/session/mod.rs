@@ -62,6 +62,10 @@ pub struct StoredToken {
     /// Restored, it lets the session refresh instead of logging in with the
     /// credentials, even once `token` has expired.
     pub refresh_token: Option<SecretString>,
+    /// The base of later API calls the token's login named (`api_base`); restored, it
+    /// is checked against the vendor's API hosts again, and a token without one is not
+    /// restored for a vendor whose login names one.
+    pub api_base: Option<String>,
 }
 
 impl std::fmt::Debug for StoredToken {
@@ -73,6 +77,7 @@ impl std::fmt::Debug for StoredToken {
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("api_base", &self.api_base)
             .finish()
     }
 }
@@ -352,6 +357,7 @@ impl<P: Provider> Inner<P> {
                 token: cached_secret(cached),
                 expires_at,
                 refresh_token: self.held_refresh(),
+                api_base: cached.api_base.as_ref().map(url::Url::to_string),
             });
         }
     }

@@ -7,7 +7,7 @@ use tracing::Instrument as _;
 use crate::error::{Error, Stage};
 use crate::provider::{LoginReply, Placement, Provider, TokenKind, VendorRequest};
 use crate::redact::Scrubber;
-use crate::send::{Failed, send_with_token};
+use crate::send::{Failed, Target, send_with_token};
 use crate::token::Cached;
 
 use super::{LoggedOut, Session, cached_secret, elapsed_ms};
@@ -59,6 +59,47 @@ impl<P: Provider> Session<P> {
                 Failed::Session(error) => error,
                 Failed::Sending(error) => Error::transport(vendor, Stage::Api, error).into(),
             })
+    }
+
+    /// Builds a request to `path` (`/services/data/v60.0/limits`, a query allowed) on the
+    /// API base the current login named (Salesforce's `instance_url`); send it with
+    /// [`Session::send`], or through `AuthMiddleware` or `AuthLayer`. Each sending puts
+    /// it on the base of the token it carries, so a re-login that names another base
+    /// moves it, the replay after a rejection included. Until then its URL is a
+    /// placeholder on a host that never resolves (`api-base.invalid`), so another
+    /// client sends it nowhere. For a vendor whose login names no API base, sending it
+    /// fails with [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let placeholder = format!(
+            "https://{}/{}",
+            crate::origin::API_PLACEHOLDER_HOST,
+            path.trim_start_matches('/')
+        );
+        self.request(method, placeholder)
+    }
+
+    /// Where `url` goes, for the send protocol: one of the session's origins; or,
+    /// for a vendor whose login names the API's base, a URL on that base (checked once
+    /// the token is known) or a [`Session::api`] request. Anything else is refused
+    /// before any login.
+    pub(crate) fn target(&self, url: &url::Url) -> Result<Target, P::Error> {
+        let vendor = self.provider().vendor();
+        let names_base = self.provider().api_base().is_some();
+        if crate::origin::is_api_placeholder(url) {
+            if !names_base {
+                return Err(Error::InvalidRequest {
+                    vendor,
+                    reason: "Session::api builds requests on the API base a login names, and this vendor's login names none".to_owned(),
+                }
+                .into());
+            }
+            return Ok(Target::Relative(url.clone()));
+        }
+        match self.inner.origins.check(vendor, url) {
+            Ok(()) => Ok(Target::Origin(url.clone())),
+            Err(Error::OriginNotAllowed { .. }) if names_base => Ok(Target::OnApiBase(url.clone())),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// Refuses to put the token on a request to `url` unless it is one of the vendor's

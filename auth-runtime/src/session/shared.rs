@@ -89,8 +89,22 @@ impl<P: Provider> Inner<P> {
             ),
             None => (None, None),
         };
+        // A token whose login named an API base goes there only if it is still on one
+        // of the API hosts; one without a base is of no use to such a vendor.
+        let api_base = match (self.provider.api_base(), &stored.api_base) {
+            (None, _) => None,
+            (Some(_), Some(named)) => {
+                let admitted = self.origins.admit_api_base(self.provider.vendor(), named);
+                Some(admitted.inspect_err(|error| {
+                    tracing::warn!(vendor = self.provider.vendor(), error = %error, "not taking the stored token");
+                }).ok()?)
+            }
+            (Some(_), None) => return None,
+        };
         let now = self.clock.now_ms();
-        let cached = self.issue_remaining(stored.token.clone(), now, remaining, full);
+        let cached = self
+            .issue_remaining(stored.token.clone(), now, remaining, full)
+            .with_api_base(api_base);
         cached.is_fresh(now).then_some(cached)
     }
 
@@ -262,6 +276,7 @@ impl<P: Provider> Inner<P> {
                 issued_at,
                 expires_at: self.wall_expiry(cached),
                 refresh_token: record::shareable_refresh(self.held_refresh()),
+                api_base: cached.api_base.as_ref().map(url::Url::to_string),
             };
             let token = record::for_store(&shared.key, token, shared.secret.as_ref());
             if let Err(error) = shared.store.save(&shared.key, &token).await {

@@ -113,6 +113,12 @@ pub struct SharedToken {
     /// refresh tokens refuses the older ones. With a [`StoreSecret`] it travels
     /// sealed inside `token`, and this is `None` in what the store is handed.
     pub refresh_token: Option<SecretString>,
+    /// The base of later API calls the token's login named (`api_base`), so that a
+    /// session adopting the token sends its calls there; checked against the vendor's
+    /// API hosts again when adopted. With a [`StoreSecret`] it travels sealed inside
+    /// `token` (so no one writing to the store can point the token elsewhere), and
+    /// this is `None` in what the store is handed.
+    pub api_base: Option<String>,
 }
 
 impl std::fmt::Debug for SharedToken {
@@ -125,6 +131,7 @@ impl std::fmt::Debug for SharedToken {
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
             )
+            .field("api_base", &self.api_base)
             .finish()
     }
 }

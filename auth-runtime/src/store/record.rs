@@ -61,24 +61,38 @@ fn from_unix_ms(ms: u64) -> Option<SystemTime> {
 /// were shared reads as a token without one.
 const REFRESH_SEPARATOR: char = '\n';
 
-/// `token` and, after [`REFRESH_SEPARATOR`], `refresh`: how both travel as one text.
-fn join_refresh(token: &SecretString, refresh: Option<&SecretString>) -> String {
-    match refresh {
-        Some(refresh) => format!(
-            "{}{REFRESH_SEPARATOR}{}",
-            token.expose_secret(),
-            refresh.expose_secret()
+/// `token` and, after [`REFRESH_SEPARATOR`], `refresh`, then the API base after another
+/// (the refresh token empty when there is none): how they travel as one text. A token
+/// without an API base is written as before API bases were shared.
+fn join_refresh(token: &SharedToken) -> String {
+    let refresh = token.refresh_token.as_ref().map(|r| r.expose_secret());
+    match (refresh, &token.api_base) {
+        (refresh, Some(base)) => format!(
+            "{}{REFRESH_SEPARATOR}{}{REFRESH_SEPARATOR}{base}",
+            token.token.expose_secret(),
+            refresh.unwrap_or_default(),
         ),
-        None => token.expose_secret().to_owned(),
+        (Some(refresh), None) => {
+            format!(
+                "{}{REFRESH_SEPARATOR}{refresh}",
+                token.token.expose_secret()
+            )
+        }
+        (None, None) => token.token.expose_secret().to_owned(),
     }
 }
 
-/// The token and the refresh token in a text [`join_refresh`] made.
-fn split_refresh(text: &str) -> (SecretString, Option<SecretString>) {
-    match text.split_once(REFRESH_SEPARATOR) {
-        Some((token, refresh)) => (token.into(), Some(refresh.into())),
-        None => (text.into(), None),
-    }
+/// What a text [`join_refresh`] made holds: the token, the refresh token, the API base.
+fn split_refresh(text: &str) -> (SecretString, Option<SecretString>, Option<String>) {
+    let mut parts = text.splitn(3, REFRESH_SEPARATOR);
+    let token = parts.next().unwrap_or_default();
+    let refresh = parts.next().filter(|r| !r.is_empty());
+    let base = parts.next();
+    (
+        token.into(),
+        refresh.map(SecretString::from),
+        base.map(str::to_owned),
+    )
 }
 
 /// The refresh token a session may put in the store beside its token: one that
@@ -99,7 +113,7 @@ pub(crate) fn encode(token: &SharedToken) -> String {
         "{} {} {}",
         unix_ms(token.issued_at),
         expires,
-        join_refresh(&token.token, token.refresh_token.as_ref())
+        join_refresh(token)
     )
 }
 
@@ -122,12 +136,13 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<SharedToken, &'static str> {
                 .ok_or("malformed expiry")?,
         ),
     };
-    let (token, refresh_token) = split_refresh(parts.next().ok_or("no token")?);
+    let (token, refresh_token, api_base) = split_refresh(parts.next().ok_or("no token")?);
     Ok(SharedToken {
         token,
         issued_at: issued,
         expires_at: expires,
         refresh_token,
+        api_base,
     })
 }
 
@@ -215,6 +230,9 @@ pub(crate) fn usable_token(
         if let Some(refresh) = &token.refresh_token {
             check_value(refresh.expose_secret()).map_err(|_| "invalid refresh token")?;
         }
+        if let Some(base) = &token.api_base {
+            check_value(base).map_err(|_| "invalid API base")?;
+        }
         check_times(&token, now)?;
         Ok(token)
     });
@@ -281,7 +299,7 @@ pub(crate) fn for_store(
     let Some(secret) = secret else {
         return token;
     };
-    let joined = join_refresh(&token.token, token.refresh_token.as_ref());
+    let joined = join_refresh(&token);
     let mut plaintext = Vec::with_capacity(17 + joined.len());
     plaintext.extend_from_slice(&unix_ms(token.issued_at).to_be_bytes());
     match token.expires_at {
@@ -311,6 +329,7 @@ pub(crate) fn for_store(
         issued_at: token.issued_at,
         expires_at: token.expires_at,
         refresh_token: None,
+        api_base: None,
     }
 }
 
@@ -328,6 +347,9 @@ fn open(
         // Beside a seal, a refresh token could only have been put by someone else.
         (Some(_), Some(_)) if stored.refresh_token.is_some() => {
             return Err("plaintext refresh token beside a sealed token");
+        }
+        (Some(_), Some(_)) if stored.api_base.is_some() => {
+            return Err("plaintext API base beside a sealed token");
         }
         (None, Some(_)) => return Err("sealed, and this session has no store secret"),
         (Some(_), None) => return Err("not sealed, and this session has a store secret"),
@@ -364,12 +386,13 @@ fn open(
     };
     let joined = plaintext.get(17..).ok_or(malformed)?;
     let joined = std::str::from_utf8(joined).map_err(|_| malformed)?;
-    let (token, refresh_token) = split_refresh(joined);
+    let (token, refresh_token, api_base) = split_refresh(joined);
     Ok(SharedToken {
         token,
         issued_at,
         expires_at,
         refresh_token,
+        api_base,
     })
 }
 
@@ -385,6 +408,7 @@ mod tests {
             issued_at: issued,
             expires_at: expires,
             refresh_token: None,
+            api_base: None,
         }
     }
 
@@ -463,6 +487,40 @@ mod tests {
         assert!(usable_token(KEY, empty, None, now).is_none());
         assert!(shareable_refresh(Some("a\nb".into())).is_none());
         assert!(shareable_refresh(Some("ab".into())).is_some());
+    }
+
+    #[test]
+    fn an_api_base_travels_with_its_token_and_sealed_inside_it() {
+        let now = ms(SystemTime::now());
+        let base = "https://acme.my.example.com/";
+        let with_base = |refresh: Option<&str>| SharedToken {
+            refresh_token: refresh.map(SecretString::from),
+            api_base: Some(base.to_owned()),
+            ..token("tok", now, None)
+        };
+        for t in [with_base(Some("ref")), with_base(None)] {
+            let back = decode(encode(&t).as_bytes()).expect("decoded");
+            assert_eq!(back.api_base.as_deref(), Some(base));
+            assert_eq!(secrets(&back), secrets(&t));
+        }
+        let secret = StoreSecret::from_bytes([7; 32]);
+        let sealed = for_store(KEY, with_base(Some("ref")), Some(&secret));
+        assert!(sealed.api_base.is_none(), "sealed inside the token");
+        assert!(!encode(&sealed).contains("acme"));
+        let opened = usable_token(KEY, sealed.clone(), Some(&secret), now).expect("opened");
+        assert_eq!(opened.api_base.as_deref(), Some(base));
+        assert_eq!(secrets(&opened), ("tok".to_owned(), Some("ref".to_owned())));
+        // A base put beside a seal is not the sealer's: it could send the token away.
+        let planted = SharedToken {
+            api_base: Some("https://evil.example.net".to_owned()),
+            ..sealed
+        };
+        assert!(usable_token(KEY, planted, Some(&secret), now).is_none());
+        let broken = SharedToken {
+            api_base: Some("https://a.example.com/\u{7}".to_owned()),
+            ..token("tok", now, None)
+        };
+        assert!(usable_token(KEY, broken, None, now).is_none());
     }
 
     #[test]

@@ -114,6 +114,7 @@ impl ::auth_runtime::__private::Described for CrmCom {
         token: ::auth_runtime::__private::Spot::Json(&["data", "token"]),
         expiry_field: ::auth_runtime::__private::Option::None,
         response_fields: &[],
+        api_base: ::auth_runtime::__private::Option::None,
         errors: &[
             ::auth_runtime::__private::ErrorCase {
                 variant: "Rejected",
@@ -229,6 +230,11 @@ impl ::auth_runtime::__private::Provider for CrmCom {
     }
     fn rejection(&self) -> ::auth_runtime::__private::Rejection {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
+    }
+    fn api_base(
+        &self,
+    ) -> ::auth_runtime::__private::Option<&::auth_runtime::__private::ApiBase> {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.api_base.as_ref()
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry

@@ -91,6 +91,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
         token: ::auth_runtime::__private::Spot::Json(&["auth_token"]),
         expiry_field: ::auth_runtime::__private::Option::None,
         response_fields: &[],
+        api_base: ::auth_runtime::__private::Option::None,
         errors: &[
             ::auth_runtime::__private::ErrorCase {
                 variant: "InvalidLoginDetails",
@@ -315,6 +316,11 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
     }
     fn rejection(&self) -> ::auth_runtime::__private::Rejection {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
+    }
+    fn api_base(
+        &self,
+    ) -> ::auth_runtime::__private::Option<&::auth_runtime::__private::ApiBase> {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.api_base.as_ref()
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry

@@ -93,6 +93,7 @@ impl ::auth_runtime::__private::Described for ModulusJwt {
                 kind: ::auth_runtime::__private::AnswerKind::Text,
             },
         ],
+        api_base: ::auth_runtime::__private::Option::None,
         errors: &[
             ::auth_runtime::__private::ErrorCase {
                 variant: "BadRequest",
@@ -231,6 +232,11 @@ impl ::auth_runtime::__private::Provider for ModulusJwt {
     }
     fn rejection(&self) -> ::auth_runtime::__private::Rejection {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.rejection
+    }
+    fn api_base(
+        &self,
+    ) -> ::auth_runtime::__private::Option<&::auth_runtime::__private::ApiBase> {
+        <Self as ::auth_runtime::__private::Described>::DESCRIPTION.api_base.as_ref()
     }
     fn expiry(&self) -> ::auth_runtime::__private::ExpiryPolicy {
         <Self as ::auth_runtime::__private::Described>::DESCRIPTION.expiry
