@@ -24,8 +24,6 @@ impl model::Provider {
         let to = Arena(arena);
         let vendor = to.text(&self.vendor.value);
         let credentials = arena.alloc(self.credential_table(&to));
-        // A field a template names is sent there (a step's body, a header), not also
-        // in the token request's body.
         let named = self.template_names();
         let sent = self.fields.iter().map(|field| Sent {
             path: to.path(&field.wire),
@@ -33,13 +31,7 @@ impl model::Provider {
                 (Some(model::BasicPart::User), _) => SentIn::BasicUser,
                 (Some(model::BasicPart::Password), _) => SentIn::BasicPassword,
                 (None, true) => SentIn::Query,
-                (None, false)
-                    if named
-                        .iter()
-                        .any(|name| field.ident == name || field.wire_name() == *name) =>
-                {
-                    SentIn::Templates
-                }
+                (None, false) if Self::only_in_templates(field, &named) => SentIn::Templates,
                 (None, false) => SentIn::Body,
             },
         });
@@ -110,8 +102,19 @@ impl model::Provider {
         }
     }
 
+    /// Whether `field` goes only where a template names it (a step's body, a header, a
+    /// constant of the token request): a body field that one of `named` names is not
+    /// also sent in the token request's body under its own name.
+    pub(crate) fn only_in_templates(field: &model::Field, named: &[&str]) -> bool {
+        field.basic.is_none()
+            && !field.in_query
+            && named
+                .iter()
+                .any(|name| field.ident == name || field.wire_name() == *name)
+    }
+
     /// The names every template of the login's requests names.
-    fn template_names(&self) -> Vec<&str> {
+    pub(crate) fn template_names(&self) -> Vec<&str> {
         self.steps
             .iter()
             .map(|step| &step.endpoint)

@@ -558,8 +558,16 @@ fn constants(provider: &Provider, errors: &Errors) {
         }
     }
     let login = &provider.login;
+    // A field sent only where a template names it leaves its wire name free: a constant
+    // of that name may be the template (`password = "{password}{security_token}"`).
+    let named = provider.template_names();
     for constant in login.constants.iter().chain(&login.query) {
-        if let Some(field) = provider.fields.iter().find(|f| f.wire == constant.path) {
+        if let Some(field) = provider
+            .fields
+            .iter()
+            .filter(|f| !Provider::only_in_templates(f, &named))
+            .find(|f| f.wire == constant.path)
+        {
             errors.error(
                 constant.span,
                 format!(

@@ -25,7 +25,8 @@ use auth_runtime::{Bindings, CredentialsError, ExposeSecret, Lifetime};
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
 use crate::wire::{
-    Received, const_is_template, is_template, presented, read_template, template_names,
+    Received, const_is_template, is_template, presented, read_as_accepted, read_template,
+    template_names,
 };
 use auth_faults::{Counter, lock};
 
@@ -781,7 +782,13 @@ impl Shared {
                     .field_index(name)
                     .and_then(|index| credentials.get(index).cloned().flatten()),
             };
+            // Values side by side (`{password}{security_token}`) are read against the
+            // accepted credentials, when a test gave some.
+            let accepted = lock(&self.accepted).clone();
             let read = read_template(site.template, text, &known, table)
+                .or_else(|why| {
+                    read_as_accepted(site.template, text, &known, table, &accepted).ok_or(why)
+                })
                 .map_err(|why| format!("{} {why}", site.place))?;
             for (index, value) in read {
                 if let Some(slot) = credentials.get_mut(index) {

@@ -109,7 +109,10 @@ impl Received {
             SentIn::BasicUser => self.basic.as_ref().map(|(user, _)| user.clone()),
             SentIn::BasicPassword => self.basic.as_ref().map(|(_, password)| password.clone()),
             SentIn::Query => self.text(sent.path, true),
-            _ => self.text(sent.path, false),
+            SentIn::Body => self.text(sent.path, false),
+            // Read from the templates that name it, not from a value of its wire name
+            // (which may be a constant such as `password = "{password}{token}"`).
+            SentIn::Templates => None,
         }
     }
 
@@ -314,6 +317,40 @@ pub(crate) fn read_template(
     } else {
         Err(not_as_described())
     }
+}
+
+/// The credential values `text` carries where `template` names credential fields, read
+/// as one of the `accepted` credential sets would render it: for templates whose values
+/// stand side by side with nothing between them (`{password}{security_token}`), which
+/// [`read_template`] cannot split. `None` when no accepted set renders `text`.
+pub(crate) fn read_as_accepted(
+    template: &str,
+    text: &str,
+    known: &dyn Fn(&str) -> Option<String>,
+    table: &CredentialTable,
+    accepted: &[Vec<Option<String>>],
+) -> Option<Vec<(usize, String)>> {
+    let pieces = pieces(template).ok()?;
+    accepted.iter().find_map(|set| {
+        let mut rendered = String::new();
+        let mut read = Vec::new();
+        for piece in &pieces {
+            match piece {
+                Piece::Text(part) => rendered.push_str(part),
+                Piece::Brace(brace) => rendered.push(*brace),
+                Piece::Name(name) => match known(name) {
+                    Some(value) => rendered.push_str(&value),
+                    None => {
+                        let index = table.field_index(name)?;
+                        let value = set.get(index).cloned().flatten()?;
+                        rendered.push_str(&value);
+                        read.push((index, value));
+                    }
+                },
+            }
+        }
+        (rendered == text).then_some(read)
+    })
 }
 
 fn leaves(value: &Value, prefix: String, out: &mut Vec<(String, bool)>) {

@@ -2,7 +2,8 @@
 //!
 //! Ready-made [`auth_runtime`] providers for the vendors authgen ships: **Modulus**
 //! ([`Modulus`], [`ModulusJwt`]), **CRM.COM** ([`CrmCom`]), **Currencycloud**
-//! ([`Currencycloud`]) and **OneBox** ([`OneBox`]). Each is derived from the vendor's own
+//! ([`Currencycloud`]), **OneBox** ([`OneBox`]) and **Salesforce** ([`Salesforce`], whose
+//! login names the API's base). Each is derived from the vendor's own
 //! documentation and tested against `auth-sim`, which emulates each vendor as documented.
 //!
 //! Each vendor has one source, its spec file in the repository's `specs/` directory. The
@@ -159,7 +160,38 @@ pub mod onebox {
     include!("generated/onebox.rs");
 }
 
+pub mod salesforce {
+    //! Salesforce: `POST {login}/services/oauth2/token`, the OAuth 2.0 username-password
+    //! flow.
+    //!
+    //! The request is a form: `grant_type=password`, `client_id` and `client_secret` (the
+    //! connected app's consumer key and secret), `username`, and `password` with the
+    //! user's security token appended (the two are separate credential fields here). The
+    //! answer is `{"access_token", "instance_url", "id", "token_type", "issued_at",
+    //! "signature"}` without a lifetime or a refresh token; `instance_url` is the org's
+    //! instance, another host than the login's, and the base of every API call:
+    //! [`Session::api`](auth_runtime::Session::api) puts a request's path on it, and the
+    //! session sends the token there only when it is on `*.my.salesforce.com` or
+    //! `*.salesforce.com` (add hosts with
+    //! [`SessionBuilder::api_hosts`](auth_runtime::SessionBuilder::api_hosts)). Refusals are
+    //! OAuth 2.0 errors (`invalid_grant` for wrong credentials, `invalid_client_id`,
+    //! `invalid_client`); an ended session is a 401 `INVALID_SESSION_ID` on an API call,
+    //! and the session logs in again. The logout revokes the token at
+    //! `/services/oauth2/revoke`.
+    //!
+    //! Generated from `specs/salesforce.toml`, written from Salesforce's public
+    //! documentation.
+
+    /// The production login host.
+    pub const LOGIN: &str = "https://login.salesforce.com";
+    /// The sandboxes' login host.
+    pub const TEST_LOGIN: &str = "https://test.salesforce.com";
+
+    include!("generated/salesforce.rs");
+}
+
 pub use crmcom::{CrmCom, CrmComError};
 pub use currencycloud::{Currencycloud, CurrencycloudError};
 pub use modulus::{Modulus, ModulusError, ModulusJwt, ModulusJwtError};
 pub use onebox::{OneBox, OneBoxError};
+pub use salesforce::{Salesforce, SalesforceError};

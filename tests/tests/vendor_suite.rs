@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use auth_mock::MockVendor;
 use auth_mock::fault::{Fault, Faults, Scope};
-use auth_runtime::{Clock, DynamicCredentials, Provider, Session};
-use auth_sim::{Sim, crmcom, csrf_login, currencycloud, modulus, onebox};
-use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox};
+use auth_runtime::{Clock, DynamicCredentials, Provider, Session, SessionBuilder};
+use auth_sim::{Sim, crmcom, csrf_login, currencycloud, modulus, onebox, salesforce};
+use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox, Salesforce};
 use authgen_tests::csrf_login::CsrfLogin;
 use authgen_tests::on_manual_clock;
 use reqwest::Method;
@@ -28,8 +28,12 @@ struct Served<P: Provider> {
     api: String,
     /// How long the vendor's tokens live.
     lifetime: Duration,
-    /// Whether the vendor has a logout endpoint.
-    has_logout: bool,
+    /// The requests a logout makes: 0 without a logout endpoint, 1 for a logout or the
+    /// revocation of the access token, 2 when a refresh token is revoked too.
+    logouts: u64,
+    /// What the session needs beyond the defaults (the API hosts of a vendor whose
+    /// login names the API's base on a test server).
+    configure: fn(SessionBuilder<P>) -> SessionBuilder<P>,
     server: Box<dyn Server>,
 }
 
@@ -51,7 +55,10 @@ where
         P: Clone,
     {
         let credentials = P::Credentials::from_pairs(pairs.iter().copied()).expect("credentials");
-        on_manual_clock(Session::builder(self.provider.clone(), credentials))
+        on_manual_clock((self.configure)(Session::builder(
+            self.provider.clone(),
+            credentials,
+        )))
     }
 }
 
@@ -128,8 +135,7 @@ where
     let (session, _) = served.session(served.good);
     session.token().await.expect("login");
     session.logout().await.expect("logout");
-    let expected = u64::from(served.has_logout);
-    assert_eq!(served.server.logouts(), expected, "{name}: logouts");
+    assert_eq!(served.server.logouts(), served.logouts, "{name}: logouts");
 
     // An outage met once is tried again within the call.
     let served = serve().await;
@@ -188,6 +194,7 @@ enum Vendor {
     Modulus,
     OneBox,
     CsrfLogin,
+    Salesforce,
 }
 
 impl Server for OnSim {
@@ -198,6 +205,7 @@ impl Server for OnSim {
             Vendor::Modulus => self.sim.modulus().logins(),
             Vendor::OneBox => self.sim.onebox().logins(),
             Vendor::CsrfLogin => self.sim.csrf_login().logins(),
+            Vendor::Salesforce => self.sim.salesforce().logins(),
         }
     }
     fn logouts(&self) -> u64 {
@@ -205,6 +213,7 @@ impl Server for OnSim {
             Vendor::CrmCom => self.sim.crmcom().logouts(),
             Vendor::Currencycloud => self.sim.currencycloud().logouts(),
             Vendor::CsrfLogin => self.sim.csrf_login().logouts(),
+            Vendor::Salesforce => self.sim.salesforce().revocations(),
             Vendor::Modulus | Vendor::OneBox => 0,
         }
     }
@@ -218,6 +227,7 @@ impl Server for OnSim {
             Vendor::Modulus => self.sim.modulus().revoke_all(),
             Vendor::OneBox => self.sim.onebox().revoke_all(),
             Vendor::CsrfLogin => self.sim.csrf_login().revoke_all(),
+            Vendor::Salesforce => self.sim.salesforce().revoke_all(),
         }
     }
     fn faults(&self) -> &Faults {
@@ -227,6 +237,7 @@ impl Server for OnSim {
             Vendor::Modulus => self.sim.modulus().faults(),
             Vendor::OneBox => self.sim.onebox().faults(),
             Vendor::CsrfLogin => self.sim.csrf_login().faults(),
+            Vendor::Salesforce => self.sim.salesforce().faults(),
         }
     }
 }
@@ -234,11 +245,13 @@ impl Server for OnSim {
 struct OnMock(MockVendor);
 
 impl Server for OnMock {
+    /// Tokens issued: a login, or an OAuth 2.0 refresh (the mock issues a refresh token
+    /// with every OAuth 2.0 login, and the session refreshes rather than log in again).
     fn logins(&self) -> u64 {
-        self.0.logins()
+        self.0.logins() + self.0.refreshes()
     }
     fn logouts(&self) -> u64 {
-        self.0.logouts()
+        self.0.logouts() + self.0.revocations()
     }
     fn advance(&self, by: Duration) {
         self.0.advance(by);
@@ -288,7 +301,8 @@ async fn crmcom(on_mock: bool) -> Served<CrmCom> {
         wrong: CRMCOM_WRONG,
         api,
         lifetime: crmcom::DEFAULT_TOKEN_LIFETIME,
-        has_logout: true,
+        logouts: 1,
+        configure: |builder| builder,
         server,
     }
 }
@@ -327,7 +341,8 @@ async fn currencycloud(on_mock: bool) -> Served<Currencycloud> {
         wrong: CURRENCYCLOUD_WRONG,
         api,
         lifetime: currencycloud::DEFAULT_TOKEN_LIFETIME,
-        has_logout: true,
+        logouts: 1,
+        configure: |builder| builder,
         server,
     }
 }
@@ -354,7 +369,8 @@ async fn modulus(on_mock: bool) -> Served<Modulus> {
         wrong: MODULUS_WRONG,
         api: format!("{base}{}", modulus::BALANCE_PATH),
         lifetime: modulus::DEFAULT_TOKEN_LIFETIME,
-        has_logout: false,
+        logouts: 0,
+        configure: |builder| builder,
         server,
     }
 }
@@ -380,7 +396,8 @@ async fn modulus_jwt(on_mock: bool) -> Served<ModulusJwt> {
         wrong: MODULUS_JWT_WRONG,
         api: format!("{base}{}", modulus::BALANCE_PATH),
         lifetime: modulus::DEFAULT_TOKEN_LIFETIME,
-        has_logout: false,
+        logouts: 0,
+        configure: |builder| builder,
         server,
     }
 }
@@ -411,7 +428,8 @@ async fn onebox(on_mock: bool) -> Served<OneBox> {
         wrong: ONEBOX_WRONG,
         api: format!("{base}{}", onebox::LIST_PATH),
         lifetime: onebox::DEFAULT_TOKEN_LIFETIME,
-        has_logout: false,
+        logouts: 0,
+        configure: |builder| builder,
         server,
     }
 }
@@ -442,9 +460,72 @@ async fn csrf_web_login(on_mock: bool) -> Served<CsrfLogin> {
         wrong: CSRF_LOGIN_WRONG,
         api: format!("{base}{}", csrf_login::ACCOUNTS_PATH),
         lifetime: csrf_login::DEFAULT_TOKEN_LIFETIME,
-        has_logout: true,
+        logouts: 1,
+        configure: |builder| builder,
         server,
     }
+}
+
+const SALESFORCE_GOOD: Pairs = &[
+    ("client_id", salesforce::CONSUMER_KEY),
+    ("client_secret", salesforce::CONSUMER_SECRET),
+    ("username", salesforce::USERNAME),
+    ("password", salesforce::PASSWORD),
+    ("security_token", salesforce::SECURITY_TOKEN),
+];
+const SALESFORCE_WRONG: Pairs = &[
+    ("client_id", salesforce::CONSUMER_KEY),
+    ("client_secret", salesforce::CONSUMER_SECRET),
+    ("username", salesforce::USERNAME),
+    ("password", "wrong"),
+    ("security_token", salesforce::SECURITY_TOKEN),
+];
+
+/// Salesforce: the API is on the instance the login names, which the test servers put
+/// on 127.0.0.1 (an API host only for these sessions).
+async fn salesforce(on_mock: bool) -> Served<Salesforce> {
+    let (login, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
+        let mock = MockVendor::start::<Salesforce>().await;
+        mock.accept(SALESFORCE_GOOD.iter().copied())
+            .expect("the accepted credentials are well-formed");
+        // The answer states no lifetime: the mock's sessions last as Salesforce's do.
+        mock.set_token_lifetime(salesforce::DEFAULT_TOKEN_LIFETIME);
+        let base = mock.base_url();
+        let server: Box<dyn Server> = Box::new(OnMock(mock));
+        let api = format!("{base}{}", salesforce::LIMITS_PATH);
+        // The mock issues a refresh token with every OAuth 2.0 login: revoked too.
+        (base, api, server, 2)
+    } else {
+        let sim = Arc::new(Sim::start().await);
+        let login = format!("{}{}", sim.base_url(), salesforce::PREFIX);
+        let api = format!(
+            "{}{}",
+            sim.salesforce().instance_url(0),
+            salesforce::LIMITS_PATH
+        );
+        let which = Vendor::Salesforce;
+        (login, api, Box::new(OnSim { sim, which }), 1)
+    };
+    Served {
+        provider: Salesforce::new(login),
+        good: SALESFORCE_GOOD,
+        wrong: SALESFORCE_WRONG,
+        api,
+        lifetime: salesforce::DEFAULT_TOKEN_LIFETIME,
+        logouts,
+        configure: |builder| builder.api_hosts(["127.0.0.1"]),
+        server,
+    }
+}
+
+#[tokio::test]
+async fn salesforce_on_the_simulator() {
+    suite("Salesforce on auth-sim", || salesforce(false)).await;
+}
+
+#[tokio::test]
+async fn salesforce_on_its_mock() {
+    suite("Salesforce on its mock", || salesforce(true)).await;
 }
 
 #[tokio::test]
