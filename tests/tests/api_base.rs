@@ -314,3 +314,18 @@ async fn the_mock_names_itself_as_the_api_base_and_serves_the_calls() {
         Some(format!("{}/", mock.base_url()).as_str())
     );
 }
+
+#[tokio::test]
+async fn the_middleware_puts_a_relative_request_on_the_base_too() {
+    let sim = Sim::start().await;
+    let session = session(&sim);
+    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
+        .with(auth_runtime::AuthMiddleware::new(session.clone()))
+        .build();
+    let placeholder = format!("https://api-base.invalid{}", salesforce::LIMITS_PATH);
+    let response = client.get(&placeholder).send().await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(sim.salesforce().instance_calls(0), 1);
+    // The placeholder on a plain client goes nowhere: its host never resolves.
+    assert!(reqwest::get(&placeholder).await.is_err());
+}
