@@ -398,6 +398,7 @@ mod endpoint;
 mod error;
 mod expiry;
 mod gate;
+mod hand;
 #[cfg(any(feature = "middleware", feature = "tower"))]
 mod integrations;
 mod messages;
@@ -421,6 +422,7 @@ pub use clock::Clock;
 pub use credentials::{CredentialsError, DynamicCredentials};
 pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
+pub use hand::{HandLogin, LoginAnswer, LoginClient, LoginProcedure};
 #[cfg(feature = "middleware")]
 pub use integrations::AuthMiddleware;
 #[cfg(feature = "tower")]
