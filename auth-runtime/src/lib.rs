@@ -436,6 +436,7 @@ pub use provider::{
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
+pub use send::ApiRequest;
 pub use session::{API_MAX_BODY, LoggedOut, Session, SessionBuilder, StoredToken};
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
