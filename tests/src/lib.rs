@@ -2,6 +2,7 @@
 //! them share.
 
 pub mod stepwise;
+pub mod vault;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
