@@ -359,3 +359,52 @@ pub(crate) fn withheld<P: Provider>(
     }
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::description::DynamicProvider;
+
+    fn client() -> LoginClient {
+        let transport = Transport::new("V", Duration::from_secs(1), None, 1024).expect("clients");
+        let origins = Origins::of([&url::Url::parse("https://v.example/login").expect("url")]);
+        LoginClient::new("V", transport, origins, tokio::time::Instant::now())
+    }
+
+    #[tokio::test]
+    async fn an_error_showing_a_secret_or_the_token_is_withheld() {
+        let client = client();
+        client.secret("derived-key-123");
+        let shows = |text: &str| -> <DynamicProvider as Provider>::Error {
+            Error::InvalidRequest {
+                vendor: "V",
+                reason: text.to_owned(),
+            }
+            .into()
+        };
+        for leaking in ["bad key derived-key-123", "token old-token-456 was refused"] {
+            let error = withheld::<DynamicProvider>(&client, "old-token-456", shows(leaking));
+            let shown = format!("{error} {error:?}");
+            assert!(shown.contains("withheld"), "{shown}");
+            assert!(
+                !shown.contains("derived-key-123") && !shown.contains("old-token-456"),
+                "{shown}"
+            );
+        }
+        let kept = withheld::<DynamicProvider>(&client, "old-token-456", shows("the key is wrong"));
+        assert!(kept.to_string().contains("the key is wrong"), "{kept}");
+    }
+
+    #[tokio::test]
+    async fn a_request_to_another_origin_is_refused_before_it_is_sent() {
+        let client = client();
+        let url = url::Url::parse("https://elsewhere.example/login").expect("url");
+        let request = VendorRequest::new(crate::Method::Get, url, crate::WireFormat::Form);
+        let refused = client.send(request).await.expect_err("refused");
+        assert!(
+            matches!(refused, Error::OriginNotAllowed { .. }),
+            "{refused}"
+        );
+        assert_eq!(client.last_answer(), (None, None));
+    }
+}
