@@ -294,6 +294,8 @@ pub enum Mode {
     Redirect,
     /// The answer never comes.
     Silent,
+    /// The first answer is a 503; the others as documented.
+    UnavailableOnce,
 }
 
 /// Vault's state, shared with the test.
@@ -365,7 +367,10 @@ async fn answer(State(server): State<Shared>, Json(body): Json<serde_json::Value
             );
             return (StatusCode::TEMPORARY_REDIRECT, [("location", to)]).into_response();
         }
-        Mode::Normal | Mode::Hostile => {}
+        Mode::UnavailableOnce if n == 1 => {
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        Mode::Normal | Mode::Hostile | Mode::UnavailableOnce => {}
     }
     let challenge = body["challenge"].as_str().unwrap_or_default().to_owned();
     let proof = body["proof"].as_str().unwrap_or_default();

@@ -204,6 +204,27 @@ async fn a_login_request_that_never_answers_ends_at_the_deadline() {
     assert_eq!(server.logins(), [1, 1]);
 }
 
+#[tokio::test]
+async fn a_transient_failure_is_tried_again_from_the_challenge() {
+    let (url, server) = start(Mode::UnavailableOnce).await;
+    let policy = auth_runtime::RetryPolicy {
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        ..auth_runtime::RetryPolicy::default()
+    };
+    let session = Session::builder(Vault::new(&url), credentials(PASSWORD))
+        .retry(policy)
+        .build()
+        .expect("session");
+    session
+        .token()
+        .await
+        .expect("logged in on the second attempt");
+    // The 503 answered the first attempt; the second asked for a new challenge.
+    assert_eq!(server.logins(), [2, 2]);
+    assert!(session.login_held_for().is_none());
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn a_refusal_quoting_the_password_and_the_proof_shows_neither() {
     let logs = authgen_tests::Logs::default();
@@ -368,4 +389,32 @@ async fn the_hooks_error_is_typed_and_nothing_is_sent() {
     let error = session.send(request).await.expect_err("unsigned");
     assert!(matches!(error, VaultError::Unsignable), "{error:?}");
     assert_eq!(server.api.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn replicas_sharing_a_store_log_in_by_hand_once_and_accounts_stay_apart() {
+    let (url, server) = start(Mode::Normal).await;
+    let store = std::sync::Arc::new(auth_runtime::MemoryStore::new());
+    let replica = |password: &str| {
+        Session::builder(Vault::new(&url), credentials(password))
+            .store(std::sync::Arc::clone(&store))
+            .build()
+            .expect("session")
+    };
+    let (first, second) = (replica(PASSWORD), replica(PASSWORD));
+    let api = format!("{url}/api/data");
+    let (a, b) = tokio::join!(first.send(first.get(&api)), second.send(second.get(&api)));
+    assert_eq!(a.expect("sent").status(), 200);
+    assert_eq!(b.expect("sent").status(), 200);
+    assert_eq!(server.logins(), [1, 1], "one login between the replicas");
+
+    // Other credentials are another account: the token is not adopted, and the
+    // refusal is their own.
+    let other = replica("wrong horse");
+    let error = other.token().await.expect_err("refused");
+    assert!(
+        matches!(error, VaultError::InvalidProof { .. }),
+        "{error:?}"
+    );
+    assert_eq!(server.logins(), [2, 2]);
 }
