@@ -308,6 +308,8 @@ pub struct Server {
     pub api: AtomicUsize,
     /// Logouts received with a valid token.
     pub logouts: AtomicUsize,
+    /// The lifetime its tokens are issued with, in seconds (an hour unless set).
+    pub lifetime_s: std::sync::atomic::AtomicU64,
     /// How it behaves.
     pub mode: Mutex<Mode>,
     /// Where a redirect points.
@@ -402,7 +404,8 @@ async fn answer(State(server): State<Shared>, Json(body): Json<serde_json::Value
     }
     let token = format!("vault-token-{n}");
     issued.1.push(token.clone());
-    Json(serde_json::json!({ "token": token, "expires_in": 3600 })).into_response()
+    let lifetime = server.lifetime_s.load(Ordering::SeqCst);
+    Json(serde_json::json!({ "token": token, "expires_in": lifetime })).into_response()
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -463,6 +466,7 @@ pub async fn start(mode: Mode) -> (String, Shared) {
         answers: AtomicUsize::new(0),
         api: AtomicUsize::new(0),
         logouts: AtomicUsize::new(0),
+        lifetime_s: std::sync::atomic::AtomicU64::new(3600),
         mode: Mutex::new(mode),
         elsewhere: Mutex::new(String::new()),
         issued: Mutex::new(Default::default()),

@@ -418,3 +418,24 @@ async fn replicas_sharing_a_store_log_in_by_hand_once_and_accounts_stay_apart() 
     );
     assert_eq!(server.logins(), [2, 2]);
 }
+
+#[tokio::test]
+async fn a_hand_login_is_refreshed_in_the_background() {
+    let (url, server) = start(Mode::Normal).await;
+    server.lifetime_s.store(2, Ordering::SeqCst);
+    let session = Session::builder(Vault::new(&url), credentials(PASSWORD))
+        .background_refresh(true)
+        .build()
+        .expect("session");
+    session.token().await.expect("login");
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    let [challenges, answers] = server.logins();
+    assert!(
+        challenges >= 2 && answers == challenges,
+        "{challenges} {answers}"
+    );
+    assert!(
+        session.cached_token().is_some(),
+        "callers find a fresh token"
+    );
+}
