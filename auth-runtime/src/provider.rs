@@ -3,7 +3,9 @@
 //!
 //! A provider does no I/O. It builds requests and decodes responses; the session sends
 //! them (with its timeouts, body cap and redirect rules). That keeps every vendor's
-//! decoding a pure function that can be tested and fuzzed on bytes.
+//! decoding a pure function that can be tested and fuzzed on bytes. A login that must
+//! compute between its requests is written by hand ([`HandLogin`](crate::HandLogin)),
+//! and sends them through the session's [`LoginClient`](crate::LoginClient).
 
 use std::time::{Duration, SystemTime};
 
