@@ -199,7 +199,7 @@ where
 }
 
 #[cfg(feature = "tower")]
-impl<B: Clone> Outgoing for http::Request<B> {
+impl<B: Clone + 'static> Outgoing for http::Request<B> {
     fn destination(&self, vendor: &'static str) -> Result<url::Url, crate::Error> {
         // Only an absolute URI says where the token would go.
         url::Url::parse(&self.uri().to_string()).map_err(|_| crate::Error::InvalidRequest {
@@ -239,6 +239,40 @@ impl<B: Clone> Outgoing for http::Request<B> {
     ) -> Result<(), crate::Error> {
         crate::transport::apply_to_http(vendor, placement, self, token)
     }
+
+    fn sign<E: From<crate::Error>>(
+        &mut self,
+        vendor: &'static str,
+        token: &str,
+        hook: impl FnOnce(&mut crate::ApiRequest<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // The URI as it will be sent (the token in its query, where it goes there).
+        let url = self.destination(vendor)?;
+        // The headers are lent to the hook beside the rest of the request.
+        let mut headers = std::mem::take(self.headers_mut());
+        let signed = hook(&mut crate::send::ApiRequest::of(
+            self.method(),
+            &url,
+            &mut headers,
+            in_memory(self.body()),
+            token,
+        ));
+        *self.headers_mut() = headers;
+        signed
+    }
+}
+
+/// A request body's bytes, when it is one of the types that hold them in memory.
+#[cfg(feature = "tower")]
+fn in_memory<B: 'static>(body: &B) -> Option<&[u8]> {
+    let body: &dyn std::any::Any = body;
+    if let Some(bytes) = body.downcast_ref::<bytes::Bytes>() {
+        return Some(bytes);
+    }
+    if let Some(bytes) = body.downcast_ref::<Vec<u8>>() {
+        return Some(bytes);
+    }
+    body.downcast_ref::<String>().map(String::as_bytes)
 }
 
 /// The body of an [`AuthService`] response: the inner service's own, or — when the

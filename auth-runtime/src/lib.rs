@@ -305,13 +305,7 @@
 //!                         reason: "no X-Session header".to_owned(),
 //!                         excerpt: auth_runtime::excerpt(reply.body),
 //!                     })?;
-//!                 Ok(Login {
-//!                     token: SecretString::from(token),
-//!                     response: (),
-//!                     expires_in: None,
-//!                     expires_at: None,
-//!                     refresh_token: None,
-//!                 })
+//!                 Ok(Login::new(SecretString::from(token), ()))
 //!             }
 //!             401 => Err(AcmeError::WrongKey),
 //!             status => Err(Error::UnexpectedStatus {
@@ -361,6 +355,215 @@
 //! # }
 //! ```
 //!
+//! ## Write a login by hand
+//!
+//! Some logins no description can say: Riddle's first asks for a challenge, then wants
+//! an HMAC of it keyed by the password, which your code computes; and every call
+//! carries a signature over the request. Write the login as a [`HandLogin`], turned on
+//! by [`Provider::login_procedure`], and the signature as the per-request hook
+//! [`Provider::sign_request`]. The login sends its requests through the
+//! [`LoginClient`] it is given, which keeps the session's rules: only the vendor's
+//! origins (a request elsewhere fails before anything is sent), no redirects, capped
+//! bodies, the login's deadline, and every secret it knows (the credentials' secret
+//! values, the secret values of the requests sent, and what
+//! [`LoginClient::secret`] marks) taken out of the answers it hands back. The session
+//! keeps the rest: one login for any number of callers, a refusal held, the store,
+//! background refresh, keep-alive and logout; it calls the login when it needs a
+//! token, never when it is built. The hook runs on [`Session::send`], `AuthMiddleware`
+//! and `AuthLayer`, only for requests to the vendor's origins.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! use auth_runtime::{
+//!     ApiRequest, Error, ExpiryPolicy, ExposeSecret, HandLogin, HeaderName, HeaderValue,
+//!     Login, LoginClient, LoginProcedure, LoginReply, Method, Placement, Provider,
+//!     SecretString, Session, Url, VendorRequest, WireField, WireFormat, WireValue,
+//! };
+//! use hmac::{Hmac, KeyInit as _, Mac as _};
+//! use sha2::Sha256;
+//!
+//! /// HMAC-SHA256 of `message` keyed by `key`, in hexadecimal.
+//! fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+//!     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+//!         return String::new(); // HMAC takes a key of any length.
+//!     };
+//!     mac.update(message);
+//!     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+//! }
+//!
+//! /// Riddle: `GET /challenge?user=` answers `{"challenge": ...}`; `POST /answer` with
+//! /// `{"user", "challenge", "proof"}`, the proof an HMAC of the challenge keyed by the
+//! /// password, answers `{"token", "expires_in"}` or 401. Every call carries the token
+//! /// as a bearer and `X-Signature`, an HMAC of `method \n path \n body` keyed by it.
+//! pub struct Riddle {
+//!     base: Url,
+//! }
+//!
+//! pub struct RiddleCredentials {
+//!     pub user: String,
+//!     pub password: SecretString,
+//! }
+//!
+//! #[derive(Debug, Clone)]
+//! pub enum RiddleError {
+//!     /// 401 to the answer.
+//!     WrongPassword,
+//!     /// A streamed body cannot be signed.
+//!     Unsignable,
+//!     Runtime(Error),
+//! }
+//!
+//! impl From<Error> for RiddleError {
+//!     fn from(error: Error) -> Self {
+//!         RiddleError::Runtime(error)
+//!     }
+//! }
+//!
+//! impl std::fmt::Display for RiddleError {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         match self {
+//!             RiddleError::WrongPassword => f.write_str("Riddle refused the password"),
+//!             RiddleError::Unsignable => f.write_str("Riddle: a streamed body cannot be signed"),
+//!             RiddleError::Runtime(error) => error.fmt(f),
+//!         }
+//!     }
+//! }
+//!
+//! impl std::error::Error for RiddleError {}
+//!
+//! impl Riddle {
+//!     fn url(&self, path: &str) -> Result<Url, Error> {
+//!         self.base.join(path).map_err(|e| Error::InvalidUrl {
+//!             vendor: Self::VENDOR,
+//!             reason: e.to_string(),
+//!         })
+//!     }
+//! }
+//!
+//! impl Provider for Riddle {
+//!     type Credentials = RiddleCredentials;
+//!     type Response = ();
+//!     type Error = RiddleError;
+//!     const VENDOR: &'static str = "Riddle";
+//!
+//!     // With a hand login, this names the credentials: its origin is admitted, its
+//!     // secret values are scrubbed, a shared store keys the account by it.
+//!     fn login_request(&self, credentials: &RiddleCredentials) -> Result<VendorRequest, RiddleError> {
+//!         let mut request = VendorRequest::new(Method::Post, self.url("/answer")?, WireFormat::Json);
+//!         request.fields.push(WireField {
+//!             path: &["user"],
+//!             value: WireValue::Plain(credentials.user.clone()),
+//!         });
+//!         request.fields.push(WireField {
+//!             path: &["password"],
+//!             value: WireValue::Secret(credentials.password.clone()),
+//!         });
+//!         Ok(request)
+//!     }
+//!
+//!     fn login_procedure(&self) -> LoginProcedure<Self> {
+//!         LoginProcedure::by_hand()
+//!     }
+//!
+//!     fn decode_login(&self, reply: &LoginReply<'_>) -> Result<Login<()>, RiddleError> {
+//!         let answer: serde_json::Value = serde_json::from_slice(reply.body).unwrap_or_default();
+//!         match (reply.status, answer["token"].as_str()) {
+//!             (200, Some(token)) => Ok(Login::new(SecretString::from(token), ())
+//!                 .with_expires_in(answer["expires_in"].as_u64().map(Duration::from_secs))),
+//!             (401, _) => Err(RiddleError::WrongPassword),
+//!             (status, _) => Err(Error::UnexpectedStatus {
+//!                 vendor: Self::VENDOR,
+//!                 stage: auth_runtime::Stage::Login,
+//!                 status,
+//!                 excerpt: auth_runtime::excerpt(reply.body),
+//!             }
+//!             .into()),
+//!         }
+//!     }
+//!
+//!     fn placement(&self) -> &Placement {
+//!         const BEARER: Placement = Placement { bearer: true, ..Placement::NONE };
+//!         &BEARER
+//!     }
+//!
+//!     fn expiry(&self) -> ExpiryPolicy {
+//!         ExpiryPolicy::absolute(Duration::from_secs(900))
+//!     }
+//!
+//!     fn runtime_error(error: &mut RiddleError) -> Option<&mut Error> {
+//!         match error {
+//!             RiddleError::Runtime(error) => Some(error),
+//!             _ => None,
+//!         }
+//!     }
+//!
+//!     // The per-request hook: a signature over the request, keyed by the token.
+//!     fn sign_request(&self, _: &RiddleCredentials, request: &mut ApiRequest<'_>) -> Result<(), RiddleError> {
+//!         let body = match (request.body(), request.method().as_str()) {
+//!             (Some(body), _) => body,
+//!             (None, "GET" | "HEAD" | "DELETE") => &[],
+//!             (None, _) => return Err(RiddleError::Unsignable),
+//!         };
+//!         let mut signed = format!("{}\n{}\n", request.method(), request.url().path()).into_bytes();
+//!         signed.extend_from_slice(body);
+//!         let signature = hmac_hex(request.expose_token().as_bytes(), &signed);
+//!         let value = HeaderValue::from_str(&signature).map_err(|_| RiddleError::Unsignable)?;
+//!         request.insert_header(HeaderName::from_static("x-signature"), value);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! impl HandLogin for Riddle {
+//!     async fn log_in(
+//!         &self,
+//!         credentials: &RiddleCredentials,
+//!         client: &LoginClient,
+//!     ) -> Result<Login<()>, RiddleError> {
+//!         let mut url = self.url("/challenge")?;
+//!         url.query_pairs_mut().append_pair("user", &credentials.user);
+//!         // A form request without fields has no body: a plain GET.
+//!         let answer = client.send(VendorRequest::new(Method::Get, url, WireFormat::Form)).await?;
+//!         let challenge: serde_json::Value = serde_json::from_slice(answer.body())
+//!             .map_err(|e| answer.undecodable(e.to_string()))?;
+//!         let Some(challenge) = challenge["challenge"].as_str() else {
+//!             return Err(answer.undecodable("no challenge").into());
+//!         };
+//!         let proof = hmac_hex(credentials.password.expose_secret().as_bytes(), challenge.as_bytes());
+//!         let mut request = VendorRequest::new(Method::Post, self.url("/answer")?, WireFormat::Json);
+//!         for (name, value) in [
+//!             (&["user"], WireValue::Plain(credentials.user.clone())),
+//!             (&["challenge"], WireValue::Plain(challenge.to_owned())),
+//!             // Secret: taken out of every answer and error.
+//!             (&["proof"], WireValue::Secret(SecretString::from(proof))),
+//!         ] {
+//!             request.fields.push(WireField { path: name, value });
+//!         }
+//!         let answer = client.send(request).await?;
+//!         self.decode_login(&answer.reply())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let riddle = Riddle { base: Url::parse("https://api.riddle.example")? };
+//! let credentials = RiddleCredentials {
+//!     user: "ada".to_owned(),
+//!     password: SecretString::from("correct horse"),
+//! };
+//! // Nothing is sent yet: the first call that needs a token logs in.
+//! let session = Session::builder(riddle, credentials).build()?;
+//! assert!(session.cached_token().is_none());
+//! // A request to another origin fails before any login, and before the hook.
+//! let elsewhere = session.send(session.get("https://elsewhere.example/data")).await;
+//! assert!(matches!(elsewhere, Err(RiddleError::Runtime(Error::OriginNotAllowed { .. }))));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! This vendor's twin, Vault, runs end to end against a server on 127.0.0.1 in the
+//! repository's `tests/tests/hand_login.rs`.
+//!
 //! ## Observe
 //!
 //! Sessions log through `tracing` (logins with their reason and duration, failures,
@@ -398,6 +601,7 @@ mod endpoint;
 mod error;
 mod expiry;
 mod gate;
+mod hand;
 #[cfg(any(feature = "middleware", feature = "tower"))]
 mod integrations;
 mod messages;
@@ -421,6 +625,7 @@ pub use clock::Clock;
 pub use credentials::{CredentialsError, DynamicCredentials};
 pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
 pub use expiry::{ExpiryPolicy, Lifetime};
+pub use hand::{HandLogin, LoginAnswer, LoginClient, LoginProcedure};
 #[cfg(feature = "middleware")]
 pub use integrations::AuthMiddleware;
 #[cfg(feature = "tower")]
@@ -434,6 +639,7 @@ pub use provider::{
 };
 pub use redact::REDACTED;
 pub use retry::RetryPolicy;
+pub use send::ApiRequest;
 pub use session::{API_MAX_BODY, LoggedOut, Session, SessionBuilder, StoredToken};
 #[cfg(feature = "redis")]
 pub use store::RedisStore;

@@ -42,6 +42,90 @@ pub(crate) trait Outgoing: Sized {
         placement: &Placement,
         token: &str,
     ) -> Result<(), Error>;
+    /// Runs `hook` (the provider's [`sign_request`](Provider::sign_request)) on the
+    /// request as it will be sent, `token` on it.
+    fn sign<E: From<Error>>(
+        &mut self,
+        vendor: &'static str,
+        token: &str,
+        hook: impl FnOnce(&mut ApiRequest<'_>) -> Result<(), E>,
+    ) -> Result<(), E>;
+}
+
+/// An API request as the per-request hook ([`Provider::sign_request`]) sees it: its
+/// method, URL, headers and body (when in memory) as they will be sent, the token on
+/// them, and the token itself. The hook may add headers.
+pub struct ApiRequest<'r> {
+    method: &'r http::Method,
+    url: &'r url::Url,
+    headers: &'r mut http::HeaderMap,
+    body: Option<&'r [u8]>,
+    token: &'r str,
+}
+
+impl<'r> ApiRequest<'r> {
+    /// The request's parts, lent to the hook.
+    pub(crate) fn of(
+        method: &'r http::Method,
+        url: &'r url::Url,
+        headers: &'r mut http::HeaderMap,
+        body: Option<&'r [u8]>,
+        token: &'r str,
+    ) -> Self {
+        ApiRequest {
+            method,
+            url,
+            headers,
+            body,
+            token,
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &http::Method {
+        self.method
+    }
+
+    /// The URL, with the token in its query when the vendor takes it there.
+    pub fn url(&self) -> &url::Url {
+        self.url
+    }
+
+    /// The headers, the token's among them.
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.headers
+    }
+
+    /// The body, when it is in memory: a `reqwest` body built from bytes or text
+    /// ([`Session::send`](crate::Session::send), `AuthMiddleware`), or an
+    /// `http::Request` body of `Bytes`, `Vec<u8>` or `String` (`AuthLayer`); `None`
+    /// for a request without a body, and for a streamed one.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.body
+    }
+
+    /// The token the request carries: a secret, for computing with it (a signature
+    /// keyed by it, a header derived from it).
+    pub fn expose_token(&self) -> &str {
+        self.token
+    }
+
+    /// Adds a header (replacing one of the same name), marked sensitive so that no
+    /// `Debug` of the request shows it.
+    pub fn insert_header(&mut self, name: http::HeaderName, mut value: http::HeaderValue) {
+        value.set_sensitive(true);
+        self.headers.insert(name, value);
+    }
+}
+
+impl std::fmt::Debug for ApiRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", self.method)
+            .field("origin", &self.url.origin().ascii_serialization())
+            .field("path", &self.url.path())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A response the protocol can look into for the vendor's rejection of the token.
@@ -166,6 +250,9 @@ async fn carry_token<P: Provider, Q: Outgoing>(
         session.provider().placement(),
         token.expose_secret(),
     )?;
+    request.sign(vendor, token.expose_secret(), |view| {
+        session.provider().sign_request(session.credentials(), view)
+    })?;
     Ok((request, token.generation(), origin))
 }
 
@@ -238,6 +325,25 @@ impl Outgoing for reqwest::Request {
         token: &str,
     ) -> Result<(), Error> {
         crate::transport::apply(vendor, placement, self, token)
+    }
+
+    fn sign<E: From<Error>>(
+        &mut self,
+        _: &'static str,
+        token: &str,
+        hook: impl FnOnce(&mut ApiRequest<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // The headers are lent to the hook beside the rest of the request.
+        let mut headers = std::mem::take(self.headers_mut());
+        let signed = hook(&mut ApiRequest::of(
+            self.method(),
+            self.url(),
+            &mut headers,
+            self.body().and_then(reqwest::Body::as_bytes),
+            token,
+        ));
+        *self.headers_mut() = headers;
+        signed
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod csrf_login;
 pub mod stepwise;
+pub mod vault;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

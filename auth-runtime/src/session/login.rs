@@ -13,6 +13,7 @@ use crate::clock::millis;
 use crate::error::{Error, Stage};
 use crate::expiry::Lifetime;
 use crate::gate::{Failure, FailureKind};
+use crate::hand::{HandFn, LoginClient, Procedure, withheld};
 use crate::metrics::LoginReason;
 use crate::provider::{Bindings, Login, LoginReply, Provider, VendorRequest};
 use crate::redact::Scrubber;
@@ -49,6 +50,14 @@ pub(super) fn classify<P: Provider>(
         (200..=299, _) if shared_failure => FailureKind::Transient,
         _ => FailureKind::Refused,
     }
+}
+
+/// Where a login's events go: its start, its span, and why it happens.
+#[derive(Clone, Copy)]
+struct Trace<'s> {
+    started: std::time::Instant,
+    span: &'s tracing::Span,
+    reason: &'static str,
 }
 
 /// What sending one request of a login attempt came to.
@@ -132,74 +141,41 @@ impl<P: Provider> Inner<P> {
             None => None,
         };
         let mut attempt = 0;
+        // Every request of this login goes through one client: the vendor's origins
+        // only, no redirects, bodies capped, within the deadline.
+        let client = LoginClient::new(
+            vendor,
+            self.transport.clone(),
+            self.origins.clone(),
+            deadline,
+        );
         // A refresh token is spent by its use (vendors rotate them): taken, and kept
         // again only when the vendor's answer does not replace it.
         let held = self.refresh_slot().take();
         let refreshed = match &held {
-            Some(refresh) => self.refreshed(refresh, deadline, &span).await,
+            Some(refresh) => self.refreshed(&client, refresh, &span).await,
             None => None,
         };
         let was_refreshed = refreshed.is_some();
         let mut login = match refreshed {
             Some(login) => login,
-            None => 'attempts: loop {
-                attempt += 1;
-                // What the login's steps read from their answers, afresh on each attempt:
-                // a challenge or CSRF token is good for one login.
-                let mut bound = Bindings::new();
-                for step in 0..self.provider.login_steps() {
-                    let request = self
-                        .provider
-                        .step_request(step, &self.credentials, &bound)
-                        .map_err(Failure::transient)?;
-                    let (exchange, scrubber) = match self
-                        .send_attempt(request, &bound, &held, deadline, attempt, &span, reason)
-                        .await
-                    {
-                        Sent::Answered(exchange, scrubber) => (exchange, scrubber),
-                        Sent::Retry => continue 'attempts,
-                        Sent::Failed(failure) => return Err(failure),
-                    };
-                    let mut read = bound.clone();
-                    match self.provider.read_step(step, &exchange.reply(), &mut read) {
-                        Ok(()) => bound = read,
-                        Err(error) => {
-                            let scrubbed = |reply: &LoginReply<'_>| {
-                                self.provider
-                                    .read_step(step, reply, &mut Bindings::new())
-                                    .err()
-                            };
-                            let vendor = self.provider.vendor();
-                            let error = scrubber.error(vendor, &exchange.reply(), error, scrubbed);
-                            return Err(
-                                self.refused(error, &exchange, attempt, started, &span, reason)
-                            );
-                        }
-                    }
-                }
-                let mut request = self
-                    .provider
-                    .login_request_bound(&self.credentials, &bound)
-                    .map_err(Failure::transient)?;
-                if let Some(format) = self.login_format {
-                    request.format = format;
-                }
-                let (exchange, scrubber) = match self
-                    .send_attempt(request, &bound, &held, deadline, attempt, &span, reason)
-                    .await
-                {
-                    Sent::Answered(exchange, scrubber) => (exchange, scrubber),
-                    Sent::Retry => continue 'attempts,
-                    Sent::Failed(failure) => return Err(failure),
+            None => {
+                let trace = Trace {
+                    started,
+                    span: &span,
+                    reason,
                 };
-                match self.provider.decode_login(&exchange.reply()) {
-                    Ok(login) => break login,
-                    Err(error) => {
-                        let error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
-                        return Err(self.refused(error, &exchange, attempt, started, &span, reason));
+                match self.provider.login_procedure().kind {
+                    Procedure::Described => {
+                        self.described(&client, &held, deadline, &mut attempt, &trace)
+                            .await?
+                    }
+                    Procedure::ByHand(hand) => {
+                        self.by_hand(hand, &client, deadline, &mut attempt, &trace)
+                            .await?
                     }
                 }
-            },
+            }
         };
         let kept = if was_refreshed { held } else { None };
         *self.refresh_slot() = login.refresh_token.take().or(kept);
@@ -245,6 +221,163 @@ impl<P: Provider> Inner<P> {
         Ok(cached)
     }
 
+    /// The described login: its steps and its token request, attempt after attempt
+    /// while the failures are transient and the deadline leaves time.
+    async fn described(
+        &self,
+        client: &LoginClient,
+        held: &Option<SecretString>,
+        deadline: tokio::time::Instant,
+        attempt: &mut u32,
+        trace: &Trace<'_>,
+    ) -> Result<Login<P::Response>, Failure<P::Error>> {
+        let Trace {
+            started,
+            span,
+            reason,
+        } = *trace;
+        'attempts: loop {
+            *attempt += 1;
+            let attempt = *attempt;
+            // What the login's steps read from their answers, afresh on each attempt:
+            // a challenge or CSRF token is good for one login.
+            let mut bound = Bindings::new();
+            for step in 0..self.provider.login_steps() {
+                let request = self
+                    .provider
+                    .step_request(step, &self.credentials, &bound)
+                    .map_err(Failure::transient)?;
+                let (exchange, scrubber) = match self
+                    .send_attempt(
+                        client, request, &bound, held, deadline, attempt, span, reason,
+                    )
+                    .await
+                {
+                    Sent::Answered(exchange, scrubber) => (exchange, scrubber),
+                    Sent::Retry => continue 'attempts,
+                    Sent::Failed(failure) => return Err(failure),
+                };
+                let mut read = bound.clone();
+                match self.provider.read_step(step, &exchange.reply(), &mut read) {
+                    Ok(()) => bound = read,
+                    Err(error) => {
+                        let scrubbed = |reply: &LoginReply<'_>| {
+                            self.provider
+                                .read_step(step, reply, &mut Bindings::new())
+                                .err()
+                        };
+                        let vendor = self.provider.vendor();
+                        let error = scrubber.error(vendor, &exchange.reply(), error, scrubbed);
+                        return Err(self.refused(error, &exchange, attempt, started, span, reason));
+                    }
+                }
+            }
+            let mut request = self
+                .provider
+                .login_request_bound(&self.credentials, &bound)
+                .map_err(Failure::transient)?;
+            if let Some(format) = self.login_format {
+                request.format = format;
+            }
+            let (exchange, scrubber) = match self
+                .send_attempt(
+                    client, request, &bound, held, deadline, attempt, span, reason,
+                )
+                .await
+            {
+                Sent::Answered(exchange, scrubber) => (exchange, scrubber),
+                Sent::Retry => continue 'attempts,
+                Sent::Failed(failure) => return Err(failure),
+            };
+            return match self.provider.decode_login(&exchange.reply()) {
+                Ok(login) => Ok(login),
+                Err(error) => {
+                    let error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
+                    Err(self.refused(error, &exchange, attempt, started, span, reason))
+                }
+            };
+        }
+    }
+
+    /// The login written by hand ([`HandLogin`](crate::HandLogin)), given the client,
+    /// attempt after attempt while its failures are transient and the deadline leaves
+    /// time; its error withheld when it shows a secret, and classified by the last
+    /// answer its client received.
+    async fn by_hand(
+        &self,
+        hand: HandFn<P>,
+        client: &LoginClient,
+        deadline: tokio::time::Instant,
+        attempt: &mut u32,
+        trace: &Trace<'_>,
+    ) -> Result<Login<P::Response>, Failure<P::Error>> {
+        let vendor = self.provider.vendor();
+        // The credentials' secrets, as the provider names them, are taken out of
+        // every answer the hand login reads.
+        let credentials = self
+            .provider
+            .login_request(&self.credentials)
+            .map_err(Failure::transient)?;
+        client.know(&Scrubber::for_request(&credentials));
+        loop {
+            *attempt += 1;
+            client.start_attempt();
+            let outcome =
+                tokio::time::timeout_at(deadline, hand(&self.provider, &self.credentials, client))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(Error::Timeout {
+                            vendor,
+                            stage: Stage::Login,
+                        }
+                        .into())
+                    });
+            let error = match outcome {
+                Ok(login) => return Ok(login),
+                Err(error) => error,
+            };
+            let mut error = withheld::<P>(client, self.current.load().secret(), error);
+            let (status, retry_after) = client.last_answer();
+            let unreached = matches!(
+                P::runtime_error(&mut error),
+                Some(Error::Transport { .. } | Error::Timeout { .. })
+            );
+            let kind = match status {
+                _ if unreached => FailureKind::Transient,
+                Some(status) => classify::<P>(&mut error, status, retry_after),
+                None => FailureKind::Refused,
+            };
+            if kind == FailureKind::Transient
+                && let Verdict::RetryAfter(wait) = self.retry.verdict(*attempt, status, retry_after)
+                && tokio::time::Instant::now() + wait < deadline
+            {
+                trace.span.in_scope(|| {
+                    tracing::warn!(
+                        reason = trace.reason,
+                        attempt = *attempt,
+                        status,
+                        wait_ms = millis(wait),
+                        error = %error,
+                        "login failed; retrying"
+                    )
+                });
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            trace.span.in_scope(|| {
+                tracing::warn!(
+                    reason = trace.reason,
+                    status,
+                    attempt = *attempt,
+                    elapsed_ms = elapsed_ms(trace.started),
+                    error = %error,
+                    "login failed"
+                )
+            });
+            return Err(Failure { error, kind });
+        }
+    }
+
     /// Sends one request of a login attempt (a step or the token request) within the
     /// deadline: its answer with what to scrub from it, or a transient failure the
     /// retry policy says to try again after a wait (already waited: the attempt starts
@@ -252,6 +385,7 @@ impl<P: Provider> Inner<P> {
     #[allow(clippy::too_many_arguments)]
     async fn send_attempt(
         &self,
+        client: &LoginClient,
         request: VendorRequest,
         bound: &Bindings,
         held: &Option<SecretString>,
@@ -260,32 +394,26 @@ impl<P: Provider> Inner<P> {
         span: &tracing::Span,
         reason: &'static str,
     ) -> Sent<P::Error> {
-        let vendor = self.provider.vendor();
-        // What this request reveals, to take out of whatever the vendor answers.
-        let mut scrubber = Scrubber::for_request(&request);
-        scrubber.add(self.current.load().secret());
-        if let Some(refresh) = held {
-            scrubber.add(refresh.expose_secret());
-        }
-        for secret in bound.secrets() {
-            scrubber.add(secret);
-        }
-        let outcome = tokio::time::timeout_at(
-            deadline,
-            self.transport.exchange(vendor, Stage::Login, request, None),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(Error::Timeout {
-                vendor,
-                stage: Stage::Login,
-            })
-        });
+        let outcome = client
+            .exchange(request)
+            .await
+            .map(|(exchange, mut scrubber)| {
+                // What this request revealed, and the session's other secrets, to take out
+                // of whatever the vendor answers.
+                scrubber.add(self.current.load().secret());
+                if let Some(refresh) = held {
+                    scrubber.add(refresh.expose_secret());
+                }
+                for secret in bound.secrets() {
+                    scrubber.add(secret);
+                }
+                (exchange, scrubber)
+            });
         // Retried: a vendor that could not be reached, or answered with a status the
         // retry policy deems transient, while the deadline leaves time for it. Not: a
         // response we refuse to read (too large), nor a refusal.
         let (status, retry_after, retryable) = match &outcome {
-            Ok(exchange) => (
+            Ok((exchange, _)) => (
                 Some(exchange.status),
                 exchange.retry_after(),
                 !(200..300).contains(&exchange.status),
@@ -313,7 +441,7 @@ impl<P: Provider> Inner<P> {
             return Sent::Retry;
         }
         match outcome {
-            Ok(exchange) => Sent::Answered(exchange, scrubber),
+            Ok((exchange, scrubber)) => Sent::Answered(exchange, scrubber),
             Err(error) => Sent::Failed(Failure::transient(error.into())),
         }
     }
@@ -343,11 +471,10 @@ impl<P: Provider> Inner<P> {
     /// with every secret taken out.
     async fn refreshed(
         &self,
+        client: &LoginClient,
         refresh: &SecretString,
-        deadline: tokio::time::Instant,
         span: &tracing::Span,
     ) -> Option<Login<P::Response>> {
-        let vendor = self.provider.vendor();
         let request = match self.provider.refresh_request(&self.credentials, refresh) {
             Ok(request) => request?,
             Err(error) => {
@@ -355,24 +482,14 @@ impl<P: Provider> Inner<P> {
                 return None;
             }
         };
-        let mut scrubber = Scrubber::for_request(&request);
-        scrubber.add(self.current.load().secret());
-        let exchange = tokio::time::timeout_at(
-            deadline,
-            self.transport.exchange(vendor, Stage::Login, request, None),
-        )
-        .await;
-        let exchange = match exchange {
-            Ok(Ok(exchange)) => exchange,
-            Ok(Err(error)) => {
+        let (exchange, mut scrubber) = match client.exchange(request).await {
+            Ok(answered) => answered,
+            Err(error) => {
                 span.in_scope(|| tracing::warn!(error = %error, "refresh failed; logging in"));
                 return None;
             }
-            Err(_) => {
-                span.in_scope(|| tracing::warn!("refresh timed out; logging in"));
-                return None;
-            }
         };
+        scrubber.add(self.current.load().secret());
         match self.provider.decode_login(&exchange.reply()) {
             Ok(login) => Some(login),
             Err(error) => {

@@ -255,6 +255,11 @@ impl<P: Provider> Session<P> {
         }
     }
 
+    /// The credentials, for the provider's per-request hook.
+    pub(crate) fn credentials(&self) -> &P::Credentials {
+        &self.inner.credentials
+    }
+
     /// The session's metric handles, for the send protocol.
     pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
         &self.inner.metrics
