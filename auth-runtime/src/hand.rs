@@ -171,22 +171,13 @@ impl LoginClient {
         state.secrets = std::mem::take(&mut state.secrets).with(&sent);
         state.last = Some((exchange.status, exchange.retry_after()));
         let body = state.secrets.bytes(&exchange.body).into_owned();
-        let mut headers = http::HeaderMap::with_capacity(exchange.headers.len());
-        for (name, value) in &exchange.headers {
-            let scrubbed = state.secrets.bytes(value.as_bytes());
-            let value = match scrubbed {
-                std::borrow::Cow::Borrowed(_) => value.clone(),
-                std::borrow::Cow::Owned(bytes) => http::HeaderValue::from_bytes(&bytes)
-                    .unwrap_or_else(|_| http::HeaderValue::from_static(crate::REDACTED)),
-            };
-            headers.append(name.clone(), value);
-        }
-        Ok(LoginAnswer {
-            vendor: self.vendor,
-            status: exchange.status,
+        let headers = state.secrets.headers(&exchange.headers);
+        Ok(LoginAnswer::new(
+            self.vendor,
+            exchange.status,
             headers,
             body,
-        })
+        ))
     }
 
     /// Takes `value` (a key derived from the password, a challenge's answer) out of
@@ -267,8 +258,9 @@ impl std::fmt::Debug for LoginClient {
     }
 }
 
-/// A vendor's answer to a request of a hand login, read whole (up to the session's
-/// cap), with every secret the [`LoginClient`] knows taken out. `Debug` shows its
+/// A vendor's answer to a request of a login, read whole (up to the session's cap),
+/// with every secret known taken out: of a hand login's [`LoginClient`], and of a
+/// probed login (`auth_runtime::description::send_login`). `Debug` shows its
 /// status and size only: a successful answer holds the token.
 pub struct LoginAnswer {
     vendor: &'static str,
@@ -278,6 +270,20 @@ pub struct LoginAnswer {
 }
 
 impl LoginAnswer {
+    pub(crate) fn new(
+        vendor: &'static str,
+        status: u16,
+        headers: http::HeaderMap,
+        body: Vec<u8>,
+    ) -> Self {
+        LoginAnswer {
+            vendor,
+            status,
+            headers,
+            body,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.status

@@ -146,6 +146,21 @@ impl Scrubber {
         out
     }
 
+    /// `headers` with every secret in their values replaced by [`REDACTED`] (a value
+    /// that is no longer a header value after that is [`REDACTED`] whole).
+    pub(crate) fn headers(&self, headers: &http::HeaderMap) -> http::HeaderMap {
+        let mut scrubbed = http::HeaderMap::with_capacity(headers.len());
+        for (name, value) in headers {
+            let value = match self.bytes(value.as_bytes()) {
+                std::borrow::Cow::Borrowed(_) => value.clone(),
+                std::borrow::Cow::Owned(bytes) => http::HeaderValue::from_bytes(&bytes)
+                    .unwrap_or_else(|_| http::HeaderValue::from_static(REDACTED)),
+            };
+            scrubbed.append(name.clone(), value);
+        }
+        scrubbed
+    }
+
     /// `text` with every secret replaced by [`REDACTED`].
     #[cfg(test)]
     fn text(&self, text: &str) -> String {

@@ -7,9 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use auth_runtime::__private::{AnswerTest, Expected, LoginResponse, Spot};
-use auth_runtime::description::{
-    Description, DynamicError, Interpret, LoginAnswer, Refusal, send_login,
-};
+use auth_runtime::LoginAnswer;
+use auth_runtime::description::{Description, DynamicError, Interpret, Refusal, send_login};
 use serde_json::Value;
 
 use crate::live::{DIFFERS, MATCHES, REFUSED, Started, Target, UNREACHABLE, exit_code, fail};
@@ -26,25 +25,84 @@ pub(crate) fn run(target: &Target) -> ExitCode {
     };
     let timeout = Duration::from_secs(target.timeout.max(1));
     let sent = runtime.block_on(send_login(&provider, &credentials, timeout));
-    let answer = match sent {
-        Ok(answer) => answer,
+    let probed = match sent {
+        Ok(probed) => probed,
         Err(error) => {
-            let code = match &error {
-                DynamicError::Runtime(error) => exit_code(error),
-                DynamicError::Refused { .. } => REFUSED,
-                _ => UNREACHABLE,
-            };
-            let what = if code == UNREACHABLE {
-                "no answer"
-            } else {
-                "error"
-            };
-            return fail(code, &format!("{what}: {error}"));
+            return fail(
+                failure_code(&error),
+                &format!("{}: {error}", failure_words(&error)),
+            );
+        }
+    };
+    let mut out = String::new();
+    for (step, answer) in description.steps.iter().zip(&probed.steps) {
+        step_report(&mut out, step, answer);
+    }
+    let answer = match probed.end {
+        Ok(answer) => answer,
+        Err((step, error)) => {
+            print!("{out}");
+            let name = description.steps.get(step).map_or("?", |s| s.name);
+            return fail(
+                failure_code(&error),
+                &format!("the login stopped at its step `{name}`: {error}"),
+            );
         }
     };
     let (code, report) = report(description, &answer);
-    print!("{report}");
+    print!("{out}{report}");
     ExitCode::from(code)
+}
+
+/// The exit code of a login that failed before the token request's answer.
+fn failure_code(error: &DynamicError) -> u8 {
+    match error {
+        DynamicError::Runtime(error) => exit_code(error),
+        DynamicError::Refused { .. } => REFUSED,
+        _ => UNREACHABLE,
+    }
+}
+
+fn failure_words(error: &DynamicError) -> &'static str {
+    if failure_code(error) == UNREACHABLE {
+        "no answer"
+    } else {
+        "error"
+    }
+}
+
+/// A step's answer against what the spec reads from it: its status, then each value it
+/// binds by its shape (never its text), or where a similar one is when it is missing.
+fn step_report(out: &mut String, step: &auth_runtime::description::Step, answer: &LoginAnswer) {
+    let reply = answer.reply();
+    let response = LoginResponse::new("step", &reply);
+    let _ = writeln!(
+        out,
+        "step `{}`: HTTP {}, {} bytes{}",
+        step.name,
+        answer.status(),
+        answer.body().len(),
+        if response.json().is_some() {
+            ", JSON"
+        } else {
+            ""
+        }
+    );
+    let looks = Looks { answer, response };
+    if let Some(test) = &step.success {
+        let holds = looks
+            .read(test.spot)
+            .is_some_and(|v| test.expected.accepts(&v));
+        let _ = writeln!(
+            out,
+            "  success: {} ({})",
+            condition(test),
+            if holds { "holds" } else { "does not hold" }
+        );
+    }
+    for binding in step.bindings {
+        looks.expect(out, binding.name, binding.spot);
+    }
 }
 
 /// The report, and the exit code it ends in. The answer holds no secret of the
@@ -54,7 +112,7 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
     let reply = answer.reply();
     let response = LoginResponse::new(description.vendor, &reply);
     let content_type = answer
-        .headers
+        .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("no content type");
@@ -62,8 +120,8 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
         out,
         "{}: HTTP {}, {content_type}, {} bytes{}",
         description.vendor,
-        answer.status,
-        answer.body.len(),
+        answer.status(),
+        answer.body().len(),
         if response.json().is_some() {
             ", JSON"
         } else {
@@ -127,7 +185,7 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
         }
         Err(refusal) => {
             let error = refusal.into_error(description.vendor);
-            let success_status = (200..300).contains(&answer.status);
+            let success_status = (200..300).contains(&answer.status());
             if success_status {
                 let _ = writeln!(
                     out,
@@ -162,7 +220,7 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
                 let _ = writeln!(
                     out,
                     "  HTTP {} is not a documented failure of the spec{}",
-                    answer.status,
+                    answer.status(),
                     if description.errors.is_empty() {
                         " (it documents none)"
                     } else {
@@ -254,10 +312,10 @@ impl Looks<'_> {
                     found.push((score, format!("{place} ({})", describe_json(value))));
                 }
             }
-        } else if !self.answer.body.is_empty() && matches!(spot, Spot::Json(_)) {
+        } else if !self.answer.body().is_empty() && matches!(spot, Spot::Json(_)) {
             let _ = writeln!(out, "    the body is not JSON");
         }
-        for (name, value) in self.answer.headers.iter() {
+        for (name, value) in self.answer.headers().iter() {
             let score = likeness(wanted, name.as_str());
             if score >= SIMILAR && name.as_str() != "set-cookie" {
                 let shape = value.to_str().map(describe_value).unwrap_or_default();
@@ -342,7 +400,7 @@ fn describe_value(value: &str) -> String {
 
 fn set_cookies(answer: &LoginAnswer) -> Vec<(String, String)> {
     answer
-        .headers
+        .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())

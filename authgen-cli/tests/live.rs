@@ -324,3 +324,79 @@ async fn token_exit_codes_say_what_went_wrong() {
     assert!(stderr.contains("no token at `jwt`"), "{stderr}");
     assert!(differs.stdout.is_empty());
 }
+
+/// auth-sim's CSRF-first web login as a spec: a step binds the CSRF token the login
+/// sends back. `binding` is the JSON path the step reads it at.
+fn csrf_spec(binding: &str) -> String {
+    format!(
+        r#"name = "CsrfLogin"
+vendor = "CSRF web login"
+base = "{{server}}"
+login = {{ path = "/api/login", headers = {{ "X-CSRFToken" = "{{csrf}}", "Cookie" = "csrftoken={{csrf}}" }} }}
+token = {{ cookie = "sessionid" }}
+apply = {{ cookie = "sessionid" }}
+
+[[step]]
+name = "csrf"
+method = "GET"
+path = "/api/csrf"
+bind = {{ csrf = "{binding}" }}
+
+[fields.username]
+[fields.password]
+"#
+    )
+}
+
+const CSRF_GOOD: &[(&str, &str)] = &[
+    ("AUTHGEN_USERNAME", auth_sim::csrf_login::USER),
+    ("AUTHGEN_PASSWORD", auth_sim::csrf_login::PASSWORD),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_reports_each_step_and_where_a_value_it_binds_is_missing() {
+    let sim = Sim::start().await;
+    let server = format!("server={}{}", sim.base_url(), auth_sim::csrf_login::PREFIX);
+    let dir = scratch("csrf-steps");
+    let path = dir.join("csrf.toml");
+    std::fs::write(&path, csrf_spec("csrfToken")).expect("written");
+    let path = path.to_string_lossy().into_owned();
+    let out = authgen(&["probe", &path, "--setting", &server], CSRF_GOOD).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("step `csrf`: HTTP 200"), "{stdout}");
+    assert!(
+        stdout.contains("csrf at `csrfToken`: found (a string of 32 characters)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("ok: the answer is as the spec describes it"),
+        "{stdout}"
+    );
+    assert_eq!(sim.csrf_login().logins(), 1);
+
+    std::fs::write(dir.join("csrf.toml"), csrf_spec("csrf_token")).expect("written");
+    let out = authgen(&["probe", &path, "--setting", &server], CSRF_GOOD).await;
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("csrf at `csrf_token`: missing"), "{stdout}");
+    assert!(
+        stdout.contains("a similar value is at `csrfToken` (a string"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("the login stopped at its step `csrf`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        sim.csrf_login().logins(),
+        1,
+        "no token request after the step"
+    );
+    let everything = format!("{stdout}{stderr}");
+    assert!(
+        !everything.contains(auth_sim::csrf_login::PASSWORD),
+        "{everything}"
+    );
+}

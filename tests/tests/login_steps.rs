@@ -181,28 +181,39 @@ async fn a_probe_sends_the_steps_then_the_token_request_once() {
     let provider = DynamicProvider::new(&STEPWISE)
         .setting("server", &url)
         .expect("setting");
-    let answer = auth_runtime::description::send_login(
+    let probed = auth_runtime::description::send_login(
         &provider,
         &credentials(PASSWORD),
         Duration::from_secs(2),
     )
     .await
-    .expect("the answer");
-    assert_eq!(answer.status, 200);
+    .expect("the answers");
+    let statuses: Vec<u16> = probed.steps.iter().map(|a| a.status()).collect();
+    assert_eq!(statuses, [200, 200]);
+    assert_eq!(
+        probed.end.expect("the token request's answer").status(),
+        200
+    );
     assert_eq!(counts(&vendor), [1, 1, 1]);
 
     let (url, vendor) = start(Mode::EchoSecrets).await;
     let provider = DynamicProvider::new(&STEPWISE)
         .setting("server", &url)
         .expect("setting");
-    let error = auth_runtime::description::send_login(
+    let probed = auth_runtime::description::send_login(
         &provider,
         &credentials(PASSWORD),
         Duration::from_secs(2),
     )
     .await
-    .expect_err("refused at its step");
+    .expect("the answers");
+    let (step, error) = probed.end.expect_err("refused at its step");
+    assert_eq!(step, 1, "the session step refused");
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(PASSWORD), "{shown}");
+    // The refusing step's answer echoed the password: it is taken out.
+    let refusing = probed.steps.last().expect("the session step's answer");
+    let body = String::from_utf8_lossy(refusing.body());
+    assert!(!body.contains(PASSWORD), "{body}");
     assert_eq!(counts(&vendor), [1, 1, 0]);
 }

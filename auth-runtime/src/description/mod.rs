@@ -23,7 +23,7 @@ mod template;
 
 pub use dynamic::{DynamicError, DynamicProvider, DynamicResponse, DynamicValues};
 pub use interpret::{Base, CaseValue, Interpret, Refusal, Values};
-pub use probe::{LoginAnswer, send_login};
+pub use probe::{ProbedLogin, send_login};
 
 use auth_description as plain;
 
