@@ -247,6 +247,7 @@ impl<'a> Arena<'a> {
             bearer: p.bearer,
             header: text(&p.header),
             scheme: text(&p.scheme),
+            more_headers: self.slice(p.more_headers.iter().map(|h| self.text(h))),
             cookie: text(&p.cookie),
             query: text(&p.query),
             body_field: text(&p.body_field),

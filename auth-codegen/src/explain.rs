@@ -152,7 +152,7 @@ pub fn explain(provider: &Provider) -> String {
     if p.bearer {
         places.push("the `Authorization: Bearer` header".to_owned());
     }
-    if let Some(h) = &p.header {
+    for h in p.header.iter().chain(&p.more_headers) {
         match &p.scheme {
             Some(scheme) => places.push(format!("the `{h}` header, as `{scheme} <token>`")),
             None => places.push(format!("the `{h}` header")),

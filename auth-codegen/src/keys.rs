@@ -200,8 +200,6 @@ pub(crate) struct Key {
     pub(crate) doc: &'static str,
     /// What its value must be, where the shape alone does not say it.
     pub(crate) expects: Option<&'static str>,
-    /// Why it is written once, and what to write, where "given twice" alone does not say.
-    pub(crate) once: Option<&'static str>,
 }
 
 const fn key(
@@ -223,7 +221,6 @@ const fn key(
         spec,
         doc,
         expects: None,
-        once: None,
     }
 }
 
@@ -240,11 +237,6 @@ impl Key {
 
     const fn expects(mut self, expects: &'static str) -> Self {
         self.expects = Some(expects);
-        self
-    }
-
-    const fn once(mut self, why: &'static str) -> Self {
-        self.once = Some(why);
         self
     }
 
@@ -416,9 +408,9 @@ pub(crate) const KEYS: &[Key] = &[
         "the statuses that mean the token was rejected (default 401; give 401 too to keep it)"),
     // Where the token goes.
     key(Apply, "bearer", Flag, "bearer", "bearer = true", "`Authorization: Bearer <token>`"),
-    key(Apply, "header", Text, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
-        "a header of this name holds the token")
-        .once("a request carries the token in one named header; keep one `header = \"...\"`, and for a word before the token add `scheme = \"...\"` (`header = \"X-Auth\", scheme = \"Token\"` sends `X-Auth: Token <token>`)"),
+    key(Apply, "header", Doc, "header = \"X-Auth-Token\"", "header = \"X-Auth-Token\"",
+        "a header of this name holds the token; a list names several that each hold it (`header = [\"X-Auth-Token\", \"X-Subject-Token\"]`)")
+        .expects("a header name, or a list of them"),
     key(Apply, "scheme", Text, "scheme = \"Token\"", "scheme = \"Token\"",
         "a word before the token in `header` (`Authorization` when no header is named): `Authorization: Token <token>`"),
     key(Apply, "cookie", Text, "cookie = \"sid\"", "cookie = \"sid\"",

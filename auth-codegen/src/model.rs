@@ -408,6 +408,8 @@ pub struct Placement {
     pub header: Option<String>,
     /// A word before the token in `header` (`Token`, `Basic`...).
     pub scheme: Option<String>,
+    /// Further headers holding the token (`header = ["A", "B"]`: all but the first).
+    pub more_headers: Vec<String>,
     /// A cookie.
     pub cookie: Option<String>,
     /// A query parameter (on requests without a JSON body, when a body field is also set).
@@ -416,6 +418,9 @@ pub struct Placement {
     pub body_field: Option<String>,
     /// Where `apply(...)` was written.
     pub span: Option<Location>,
+    /// A key of `apply(...)` was written with a value refused (and reported): the
+    /// validation does not add that the token goes nowhere.
+    pub refused: bool,
 }
 
 /// A token's lifetime.

@@ -8,8 +8,8 @@ use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    BasicPart, ConstValue, Endpoint, Grant, Location, Provider, Rule, Spanned, Spot, WireFormat,
-    template_names,
+    BasicPart, ConstValue, Endpoint, Grant, Location, Placement, Provider, Rule, Spanned, Spot,
+    WireFormat, template_names,
 };
 
 /// Records every problem of `provider` in `errors`.
@@ -416,7 +416,18 @@ fn templates(provider: &Provider, errors: &Errors) {
 }
 
 fn placement(provider: &Provider, errors: &Errors) {
-    let p = &provider.placement;
+    let endpoints = [&provider.logout, &provider.keepalive];
+    let own = endpoints
+        .into_iter()
+        .flatten()
+        .filter_map(|endpoint| endpoint.placement.as_ref());
+    for p in [&provider.placement].into_iter().chain(own) {
+        placement_of(p, errors);
+    }
+}
+
+/// One `apply(...)`: somewhere to go, and header and cookie names that can be sent.
+fn placement_of(p: &Placement, errors: &Errors) {
     let span = p
         .span
         .unwrap_or_else(|| proc_macro2::Span::call_site().into());
@@ -425,19 +436,30 @@ fn placement(provider: &Provider, errors: &Errors) {
         && p.cookie.is_none()
         && p.query.is_none()
         && p.body_field.is_none();
-    if nowhere {
+    // A key written with a bad value was reported where it was written.
+    if nowhere && !p.refused {
         errors.error(span, "`apply(...)` needs where the token goes: `bearer`, `header = \"...\"`, `scheme = \"...\"`, `cookie = \"...\"`, `query = \"...\"` or `body = \"...\"`");
     }
-    if let Some(header) = &p.header {
+    let mut named: Vec<String> = Vec::new();
+    for header in p.header.iter().chain(&p.more_headers) {
         if !is_header_name(header) {
             errors.error(span, format!("`{header}` is not a valid HTTP header name"));
-        }
-        if p.bearer && header.eq_ignore_ascii_case("authorization") {
+        } else if named.contains(&header.to_ascii_lowercase()) {
             errors.error(
                 span,
-                "`bearer` already fills the `Authorization` header: for another scheme word write `scheme = \"...\"` without `bearer`",
+                format!("`{header}` is named twice in `header` (header names ignore case): name each header once"),
             );
         }
+        named.push(header.to_ascii_lowercase());
+    }
+    if let Some(header) = &p.header
+        && p.bearer
+        && header.eq_ignore_ascii_case("authorization")
+    {
+        errors.error(
+            span,
+            "`bearer` already fills the `Authorization` header: for another scheme word write `scheme = \"...\"` without `bearer`",
+        );
     }
     if let Some(scheme) = &p.scheme
         && (scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_graphic()))

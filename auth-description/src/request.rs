@@ -50,8 +50,12 @@ pub struct Placement<'a> {
     pub bearer: bool,
     /// A custom header, e.g. `X-Auth-Token`.
     pub header: Option<&'a str>,
-    /// A word before the token in `header` (`Authorization: Token <t>`).
+    /// A word before the token in `header` (`Authorization: Token <t>`), and in each of
+    /// `more_headers`.
     pub scheme: Option<&'a str>,
+    /// Further headers that hold the token too, beside `header`: OpenStack Keystone's
+    /// token revocation names the token in `X-Auth-Token` and in `X-Subject-Token`.
+    pub more_headers: &'a [&'a str],
     /// A cookie of this name (`Cookie: <name>=<token>`), beside the request's other
     /// cookies.
     pub cookie: Option<&'a str>,
@@ -74,6 +78,7 @@ impl Placement<'_> {
         bearer: false,
         header: None,
         scheme: None,
+        more_headers: &[],
         cookie: None,
         query: None,
         body_field: None,

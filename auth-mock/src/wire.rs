@@ -470,12 +470,20 @@ pub(crate) async fn presented(placement: &Placement, parts: &Parts, body: &[u8])
     if let Some(name) = placement.header
         && let Some(value) = header_text(name)
     {
-        let token = match placement.scheme {
-            Some(scheme) => value.strip_prefix(scheme).map(str::trim_start),
-            None => Some(value),
+        let token_in = |value: &str| -> Option<String> {
+            let token = match placement.scheme {
+                Some(scheme) => value.strip_prefix(scheme).map(str::trim_start)?,
+                None => value,
+            };
+            Some(token.trim().to_owned())
         };
-        if let Some(token) = token {
-            return Some(token.trim().to_owned());
+        if let Some(token) = token_in(value) {
+            // Every further header the description names holds the same token, or the
+            // request presents none.
+            let everywhere = placement.more_headers.iter().all(|name| {
+                header_text(name).and_then(token_in).as_deref() == Some(token.as_str())
+            });
+            return everywhere.then_some(token);
         }
     }
     if let Some(name) = placement.cookie {

@@ -429,7 +429,7 @@ fn token_headers(
     if placement.bearer {
         headers.push((AUTHORIZATION, sensitive(&format!("Bearer {token}"))?));
     }
-    if let Some(name) = placement.header {
+    for name in placement.header.iter().chain(placement.more_headers) {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| invalid("the token header name is not valid"))?;
         let value = match placement.scheme {

@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | `POST` | [`TOKENS_PATH`]`?nocatalog=true` | JSON, below | 201 + `X-Subject-Token`, or 400/401 |
 //! | `GET` | [`PROJECTS_PATH`] | `X-Auth-Token: <token>` (protected) | 200, or 401 |
-//! | `DELETE` | [`TOKENS_PATH`] | `X-Subject-Token: <token>` | 204, or 404 |
+//! | `DELETE` | [`TOKENS_PATH`] | `X-Auth-Token` and `X-Subject-Token`, each the token | 204, 401 or 404 |
 //!
 //! The login body must be exactly this shape (any other: 400 with
 //! `{"error": {"code": 400, "message": ...}}`), and the query must have
@@ -26,6 +26,11 @@
 //! unknown, revoked or expired token: 401 with the same error shape.
 //!
 //! Tokens live [`DEFAULT_TOKEN_LIFETIME`] (one hour), as `expires_at` says.
+//!
+//! The logout is OpenStack Keystone's token revocation: the request authenticates with a
+//! valid token in `X-Auth-Token` (401 without one) and names the token to revoke in
+//! `X-Subject-Token` (404 when unknown); a client revoking its own token sends it in
+//! both. Only a request revoking its own token is served here.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -213,7 +218,11 @@ async fn projects(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response 
 
 async fn logout(State(s): State<Arc<Shared>>, headers: HeaderMap) -> Response {
     let vendor = &s.header_token;
+    let authenticating = headers.get(AUTH_TOKEN).and_then(|v| v.to_str().ok());
     let token = headers.get(SUBJECT_TOKEN).and_then(|v| v.to_str().ok());
+    if !vendor.valid(authenticating) || authenticating != token {
+        return error(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
+    }
     let removed = token.is_some_and(|t| lock(&vendor.tokens).remove(t).is_some());
     if !removed {
         return error(StatusCode::NOT_FOUND, "Could not find token.");

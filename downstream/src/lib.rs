@@ -118,7 +118,7 @@ pub struct CookieJar {
         constants(auth(methods = ["password"], version = 3, remember = false, user(domain(name = "Default")))),
         query(nocatalog = "true")
     ),
-    logout(path = "/v3/auth/tokens", method = "DELETE", apply(header = "X-Subject-Token")),
+    logout(path = "/v3/auth/tokens", method = "DELETE", apply(header = ["X-Auth-Token", "X-Subject-Token"])),
     token(header = "X-Subject-Token"),
     apply(header = "X-Auth-Token"),
     expiry(unknown, field = "token.expires_at", format = "rfc3339"),

@@ -137,9 +137,21 @@ impl Lowering<'_> {
                 continue;
             }
             if !key.repeatable() && accepted.contains(&key.name) {
-                let why = key.once.map(|why| format!(": {why}")).unwrap_or_default();
-                self.errors
-                    .error(span, format!("`{name}` is given twice{why}"));
+                self.errors.error(span, format!("`{name}` is given twice"));
+                continue;
+            }
+            // A list of strings with an item of another kind: said at that item.
+            if let (Shape::Doc, Kind::List(items)) = (key.shape, &value.kind)
+                && let Some(item) = items.iter().find(|i| !matches!(i.kind, Kind::Str(_)))
+            {
+                self.errors.error(
+                    item.span,
+                    format!(
+                        "`{path}` must be {}: this item is {}",
+                        key.expected(),
+                        item.kind.describe()
+                    ),
+                );
                 continue;
             }
             if !shape_fits(key.shape, &value.kind) {

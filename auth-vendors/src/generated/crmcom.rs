@@ -145,6 +145,7 @@ impl ::auth_runtime::__private::Described for CrmCom {
             bearer: false,
             header: ::auth_runtime::__private::Option::None,
             scheme: ::auth_runtime::__private::Option::None,
+            more_headers: &[],
             cookie: ::auth_runtime::__private::Option::None,
             query: ::auth_runtime::__private::Option::Some("token"),
             body_field: ::auth_runtime::__private::Option::Some("token"),

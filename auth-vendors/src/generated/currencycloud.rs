@@ -193,6 +193,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             bearer: false,
             header: ::auth_runtime::__private::Option::Some("X-Auth-Token"),
             scheme: ::auth_runtime::__private::Option::None,
+            more_headers: &[],
             cookie: ::auth_runtime::__private::Option::None,
             query: ::auth_runtime::__private::Option::None,
             body_field: ::auth_runtime::__private::Option::None,

@@ -280,6 +280,7 @@ impl ::auth_runtime::__private::Described for Salesforce {
             bearer: true,
             header: ::auth_runtime::__private::Option::None,
             scheme: ::auth_runtime::__private::Option::None,
+            more_headers: &[],
             cookie: ::auth_runtime::__private::Option::None,
             query: ::auth_runtime::__private::Option::None,
             body_field: ::auth_runtime::__private::Option::None,
