@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use auth_runtime::{
     AuthLayer, AuthMiddleware, Clock, Error, MemoryStore, RetryPolicy, Session, SessionBuilder,
-    auth_provider,
+    SessionClient, auth_provider,
 };
 use authgen_tests::Logs;
 use axum::Router;
@@ -135,6 +135,7 @@ async fn start() -> Arc<Vendor> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/api", any(api))
+        .route("/headers", any(header_names))
         .route("/redirect/{status}", any(redirect_elsewhere))
         .with_state(Arc::clone(&vendor));
     let elsewhere = Router::new().fallback(sink).with_state(Arc::clone(&vendor));
@@ -244,6 +245,11 @@ async fn logout(headers: HeaderMap) -> Response {
 async fn api(State(vendor): State<Arc<Vendor>>) -> StatusCode {
     vendor.api_calls.fetch_add(1, Ordering::SeqCst);
     StatusCode::OK
+}
+
+/// The names of the headers a request came with, one a line.
+async fn header_names(headers: HeaderMap) -> String {
+    headers.keys().map(|name| format!("{name}\n")).collect()
 }
 
 async fn redirect_elsewhere(
@@ -477,6 +483,56 @@ async fn a_token_that_cannot_be_sent_is_refused_at_login() {
     }
 }
 
+/// A token with non-ASCII characters cannot go in a header (it would go as raw UTF-8):
+/// refused at login like a CR/LF. In the query and the body it is percent-encoded or
+/// JSON, so a vendor placing it there keeps it.
+#[tokio::test]
+async fn a_non_ascii_token_is_refused_for_a_header_and_kept_for_the_query() {
+    let token = "tök-ü-Zq8wXv3Lr5Tn7Yp";
+    let vendor = start().await;
+    vendor.always(Answer::Token(token));
+    let session = hostile(&vendor).build().expect("session");
+    let error = session.token().await.expect_err("unusable in a header");
+    assert!(
+        matches!(&error, HostileError::Runtime(Error::InvalidToken { reason, .. }) if reason.contains("non-ASCII")),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains(token), "{error}");
+    assert!(session.cached_token().is_none());
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
+
+    let vendor = start().await;
+    vendor.always(Answer::Token(token));
+    let session = hostile_query(&vendor).build().expect("session");
+    let api = format!("{}/api", vendor.url);
+    let response = session.send(session.get(&api)).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 1);
+}
+
+/// `send` sends on the session's client: a request built by another client keeps what
+/// the request holds (its own headers) and loses that client's settings (its default
+/// headers), as `Session::send` documents.
+#[tokio::test]
+async fn send_keeps_the_request_and_drops_the_other_clients_settings() {
+    let vendor = start().await;
+    let session = hostile(&vendor).build().expect("session");
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert("x-from-client", "1".parse().expect("value"));
+    let other = reqwest::Client::builder()
+        .default_headers(defaults)
+        .build()
+        .expect("client");
+    let request = other
+        .get(format!("{}/headers", vendor.url))
+        .header("x-from-request", "1");
+    let response = session.send(request).await.expect("sent");
+    let seen = response.text().await.expect("body");
+    assert!(seen.contains("x-from-request"), "{seen}");
+    assert!(!seen.contains("x-from-client"), "{seen}");
+    assert!(seen.contains("x-auth-token"), "{seen}");
+}
+
 // --- No secret leaves ---------------------------------------------------------------
 
 /// Every form in which `secret` might show.
@@ -632,69 +688,92 @@ async fn the_token_goes_only_to_the_vendors_origins_over_https_or_loopback() {
     assert!(error.to_string().contains("plain http"), "{error}");
 }
 
-#[tokio::test]
-async fn the_middleware_checks_origins_and_its_safe_client_follows_no_redirect_away() {
-    let vendor = start().await;
-    let session = hostile_query(&vendor).build().expect("session");
-    // The safe construction: the middleware stack on the session's own client.
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+/// Sends GET and a JSON POST to `/redirect/302` and `/redirect/307` through `send`; each
+/// answer must be the redirect itself, not followed.
+async fn redirects<F, Fut>(vendor: &Vendor, send: F)
+where
+    F: Fn(reqwest::Method, String, Option<&'static str>) -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
     for status in [302, 307] {
         let url = format!("{}/redirect/{status}", vendor.url);
-        let response = client.get(&url).send().await.expect("sent");
-        assert_eq!(response.status().as_u16(), status);
-        let response = client
-            .post(&url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body("{\"a\":1}")
+        assert_eq!(send(reqwest::Method::GET, url.clone(), None).await, status);
+        let posted = send(reqwest::Method::POST, url, Some("{\"a\":1}")).await;
+        assert_eq!(posted, status);
+    }
+}
+
+/// The only middleware stack there is: over the session's own client. The vendor
+/// redirects cross-origin (302 and 307) with the token in a header, in the query and in
+/// a JSON body; nothing reaches the other origin. (A middleware over a client of your
+/// own does not compile: `tests/ui/fail/middleware_over_users_client.rs`.)
+#[tokio::test]
+async fn the_middleware_checks_origins_and_its_client_follows_no_redirect_away() {
+    let vendor = start().await;
+    let header_session = hostile(&vendor).build().expect("session");
+    let query_session = hostile_query(&vendor).build().expect("session");
+    let header_client = AuthMiddleware::client_builder(header_session).build();
+    let query_client = AuthMiddleware::client_builder(query_session.clone()).build();
+    for client in [&header_client, &query_client] {
+        redirects(&vendor, |method, url, body| async move {
+            let mut request = client.request(method, url);
+            if let Some(body) = body {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body);
+            }
+            request.send().await.expect("sent").status().as_u16()
+        })
+        .await;
+    }
+    assert_eq!(
+        vendor.logins(),
+        2,
+        "each session logged in and sent its token"
+    );
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert!(vendor.leaked().is_empty());
+    let away = format!("{}/sink", vendor.elsewhere);
+    assert!(
+        query_client.get(&away).send().await.is_err(),
+        "another origin"
+    );
+    assert!(
+        query_client
+            .get("http://example.com/")
             .send()
             .await
-            .expect("sent");
-        assert_eq!(response.status().as_u16(), status);
-    }
-    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
-    let away = format!("{}/sink", vendor.elsewhere);
-    assert!(client.get(&away).send().await.is_err(), "another origin");
-    assert!(
-        client.get("http://example.com/").send().await.is_err(),
+            .is_err(),
         "plain http"
     );
     assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
 
-    // On a client that follows redirects anywhere, the middleware cannot stop reqwest
-    // from following, but it fails the call instead of handing back the response.
-    let unsafe_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
-    let url = format!("{}/redirect/302", vendor.url);
-    let error = unsafe_client
-        .get(&url)
-        .send()
-        .await
-        .expect_err("left the origin");
-    assert!(error.to_string().contains("redirect_policy"), "{error}");
+    // The same redirects followed on purpose by a client that allows it, to show the
+    // server leaks what a careless client would carry: the test can fail.
+    let careless = reqwest::Client::new();
+    let token = query_session.token().await.expect("token");
+    let url = format!(
+        "{}/redirect/307?token={}",
+        vendor.url,
+        token.expose_secret()
+    );
+    careless.get(&url).send().await.expect("followed");
+    assert_eq!(
+        vendor.leaked().len(),
+        1,
+        "the sink sees a token that reaches it"
+    );
 }
 
+/// The only tower stack there is: `AuthLayer` over the session's own client. The
+/// vendor redirects cross-origin with the token in a header: nothing reaches the other
+/// origin, and the answer is the redirect, not a 200 from elsewhere. (A layer over a
+/// service of your own does not compile: `tests/ui/fail/tower_layer_over_users_service.rs`.)
 #[tokio::test]
-async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_request() {
+async fn the_tower_layer_checks_origins_before_the_client_sees_the_request() {
     let vendor = start().await;
     let session = hostile(&vendor).build().expect("session");
-    let client = session.http_client().clone();
-    let inner_calls = Arc::new(AtomicUsize::new(0));
-    let calls = Arc::clone(&inner_calls);
-    let send = tower::service_fn(move |request: http::Request<String>| {
-        let client = client.clone();
-        calls.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let request = reqwest::Request::try_from(request)?;
-            let response = client.execute(request).await?;
-            let mut forwarded = http::Response::new(String::new());
-            *forwarded.status_mut() = response.status();
-            Ok::<_, reqwest::Error>(forwarded)
-        }
-    });
-    let service = AuthLayer::new(session).layer(send);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let get = |url: &str| {
         http::Request::get(url)
             .body(String::new())
@@ -705,7 +784,7 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         let result = service.clone().oneshot(get(url)).await;
         assert!(result.is_err(), "{url}");
     }
-    assert_eq!(inner_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
     assert_eq!(vendor.logins(), 0);
     let ok = service
         .clone()
@@ -713,17 +792,27 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         .await
         .expect("sent");
     assert_eq!(ok.status(), 200);
-    let redirected = service
-        .clone()
-        .oneshot(get(&format!("{}/redirect/307", vendor.url)))
-        .await
-        .expect("sent");
-    assert_eq!(
-        redirected.status(),
-        307,
-        "the session's client does not follow"
-    );
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 1);
+    redirects(&vendor, |method, url, body| {
+        let service = service.clone();
+        async move {
+            let request = http::Request::builder()
+                .method(method)
+                .uri(url)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.unwrap_or_default().to_owned())
+                .expect("request");
+            service
+                .oneshot(request)
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
     assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert!(vendor.leaked().is_empty());
 }
 
 #[tokio::test]
@@ -749,16 +838,11 @@ async fn a_refusal_holds_off_the_middleware_the_tower_layer_and_background_refre
     vendor.always(Answer::Status(403, None));
     let session = hostile(&vendor).build().expect("session");
     let api = format!("{}/api", vendor.url);
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+    let client = AuthMiddleware::client_builder(session.clone()).build();
     for _ in 0..20 {
         assert!(client.get(&api).send().await.is_err());
     }
-    let inner = tower::service_fn(|_: http::Request<String>| async {
-        Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
-    });
-    let service = AuthLayer::new(session.clone()).layer(inner);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     for _ in 0..20 {
         let request = http::Request::get(&api)
             .body(String::new())
