@@ -216,8 +216,7 @@ async fn a_session_sharing_the_store_sends_its_calls_to_the_base_the_login_named
     let replica = || {
         builder(&sim)
             .api_hosts(["127.0.0.1"])
-            .store(Arc::clone(&store))
-            .store_secret(secret())
+            .store(Arc::clone(&store), secret())
             .build()
             .expect("session")
     };
@@ -244,12 +243,12 @@ async fn a_stored_base_off_the_api_hosts_is_not_taken() {
     // refused too: nothing reaches the instance on its behalf.
     let first = builder(&sim)
         .api_hosts(["127.0.0.1"])
-        .store(Arc::clone(&store))
+        .store_plaintext(Arc::clone(&store))
         .build()
         .expect("session");
     assert_eq!(limits(&first).await.expect("sent"), 200);
     let strict = builder(&sim)
-        .store(Arc::clone(&store))
+        .store_plaintext(Arc::clone(&store))
         .build()
         .expect("session");
     let error = limits(&strict).await.expect_err("refused");

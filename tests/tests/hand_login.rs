@@ -369,7 +369,7 @@ async fn replicas_sharing_a_store_log_in_by_hand_once_and_accounts_stay_apart() 
     let store = std::sync::Arc::new(auth_runtime::MemoryStore::new());
     let replica = |password: &str| {
         Session::builder(Vault::new(&url), credentials(password))
-            .store(std::sync::Arc::clone(&store))
+            .store_plaintext(std::sync::Arc::clone(&store))
             .build()
             .expect("session")
     };

@@ -570,13 +570,13 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
         vendor.always(Answer::Echo(echo));
         let store = Arc::new(MemoryStore::new());
         let session = hostile(&vendor)
-            .store(Arc::clone(&store))
+            .store_plaintext(Arc::clone(&store))
             .build()
             .expect("session");
         let error = session.token().await.expect_err("refused");
         // A second session sharing the store gets the refusal as it was stored.
         let other = hostile(&vendor)
-            .store(Arc::clone(&store))
+            .store_plaintext(Arc::clone(&store))
             .build()
             .expect("session");
         let shared = other.token().await.expect_err("shared refusal");
@@ -602,6 +602,102 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
             shown[0]
         );
     }
+}
+
+/// Whoever can write the store writes a refusal under the account's refusal key. In
+/// plain text it holds off every session (the "before"); with a store secret it is not
+/// authenticated, so it is ignored with a warning, while a refusal a session of the
+/// account published (sealed) still holds the others.
+#[tokio::test]
+async fn a_forged_refusal_in_the_store_holds_off_no_session_with_a_store_secret() {
+    use auth_runtime::{SharedRefusal, StoreSecret, TokenStore as _};
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let forged = SharedRefusal {
+        message: "Hostile refused the login: forged".to_owned(),
+        refused_at: std::time::SystemTime::now(),
+    };
+    let refusal_key = "authgen:Hostile:acct:refused";
+    let secret = StoreSecret::from_bytes([5; 32]);
+
+    // Plain text, by choice: the forged refusal is honoured.
+    let vendor = start().await;
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save_refusal(refusal_key, &forged, Duration::from_secs(60))
+        .await
+        .expect("written");
+    let plain = hostile(&vendor)
+        .store_plaintext(Arc::clone(&store))
+        .store_key("acct")
+        .build()
+        .expect("session");
+    let error = plain.token().await.expect_err("held by the forged refusal");
+    assert!(
+        matches!(error, HostileError::Runtime(Error::RefusedRecently { .. })),
+        "{error:?}"
+    );
+    assert_eq!(vendor.logins(), 0);
+
+    // With a secret: ignored with a warning, and the session logs in.
+    let vendor = start().await;
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save_refusal(refusal_key, &forged, Duration::from_secs(60))
+        .await
+        .expect("written");
+    let sealed = || {
+        hostile(&vendor)
+            .store(Arc::clone(&store), secret.clone())
+            .store_key("acct")
+            .build()
+            .expect("session")
+    };
+    sealed()
+        .token()
+        .await
+        .expect("the forged refusal is not honoured");
+    assert_eq!(vendor.logins(), 1);
+    assert!(
+        logs.text().contains("not authenticated"),
+        "warned: {}",
+        logs.text()
+    );
+
+    // A refusal a session of the account published is sealed, and still holds the
+    // others: one refused login between them.
+    let vendor = start().await;
+    vendor.always(Answer::Status(401, None));
+    let store = Arc::new(MemoryStore::new());
+    let sealed = || {
+        hostile(&vendor)
+            .store(Arc::clone(&store), secret.clone())
+            .store_key("acct")
+            .build()
+            .expect("session")
+    };
+    sealed().token().await.expect_err("refused");
+    let error = sealed().token().await.expect_err("shared refusal");
+    assert!(
+        matches!(error, HostileError::Runtime(Error::RefusedRecently { .. })),
+        "{error:?}"
+    );
+    assert_eq!(vendor.logins(), 1);
+    let kept = store
+        .load_refusal(refusal_key)
+        .await
+        .expect("read")
+        .expect("published");
+    assert!(
+        !kept.message.contains("refused"),
+        "sealed: {}",
+        kept.message
+    );
 }
 
 #[tokio::test]
