@@ -625,7 +625,9 @@ pub mod __private;
 
 pub use clock::Clock;
 pub use credentials::{CredentialsError, DynamicCredentials};
-pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
+pub use error::{
+    ERROR_KEYS, ERROR_VALUE_CHARS, EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt,
+};
 pub use expiry::{ExpiryPolicy, Lifetime};
 pub use hand::{HandLogin, LoginAnswer, LoginClient, LoginProcedure};
 #[cfg(feature = "middleware")]

@@ -64,6 +64,8 @@ enum Answer {
     Echo(Echo),
     /// A successful answer whose token cannot go in a header.
     Token(&'static str),
+    /// This status and JSON body.
+    Body(u16, &'static str),
     /// A successful answer, one byte a second.
     Trickle,
 }
@@ -75,6 +77,8 @@ enum Echo {
     Text,
     TruncatedJson,
     Form,
+    /// The password under keys that name errors, whose short values excerpts show.
+    ErrorKeys,
 }
 
 #[derive(Default)]
@@ -161,6 +165,12 @@ async fn login(State(vendor): State<Arc<Vendor>>, body: Bytes) -> Response {
             response
         }
         Some(Answer::Echo(echo)) => echo_password(echo, &password),
+        Some(Answer::Body(status, body)) => (
+            StatusCode::from_u16(status).expect("status"),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
         Some(Answer::Token(token)) => {
             let body = serde_json::json!({ "token": token }).to_string();
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -220,6 +230,15 @@ fn echo_password(echo: Echo, password: &str) -> Response {
             format!("{{\"error\":\"bad\",\"password\":\"{password}"),
         ),
         Echo::Form => ("application/x-www-form-urlencoded", form),
+        Echo::ErrorKeys => (
+            "application/json",
+            serde_json::json!({
+                "error": password,
+                "error_description": format!("wrong password {password}"),
+                "detail": {"message": password},
+            })
+            .to_string(),
+        ),
     };
     (
         StatusCode::BAD_REQUEST,
@@ -565,6 +584,7 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
         Echo::Text,
         Echo::TruncatedJson,
         Echo::Form,
+        Echo::ErrorKeys,
     ] {
         let vendor = start().await;
         vendor.always(Answer::Echo(echo));
@@ -698,6 +718,70 @@ async fn a_forged_refusal_in_the_store_holds_off_no_session_with_a_store_secret(
         "sealed: {}",
         kept.message
     );
+}
+
+/// A vendor's non-standard OAuth 2.0 error: its values, needed to describe the error
+/// case, are in the excerpt; a secret the session knows under such a key is not.
+#[tokio::test]
+async fn an_error_the_session_does_not_know_shows_its_error_keys() {
+    let vendor = start().await;
+    vendor.always(Answer::Body(
+        400,
+        r#"{"error":"invalid_client_id","error_description":"client identifier invalid","session":"s-77Zq8wXv3Lr5"}"#,
+    ));
+    let session = hostile(&vendor).build().expect("session");
+    let error = session.token().await.expect_err("refused");
+    let shown = error.to_string();
+    assert!(
+        shown.contains(r#""error":"invalid_client_id""#)
+            && shown.contains(r#""error_description":"client identifier invalid""#),
+        "{shown}"
+    );
+    assert!(!shown.contains("s-77Zq8wXv3Lr5"), "{shown}");
+}
+
+/// A failing logout that quotes the token under keys naming errors.
+#[tokio::test]
+async fn a_token_under_an_error_key_of_a_failing_logout_is_not_in_the_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route(
+            "/login",
+            post(|| async { r#"{"token":"tok-Zq8wXv3Lr5Tn7Yp"}"# }),
+        )
+        .route(
+            "/logout",
+            post(|headers: HeaderMap| async move {
+                let token = headers
+                    .get("x-auth-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let body = serde_json::json!({"error": token, "message": format!("cannot release {token}")});
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body.to_string(),
+                )
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let credentials = Hostile::credentials()
+        .user("ada")
+        .password(PASSWORD)
+        .build();
+    let session = Session::builder(Hostile::new(&url), credentials)
+        .retry(no_retries())
+        .build()
+        .expect("session");
+    session.token().await.expect("token");
+    let error = session.logout().await.expect_err("logout fails");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("tok-Zq8wXv3Lr5Tn7Yp"), "{shown}");
+    assert!(shown.contains("[REDACTED]"), "{shown}");
 }
 
 #[tokio::test]
