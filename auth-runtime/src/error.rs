@@ -237,6 +237,29 @@ pub const EXCERPT_CHARS: usize = 200;
 /// [`FieldMessage`](crate::FieldMessage). Longer ones are cut and end in `…`.
 pub const MESSAGE_CHARS: usize = 500;
 
+/// The keys, compared without regard to case, whose short string values an
+/// [`excerpt`] shows: those vendors name their errors with (OAuth 2.0's `error` and
+/// `error_description`, CRM.COM's `status.code`/`message`/`description`, Currencycloud's
+/// `error_code`, OneBox's `errorCode`, RFC 9457's `title`/`detail`).
+pub const ERROR_KEYS: &[&str] = &[
+    "error",
+    "error_description",
+    "error_code",
+    "errorcode",
+    "error_message",
+    "errormessage",
+    "code",
+    "message",
+    "description",
+    "title",
+    "detail",
+    "reason",
+    "status",
+];
+
+/// The longest value under an [`ERROR_KEYS`] key an [`excerpt`] shows, in characters.
+pub const ERROR_VALUE_CHARS: usize = 120;
+
 /// A bounded, secret-free excerpt of a response body for error messages.
 ///
 /// A login response that fails to decode may still carry a token, often because it was
@@ -244,13 +267,23 @@ pub const MESSAGE_CHARS: usize = 500;
 ///
 /// * a body that looks like JSON (it starts with `{`, `[` or `"`), valid or not, is shown
 ///   as its shape: keys kept, every string value replaced by `"…"`, including one left
-///   unterminated at the end, and layout whitespace dropped;
+///   unterminated at the end, and layout whitespace dropped — except the value of a key
+///   that names an error ([`ERROR_KEYS`], at any depth, in any case) when it is a
+///   complete string of at most [`ERROR_VALUE_CHARS`] printable characters without
+///   escapes: `{"error":"invalid_client_id","error_description":"client identifier
+///   invalid"}` is shown as it is. The session scrubs every secret it knows (the
+///   credentials, its tokens) from the body by value first, so a secret echoed under
+///   such a key shows as `[REDACTED]`;
 /// * a body that looks like a URL-encoded form (`a=b&token=xyz`) is shown as its names
 ///   with the values masked (`a=…&token=…`);
 /// * any other body (plain text, an HTML error page) is shown as its first characters
 ///   with control characters escaped; the session scrubs the secrets it knows from it.
 ///
 /// At most [`EXCERPT_CHARS`] characters are kept, then `…`.
+///
+/// A value no secret the session knows, under an error key, is shown: a vendor that
+/// put a token it has just issued under `message` of an answer the session could not
+/// read would show it, when it is that short.
 pub fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim_start();
@@ -321,6 +354,8 @@ fn mask_json(text: &str, out: &mut Bounded) {
     // The open containers: `true` for an object.
     let mut objects: Vec<bool> = Vec::new();
     let mut expect_key = false;
+    // Whether the last key read names an error, until its value starts.
+    let mut error_key = false;
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
         if out.full() {
@@ -329,11 +364,14 @@ fn mask_json(text: &str, out: &mut Bounded) {
         match c {
             '"' => {
                 let key = expect_key && objects.last() == Some(&true);
+                let shown = !key && error_key;
                 expect_key = false;
+                error_key = false;
                 out.push('"');
-                if !key {
-                    out.push('…');
-                }
+                // A key, read to be matched; a value under an error key, read to be
+                // shown when it is short, printable and complete.
+                let mut read = String::new();
+                let mut escaped_any = false;
                 let mut closed = false;
                 while let Some(c) = chars.next() {
                     if c == '"' {
@@ -341,6 +379,7 @@ fn mask_json(text: &str, out: &mut Bounded) {
                         break;
                     }
                     if c == '\\' {
+                        escaped_any = true;
                         let escaped = chars.next();
                         if key {
                             out.push('\\');
@@ -349,23 +388,48 @@ fn mask_json(text: &str, out: &mut Bounded) {
                     } else if key {
                         out.push_escaped(c, false);
                     }
+                    if (key || shown) && read.len() <= 4 * ERROR_VALUE_CHARS {
+                        read.push(c);
+                    }
+                }
+                if key {
+                    error_key = !escaped_any
+                        && ERROR_KEYS
+                            .iter()
+                            .any(|name| name.eq_ignore_ascii_case(&read));
+                } else if shown
+                    && closed
+                    && !escaped_any
+                    && read.chars().count() <= ERROR_VALUE_CHARS
+                    && !read.chars().any(char::is_control)
+                {
+                    out.push_str(&read);
+                } else {
+                    out.push('…');
                 }
                 if closed {
                     out.push('"');
+                }
+                // The key stays named until its value: `:` keeps it, anything else not.
+                if !key {
+                    error_key = false;
                 }
             }
             '{' | '[' => {
                 objects.push(c == '{');
                 expect_key = c == '{';
+                error_key = false;
                 out.push(c);
             }
             '}' | ']' => {
                 objects.pop();
                 expect_key = false;
+                error_key = false;
                 out.push(c);
             }
             ',' => {
                 expect_key = objects.last() == Some(&true);
+                error_key = false;
                 out.push(c);
             }
             ':' => {
@@ -376,6 +440,7 @@ fn mask_json(text: &str, out: &mut Bounded) {
             c => {
                 // Whatever stands where a key should be, the next string is not one.
                 expect_key = false;
+                error_key = false;
                 out.push_escaped(c, false);
             }
         }
@@ -462,13 +527,14 @@ mod tests {
         assert_eq!(shown, r#"{"token":"…"#);
         let shown = shown_without(r#"{"data":{"token":"abc123"#, &["abc123"]);
         assert_eq!(shown, r#"{"data":{"token":"…"#);
+        // The values of error keys are shown; the token beside them is not.
         let shown = shown_without(
             r#"{"status":{"code":"OK","message":"fine"},"data":{"token":"abc123","n":12,"ok":true,"#,
-            &["abc123", "fine"],
+            &["abc123"],
         );
         assert_eq!(
             shown,
-            r#"{"status":{"code":"…","message":"…"},"data":{"token":"…","n":12,"ok":true,"#
+            r#"{"status":{"code":"OK","message":"fine"},"data":{"token":"…","n":12,"ok":true,"#
         );
         // Pretty-printed: the layout is dropped, the shape kept.
         let shown = shown_without(
@@ -538,5 +604,44 @@ mod tests {
         );
         assert_eq!(excerpt(&[0xff, 0xfe, b'x']), "\u{fffd}\u{fffd}x");
         assert_eq!(excerpt(b""), "");
+    }
+
+    #[test]
+    fn error_keys_show_short_printable_values_at_any_depth() {
+        // A vendor's non-standard OAuth 2.0 error, as it came.
+        let body =
+            r#"{"error":"invalid_client_id","error_description":"client identifier invalid"}"#;
+        assert_eq!(excerpt(body.as_bytes()), body);
+        // Any case, any depth; other keys beside them stay masked.
+        let shown = shown_without(
+            r#"{"records":{"errorCode":"AUTH_7","userMessage":"hunter2","Detail":"bad login"},"session":"s3cr3t"}"#,
+            &["hunter2", "s3cr3t"],
+        );
+        assert_eq!(
+            shown,
+            r#"{"records":{"errorCode":"AUTH_7","userMessage":"…","Detail":"bad login"},"session":"…"}"#
+        );
+        // Too long, with an escape, cut off, with a control character, or not a string
+        // value of the key itself: masked.
+        let long = "x".repeat(ERROR_VALUE_CHARS + 1);
+        let shown = shown_without(&format!(r#"{{"message":"{long}"}}"#), &[&long]);
+        assert_eq!(shown, r#"{"message":"…"}"#);
+        let shown =
+            excerpt(&format!(r#"{{"message":"{}"}}"#, "é".repeat(ERROR_VALUE_CHARS)).into_bytes());
+        assert!(shown.contains('é'), "{shown}");
+        let many = "é".repeat(ERROR_VALUE_CHARS + 1);
+        shown_without(&format!(r#"{{"message":"{many}"}}"#), &[&many]);
+        shown_without(r#"{"message":"a\"quoted\" secret"}"#, &["secret"]);
+        assert_eq!(excerpt(br#"{"error":"abc123"#), r#"{"error":"…"#);
+        shown_without(r#"{"error":"a\tb"}"#, &["a\\tb"]);
+        let shown = shown_without(
+            r#"{"error":["abc123"],"code":{"x":"def456"}}"#,
+            &["abc123", "def456"],
+        );
+        assert_eq!(shown, r#"{"error":["…"],"code":{"x":"…"}}"#);
+        // A value is never taken for a key, nor a key's name for an error key's value.
+        shown_without(r#"{"x":"error","y":"abc123"}"#, &["abc123"]);
+        shown_without(r#"["error","abc123"]"#, &["abc123"]);
+        shown_without(r#"{"err\u006fr":"abc123"}"#, &["abc123"]);
     }
 }

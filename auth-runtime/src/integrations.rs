@@ -12,23 +12,23 @@ use crate::session::Session;
 
 /// Puts a session's token on every request of a `reqwest-middleware` client.
 ///
-/// Build the stack on the session's own client, so that no redirect can carry the
-/// token to another origin (reqwest keeps a custom token header, a query token and, on
-/// a 307, a body token across origins):
+/// It is had only inside a client stack over the session's own client
+/// ([`Session::http_client`]), which follows no redirect to another origin and sends no
+/// `Referer`: reqwest keeps a custom token header, a query token (and its `Referer`)
+/// and, on a 307 or 308, a body token across origins, so a middleware over a client of
+/// your own could hand the token to whatever origin the vendor redirects to.
 ///
 /// ```no_run
 /// # fn f<P: auth_runtime::Provider>(session: auth_runtime::Session<P>) {
-/// let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-///     .with(auth_runtime::AuthMiddleware::new(session))
+/// let client = auth_runtime::AuthMiddleware::client_builder(session)
+///     // .with(...) your own middleware, run after the token is on the request
 ///     .build();
 /// # }
 /// ```
 ///
-/// A client of your own needs [`redirect_policy`](crate::redirect_policy) and
-/// `.referer(false)`; one that follows a redirect away anyway makes the call fail
-/// (after the fact: the middleware cannot stop the client from following). Requests to
-/// an origin that is not the vendor's, or over plain http off loopback, fail before
-/// the token is put on them.
+/// Requests to an origin that is not the vendor's, or over plain http off loopback,
+/// fail before the token is put on them. A middleware of yours added after this one
+/// sees the request with the token on it: it must not send it elsewhere.
 #[cfg(feature = "middleware")]
 pub struct AuthMiddleware<P: Provider> {
     session: Session<P>,
@@ -36,9 +36,13 @@ pub struct AuthMiddleware<P: Provider> {
 
 #[cfg(feature = "middleware")]
 impl<P: Provider> AuthMiddleware<P> {
-    /// A middleware authorizing requests with `session`.
-    pub fn new(session: Session<P>) -> Self {
-        AuthMiddleware { session }
+    /// A `reqwest-middleware` client builder over a clone of the session's own client
+    /// ([`Session::http_client`]: proxies, certificates and the rest set with
+    /// [`configure_client`](crate::SessionBuilder::configure_client)), with this
+    /// middleware first.
+    pub fn client_builder(session: Session<P>) -> reqwest_middleware::ClientBuilder {
+        reqwest_middleware::ClientBuilder::new(session.http_client().clone())
+            .with(AuthMiddleware { session })
     }
 }
 
@@ -66,19 +70,29 @@ impl<P: Provider> reqwest_middleware::Middleware for AuthMiddleware<P> {
     }
 }
 
-/// A `tower` layer putting a session's token on every `http::Request` of a service:
-/// `ServiceBuilder::new().layer(AuthLayer::new(session)).service(client)`.
+/// A `tower` layer putting a session's token on every `http::Request` sent with the
+/// session's own client: it wraps a [`SessionClient`] and nothing else, since a service
+/// of your own could follow a redirect and hand the token (in a header, the query and
+/// its `Referer`, or, on a 307, the body) to another origin after the layer has let the
+/// request go:
 ///
-/// The token goes in a header, `Authorization: Bearer` or a query parameter; a vendor
-/// that wants it only in the JSON body (no query fallback) needs [`Session::send`].
-/// A rejection — HTTP 401, or the vendor's rejection in a JSON body, for which the body
-/// is read and handed on as [`AuthBody`] — is answered by one re-login and one replay
-/// (request bodies are `Clone`); a replay rejected again is `TokenRejected`.
+/// ```no_run
+/// # fn f<P: auth_runtime::Provider>(session: auth_runtime::Session<P>) {
+/// use tower_layer::Layer as _;
+/// let client = auth_runtime::SessionClient::new(&session);
+/// let service = auth_runtime::AuthLayer::new(session).layer(client);
+/// # }
+/// ```
+///
+/// Layers of your own go outside it. The token goes in a header,
+/// `Authorization: Bearer` or a query parameter; a vendor that wants it only in the
+/// JSON body (no query fallback) needs [`Session::send`]. A rejection — HTTP 401, or
+/// the vendor's rejection in a JSON body, for which the body is read and handed on as
+/// [`AuthBody`] — is answered by one re-login and one replay (request bodies are
+/// `Clone`); a replay rejected again is `TokenRejected`.
 ///
 /// Request URIs must be absolute and on one of the vendor's origins (over https, or
-/// http to a loopback host): any other request fails before the inner service sees
-/// it. The inner service must not follow redirects to other origins; sending with a
-/// clone of [`Session::http_client`] guarantees that.
+/// http to a loopback host): any other request fails before the client sees it.
 #[cfg(feature = "tower")]
 pub struct AuthLayer<P: Provider> {
     session: Session<P>,
@@ -102,14 +116,59 @@ impl<P: Provider> Clone for AuthLayer<P> {
 }
 
 #[cfg(feature = "tower")]
-impl<S, P: Provider> tower_layer::Layer<S> for AuthLayer<P> {
-    type Service = AuthService<S, P>;
+impl<P: Provider> tower_layer::Layer<SessionClient> for AuthLayer<P> {
+    type Service = AuthService<SessionClient, P>;
 
-    fn layer(&self, inner: S) -> Self::Service {
+    fn layer(&self, inner: SessionClient) -> Self::Service {
         AuthService {
             inner,
             session: self.session.clone(),
         }
+    }
+}
+
+/// A session's own HTTP client ([`Session::http_client`]) as a `tower` service: the
+/// one [`AuthLayer`] wraps. It follows redirects only within an origin, sends no
+/// `Referer`, and carries what
+/// [`configure_client`](crate::SessionBuilder::configure_client) set (proxies,
+/// certificates). A request body is anything reqwest takes as a body (`String`,
+/// `Vec<u8>`, `Bytes`); the response body is reqwest's.
+#[cfg(feature = "tower")]
+#[derive(Clone, Debug)]
+pub struct SessionClient {
+    client: reqwest::Client,
+}
+
+#[cfg(feature = "tower")]
+impl SessionClient {
+    /// The client of `session`, as a service.
+    pub fn new<P: Provider>(session: &Session<P>) -> Self {
+        SessionClient {
+            client: session.http_client().clone(),
+        }
+    }
+}
+
+#[cfg(feature = "tower")]
+impl<B: Into<reqwest::Body>> tower_service::Service<http::Request<B>> for SessionClient {
+    type Response = http::Response<reqwest::Body>;
+    type Error = reqwest::Error;
+    type Future = futures::future::BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let client = self.client.clone();
+        let request = reqwest::Request::try_from(request);
+        Box::pin(async move {
+            let response = client.execute(request?).await?;
+            Ok(http::Response::from(response))
+        })
     }
 }
 

@@ -144,9 +144,11 @@
 //!
 //! [`Session::send`] takes a `reqwest::RequestBuilder`, puts the token on, and on a 401
 //! replaces the token (one login for all concurrent callers) and replays the request
-//! once when its body can be replayed. Existing clients adopt it with one line:
-//! `AuthMiddleware` for `reqwest-middleware` (feature `middleware`) or `AuthLayer` for
-//! `tower` (feature `tower`). [`Session::token`] gives the token itself.
+//! once when its body can be replayed. Existing stacks adopt it on the session's own
+//! client: `AuthMiddleware::client_builder(session)` for `reqwest-middleware` (feature
+//! `middleware`), or `AuthLayer` over a `SessionClient` for `tower` (feature `tower`);
+//! neither can be had over a client of your own. [`Session::token`] gives the token
+//! itself.
 //!
 //! The token goes only to the vendor's origins (those of its own endpoints, plus
 //! [`SessionBuilder::allow_origin`]), over https or to a loopback host, on the
@@ -623,13 +625,15 @@ pub mod __private;
 
 pub use clock::Clock;
 pub use credentials::{CredentialsError, DynamicCredentials};
-pub use error::{EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt};
+pub use error::{
+    ERROR_KEYS, ERROR_VALUE_CHARS, EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt,
+};
 pub use expiry::{ExpiryPolicy, Lifetime};
 pub use hand::{HandLogin, LoginAnswer, LoginClient, LoginProcedure};
 #[cfg(feature = "middleware")]
 pub use integrations::AuthMiddleware;
 #[cfg(feature = "tower")]
-pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError};
+pub use integrations::{AuthBody, AuthLayer, AuthService, AuthServiceError, SessionClient};
 pub use messages::{FieldMessage, FieldMessages};
 pub use origin::redirect_policy;
 pub use pool::{SessionPool, SessionPoolBuilder};

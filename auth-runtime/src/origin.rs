@@ -191,10 +191,9 @@ pub(crate) fn is_loopback(url: &url::Url) -> bool {
 /// reqwest drops `Authorization` when a redirect leaves the host, but not a custom
 /// header such as Currencycloud's `X-Auth-Token`, not a token in the query (which it
 /// even repeats in `Referer`), and a 307 or 308 re-sends the body with its token
-/// field: so a token-carrying client does not leave the origin at all. Build the
-/// client under `AuthMiddleware` or `AuthLayer` with this policy (or start from
-/// [`Session::http_client`](crate::Session::http_client)) and with
-/// `.referer(false)`.
+/// field: so a token-carrying client does not leave the origin at all. The session's
+/// clients (under `Session::send`, `AuthMiddleware` and `AuthLayer` alike) have it,
+/// with `.referer(false)`.
 pub fn redirect_policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let same_origin = attempt

@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use crate::clock::{Clock, millis};
 use crate::provider::Provider;
 use crate::session::{Session, SessionBuilder};
-use crate::store::TokenStore;
+use crate::store::{StoreSecret, TokenStore};
 use crate::token::TokenRef;
 use crate::transport::Transport;
 
@@ -79,7 +79,7 @@ struct PoolInner<K, P: Provider, E> {
     max_sessions: usize,
     idle_timeout: Option<Duration>,
     clock: Clock,
-    store: Option<Arc<dyn TokenStore>>,
+    store: Option<(Arc<dyn TokenStore>, Option<StoreSecret>)>,
     login_limit: Option<Arc<tokio::sync::Semaphore>>,
     /// The HTTP clients of the first session built, shared by every later one (all are
     /// configured by one function, so alike).
@@ -114,7 +114,7 @@ pub struct SessionPoolBuilder<K, P: Provider, E> {
     max_sessions: usize,
     idle_timeout: Option<Duration>,
     clock: Clock,
-    store: Option<Arc<dyn TokenStore>>,
+    store: Option<(Arc<dyn TokenStore>, Option<StoreSecret>)>,
     max_concurrent_logins: Option<usize>,
 }
 
@@ -154,10 +154,10 @@ where
         let shard = inner.shard(key);
         let now = inner.clock.now_ms();
         let mut builder = (inner.factory)(key).await?.clock(inner.clock.clone());
-        if let Some(store) = &inner.store
+        if let Some((store, secret)) = &inner.store
             && !builder.has_store()
         {
-            builder = builder.shared_store(Arc::clone(store));
+            builder = builder.shared_store(Arc::clone(store), secret.clone());
         }
         builder.shared_transport = inner.transport.get().cloned();
         builder.account = Some(format!("{key:?}"));
@@ -335,10 +335,18 @@ where
         self
     }
 
-    /// A token store for every session whose configuration has none: its keys keep the
+    /// A token store for every session whose configuration has none, its records
+    /// sealed under `secret`, as [`SessionBuilder::store`] does: its keys keep the
     /// accounts apart (see [`crate::store`]).
-    pub fn store(mut self, store: impl TokenStore) -> Self {
-        self.store = Some(Arc::new(store));
+    pub fn store(mut self, store: impl TokenStore, secret: StoreSecret) -> Self {
+        self.store = Some((Arc::new(store), Some(secret)));
+        self
+    }
+
+    /// [`store`](Self::store) in plain text, as
+    /// [`SessionBuilder::store_plaintext`] does (read its warning).
+    pub fn store_plaintext(mut self, store: impl TokenStore) -> Self {
+        self.store = Some((Arc::new(store), None));
         self
     }
 

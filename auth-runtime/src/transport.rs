@@ -343,8 +343,10 @@ pub(crate) fn apply_to_http<B>(
 
 /// Refuses a newly issued token that could not be sent the vendor's way: one with a
 /// control character (a CR/LF would split a header; a NUL cuts strings), or, for a
-/// header placement, bytes a header value cannot hold. Caching it would fail every call
-/// until it expired.
+/// header placement, bytes a header value cannot hold, non-ASCII characters included
+/// (a header would carry them as raw UTF-8, which HTTP does not define; the query and
+/// the body encode them, so a token placed only there may hold them). Caching it would
+/// fail every call until it expired.
 pub(crate) fn check_token(
     vendor: &'static str,
     placement: &Placement,
@@ -359,6 +361,12 @@ pub(crate) fn check_token(
     }
     if token.chars().any(char::is_control) {
         return Err(invalid("it contains a control character"));
+    }
+    let in_a_header = placement.bearer || placement.header.is_some() || placement.cookie.is_some();
+    if in_a_header && !token.is_ascii() {
+        return Err(invalid(
+            "it contains non-ASCII characters, which a header would carry as raw bytes",
+        ));
     }
     // The headers it would go in, built as every request builds them.
     token_headers(vendor, placement, token)

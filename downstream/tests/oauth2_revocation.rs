@@ -361,7 +361,7 @@ async fn after_logout_a_session_sharing_a_store_does_not_adopt_the_revoked_token
         .password(oauth2::PASSWORD)
         .build();
     let session = Session::builder(RevokingPasswordGrant::new(host(&sim)), credentials)
-        .store(Arc::new(MemoryStore::new()))
+        .store_plaintext(Arc::new(MemoryStore::new()))
         .build()
         .expect("session");
     assert_eq!(me(&sim, &session).await, 200);

@@ -42,10 +42,10 @@ fn replica(
 ) -> Session<PasswordGrant> {
     let builder = Session::builder(provider(sim), credentials())
         .clock(clock.clone())
-        .store(Arc::clone(store))
+        .store_plaintext(Arc::clone(store))
         .store_key(ACCOUNT);
     match secret {
-        Some(secret) => builder.store_secret(secret.clone()),
+        Some(secret) => builder.store(Arc::clone(store), secret.clone()),
         None => builder,
     }
     .build()

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use auth_runtime::{AuthLayer, AuthMiddleware, Error, Session, auth_provider};
+use auth_runtime::{AuthLayer, AuthMiddleware, Error, Session, SessionClient, auth_provider};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
@@ -241,9 +241,7 @@ async fn call(
             Err(error) => Err((error.to_string(), invalid(&error))),
         },
         Entry::Middleware => {
-            let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-                .with(AuthMiddleware::new(session.clone()))
-                .build();
+            let client = AuthMiddleware::client_builder(session.clone()).build();
             let request = body(session.post(&url));
             let (_, request) = request.build_split();
             match client.execute(request.expect("request")).await {
@@ -311,15 +309,8 @@ async fn a_body_the_token_cannot_be_added_to_is_refused_before_it_is_sent() {
 async fn the_tower_layer_refuses_a_body_field_token_before_the_inner_service() {
     let server = start().await;
     let session = body_token(&server);
-    let reached = Arc::new(AtomicUsize::new(0));
-    let inner = {
-        let reached = Arc::clone(&reached);
-        tower::service_fn(move |_: http::Request<String>| {
-            reached.fetch_add(1, Ordering::SeqCst);
-            async { Ok::<_, std::convert::Infallible>(http::Response::new(String::new())) }
-        })
-    };
-    let service = AuthLayer::new(session).layer(inner);
+    let before = server.api_calls.load(Ordering::SeqCst);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let request = http::Request::post(format!("{}/api", server.url))
         .header(header::CONTENT_TYPE, "application/json")
         .body(r#"{"a":1}"#.to_owned())
@@ -335,7 +326,11 @@ async fn the_tower_layer_refuses_a_body_field_token_before_the_inner_service() {
         ),
         other => panic!("expected InvalidRequest, got {other:?}"),
     }
-    assert_eq!(reached.load(Ordering::SeqCst), 0);
+    assert_eq!(
+        server.api_calls.load(Ordering::SeqCst),
+        before,
+        "nothing sent"
+    );
 }
 
 #[tokio::test]

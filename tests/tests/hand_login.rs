@@ -11,7 +11,9 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use auth_runtime::{AuthLayer, AuthMiddleware, Error, LoggedOut, SecretString, Session, Stage};
+use auth_runtime::{
+    AuthLayer, AuthMiddleware, Error, LoggedOut, SecretString, Session, SessionClient, Stage,
+};
 use authgen_tests::vault::{Mode, PASSWORD, Vault, VaultCredentials, VaultError, elsewhere, start};
 use http_body_util::BodyExt as _;
 use tower::{Layer as _, ServiceExt as _};
@@ -278,9 +280,7 @@ async fn the_hook_signs_through_the_middleware_and_the_tower_layer() {
     let signed = std::sync::Arc::clone(&vault.signed);
     let session = session_for(vault, PASSWORD);
 
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+    let client = AuthMiddleware::client_builder(session.clone()).build();
     let response = client
         .post(format!("{url}/api/data"))
         .body("via middleware")
@@ -290,7 +290,7 @@ async fn the_hook_signs_through_the_middleware_and_the_tower_layer() {
     assert_eq!(response.status(), 200);
     assert_eq!(signed.load(Ordering::SeqCst), 1);
 
-    let service = AuthLayer::new(session.clone()).layer(http_client(&session));
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let request = http::Request::post(format!("{url}/api/data"))
         .body(String::from("via tower"))
         .expect("request");
@@ -305,32 +305,6 @@ async fn the_hook_signs_through_the_middleware_and_the_tower_layer() {
     assert_eq!(&body[..], b"signed and authorized");
     assert_eq!(signed.load(Ordering::SeqCst), 2);
     assert_eq!(server.logins(), [1, 1]);
-}
-
-/// A tower service sending `http::Request<String>` with the session's client.
-fn http_client(
-    session: &Session<Vault>,
-) -> impl tower::Service<
-    http::Request<String>,
-    Response = http::Response<String>,
-    Error = reqwest::Error,
-    Future = impl Send,
-> + Clone
-+ Send
-+ 'static {
-    let client = session.http_client().clone();
-    tower::service_fn(move |request: http::Request<String>| {
-        let client = client.clone();
-        async move {
-            let response = client.execute(reqwest::Request::try_from(request)?).await?;
-            let mut forwarded = http::Response::builder().status(response.status());
-            if let Some(headers) = forwarded.headers_mut() {
-                headers.extend(response.headers().clone());
-            }
-            let text = response.text().await?;
-            Ok::<_, reqwest::Error>(forwarded.body(text).expect("response"))
-        }
-    })
 }
 
 #[tokio::test]
@@ -350,9 +324,7 @@ async fn a_foreign_origin_never_reaches_the_hook_on_any_entry_point() {
         .expect_err("refused");
     assert!(refused(&error), "{error:?}");
 
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+    let client = AuthMiddleware::client_builder(session.clone()).build();
     match client.get(&foreign).send().await {
         Err(reqwest_middleware::Error::Middleware(error)) => {
             let error = error
@@ -363,7 +335,7 @@ async fn a_foreign_origin_never_reaches_the_hook_on_any_entry_point() {
         other => panic!("not refused: {other:?}"),
     }
 
-    let service = AuthLayer::new(session.clone()).layer(http_client(&session));
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let request = http::Request::get(&foreign)
         .body(String::new())
         .expect("request");
@@ -397,7 +369,7 @@ async fn replicas_sharing_a_store_log_in_by_hand_once_and_accounts_stay_apart() 
     let store = std::sync::Arc::new(auth_runtime::MemoryStore::new());
     let replica = |password: &str| {
         Session::builder(Vault::new(&url), credentials(password))
-            .store(std::sync::Arc::clone(&store))
+            .store_plaintext(std::sync::Arc::clone(&store))
             .build()
             .expect("session")
     };

@@ -429,7 +429,8 @@ async fn sessions_sharing_a_store_count_what_they_did_there() {
     let store = Arc::new(MemoryStore::new());
     let sharing = |password: &str| {
         recorded.build(
-            Session::builder(crmcom(&sim), crmcom_credentials(password)).store(Arc::clone(&store)),
+            Session::builder(crmcom(&sim), crmcom_credentials(password))
+                .store_plaintext(Arc::clone(&store)),
         )
     };
 
@@ -490,7 +491,8 @@ async fn sessions_sharing_a_store_count_what_they_did_there() {
     // A store that cannot be reached: a login of its own.
     recorded
         .build(
-            Session::builder(crmcom(&sim), crmcom_credentials(crmcom::PASSWORD)).store(Unreachable),
+            Session::builder(crmcom(&sim), crmcom_credentials(crmcom::PASSWORD))
+                .store_plaintext(Unreachable),
         )
         .token()
         .await

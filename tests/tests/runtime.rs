@@ -556,9 +556,7 @@ async fn the_reqwest_middleware_authorizes_and_re_logs_in_once() {
     use auth_runtime::AuthMiddleware;
     let server = start().await;
     let session = builder(&server).build().expect("session");
-    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+    let client = AuthMiddleware::client_builder(session.clone()).build();
     let url = format!("{}/api", server.url);
     assert_eq!(client.get(&url).send().await.expect("sent").status(), 200);
     assert_eq!(client.get(&url).send().await.expect("sent").status(), 200);
@@ -574,23 +572,11 @@ async fn the_reqwest_middleware_authorizes_and_re_logs_in_once() {
 
 #[tokio::test]
 async fn the_tower_layer_authorizes_and_re_logs_in_once() {
-    use auth_runtime::AuthLayer;
+    use auth_runtime::{AuthLayer, SessionClient};
     use tower::{Layer as _, ServiceExt as _};
     let server = start().await;
     let session = builder(&server).build().expect("session");
-    let client = reqwest::Client::new();
-    let send = tower::service_fn(move |request: http::Request<String>| {
-        let client = client.clone();
-        async move {
-            let request = reqwest::Request::try_from(request)?;
-            let response = client.execute(request).await?;
-            let status = response.status();
-            let mut forwarded = http::Response::new(String::new());
-            *forwarded.status_mut() = status;
-            Ok::<_, reqwest::Error>(forwarded)
-        }
-    });
-    let service = AuthLayer::new(session).layer(send);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let url = format!("{}/api", server.url);
     let get = |url: &str| {
         http::Request::get(url)

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use auth_runtime::{
     AuthLayer, AuthMiddleware, Clock, Error, MemoryStore, RetryPolicy, Session, SessionBuilder,
-    auth_provider,
+    SessionClient, auth_provider,
 };
 use authgen_tests::Logs;
 use axum::Router;
@@ -64,6 +64,8 @@ enum Answer {
     Echo(Echo),
     /// A successful answer whose token cannot go in a header.
     Token(&'static str),
+    /// This status and JSON body.
+    Body(u16, &'static str),
     /// A successful answer, one byte a second.
     Trickle,
 }
@@ -75,6 +77,8 @@ enum Echo {
     Text,
     TruncatedJson,
     Form,
+    /// The password under keys that name errors, whose short values excerpts show.
+    ErrorKeys,
 }
 
 #[derive(Default)]
@@ -135,6 +139,7 @@ async fn start() -> Arc<Vendor> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/api", any(api))
+        .route("/headers", any(header_names))
         .route("/redirect/{status}", any(redirect_elsewhere))
         .with_state(Arc::clone(&vendor));
     let elsewhere = Router::new().fallback(sink).with_state(Arc::clone(&vendor));
@@ -160,6 +165,12 @@ async fn login(State(vendor): State<Arc<Vendor>>, body: Bytes) -> Response {
             response
         }
         Some(Answer::Echo(echo)) => echo_password(echo, &password),
+        Some(Answer::Body(status, body)) => (
+            StatusCode::from_u16(status).expect("status"),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
         Some(Answer::Token(token)) => {
             let body = serde_json::json!({ "token": token }).to_string();
             ([(header::CONTENT_TYPE, "application/json")], body).into_response()
@@ -219,6 +230,15 @@ fn echo_password(echo: Echo, password: &str) -> Response {
             format!("{{\"error\":\"bad\",\"password\":\"{password}"),
         ),
         Echo::Form => ("application/x-www-form-urlencoded", form),
+        Echo::ErrorKeys => (
+            "application/json",
+            serde_json::json!({
+                "error": password,
+                "error_description": format!("wrong password {password}"),
+                "detail": {"message": password},
+            })
+            .to_string(),
+        ),
     };
     (
         StatusCode::BAD_REQUEST,
@@ -244,6 +264,11 @@ async fn logout(headers: HeaderMap) -> Response {
 async fn api(State(vendor): State<Arc<Vendor>>) -> StatusCode {
     vendor.api_calls.fetch_add(1, Ordering::SeqCst);
     StatusCode::OK
+}
+
+/// The names of the headers a request came with, one a line.
+async fn header_names(headers: HeaderMap) -> String {
+    headers.keys().map(|name| format!("{name}\n")).collect()
 }
 
 async fn redirect_elsewhere(
@@ -477,6 +502,56 @@ async fn a_token_that_cannot_be_sent_is_refused_at_login() {
     }
 }
 
+/// A token with non-ASCII characters cannot go in a header (it would go as raw UTF-8):
+/// refused at login like a CR/LF. In the query and the body it is percent-encoded or
+/// JSON, so a vendor placing it there keeps it.
+#[tokio::test]
+async fn a_non_ascii_token_is_refused_for_a_header_and_kept_for_the_query() {
+    let token = "tök-ü-Zq8wXv3Lr5Tn7Yp";
+    let vendor = start().await;
+    vendor.always(Answer::Token(token));
+    let session = hostile(&vendor).build().expect("session");
+    let error = session.token().await.expect_err("unusable in a header");
+    assert!(
+        matches!(&error, HostileError::Runtime(Error::InvalidToken { reason, .. }) if reason.contains("non-ASCII")),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains(token), "{error}");
+    assert!(session.cached_token().is_none());
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
+
+    let vendor = start().await;
+    vendor.always(Answer::Token(token));
+    let session = hostile_query(&vendor).build().expect("session");
+    let api = format!("{}/api", vendor.url);
+    let response = session.send(session.get(&api)).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 1);
+}
+
+/// `send` sends on the session's client: a request built by another client keeps what
+/// the request holds (its own headers) and loses that client's settings (its default
+/// headers), as `Session::send` documents.
+#[tokio::test]
+async fn send_keeps_the_request_and_drops_the_other_clients_settings() {
+    let vendor = start().await;
+    let session = hostile(&vendor).build().expect("session");
+    let mut defaults = reqwest::header::HeaderMap::new();
+    defaults.insert("x-from-client", "1".parse().expect("value"));
+    let other = reqwest::Client::builder()
+        .default_headers(defaults)
+        .build()
+        .expect("client");
+    let request = other
+        .get(format!("{}/headers", vendor.url))
+        .header("x-from-request", "1");
+    let response = session.send(request).await.expect("sent");
+    let seen = response.text().await.expect("body");
+    assert!(seen.contains("x-from-request"), "{seen}");
+    assert!(!seen.contains("x-from-client"), "{seen}");
+    assert!(seen.contains("x-auth-token"), "{seen}");
+}
+
 // --- No secret leaves ---------------------------------------------------------------
 
 /// Every form in which `secret` might show.
@@ -509,18 +584,19 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
         Echo::Text,
         Echo::TruncatedJson,
         Echo::Form,
+        Echo::ErrorKeys,
     ] {
         let vendor = start().await;
         vendor.always(Answer::Echo(echo));
         let store = Arc::new(MemoryStore::new());
         let session = hostile(&vendor)
-            .store(Arc::clone(&store))
+            .store_plaintext(Arc::clone(&store))
             .build()
             .expect("session");
         let error = session.token().await.expect_err("refused");
         // A second session sharing the store gets the refusal as it was stored.
         let other = hostile(&vendor)
-            .store(Arc::clone(&store))
+            .store_plaintext(Arc::clone(&store))
             .build()
             .expect("session");
         let shared = other.token().await.expect_err("shared refusal");
@@ -546,6 +622,166 @@ async fn an_echoed_password_reaches_no_error_log_or_stored_refusal() {
             shown[0]
         );
     }
+}
+
+/// Whoever can write the store writes a refusal under the account's refusal key. In
+/// plain text it holds off every session (the "before"); with a store secret it is not
+/// authenticated, so it is ignored with a warning, while a refusal a session of the
+/// account published (sealed) still holds the others.
+#[tokio::test]
+async fn a_forged_refusal_in_the_store_holds_off_no_session_with_a_store_secret() {
+    use auth_runtime::{SharedRefusal, StoreSecret, TokenStore as _};
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let forged = SharedRefusal {
+        message: "Hostile refused the login: forged".to_owned(),
+        refused_at: std::time::SystemTime::now(),
+    };
+    let refusal_key = "authgen:Hostile:acct:refused";
+    let secret = StoreSecret::from_bytes([5; 32]);
+
+    // Plain text, by choice: the forged refusal is honoured.
+    let vendor = start().await;
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save_refusal(refusal_key, &forged, Duration::from_secs(60))
+        .await
+        .expect("written");
+    let plain = hostile(&vendor)
+        .store_plaintext(Arc::clone(&store))
+        .store_key("acct")
+        .build()
+        .expect("session");
+    let error = plain.token().await.expect_err("held by the forged refusal");
+    assert!(
+        matches!(error, HostileError::Runtime(Error::RefusedRecently { .. })),
+        "{error:?}"
+    );
+    assert_eq!(vendor.logins(), 0);
+
+    // With a secret: ignored with a warning, and the session logs in.
+    let vendor = start().await;
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save_refusal(refusal_key, &forged, Duration::from_secs(60))
+        .await
+        .expect("written");
+    let sealed = || {
+        hostile(&vendor)
+            .store(Arc::clone(&store), secret.clone())
+            .store_key("acct")
+            .build()
+            .expect("session")
+    };
+    sealed()
+        .token()
+        .await
+        .expect("the forged refusal is not honoured");
+    assert_eq!(vendor.logins(), 1);
+    assert!(
+        logs.text().contains("not authenticated"),
+        "warned: {}",
+        logs.text()
+    );
+
+    // A refusal a session of the account published is sealed, and still holds the
+    // others: one refused login between them.
+    let vendor = start().await;
+    vendor.always(Answer::Status(401, None));
+    let store = Arc::new(MemoryStore::new());
+    let sealed = || {
+        hostile(&vendor)
+            .store(Arc::clone(&store), secret.clone())
+            .store_key("acct")
+            .build()
+            .expect("session")
+    };
+    sealed().token().await.expect_err("refused");
+    let error = sealed().token().await.expect_err("shared refusal");
+    assert!(
+        matches!(error, HostileError::Runtime(Error::RefusedRecently { .. })),
+        "{error:?}"
+    );
+    assert_eq!(vendor.logins(), 1);
+    let kept = store
+        .load_refusal(refusal_key)
+        .await
+        .expect("read")
+        .expect("published");
+    assert!(
+        !kept.message.contains("refused"),
+        "sealed: {}",
+        kept.message
+    );
+}
+
+/// A vendor's non-standard OAuth 2.0 error: its values, needed to describe the error
+/// case, are in the excerpt; a secret the session knows under such a key is not.
+#[tokio::test]
+async fn an_error_the_session_does_not_know_shows_its_error_keys() {
+    let vendor = start().await;
+    vendor.always(Answer::Body(
+        400,
+        r#"{"error":"invalid_client_id","error_description":"client identifier invalid","session":"s-77Zq8wXv3Lr5"}"#,
+    ));
+    let session = hostile(&vendor).build().expect("session");
+    let error = session.token().await.expect_err("refused");
+    let shown = error.to_string();
+    assert!(
+        shown.contains(r#""error":"invalid_client_id""#)
+            && shown.contains(r#""error_description":"client identifier invalid""#),
+        "{shown}"
+    );
+    assert!(!shown.contains("s-77Zq8wXv3Lr5"), "{shown}");
+}
+
+/// A failing logout that quotes the token under keys naming errors.
+#[tokio::test]
+async fn a_token_under_an_error_key_of_a_failing_logout_is_not_in_the_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route(
+            "/login",
+            post(|| async { r#"{"token":"tok-Zq8wXv3Lr5Tn7Yp"}"# }),
+        )
+        .route(
+            "/logout",
+            post(|headers: HeaderMap| async move {
+                let token = headers
+                    .get("x-auth-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                let body = serde_json::json!({"error": token, "message": format!("cannot release {token}")});
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body.to_string(),
+                )
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let credentials = Hostile::credentials()
+        .user("ada")
+        .password(PASSWORD)
+        .build();
+    let session = Session::builder(Hostile::new(&url), credentials)
+        .retry(no_retries())
+        .build()
+        .expect("session");
+    session.token().await.expect("token");
+    let error = session.logout().await.expect_err("logout fails");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("tok-Zq8wXv3Lr5Tn7Yp"), "{shown}");
+    assert!(shown.contains("[REDACTED]"), "{shown}");
 }
 
 #[tokio::test]
@@ -632,69 +868,92 @@ async fn the_token_goes_only_to_the_vendors_origins_over_https_or_loopback() {
     assert!(error.to_string().contains("plain http"), "{error}");
 }
 
-#[tokio::test]
-async fn the_middleware_checks_origins_and_its_safe_client_follows_no_redirect_away() {
-    let vendor = start().await;
-    let session = hostile_query(&vendor).build().expect("session");
-    // The safe construction: the middleware stack on the session's own client.
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+/// Sends GET and a JSON POST to `/redirect/302` and `/redirect/307` through `send`; each
+/// answer must be the redirect itself, not followed.
+async fn redirects<F, Fut>(vendor: &Vendor, send: F)
+where
+    F: Fn(reqwest::Method, String, Option<&'static str>) -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
     for status in [302, 307] {
         let url = format!("{}/redirect/{status}", vendor.url);
-        let response = client.get(&url).send().await.expect("sent");
-        assert_eq!(response.status().as_u16(), status);
-        let response = client
-            .post(&url)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body("{\"a\":1}")
+        assert_eq!(send(reqwest::Method::GET, url.clone(), None).await, status);
+        let posted = send(reqwest::Method::POST, url, Some("{\"a\":1}")).await;
+        assert_eq!(posted, status);
+    }
+}
+
+/// The only middleware stack there is: over the session's own client. The vendor
+/// redirects cross-origin (302 and 307) with the token in a header, in the query and in
+/// a JSON body; nothing reaches the other origin. (A middleware over a client of your
+/// own does not compile: `tests/ui/fail/middleware_over_users_client.rs`.)
+#[tokio::test]
+async fn the_middleware_checks_origins_and_its_client_follows_no_redirect_away() {
+    let vendor = start().await;
+    let header_session = hostile(&vendor).build().expect("session");
+    let query_session = hostile_query(&vendor).build().expect("session");
+    let header_client = AuthMiddleware::client_builder(header_session).build();
+    let query_client = AuthMiddleware::client_builder(query_session.clone()).build();
+    for client in [&header_client, &query_client] {
+        redirects(&vendor, |method, url, body| async move {
+            let mut request = client.request(method, url);
+            if let Some(body) = body {
+                request = request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body);
+            }
+            request.send().await.expect("sent").status().as_u16()
+        })
+        .await;
+    }
+    assert_eq!(
+        vendor.logins(),
+        2,
+        "each session logged in and sent its token"
+    );
+    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert!(vendor.leaked().is_empty());
+    let away = format!("{}/sink", vendor.elsewhere);
+    assert!(
+        query_client.get(&away).send().await.is_err(),
+        "another origin"
+    );
+    assert!(
+        query_client
+            .get("http://example.com/")
             .send()
             .await
-            .expect("sent");
-        assert_eq!(response.status().as_u16(), status);
-    }
-    assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
-    let away = format!("{}/sink", vendor.elsewhere);
-    assert!(client.get(&away).send().await.is_err(), "another origin");
-    assert!(
-        client.get("http://example.com/").send().await.is_err(),
+            .is_err(),
         "plain http"
     );
     assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
 
-    // On a client that follows redirects anywhere, the middleware cannot stop reqwest
-    // from following, but it fails the call instead of handing back the response.
-    let unsafe_client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
-    let url = format!("{}/redirect/302", vendor.url);
-    let error = unsafe_client
-        .get(&url)
-        .send()
-        .await
-        .expect_err("left the origin");
-    assert!(error.to_string().contains("redirect_policy"), "{error}");
+    // The same redirects followed on purpose by a client that allows it, to show the
+    // server leaks what a careless client would carry: the test can fail.
+    let careless = reqwest::Client::new();
+    let token = query_session.token().await.expect("token");
+    let url = format!(
+        "{}/redirect/307?token={}",
+        vendor.url,
+        token.expose_secret()
+    );
+    careless.get(&url).send().await.expect("followed");
+    assert_eq!(
+        vendor.leaked().len(),
+        1,
+        "the sink sees a token that reaches it"
+    );
 }
 
+/// The only tower stack there is: `AuthLayer` over the session's own client. The
+/// vendor redirects cross-origin with the token in a header: nothing reaches the other
+/// origin, and the answer is the redirect, not a 200 from elsewhere. (A layer over a
+/// service of your own does not compile: `tests/ui/fail/tower_layer_over_users_service.rs`.)
 #[tokio::test]
-async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_request() {
+async fn the_tower_layer_checks_origins_before_the_client_sees_the_request() {
     let vendor = start().await;
     let session = hostile(&vendor).build().expect("session");
-    let client = session.http_client().clone();
-    let inner_calls = Arc::new(AtomicUsize::new(0));
-    let calls = Arc::clone(&inner_calls);
-    let send = tower::service_fn(move |request: http::Request<String>| {
-        let client = client.clone();
-        calls.fetch_add(1, Ordering::SeqCst);
-        async move {
-            let request = reqwest::Request::try_from(request)?;
-            let response = client.execute(request).await?;
-            let mut forwarded = http::Response::new(String::new());
-            *forwarded.status_mut() = response.status();
-            Ok::<_, reqwest::Error>(forwarded)
-        }
-    });
-    let service = AuthLayer::new(session).layer(send);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     let get = |url: &str| {
         http::Request::get(url)
             .body(String::new())
@@ -705,7 +964,7 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         let result = service.clone().oneshot(get(url)).await;
         assert!(result.is_err(), "{url}");
     }
-    assert_eq!(inner_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 0);
     assert_eq!(vendor.logins(), 0);
     let ok = service
         .clone()
@@ -713,17 +972,27 @@ async fn the_tower_layer_checks_origins_before_the_inner_service_sees_the_reques
         .await
         .expect("sent");
     assert_eq!(ok.status(), 200);
-    let redirected = service
-        .clone()
-        .oneshot(get(&format!("{}/redirect/307", vendor.url)))
-        .await
-        .expect("sent");
-    assert_eq!(
-        redirected.status(),
-        307,
-        "the session's client does not follow"
-    );
+    assert_eq!(vendor.api_calls.load(Ordering::SeqCst), 1);
+    redirects(&vendor, |method, url, body| {
+        let service = service.clone();
+        async move {
+            let request = http::Request::builder()
+                .method(method)
+                .uri(url)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.unwrap_or_default().to_owned())
+                .expect("request");
+            service
+                .oneshot(request)
+                .await
+                .expect("sent")
+                .status()
+                .as_u16()
+        }
+    })
+    .await;
     assert_eq!(vendor.elsewhere_hits.load(Ordering::SeqCst), 0);
+    assert!(vendor.leaked().is_empty());
 }
 
 #[tokio::test]
@@ -749,16 +1018,11 @@ async fn a_refusal_holds_off_the_middleware_the_tower_layer_and_background_refre
     vendor.always(Answer::Status(403, None));
     let session = hostile(&vendor).build().expect("session");
     let api = format!("{}/api", vendor.url);
-    let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-        .with(AuthMiddleware::new(session.clone()))
-        .build();
+    let client = AuthMiddleware::client_builder(session.clone()).build();
     for _ in 0..20 {
         assert!(client.get(&api).send().await.is_err());
     }
-    let inner = tower::service_fn(|_: http::Request<String>| async {
-        Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
-    });
-    let service = AuthLayer::new(session.clone()).layer(inner);
+    let service = AuthLayer::new(session.clone()).layer(SessionClient::new(&session));
     for _ in 0..20 {
         let request = http::Request::get(&api)
             .body(String::new())

@@ -8,7 +8,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use auth_runtime::{AuthLayer, AuthMiddleware, Error, RetryPolicy, Session, auth_provider};
+use auth_runtime::{
+    AuthLayer, AuthMiddleware, Error, RetryPolicy, Session, SessionClient, auth_provider,
+};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -156,9 +158,7 @@ async fn call(
             }
         }
         Entry::Middleware => {
-            let client = reqwest_middleware::ClientBuilder::new(session.http_client().clone())
-                .with(AuthMiddleware::new(session.clone()))
-                .build();
+            let client = AuthMiddleware::client_builder(session.clone()).build();
             let request = match streamed {
                 true => client.post(&url).body(body()),
                 false => client.get(&url),
@@ -170,20 +170,7 @@ async fn call(
             }
         }
         Entry::Tower => {
-            let client = session.http_client().clone();
-            let inner = tower::service_fn(move |request: http::Request<String>| {
-                let client = client.clone();
-                async move {
-                    let response = client.execute(reqwest::Request::try_from(request)?).await?;
-                    let mut forwarded = http::Response::builder().status(response.status());
-                    if let Some(headers) = forwarded.headers_mut() {
-                        headers.extend(response.headers().clone());
-                    }
-                    let text = response.text().await?;
-                    Ok::<_, reqwest::Error>(forwarded.body(text).expect("response"))
-                }
-            });
-            let service = AuthLayer::new(session.clone()).layer(inner);
+            let service = AuthLayer::new(session.clone()).layer(SessionClient::new(session));
             let request = http::Request::get(&url)
                 .body(String::new())
                 .expect("request");

@@ -189,7 +189,7 @@ fn replica(sim: &Sim, clock: &Clock, store: Option<impl TokenStore>) -> Session<
     let provider = Modulus::new(modulus::ACCOUNT).with_base_url(base(sim));
     let builder = Session::builder(provider, credentials()).clock(clock.clone());
     match store {
-        Some(store) => builder.store(store),
+        Some(store) => builder.store_plaintext(store),
         None => builder,
     }
     .build()
@@ -304,7 +304,7 @@ fn leased_replicas(
                 credentials(),
             )
             .clock(clock.clone())
-            .store(redis.store())
+            .store_plaintext(redis.store())
             .store_key("acct")
             .store_lease(lease)
             .build()
@@ -328,7 +328,7 @@ fn currencycloud_replica(
         .expect("well-formed");
     let builder = Session::builder(provider, credentials).refusal_hold(refusal_hold);
     match store {
-        Some(store) => builder.store(store),
+        Some(store) => builder.store_plaintext(store),
         None => builder,
     }
     .build()
@@ -537,7 +537,7 @@ async fn child_replica() {
         credentials(),
     )
     .clock(clock.clone())
-    .store(RedisStore::new(&redis).expect("redis url"))
+    .store_plaintext(RedisStore::new(&redis).expect("redis url"))
     .store_lease(Duration::from_millis(
         std::env::var("AUTHGEN_LEASE_MS").map_or(30_000, |ms| ms.parse().expect("ms")),
     ))
@@ -837,7 +837,7 @@ fn crmcom_user(vendor: &accounts::Vendor, code: &str, store: impl TokenStore) ->
         .authentication_code(code)
         .build();
     Session::builder(CrmCom::new(&vendor.url), credentials)
-        .store(store)
+        .store_plaintext(store)
         .build()
         .expect("session")
 }
@@ -859,7 +859,7 @@ fn currencycloud_user(
         .expect("well-formed");
     Session::builder(Currencycloud::new(&vendor.url), credentials)
         .login_format(WireFormat::Form)
-        .store(store)
+        .store_plaintext(store)
         .build()
         .expect("session")
 }
@@ -976,7 +976,7 @@ fn unix_ms(t: std::time::SystemTime) -> u64 {
 fn named_replica(sim: &Sim, redis: &Redis, name: &str) -> SessionBuilder<Modulus> {
     let provider = Modulus::new(modulus::ACCOUNT).with_base_url(base(sim));
     Session::builder(provider, credentials())
-        .store(redis.store())
+        .store_plaintext(redis.store())
         .store_key(name)
 }
 
@@ -1070,7 +1070,7 @@ async fn with_a_store_secret_redis_holds_no_usable_token_and_only_its_holders_ad
     let secret = StoreSecret::from_bytes([42; 32]);
     let sealed = |secret: &StoreSecret| {
         named_replica(&sim, &redis, "sealed")
-            .store_secret(secret.clone())
+            .store(redis.store(), secret.clone())
             .build()
             .expect("session")
     };
@@ -1150,7 +1150,7 @@ async fn with_a_store_secret_redis_holds_no_usable_token_and_only_its_holders_ad
     let moved = raw_get(&redis, key).expect("a record");
     raw_set(&redis, "authgen:Modulus:elsewhere", &moved);
     let elsewhere = named_replica(&sim, &redis, "elsewhere")
-        .store_secret(secret.clone())
+        .store(redis.store(), secret.clone())
         .build()
         .expect("session");
     assert_ne!(
@@ -1211,10 +1211,10 @@ async fn with_a_store_secret_a_users_own_store_is_given_only_sealed_tokens() {
             .organisation(accounts::ORGANISATION)
             .authentication_code(CODE_A)
             .build();
-        let builder =
-            Session::builder(CrmCom::new(&vendor.url), credentials).store(Arc::clone(&store));
+        let builder = Session::builder(CrmCom::new(&vendor.url), credentials)
+            .store_plaintext(Arc::clone(&store));
         match secret {
-            Some(secret) => builder.store_secret(secret.clone()),
+            Some(secret) => builder.store(Arc::clone(&store), secret.clone()),
             None => builder,
         }
         .build()
@@ -1254,7 +1254,7 @@ fn crmcom_replica(sim: &Sim, store: impl TokenStore) -> Session<CrmCom> {
         .build();
     let url = format!("{}{}", sim.base_url(), auth_sim::crmcom::PREFIX);
     Session::builder(CrmCom::new(url), credentials)
-        .store(store)
+        .store_plaintext(store)
         .build()
         .expect("session")
 }

@@ -180,13 +180,39 @@ impl<P: Provider> SessionBuilder<P> {
     /// in once between them: see [`crate::store`]. Consulted only when this session has
     /// no fresh token; when the store cannot be reached the session logs in on its own
     /// (and logs a warning).
-    pub fn store(self, store: impl TokenStore) -> Self {
-        self.shared_store(Arc::new(store))
+    ///
+    /// Tokens are sealed in the store under `secret` (XChaCha20-Poly1305, bound to the
+    /// account's key), shared refusals are sealed too, and account keys are derived
+    /// with it: reading the store yields no usable token, and records tampered with,
+    /// moved, or written without this secret are not used. Give every session of the
+    /// account the same secret. See [the threat model](crate::store#threat-model).
+    /// [`store_plaintext`](Self::store_plaintext) keeps them in plain text instead.
+    pub fn store(self, store: impl TokenStore, secret: StoreSecret) -> Self {
+        self.shared_store(Arc::new(store), Some(secret))
     }
 
-    /// [`store`](Self::store) for a store already behind an `Arc<dyn TokenStore>`.
-    pub(crate) fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+    /// [`store`](Self::store) without a secret: the token, its refresh token and the
+    /// shared refusals are kept in the store **in plain text**. Whoever can read the
+    /// store can use the token until it expires (and the refresh token until the
+    /// vendor retires it) and test guesses of a weak credential against the account
+    /// keys; whoever can write it can publish a refusal that holds off every session's
+    /// logins. Choose it for a store no one else can read or write: a
+    /// [`MemoryStore`](crate::MemoryStore), which lives in this process beside the
+    /// session's own token, adds nothing a reader of the process's memory lacks.
+    pub fn store_plaintext(self, store: impl TokenStore) -> Self {
+        self.shared_store(Arc::new(store), None)
+    }
+
+    /// [`store`](Self::store) (with a secret) or
+    /// [`store_plaintext`](Self::store_plaintext) (without) for a store already behind
+    /// an `Arc<dyn TokenStore>`.
+    pub(crate) fn shared_store(
+        mut self,
+        store: Arc<dyn TokenStore>,
+        secret: Option<StoreSecret>,
+    ) -> Self {
         self.store = Some(store);
+        self.store_secret = secret;
         self
     }
 
@@ -202,16 +228,6 @@ impl<P: Provider> SessionBuilder<P> {
     /// share tokens and refusals whatever their credentials.
     pub fn store_key(mut self, key: impl Into<String>) -> Self {
         self.store_key = Some(key.into());
-        self
-    }
-
-    /// Encrypts the token kept in the store (whatever the [`TokenStore`]) under a key
-    /// derived from `secret`, bound to the account's key, and derives account keys
-    /// with it: reading the store then yields no usable token, and records tampered
-    /// with, moved, or written without this secret are not used. Give every session of
-    /// the account the same secret. See [the threat model](crate::store#threat-model).
-    pub fn store_secret(mut self, secret: StoreSecret) -> Self {
-        self.store_secret = Some(secret);
         self
     }
 

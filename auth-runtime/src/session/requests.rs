@@ -24,9 +24,9 @@ impl<P: Provider> Session<P> {
 
     /// The client that sends API requests: the session's timeout, redirects followed
     /// only within the origin, no `Referer`, and what
-    /// [`configure_client`](crate::SessionBuilder::configure_client) added. Build a
-    /// `reqwest-middleware` stack for `AuthMiddleware` on a clone of it, so that no
-    /// redirect can carry the token to another origin.
+    /// [`configure_client`](crate::SessionBuilder::configure_client) added.
+    /// `AuthMiddleware::client_builder` and `SessionClient` (for `AuthLayer`) send on a
+    /// clone of it, so that no redirect can carry the token to another origin.
     pub fn http_client(&self) -> &reqwest::Client {
         &self.inner.transport.api_client
     }
@@ -39,7 +39,16 @@ impl<P: Provider> Session<P> {
     ///
     /// The request goes out on the session's own client ([`Session::http_client`]),
     /// whichever client built it: another client's redirect policy could carry the
-    /// token to another origin. The URL must be on one of the vendor's origins (see
+    /// token to another origin. Of a request built by another `reqwest::Client`, what
+    /// the request itself holds is sent: its method, URL, headers set on the builder
+    /// (`header`, `bearer_auth`, `basic_auth`), query, body and per-request `timeout`.
+    /// Nothing of that client is: not its default headers, proxy, TLS settings (root
+    /// certificates, client identity), cookie store, timeouts, user agent or
+    /// redirect policy, which a `RequestBuilder` does not expose to compare. Build
+    /// requests with [`Session::request`] (or `get`, `post`, [`Session::api`]) and put
+    /// client settings in
+    /// [`SessionBuilder::configure_client`](crate::SessionBuilder::configure_client).
+    /// The URL must be on one of the vendor's origins (see
     /// [`SessionBuilder::allow_origin`](crate::SessionBuilder::allow_origin)) over
     /// https (or http to a loopback host), else nothing is sent.
     pub async fn send(

@@ -262,6 +262,8 @@ impl<P: Provider> Inner<P> {
                 message: record::publishable_message(&failure.error.to_string()),
                 refused_at: self.clock.wall_now(),
             };
+            let refusal =
+                record::refusal_for_store(&shared.refusal_key, refusal, shared.secret.as_ref());
             let published = shared
                 .store
                 .save_refusal(&shared.refusal_key, &refusal, shared.refusal_hold)
@@ -298,6 +300,18 @@ impl<P: Provider> Inner<P> {
         let Some(refusal) = shared.store.load_refusal(&shared.refusal_key).await? else {
             return Ok(None);
         };
+        let refusal =
+            match record::open_refusal(&shared.refusal_key, refusal, shared.secret.as_ref()) {
+                Ok(refusal) => refusal,
+                Err(reason) => {
+                    tracing::warn!(
+                        key = shared.refusal_key,
+                        reason,
+                        "ignoring a refusal in the token store that is not authenticated"
+                    );
+                    return Ok(None);
+                }
+            };
         let now = self.clock.wall_now();
         let Some(refusal) = record::usable_refusal(&shared.refusal_key, refusal, now) else {
             return Ok(None);

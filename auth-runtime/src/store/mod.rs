@@ -2,7 +2,9 @@
 //! logging in to one vendor account — so that they log in once between them.
 //!
 //! A [`Session`](crate::Session) without a store keeps its token to itself (the
-//! default). With [`SessionBuilder::store`](crate::SessionBuilder::store), a session
+//! default). With [`SessionBuilder::store`](crate::SessionBuilder::store) (records
+//! sealed under a [`StoreSecret`]) or
+//! [`SessionBuilder::store_plaintext`](crate::SessionBuilder::store_plaintext), a session
 //! that needs a token first looks in the store; when the token there is missing or due,
 //! it takes the store's *lease* for the account, logs in and publishes the new token,
 //! while the other sessions wait for it instead of logging in themselves. The holder
@@ -57,21 +59,26 @@
 //! # Threat model
 //!
 //! The token is, necessarily, kept in the store, with its refresh token if the vendor
-//! issued one. Without a [`StoreSecret`] both are kept as they are: whoever can read
+//! issued one. Without a [`StoreSecret`] (only by
+//! [`SessionBuilder::store_plaintext`](crate::SessionBuilder::store_plaintext)) both
+//! are kept as they are: whoever can read
 //! the store can use the token (until it expires) and the refresh token (until the
 //! vendor retires it, often weeks: give a store secret to every replica of a vendor
 //! that issues refresh tokens), and can test
 //! guesses of a weak credential against the account keys offline (the keys are
 //! HMACs under a public constant: they separate accounts and hide credentials, but do
-//! not resist guessing). With [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret),
+//! not resist guessing), and whoever can write it can publish a refusal that holds off
+//! every session's logins. With [`SessionBuilder::store`](crate::SessionBuilder::store),
 //! every session of the account seals its token with XChaCha20-Poly1305 under a key
 //! derived from the secret, with a random 24-byte nonce, bound to the record's store
 //! key, before handing it to any [`TokenStore`] (yours too), and keys accounts with
 //! another key derived from it. Then reading the store yields neither a usable token
 //! nor a way to test guesses, and a record that was tampered with, copied under another
 //! account's key, or written by a session without the secret (or with another one) is
-//! not used. What the secret does not protect against: whoever can write the store can
-//! still delete records, hold the lease, publish a refusal, or put back an older sealed
+//! not used. A refusal it publishes is sealed the same way (its time and message,
+//! bound to the refusal's key); one that does not open is ignored with a warning. What
+//! the secret does not protect against: whoever can write the store can
+//! still delete records, hold the lease, put back a refusal or an older sealed
 //! record of the same account (used only while it is still fresh, and never once a
 //! session saw it rejected): they can delay logins, never make a session use a token of
 //! their choosing. And whoever holds the secret — any replica — can read every token

@@ -43,6 +43,8 @@ const SEALED_PREFIX: &str = "authgen-sealed-v1:";
 
 /// Prefixes the associated data of a sealed token, before the store key it is sealed to.
 const SEAL_CONTEXT: &[u8] = b"authgen token store record v1\0";
+/// The associated data's prefix for a sealed refusal.
+const REFUSAL_SEAL_CONTEXT: &[u8] = b"authgen token store refusal v1\0";
 
 /// Milliseconds since the Unix epoch (0 before it).
 fn unix_ms(t: SystemTime) -> u64 {
@@ -310,22 +312,9 @@ pub(crate) fn for_store(
         None => plaintext.extend_from_slice(&[0; 9]),
     }
     plaintext.extend_from_slice(joined.as_bytes());
-    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
-    // 24-byte nonces from the operating system's generator: random nonces this long
-    // do not repeat in practice, however many records are sealed under one secret.
-    let nonce = XNonce::generate();
-    let aad = associated_data(key);
-    let payload = Payload {
-        msg: &plaintext,
-        aad: &aad,
-    };
-    // Encryption into a Vec cannot fail for a message this size.
-    let sealed = match cipher.encrypt(&nonce, payload) {
-        Ok(ciphertext) => [nonce.as_slice(), &ciphertext].concat(),
-        Err(_) => Vec::new(),
-    };
+    let sealed = seal(secret, &associated_data(key), &plaintext);
     SharedToken {
-        token: SecretString::from(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed))),
+        token: SecretString::from(sealed),
         issued_at: token.issued_at,
         expires_at: token.expires_at,
         refresh_token: None,
@@ -355,22 +344,7 @@ fn open(
         (Some(_), None) => return Err("not sealed, and this session has a store secret"),
         (Some(secret), Some(sealed)) => (secret, sealed),
     };
-    let bytes = URL_SAFE_NO_PAD
-        .decode(sealed)
-        .map_err(|_| "sealed token is not base64")?;
-    if bytes.len() < 24 {
-        return Err("sealed token too short");
-    }
-    let (nonce, ciphertext) = bytes.split_at(24);
-    let nonce = XNonce::try_from(nonce).map_err(|_| "sealed token too short")?;
-    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
-    let aad = associated_data(key);
-    let payload = Payload {
-        msg: ciphertext,
-        aad: &aad,
-    };
-    let plaintext = cipher
-        .decrypt(&nonce, payload)
+    let plaintext = unseal(secret, &associated_data(key), sealed)
         .map_err(|_| "sealed token does not open under this secret and key")?;
     let number = |at: usize| -> Option<u64> {
         Some(u64::from_be_bytes(
@@ -393,6 +367,108 @@ fn open(
         expires_at,
         refresh_token,
         api_base,
+    })
+}
+
+/// `plaintext` sealed with XChaCha20-Poly1305 under `secret`'s sealing key, bound to
+/// `aad`: [`SEALED_PREFIX`], then the nonce and the ciphertext in unpadded base64.
+fn seal(secret: &StoreSecret, aad: &[u8], plaintext: &[u8]) -> String {
+    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
+    // 24-byte nonces from the operating system's generator: random nonces this long
+    // do not repeat in practice, however many records are sealed under one secret.
+    let nonce = XNonce::generate();
+    let payload = Payload {
+        msg: plaintext,
+        aad,
+    };
+    // Encryption into a Vec cannot fail for a message this size.
+    let sealed = match cipher.encrypt(&nonce, payload) {
+        Ok(ciphertext) => [nonce.as_slice(), &ciphertext].concat(),
+        Err(_) => Vec::new(),
+    };
+    format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(sealed))
+}
+
+/// What [`seal`] sealed, from the text after [`SEALED_PREFIX`]; why not, when it is not
+/// base64, too short, or does not open under `secret` and `aad`.
+fn unseal(secret: &StoreSecret, aad: &[u8], sealed: &str) -> Result<Vec<u8>, &'static str> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(sealed)
+        .map_err(|_| "sealed value is not base64")?;
+    if bytes.len() < 24 {
+        return Err("sealed value too short");
+    }
+    let (nonce, ciphertext) = bytes.split_at(24);
+    let nonce = XNonce::try_from(nonce).map_err(|_| "sealed value too short")?;
+    let cipher = XChaCha20Poly1305::new(secret.sealing_key().into());
+    let payload = Payload {
+        msg: ciphertext,
+        aad,
+    };
+    cipher
+        .decrypt(&nonce, payload)
+        .map_err(|_| "sealed value does not open under this secret and key")
+}
+
+/// What a refusal under `key` is sealed with: one moved under another key, or a
+/// token's seal put in its place, does not open.
+fn refusal_associated_data(key: &str) -> Vec<u8> {
+    [REFUSAL_SEAL_CONTEXT, key.as_bytes()].concat()
+}
+
+/// `refusal` as handed to the store under `key`: with a secret, its time and message
+/// sealed in the message (the outer time only tells the store its age), so that one
+/// written by whoever can write the store, without the secret, is not honoured.
+pub(crate) fn refusal_for_store(
+    key: &str,
+    refusal: SharedRefusal,
+    secret: Option<&StoreSecret>,
+) -> SharedRefusal {
+    let Some(secret) = secret else {
+        return refusal;
+    };
+    let mut plaintext = Vec::with_capacity(8 + refusal.message.len());
+    plaintext.extend_from_slice(&unix_ms(refusal.refused_at).to_be_bytes());
+    plaintext.extend_from_slice(refusal.message.as_bytes());
+    SharedRefusal {
+        message: seal(secret, &refusal_associated_data(key), &plaintext),
+        refused_at: refusal.refused_at,
+    }
+}
+
+/// The refusal in `stored`, opened with `secret` when one is configured; why not, when
+/// it is not sealed and this session has a secret (anyone who can write the store could
+/// have put it there), sealed without a secret here, or does not open under `key`.
+pub(crate) fn open_refusal(
+    key: &str,
+    stored: SharedRefusal,
+    secret: Option<&StoreSecret>,
+) -> Result<SharedRefusal, &'static str> {
+    let sealed = stored.message.strip_prefix(SEALED_PREFIX);
+    let (secret, sealed) = match (secret, sealed) {
+        (None, None) => return Ok(stored),
+        (None, Some(_)) => return Err("sealed refusal, and this session has no store secret"),
+        (Some(_), None) => return Err("unsealed refusal, and this session has a store secret"),
+        (Some(secret), Some(sealed)) => (secret, sealed),
+    };
+    // A sealed message is about 4/3 of its plaintext: anything longer is not one.
+    if sealed.len() > 2 * MAX_REFUSAL_MESSAGE_BYTES {
+        return Err("sealed refusal too long");
+    }
+    let plaintext = unseal(secret, &refusal_associated_data(key), sealed)
+        .map_err(|_| "refusal does not open under this secret and key")?;
+    let malformed = "sealed refusal is malformed";
+    let at = plaintext
+        .get(..8)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_be_bytes)
+        .and_then(from_unix_ms)
+        .ok_or(malformed)?;
+    let message = plaintext.get(8..).ok_or(malformed)?;
+    let message = std::str::from_utf8(message).map_err(|_| malformed)?;
+    Ok(SharedRefusal {
+        message: message.to_owned(),
+        refused_at: at,
     })
 }
 
@@ -581,5 +657,67 @@ mod tests {
         tampered.push(last);
         let tampered = token(&tampered, now, sealed.expires_at);
         assert!(usable_token(KEY, tampered, Some(&secret), now).is_none());
+    }
+
+    #[test]
+    fn sealed_refusals_open_only_with_their_secret_under_their_key() {
+        const REFUSAL_KEY: &str = "authgen:Vendor:account:refused";
+        let now = ms(SystemTime::now());
+        let secret = StoreSecret::from_bytes([7; 32]);
+        let plain = SharedRefusal {
+            message: "Vendor refused the login: auth_failed".to_owned(),
+            refused_at: now,
+        };
+        let sealed = refusal_for_store(REFUSAL_KEY, plain.clone(), Some(&secret));
+        assert!(
+            !sealed.message.contains("auth_failed"),
+            "{}",
+            sealed.message
+        );
+        // Through the store's text form and back, as Redis keeps it.
+        let stored = decode_refusal(encode_refusal(&sealed).as_bytes()).expect("decoded");
+        assert_eq!(
+            open_refusal(REFUSAL_KEY, stored.clone(), Some(&secret)),
+            Ok(plain.clone())
+        );
+        // Forged or moved: not honoured.
+        let other = StoreSecret::from_bytes([8; 32]);
+        assert!(open_refusal(REFUSAL_KEY, stored.clone(), Some(&other)).is_err());
+        assert!(
+            open_refusal(
+                "authgen:Vendor:other:refused",
+                stored.clone(),
+                Some(&secret)
+            )
+            .is_err()
+        );
+        assert!(open_refusal(REFUSAL_KEY, stored.clone(), None).is_err());
+        assert!(open_refusal(REFUSAL_KEY, plain.clone(), Some(&secret)).is_err());
+        let token_seal = for_store(KEY, token("t", now, None), Some(&secret));
+        let as_refusal = SharedRefusal {
+            message: token_seal.token.expose_secret().to_owned(),
+            refused_at: now,
+        };
+        assert!(open_refusal(KEY, as_refusal, Some(&secret)).is_err());
+        let mut tampered = sealed.message.clone();
+        let last = tampered
+            .pop()
+            .map_or('A', |c| if c == 'A' { 'B' } else { 'A' });
+        tampered.push(last);
+        let tampered = SharedRefusal {
+            message: tampered,
+            refused_at: now,
+        };
+        assert!(open_refusal(REFUSAL_KEY, tampered, Some(&secret)).is_err());
+        let huge = SharedRefusal {
+            message: format!(
+                "{SEALED_PREFIX}{}",
+                "A".repeat(3 * MAX_REFUSAL_MESSAGE_BYTES)
+            ),
+            refused_at: now,
+        };
+        assert!(open_refusal(REFUSAL_KEY, huge, Some(&secret)).is_err());
+        // Without a secret, a plain refusal is taken as before.
+        assert_eq!(open_refusal(REFUSAL_KEY, plain.clone(), None), Ok(plain));
     }
 }

@@ -10,8 +10,9 @@ const ACCOUNT_KEY_LABEL: &[u8] = b"authgen/store/account-key/v1";
 const SEALING_KEY_LABEL: &[u8] = b"authgen/store/token-sealing/v1";
 
 /// A 32-byte secret shared by every replica of an account, given to
-/// [`SessionBuilder::store_secret`](crate::SessionBuilder::store_secret): tokens are
-/// kept in the store encrypted under it, and account keys are derived with it (see
+/// [`SessionBuilder::store`](crate::SessionBuilder::store): tokens are kept in the
+/// store encrypted under it, shared refusals sealed with it, and account keys are
+/// derived with it (see
 /// [the store's threat model](crate::store#threat-model)).
 ///
 /// Two keys are derived from it, one per purpose (HMAC-SHA-256 of the secret over a
