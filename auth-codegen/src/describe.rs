@@ -7,10 +7,10 @@
 //! vendor is on the wire is here.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, ConstValue, Constant,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Computed, ConstValue, Constant,
     CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
-    ExpiryPolicy, FieldSpec, Header, OAuth2Description, Placement, Rejection, Rule, RuleShape,
-    Sent, SentIn, Spot, Step,
+    ExpiryPolicy, FieldSpec, Function, Header, OAuth2Description, Placement, Rejection, Rule,
+    RuleShape, Sent, SentIn, Spot, Step,
 };
 use bumpalo::Bump;
 use proc_macro2::Ident;
@@ -45,6 +45,33 @@ impl model::Provider {
                 secret: !binding.public,
             })),
         });
+        let computed = self.computed.iter().map(|computed| Computed {
+            name: to.text(&computed.name.value),
+            function: match &computed.function {
+                model::Function::Sha256(input, output) => {
+                    Function::Sha256(to.text(&input.value), *output)
+                }
+                model::Function::Sha512(input, output) => {
+                    Function::Sha512(to.text(&input.value), *output)
+                }
+                model::Function::HmacSha256 {
+                    key,
+                    message,
+                    output,
+                } => Function::HmacSha256 {
+                    key: to.text(&key.value),
+                    message: to.text(&message.value),
+                    output: *output,
+                },
+                model::Function::Base64(input, output) => {
+                    Function::Base64(to.text(&input.value), *output)
+                }
+                model::Function::Concat(input) => Function::Concat(to.text(&input.value)),
+                model::Function::Now(format) => Function::Now(*format),
+                model::Function::Nonce(bytes, output) => Function::Nonce(*bytes, *output),
+                model::Function::Uuid => Function::Uuid,
+            },
+        });
         let errors = self.errors.iter().map(|case| ErrorCase {
             variant: to.text(&case.variant.to_string()),
             display: to.text(&case.message(&self.vendor.value)),
@@ -67,6 +94,7 @@ impl model::Provider {
             credentials,
             sent: to.slice(sent),
             steps: to.slice(steps),
+            computed: to.slice(computed),
             login: to.endpoint(&self.login),
             logout: self.logout.as_ref().map(|e| to.endpoint(e)),
             keepalive: self.keepalive.as_ref().map(|e| to.endpoint(e)),
@@ -113,8 +141,13 @@ impl model::Provider {
                 .any(|name| field.ident == name || field.wire_name() == *name)
     }
 
-    /// The names every template of the login's requests names.
+    /// The names every template of the login's requests and computed values names.
     pub(crate) fn template_names(&self) -> Vec<&str> {
+        let computed = self
+            .computed
+            .iter()
+            .flat_map(|computed| computed.function.inputs())
+            .map(|input| input.value.as_str());
         self.steps
             .iter()
             .map(|step| &step.endpoint)
@@ -122,7 +155,9 @@ impl model::Provider {
             .chain(self.logout.iter())
             .chain(self.keepalive.iter())
             .flat_map(|endpoint| endpoint.templates())
-            .flat_map(|template| model::template_names(template.text))
+            .map(|template| template.text)
+            .chain(computed)
+            .flat_map(model::template_names)
             .collect()
     }
 

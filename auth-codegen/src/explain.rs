@@ -90,6 +90,15 @@ pub fn explain(provider: &Provider) -> String {
             list.join(", ")
         );
     }
+    // The values computed for the requests, each once per attempt to log in.
+    for computed in &provider.computed {
+        let _ = writeln!(
+            out,
+            "  - computes `{{{}}}` once per attempt to log in: {}",
+            computed.name.value,
+            function(&computed.function)
+        );
+    }
     // Each step in order, then the token request: what is sent, what is read.
     for (i, step) in provider.steps.iter().enumerate() {
         let endpoint = &step.endpoint;
@@ -288,4 +297,35 @@ fn duration(seconds: u64) -> String {
         let _ = write!(out, "{s}s");
     }
     out
+}
+
+/// A computed value's function in words: "SHA-256 of `{nonce}{password}`, in hex".
+fn function(function: &crate::model::Function) -> String {
+    use crate::model::Function;
+    let of = |input: &crate::model::Spanned<String>| format!("`{}`", input.value);
+    match function {
+        Function::Sha256(input, output) => {
+            format!("SHA-256 of {}, in {}", of(input), output.word())
+        }
+        Function::Sha512(input, output) => {
+            format!("SHA-512 of {}, in {}", of(input), output.word())
+        }
+        Function::HmacSha256 {
+            key,
+            message,
+            output,
+        } => format!(
+            "HMAC-SHA-256 of {} under the key {}, in {}",
+            of(message),
+            of(key),
+            output.word()
+        ),
+        Function::Base64(input, output) => format!("{} in {}", of(input), output.word()),
+        Function::Concat(input) => of(input),
+        Function::Now(format) => format!("the current time ({})", format.word()),
+        Function::Nonce(bytes, output) => {
+            format!("{bytes} random bytes, in {}", output.word())
+        }
+        Function::Uuid => "a random UUID (version 4)".to_owned(),
+    }
 }

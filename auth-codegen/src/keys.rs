@@ -43,6 +43,8 @@ pub(crate) enum Context {
     /// `api_base`: where the login's answer names the API's base, and the hosts it may
     /// name.
     ApiBase,
+    /// A value of `computed`: its one function, and how its bytes are written.
+    Computed,
 }
 
 impl Context {
@@ -82,6 +84,7 @@ impl Context {
         Context::Step,
         Context::Binding,
         Context::ApiBase,
+        Context::Computed,
     ];
 
     /// The reference's heading for this context.
@@ -109,6 +112,9 @@ impl Context {
                 "a value of a step's `bind` written as a table (with the keys of `token`'s table)"
             }
             Context::ApiBase => "`api_base` (with the keys of `token`'s table)",
+            Context::Computed => {
+                "a value of `computed` (in the attribute: `computed(NAME(...))`; in a spec: `[computed.NAME]`): one function"
+            }
         }
     }
 }
@@ -331,6 +337,10 @@ pub(crate) const KEYS: &[Key] = &[
         "step(csrf, method = \"GET\", path = \"/csrf\", bind(csrf = \"csrf\"))",
         "[[step]]",
         "a request sent before the login's token request, in the order written: its answer is tested (`success`) and read into named values (`bind`) that the later requests' templates name (`{csrf}`); every attempt to log in starts again from the first step"),
+    key(Top, "computed", Map,
+        "computed(digest(sha256 = \"{nonce}{password}\"), ts(now = \"unix\"))",
+        "[computed.digest] sha256 = \"{nonce}{password}\"",
+        "values computed for the login's requests, each under a name their templates use (`{digest}`), with one function of its table: computed once per login attempt, when a request first names it (two requests naming it send the same value; the next attempt computes afresh); secret when any value its templates name is one"),
     key(Top, "token", PathOr(Spot), "token = \"data.token\"", "token = \"data.token\"",
         "where the token is in a successful login response: a dotted JSON path (`\".\"` when the whole body is the token as a JSON string), or `token(header = \"X-Subject-Token\")`, `token(cookie = \"sid\")`, `token(text)`")
         .required()
@@ -509,6 +519,30 @@ pub(crate) const KEYS: &[Key] = &[
         .expects("a host pattern, or a list of them"),
     key(Binding, "public", Flag, "public", "public = true",
         "the value is not a secret: it may be shown (a bound value is secret by default, as a session id is a credential)"),
+    // A computed value: one function.
+    key(Computed, "sha256", Text, "digest(sha256 = \"{nonce}{password}\")", "sha256 = \"{nonce}{password}\"",
+        "SHA-256 of the template's text; `output` hex (default), base64 or base64url"),
+    key(Computed, "sha512", Text, "digest(sha512 = \"{nonce}{password}\")", "sha512 = \"{nonce}{password}\"",
+        "SHA-512 of the template's text; `output` as `sha256`'s"),
+    key(Computed, "hmac_sha256", Text,
+        "signature(hmac_sha256 = \"{ts}{nonce}\", key = \"{api_secret}\", output = \"base64\")",
+        "hmac_sha256 = \"{ts}{nonce}\", key = \"{api_secret}\"",
+        "HMAC-SHA-256 (RFC 2104) of the template's text under `key`; `output` as `sha256`'s"),
+    key(Computed, "key", Text, "key = \"{api_secret}\"", "key = \"{api_secret}\"",
+        "the key of `hmac_sha256`, a template (its text's bytes are the key)"),
+    key(Computed, "base64", Text, "basic(base64 = \"{user}:{password}\")", "base64 = \"{user}:{password}\"",
+        "the template's text in base64; `output` base64 (default, padded) or base64url (unpadded)"),
+    key(Computed, "concat", Text, "pair(concat = \"{user}:{tenant}\")", "concat = \"{user}:{tenant}\"",
+        "the template's text: a name for a concatenation of values"),
+    key(Computed, "now", Text, "ts(now = \"unix\")", "now = \"unix\"",
+        "the current time: `unix` (seconds), `unix_ms` (milliseconds) or `rfc3339` (UTC, to the second)"),
+    key(Computed, "nonce", Number, "cnonce(nonce = 16)", "nonce = 16",
+        "this many random bytes (8 to 64) from the operating system's generator; `output` hex (default), base64 or base64url")
+        .expects("a number of bytes from 8 to 64"),
+    key(Computed, "uuid", Flag, "request_id(uuid)", "uuid = true",
+        "a random UUID (version 4), hyphenated, in lower case"),
+    key(Computed, "output", Text, "output = \"base64url\"", "output = \"base64url\"",
+        "how the bytes of `sha256`, `sha512`, `hmac_sha256`, `base64` or `nonce` are written: `hex`, `base64` or `base64url`"),
 ];
 
 /// The row of `name` in `context`, whatever the source.

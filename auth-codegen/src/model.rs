@@ -21,6 +21,8 @@ pub struct Provider {
     pub base: UrlTemplate,
     /// The requests sent before the login's token request, in order.
     pub steps: Vec<Step>,
+    /// The values computed for the login's requests, in the order written.
+    pub computed: Vec<Computed>,
     /// The login endpoint: the token request.
     pub login: Endpoint,
     /// The logout endpoint, where the vendor has one.
@@ -205,6 +207,61 @@ pub struct Binding {
     pub spot: Spot,
     /// Shown as it is; a bound value is a secret unless written public.
     pub public: bool,
+}
+
+/// A value computed for the login's requests, under a name their templates use.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The name templates use.
+    pub name: Spanned<String>,
+    /// What it is computed with.
+    pub function: Function,
+}
+
+/// How the bytes of a computed value are written, and how the time is: the
+/// description's own.
+pub use auth_description::{Encoding, TimeFormat};
+
+/// What a computed value is computed with; each input a template.
+#[derive(Debug, Clone)]
+pub enum Function {
+    /// SHA-256 of the template's text.
+    Sha256(Spanned<String>, Encoding),
+    /// SHA-512 of the template's text.
+    Sha512(Spanned<String>, Encoding),
+    /// HMAC-SHA-256 of `message` under `key`.
+    HmacSha256 {
+        /// The key's template.
+        key: Spanned<String>,
+        /// The message's template.
+        message: Spanned<String>,
+        /// How the MAC is written.
+        output: Encoding,
+    },
+    /// The template's text in base64 or base64url.
+    Base64(Spanned<String>, Encoding),
+    /// The template's text.
+    Concat(Spanned<String>),
+    /// The current time.
+    Now(TimeFormat),
+    /// Random bytes, this many.
+    Nonce(u8, Encoding),
+    /// A random UUID, version 4.
+    Uuid,
+}
+
+impl Function {
+    /// The templates it reads, in order.
+    pub fn inputs(&self) -> Vec<&Spanned<String>> {
+        match self {
+            Function::Sha256(input, _)
+            | Function::Sha512(input, _)
+            | Function::Base64(input, _)
+            | Function::Concat(input) => vec![input],
+            Function::HmacSha256 { key, message, .. } => vec![key, message],
+            Function::Now(_) | Function::Nonce(..) | Function::Uuid => Vec::new(),
+        }
+    }
 }
 
 /// The `{name}`s of a template, each once, in order; none when it does not parse

@@ -8,8 +8,8 @@ use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    BasicPart, ConstValue, Endpoint, Grant, Location, Placement, Provider, Rule, Spanned, Spot,
-    WireFormat, template_names,
+    BasicPart, Computed, ConstValue, Endpoint, Grant, Location, Placement, Provider, Rule, Spanned,
+    Spot, WireFormat, template_names,
 };
 
 /// Records every problem of `provider` in `errors`.
@@ -24,6 +24,7 @@ pub(crate) fn validate(provider: &Provider, errors: &Errors) {
     rules(provider, errors);
     endpoints(provider, errors);
     steps(provider, errors);
+    computed(provider, errors);
     templates(provider, errors);
     placement(provider, errors);
     spots(provider, errors);
@@ -294,6 +295,200 @@ fn steps(provider: &Provider, errors: &Errors) {
     }
 }
 
+/// The computed values: names once each, none a credential field's or a binding's;
+/// what each template of theirs names (a field, a binding, another computed value);
+/// no cycle; each named by some request's template.
+fn computed(provider: &Provider, errors: &Errors) {
+    let fields: Vec<String> = provider
+        .fields
+        .iter()
+        .flat_map(|f| [f.ident.to_string(), f.wire_name()])
+        .collect();
+    let bindings: Vec<&str> = provider
+        .steps
+        .iter()
+        .flat_map(|s| &s.bindings)
+        .map(|b| b.name.value.as_str())
+        .collect();
+    let names: Vec<&str> = provider
+        .computed
+        .iter()
+        .map(|c| c.name.value.as_str())
+        .collect();
+    let used: Vec<&str> = requests(provider)
+        .flat_map(|endpoint| endpoint.templates())
+        .flat_map(|template| template_names(template.text))
+        .collect();
+    for (i, computed) in provider.computed.iter().enumerate() {
+        let name = computed.name.value.as_str();
+        if names[..i].contains(&name) {
+            errors.error(
+                computed.name.span,
+                format!("the computed value `{name}` is declared twice"),
+            );
+        } else if fields.iter().any(|f| f == name) {
+            errors.error(
+                computed.name.span,
+                format!("`{name}` is a credential field, so `{{{name}}}` would name two values: compute it under another name"),
+            );
+        } else if bindings.contains(&name) {
+            errors.error(
+                computed.name.span,
+                format!("`{name}` is bound by a step, so `{{{name}}}` would name two values: compute it under another name"),
+            );
+        }
+        for input in computed.function.inputs() {
+            for named in template_names(&input.value) {
+                let known = fields.iter().any(|f| f == named)
+                    || bindings.contains(&named)
+                    || names.contains(&named);
+                if named == name {
+                    errors.error(
+                        input.span,
+                        format!("`{{{name}}}` names the value `{name}` computes: a value is computed from others"),
+                    );
+                } else if !known {
+                    let available: Vec<&str> = fields
+                        .iter()
+                        .map(String::as_str)
+                        .chain(bindings.iter().copied())
+                        .chain(names.iter().copied().filter(|n| *n != name))
+                        .collect();
+                    let hint = did_you_mean(named, &available);
+                    errors.error(
+                        input.span,
+                        format!("`{{{named}}}` names no credential field, no value a step binds and no computed value{hint}"),
+                    );
+                }
+            }
+        }
+        if let Some(cycle) = cycle_through(provider, i)
+            && cycle.iter().all(|&j| j >= i)
+        {
+            let path = cycle
+                .iter()
+                .chain([&i])
+                .map(|&j| format!("`{}`", provider.computed[j].name.value))
+                .collect::<Vec<_>>()
+                .join(" names ");
+            errors.error(
+                computed.name.span,
+                format!("computed values name each other in a cycle ({path}): none of them can be computed first"),
+            );
+        }
+        if !used.contains(&name) && !named_by_computed(provider, name) {
+            errors.error(
+                computed.name.span,
+                format!("no request names `{{{name}}}`: use it in a template (a header, the path, a constant) or leave it out"),
+            );
+        }
+    }
+}
+
+/// Whether a computed value names `name` in its templates.
+fn named_by_computed(provider: &Provider, name: &str) -> bool {
+    provider.computed.iter().any(|c| {
+        c.name.value != name
+            && c.function
+                .inputs()
+                .iter()
+                .any(|input| template_names(&input.value).contains(&name))
+    })
+}
+
+/// The computed values `computed[i]` names directly.
+fn names_computed(provider: &Provider, i: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for input in provider.computed[i].function.inputs() {
+        for named in template_names(&input.value) {
+            if let Some(j) = provider.computed.iter().position(|c| c.name.value == named)
+                && j != i
+                && !out.contains(&j)
+            {
+                out.push(j);
+            }
+        }
+    }
+    out
+}
+
+/// A path of computed values from `computed[i]` back to itself (`i` first), when there
+/// is one.
+fn cycle_through(provider: &Provider, i: usize) -> Option<Vec<usize>> {
+    fn walk(provider: &Provider, at: usize, to: usize, path: &mut Vec<usize>) -> bool {
+        for next in names_computed(provider, at) {
+            if next == to {
+                return true;
+            }
+            if path.contains(&next) {
+                continue;
+            }
+            path.push(next);
+            if walk(provider, next, to, path) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = vec![i];
+    walk(provider, i, i, &mut path).then_some(path)
+}
+
+/// What a computed value needs, through the computed values it names: the credential
+/// fields and the bindings it reads (each with the index of the step binding it), and
+/// the first secret among them, in words.
+#[derive(Default)]
+struct Needs {
+    fields: Vec<String>,
+    bindings: Vec<(String, usize)>,
+    secret: Option<String>,
+}
+
+fn needs(provider: &Provider, computed: &Computed) -> Needs {
+    fn gather(provider: &Provider, computed: &Computed, seen: &mut Vec<String>, out: &mut Needs) {
+        if seen.contains(&computed.name.value) {
+            return;
+        }
+        seen.push(computed.name.value.clone());
+        for input in computed.function.inputs() {
+            for name in template_names(&input.value) {
+                if let Some(field) = provider
+                    .fields
+                    .iter()
+                    .find(|f| f.ident == name || f.wire_name() == name)
+                {
+                    out.fields.push(name.to_owned());
+                    if field.secret && out.secret.is_none() {
+                        out.secret = Some(format!("the credential field `{}`", field.ident));
+                    }
+                } else if let Some((j, binding)) =
+                    provider.steps.iter().enumerate().find_map(|(j, s)| {
+                        s.bindings
+                            .iter()
+                            .find(|b| b.name.value == name)
+                            .map(|b| (j, b))
+                    })
+                {
+                    out.bindings.push((name.to_owned(), j));
+                    if !binding.public && out.secret.is_none() {
+                        out.secret = Some(format!(
+                            "the value the step `{}` binds",
+                            provider.steps[j].name.value
+                        ));
+                    }
+                } else if let Some(other) = provider.computed.iter().find(|c| c.name.value == name)
+                {
+                    gather(provider, other, seen, out);
+                }
+            }
+        }
+    }
+    let mut out = Needs::default();
+    gather(provider, computed, &mut Vec::new(), &mut out);
+    out
+}
+
 /// What each template names: a credential field (by its Rust or wire name) or a value
 /// bound by an earlier step; nothing in a logout's or keep-alive's, sent without the
 /// credentials after the login; and no secret inside a list constant.
@@ -324,6 +519,60 @@ fn templates(provider: &Provider, errors: &Errors) {
                     .find(|f| f.ident == name || f.wire_name() == name);
                 let binder = bound_by(name);
                 let setting = provider.base.placeholders.iter().any(|p| p == name);
+                let computed = provider.computed.iter().find(|c| c.name.value == name);
+                if let Some(computed) = computed
+                    && field.is_none()
+                    && binder.is_none()
+                {
+                    let needs = needs(provider, computed);
+                    match position {
+                        Ok(at) => {
+                            if let Some((binding, j)) =
+                                needs.bindings.iter().find(|(_, j)| *j >= at)
+                            {
+                                let binder = &provider.steps[*j].name.value;
+                                let when = if *j == at {
+                                    format!("the step `{binder}` itself")
+                                } else {
+                                    format!("the step `{binder}`, sent after this one")
+                                };
+                                errors.error(
+                                    template.span,
+                                    format!(
+                                        "`{{{name}}}` is computed from `{{{binding}}}`, which is bound by {when}: a computed value is named only in the requests after the steps that bind what it reads"
+                                    ),
+                                );
+                                continue;
+                            }
+                        }
+                        Err(what) => {
+                            if let Some(read) = needs
+                                .fields
+                                .first()
+                                .or(needs.bindings.first().map(|(b, _)| b))
+                            {
+                                errors.error(
+                                    template.span,
+                                    format!(
+                                        "`{{{name}}}` is computed from `{{{read}}}`: the {what} is sent after the login and without the credentials, so what it names reads no credential field and no bound value"
+                                    ),
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                    if let Some(secret) = needs.secret
+                        && template.in_list
+                    {
+                        errors.error(
+                            template.span,
+                            format!(
+                                "`{{{name}}}` is a secret (computed from {secret}), and a list's JSON value would show it: send it in a string constant of its own"
+                            ),
+                        );
+                    }
+                    continue;
+                }
                 let at = match position {
                     Ok(at) => at,
                     Err(_) if in_path && setting => {
@@ -378,6 +627,7 @@ fn templates(provider: &Provider, errors: &Errors) {
                                     .flat_map(|s| &s.bindings)
                                     .map(|b| b.name.value.clone()),
                             )
+                            .chain(provider.computed.iter().map(|c| c.name.value.clone()))
                             .collect();
                         let available: Vec<&str> = available.iter().map(String::as_str).collect();
                         let hint = did_you_mean(name, &available);
@@ -386,6 +636,10 @@ fn templates(provider: &Provider, errors: &Errors) {
                             setting_in_path(name, template.span, errors);
                             continue;
                         }
+                        let (also, computed) = match provider.computed.is_empty() {
+                            true => (" and", ""),
+                            false => (",", " and no computed value"),
+                        };
                         let here = if at < steps {
                             "this step"
                         } else {
@@ -394,7 +648,7 @@ fn templates(provider: &Provider, errors: &Errors) {
                         errors.error(
                             template.span,
                             format!(
-                                "`{{{name}}}` names no credential field and no value bound by a step before {here}{hint}"
+                                "`{{{name}}}` names no credential field{also} no value bound by a step before {here}{computed}{hint}"
                             ),
                         );
                         continue;

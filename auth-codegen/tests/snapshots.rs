@@ -65,6 +65,17 @@ fn stepwise_explained() {
     insta::assert_snapshot!(auth_codegen::explain::explain(&provider));
 }
 
+/// The explanation of a login with computed values: each value, its function.
+#[test]
+fn challenge_explained() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/challenge.toml");
+    let provider = SpecFile::read(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|f| f.provider().map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!(auth_codegen::explain::explain(&provider));
+}
+
 /// The explanation `authgen explain` prints, for the vendor with the most rules.
 #[test]
 fn crmcom_explained() {

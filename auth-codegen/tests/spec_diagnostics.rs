@@ -34,7 +34,7 @@ fn a_misspelled_key_is_reported_at_its_place_with_a_suggestion() {
   |                            ^^^^^^
 
 error: unknown key `tokn` in the spec; did you mean `token`?
-       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `api_base`, `error_fields`
+       expected one of: `name`, `doc`, `visibility`, `vendor`, `base`, `login`, `logout`, `keepalive`, `step`, `computed`, `token`, `success`, `rejected`, `apply`, `oauth2`, `expiry`, `one_of`, `response`, `fields`, `error`, `api_base`, `error_fields`
  --> tests/specs/typo_key.toml:5:1
   |
 5 | tokn = "token"
@@ -429,6 +429,41 @@ fn steps_are_checked_at_their_place() {
             "stepwise.toml:23:10: `csrf` is bound twice (first by the step `csrf`): a template names one value",
             "stepwise.toml:22:11: `{password}` is a secret (the credential field `password`), and a list's JSON value would show it: send it in a string constant of its own",
             "stepwise.toml:12:54: `{csrf}`: the keep-alive is sent after the login and without the credentials, so its templates name no credential field and no bound value (`{{` and `}}` write braces)",
+        ]
+    );
+}
+
+/// A spec's computed values are checked as the attribute's: each mistake once, at its
+/// key or value in the file.
+#[test]
+fn computed_values_are_checked_at_their_place() {
+    let text = r#"name = "Challenge"
+vendor = "Challenge"
+base = "{server}"
+token = "token"
+apply = { bearer = true }
+login = { path = "/login", headers = { "X-Digest" = "{digest}", "X-Ts" = "{ts}", "X-Sig" = "{sig}" } }
+
+[computed.digest]
+sha256 = "{pasword}"
+output = "hexa"
+
+[computed.ts]
+now = "unix_seconds"
+
+[computed.sig]
+hmac_sha256 = "{ts}"
+
+[fields.password]
+"#;
+    let errors = problems("challenge.toml", text);
+    assert_eq!(
+        short(&errors),
+        [
+            "challenge.toml:10:10: `output = \"hexa\"` is not a way `sha256` writes its bytes; did you mean `hex`?\nexpected one of: \"hex\", \"base64\", \"base64url\"",
+            "challenge.toml:13:7: `now = \"unix_seconds\"` is not a way the time is written; did you mean `unix_ms`?\nexpected one of: \"unix\", \"unix_ms\", \"rfc3339\" (seconds, milliseconds since 1970, or an RFC 3339 time in UTC)",
+            "challenge.toml:16:1: `computed.sig`: `hmac_sha256` needs its `key`, a template such as `key = \"{api_secret}\"` in its table",
+            "challenge.toml:9:10: `{pasword}` names no credential field, no value a step binds and no computed value; did you mean `password`?",
         ]
     );
 }

@@ -207,3 +207,15 @@ fn the_stepwise_vendor_macro_and_spec_generate_the_same_code() {
         None,
     );
 }
+
+/// Computed values (a nonce, the time, a digest, an HMAC) named by templates: the
+/// attribute of `tests/tests/login_computed.rs` and its spec.
+#[test]
+fn the_challenge_vendor_macro_and_spec_generate_the_same_code() {
+    assert_equal(
+        "tests/tests/login_computed.rs",
+        "Challenge",
+        "auth-codegen/tests/specs/challenge.toml",
+        None,
+    );
+}

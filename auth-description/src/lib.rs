@@ -50,6 +50,10 @@ pub struct Description<'a> {
     /// a session id to exchange): each may bind values of its answer for the requests
     /// after it. Every attempt to log in starts again from the first.
     pub steps: &'a [Step<'a>],
+    /// The values computed for the requests of a login (a digest, an HMAC, the time, a
+    /// nonce), each named by templates as a binding is. Each is computed once per login
+    /// attempt, when a request first names it.
+    pub computed: &'a [Computed<'a>],
     /// The login endpoint: the request whose answer holds the token.
     pub login: EndpointDescription<'a>,
     /// The logout endpoint, where the vendor has one.
@@ -172,6 +176,115 @@ pub struct Binding<'a> {
     pub secret: bool,
 }
 
+/// A value computed for a login's requests, under a name its templates use
+/// (`{digest}`): once per login attempt, when a request first names it, so two
+/// requests naming it send the same value and the next attempt computes it afresh.
+/// It is a secret when any value its templates name is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Computed<'a> {
+    /// The name templates use.
+    pub name: &'a str,
+    /// What it is computed with.
+    pub function: Function<'a>,
+}
+
+/// What a [`Computed`] value is: each input a template, which may name credential
+/// fields, values the steps bound and other computed values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function<'a> {
+    /// SHA-256 (FIPS 180-4) of the template's text.
+    Sha256(Template<'a>, Encoding),
+    /// SHA-512 (FIPS 180-4) of the template's text.
+    Sha512(Template<'a>, Encoding),
+    /// HMAC-SHA-256 (RFC 2104) of `message` under `key`, both the text of templates.
+    HmacSha256 {
+        /// The key's template.
+        key: Template<'a>,
+        /// The message's template.
+        message: Template<'a>,
+        /// How the MAC is written.
+        output: Encoding,
+    },
+    /// The template's text in base64 (RFC 4648 section 4 or 5; never hex).
+    Base64(Template<'a>, Encoding),
+    /// The template's text as it is: a name for a concatenation.
+    Concat(Template<'a>),
+    /// The current time.
+    Now(TimeFormat),
+    /// This many random bytes from the operating system's generator.
+    Nonce(u8, Encoding),
+    /// A random UUID (RFC 9562 version 4), in its hyphenated lower-case form.
+    Uuid,
+}
+
+impl<'a> Function<'a> {
+    /// The templates it reads, in order (none for the clock and randomness).
+    pub fn inputs(&self) -> Vec<Template<'a>> {
+        match *self {
+            Function::Sha256(input, _)
+            | Function::Sha512(input, _)
+            | Function::Base64(input, _)
+            | Function::Concat(input) => vec![input],
+            Function::HmacSha256 { key, message, .. } => vec![key, message],
+            Function::Now(_) | Function::Nonce(..) | Function::Uuid => Vec::new(),
+        }
+    }
+}
+
+/// How bytes are written as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Lower-case hexadecimal.
+    Hex,
+    /// Base64 with padding (RFC 4648 section 4).
+    Base64,
+    /// Base64url without padding (RFC 4648 section 5), as JWTs write it.
+    Base64Url,
+}
+
+impl Encoding {
+    /// The word the grammar writes it with.
+    pub fn word(self) -> &'static str {
+        match self {
+            Encoding::Hex => "hex",
+            Encoding::Base64 => "base64",
+            Encoding::Base64Url => "base64url",
+        }
+    }
+
+    /// Every encoding, in the order messages list them.
+    pub const ALL: [Encoding; 3] = [Encoding::Hex, Encoding::Base64, Encoding::Base64Url];
+}
+
+/// How the current time is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeFormat {
+    /// Seconds since the Unix epoch.
+    UnixSeconds,
+    /// Milliseconds since the Unix epoch.
+    UnixMillis,
+    /// An RFC 3339 time in UTC, to the second (`2026-12-04T18:47:49Z`).
+    Rfc3339,
+}
+
+impl TimeFormat {
+    /// The word the grammar writes it with.
+    pub fn word(self) -> &'static str {
+        match self {
+            TimeFormat::UnixSeconds => "unix",
+            TimeFormat::UnixMillis => "unix_ms",
+            TimeFormat::Rfc3339 => "rfc3339",
+        }
+    }
+
+    /// Every format, in the order messages list them.
+    pub const ALL: [TimeFormat; 3] = [
+        TimeFormat::UnixSeconds,
+        TimeFormat::UnixMillis,
+        TimeFormat::Rfc3339,
+    ];
+}
+
 /// A header a request carries: `X-CSRF-Token: {csrf}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header<'a> {
@@ -181,8 +294,8 @@ pub struct Header<'a> {
     pub value: Template<'a>,
 }
 
-/// Text with `{name}` placeholders, each a credential field (by its Rust or wire name)
-/// or a binding of an earlier step; `{{` and `}}` are literal braces. The generator
+/// Text with `{name}` placeholders, each a credential field (by its Rust or wire name),
+/// a binding of an earlier step or a [`Computed`] value; `{{` and `}}` are literal braces. The generator
 /// refuses a name that is neither, so a template in a description always renders.
 pub type Template<'a> = &'a str;
 

@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use auth_runtime::__private::{
-    ErrorCase, ExpiryFormat, FieldValues, Method as DescribedMethod, Spot, WireValue,
+    ErrorCase, ExpiryFormat, FieldValues, Method as DescribedMethod, SecretString, Spot, WireValue,
 };
 use auth_runtime::description::{
     Base, Described, Description, EndpointDescription, Interpret, Sent, SentIn,
@@ -25,7 +25,7 @@ use auth_runtime::{Bindings, CredentialsError, ExposeSecret, Lifetime};
 use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
 use crate::wire::{
-    Received, const_is_template, is_template, presented, read_as_accepted, read_template,
+    Read, Received, const_is_template, is_template, presented, read_as_accepted, read_template,
     template_names,
 };
 use auth_faults::{Counter, lock};
@@ -36,6 +36,11 @@ const MAX_BODY: usize = 1 << 20;
 /// Logins in flight kept at most: the oldest is forgotten first (a client that
 /// abandons logins after their first step cannot fill the mock's memory).
 const MAX_FLOWS: usize = 256;
+
+/// A credential sent only inside a computed value that no accepted set gives: it
+/// stands for "not accepted", which no set of `accept` holds (a set's values are what
+/// the user gave, and this one has a NUL).
+const NOT_ACCEPTED: &str = "\0not accepted";
 
 /// A mock vendor on `127.0.0.1`, serving a description; see the [crate] docs. Stops
 /// when dropped.
@@ -95,6 +100,9 @@ struct Flow {
     bound: Bindings,
     /// The credential values its requests carried, by field index.
     credentials: Vec<Option<String>>,
+    /// The values its client computed from nothing the mock knows (a nonce, its clock),
+    /// read from its requests, by name.
+    computed: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Debug for Flow {
@@ -693,7 +701,8 @@ impl Shared {
     /// words that show no value.
     fn continue_flow(&self, at: usize, received: &Received) -> Result<Flow, String> {
         let earlier = self.bound_before(at);
-        let names_bound = template_names(self.request_at(at))
+        let names_bound = self
+            .names_read(self.request_at(at))
             .iter()
             .any(|name| earlier.contains(name));
         let mut flows = lock(&self.flows);
@@ -705,10 +714,11 @@ impl Shared {
                     done: at,
                     bound: Bindings::new(),
                     credentials: vec![None; self.description.credentials.fields().len()],
+                    computed: Vec::new(),
                 },
             };
             drop(flows);
-            flow.credentials = self.carries(at, received, &flow)?;
+            (flow.credentials, flow.computed) = self.carries(at, received, &flow)?;
             return Ok(flow);
         }
         let mut why = None;
@@ -717,9 +727,9 @@ impl Shared {
                 continue;
             }
             match self.carries(at, received, &flows[index]) {
-                Ok(credentials) => {
+                Ok((credentials, computed)) => {
                     let mut flow = flows.remove(index);
-                    flow.credentials = credentials;
+                    (flow.credentials, flow.computed) = (credentials, computed);
                     return Ok(flow);
                 }
                 Err(reason) => why = why.or(Some(reason)),
@@ -734,20 +744,29 @@ impl Shared {
 
     /// Whether request `at` carries each of its templates as the login `flow` renders
     /// it: the runtime's interpreter writes the request the client should send, from
-    /// the values the mock issued to this login and the credentials received (read out
-    /// of the templates that name them, and where `sent` puts them on the token
-    /// request), and the path, headers and templated constants received must be that.
-    /// The credentials of the login so far, or why not, in words that show no value.
+    /// the values the mock issued to this login, the credentials received (read out of
+    /// the templates that name them, and where `sent` puts them on the token request)
+    /// and the values the client computed from nothing the mock knows (a nonce, the
+    /// time: read out of the templates that name them), and the path, headers and
+    /// templated constants received must be that; a value computed from others (a
+    /// digest, an HMAC) is so checked, computed again by the interpreter. A credential
+    /// sent only inside such a value is not read: the mock tries each accepted set,
+    /// and when none gives what was received, the credentials are not accepted (the
+    /// vendor's documented refusal, at the request that checks them). The credentials
+    /// of the login so far and its computed values, or why not, in words that show no
+    /// value.
+    #[allow(clippy::type_complexity)]
     fn carries(
         &self,
         at: usize,
         received: &Received,
         flow: &Flow,
-    ) -> Result<Vec<Option<String>>, String> {
+    ) -> Result<(Vec<Option<String>>, Vec<(&'static str, String)>), String> {
         let description = self.description;
         let table = description.credentials;
         let endpoint = self.request_at(at);
         let mut credentials = flow.credentials.clone();
+        let mut computed = flow.computed.clone();
         if at == description.steps.len() {
             for (index, sent) in description.sent.iter().enumerate() {
                 if let (Some(value), Some(slot)) =
@@ -770,7 +789,7 @@ impl Shared {
             && in_body.is_empty()
             && in_query.is_empty()
         {
-            return Ok(credentials);
+            return Ok((credentials, computed));
         }
         for site in received.sites(endpoint) {
             let Some(text) = &site.received else {
@@ -778,34 +797,127 @@ impl Shared {
             };
             let known = |name: &str| match flow.bound.get(name) {
                 Some((value, _)) => Some(value.expose_secret().to_owned()),
-                None => table
-                    .field_index(name)
-                    .and_then(|index| credentials.get(index).cloned().flatten()),
+                None => computed
+                    .iter()
+                    .find(|(read, _)| *read == name)
+                    .map(|(_, value)| value.clone())
+                    .or_else(|| {
+                        table
+                            .field_index(name)
+                            .and_then(|index| credentials.get(index).cloned().flatten())
+                    }),
             };
             // Values side by side (`{password}{security_token}`) are read against the
             // accepted credentials, when a test gave some.
             let accepted = lock(&self.accepted).clone();
-            let read = read_template(site.template, text, &known, table)
+            let read = read_template(site.template, text, &known, table, description.computed)
                 .or_else(|why| {
                     read_as_accepted(site.template, text, &known, table, &accepted).ok_or(why)
                 })
                 .map_err(|why| format!("{} {why}", site.place))?;
-            for (index, value) in read {
-                if let Some(slot) = credentials.get_mut(index) {
-                    *slot = Some(value);
+            for (what, value) in read {
+                match what {
+                    Read::Field(index) => {
+                        if let Some(slot) = credentials.get_mut(index) {
+                            *slot = Some(value);
+                        }
+                    }
+                    Read::Computed(name) => {
+                        if let Some(name) = description
+                            .computed
+                            .iter()
+                            .map(|c| c.name)
+                            .find(|known| *known == name)
+                        {
+                            computed.push((name, value));
+                        }
+                    }
                 }
             }
         }
+        // Credentials read only inside a computed value (a digest of the password):
+        // each accepted set in turn gives them.
+        let names = self.names_read(endpoint);
+        let hidden: Vec<usize> = (0..credentials.len())
+            .filter(|&index| credentials[index].is_none())
+            .filter(|&index| {
+                let field = &table.fields()[index];
+                names.contains(&field.name()) || names.contains(&field.wire())
+            })
+            .collect();
+        if hidden.is_empty() {
+            self.renders(
+                at,
+                received,
+                flow,
+                &credentials,
+                &computed,
+                &in_body,
+                &in_query,
+            )?;
+            return Ok((credentials, computed));
+        }
+        let accepted = lock(&self.accepted).clone();
+        if accepted.is_empty() {
+            return Err(
+                "carries a credential only inside a computed value, which the mock checks \
+                 only against the credentials it accepts (`MockVendor::accept`)"
+                    .to_owned(),
+            );
+        }
+        for set in &accepted {
+            let mut candidate = credentials.clone();
+            for &index in &hidden {
+                candidate[index] = set.get(index).cloned().flatten();
+            }
+            if self
+                .renders(
+                    at, received, flow, &candidate, &computed, &in_body, &in_query,
+                )
+                .is_ok()
+            {
+                return Ok((candidate, computed));
+            }
+        }
+        // None of the accepted credentials gives what was received: the credentials
+        // are not accepted, which the vendor refuses in its documented words.
+        for &index in &hidden {
+            credentials[index] = Some(NOT_ACCEPTED.to_owned());
+        }
+        Ok((credentials, computed))
+    }
+
+    /// Whether request `at`, rendered by the interpreter with `credentials`, the
+    /// values the mock issued to `flow` and the values its client computed, is what
+    /// was received (its path, headers and templated constants); why not, in words
+    /// that show no value.
+    #[allow(clippy::too_many_arguments)]
+    fn renders(
+        &self,
+        at: usize,
+        received: &Received,
+        flow: &Flow,
+        credentials: &[Option<String>],
+        computed: &[(&'static str, String)],
+        in_body: &[&'static [&'static str]],
+        in_query: &[&'static [&'static str]],
+    ) -> Result<(), String> {
+        let description = self.description;
         let values: Vec<Option<WireValue>> = credentials
             .iter()
             .map(|value| value.clone().map(WireValue::Plain))
             .collect();
+        // The values computed from others are computed again for each rendering.
+        let bound = flow.bound.without_computed();
+        for (name, value) in computed {
+            bound.keep_computed(name, SecretString::from(value.clone()), true);
+        }
         // Only the URL's path is compared: any loopback base does.
         let base = Base::new(&[], Some("http://127.0.0.1"));
         let expected = if at < description.steps.len() {
-            description.step_request(&base, at, &values, &flow.bound)
+            description.step_request(&base, at, &values, &bound)
         } else {
-            description.login_request_bound(&base, &values, &flow.bound)
+            description.login_request_bound(&base, &values, &bound)
         }
         .map_err(|error| match error {
             auth_runtime::Error::InvalidRequest { reason, .. } => reason,
@@ -826,8 +938,8 @@ impl Shared {
             }
         }
         for (fields, templated, query) in [
-            (&expected.fields, &in_body, false),
-            (&expected.query, &in_query, true),
+            (&expected.fields, in_body, false),
+            (&expected.query, in_query, true),
         ] {
             for field in fields.iter().filter(|f| templated.contains(&f.path)) {
                 let holds = match &field.value {
@@ -842,7 +954,31 @@ impl Shared {
                 }
             }
         }
-        Ok(credentials)
+        Ok(())
+    }
+
+    /// The names the templates of `endpoint` read: those they name, and those the
+    /// computed values they name read, through each other.
+    fn names_read(&self, endpoint: &'static EndpointDescription) -> Vec<&'static str> {
+        let mut names = template_names(endpoint);
+        let mut at = 0;
+        // Each name once: a cycle (which the generator refuses) ends here too.
+        while let Some(&name) = names.get(at) {
+            at += 1;
+            let Some(computed) = self.description.computed.iter().find(|c| c.name == name) else {
+                continue;
+            };
+            for input in computed.function.inputs() {
+                for piece in auth_description::pieces(input).unwrap_or_default() {
+                    if let auth_description::Piece::Name(read) = piece
+                        && !names.contains(&read)
+                    {
+                        names.push(read);
+                    }
+                }
+            }
+        }
+        names
     }
 
     /// The endpoint of the login's request `at`: a step's, or the token request's after
@@ -876,7 +1012,7 @@ impl Shared {
             .rev()
             .find(|&at| {
                 let bound = self.bound_before(at);
-                template_names(self.request_at(at)).iter().any(|name| {
+                self.names_read(self.request_at(at)).iter().any(|name| {
                     !bound.contains(name) && description.credentials.field_index(name).is_some()
                 })
             })

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use auth_runtime::__private::{ConstValue, CredentialTable, WireFormat, lookup};
-use auth_runtime::description::{EndpointDescription, Sent, SentIn};
+use auth_runtime::description::{Computed, EndpointDescription, Sent, SentIn};
 use auth_runtime::{BasicEncoding, Placement};
 
 /// A request's fields as the mock checks them.
@@ -262,17 +262,31 @@ pub(crate) fn template_names(endpoint: &'static EndpointDescription) -> Vec<&'st
         .collect()
 }
 
-/// The credential values `text` carries where `template` names credential fields:
-/// `known` gives the value of each name the mock knows already (a value it issued to
-/// this login, a credential read before), which must be there as it is; any other name
-/// must be a field of `table`, and takes the text up to what follows it in the
-/// template. `Err` says why `text` is not the template, in words that show no value.
-pub(crate) fn read_template(
-    template: &str,
+/// What a name of a template read out of a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Read<'t> {
+    /// The credential field of this index.
+    Field(usize),
+    /// A value the client computed from nothing the mock knows (its clock, a nonce, a
+    /// UUID), under this name.
+    Computed(&'t str),
+}
+
+/// The values `text` carries where `template` names credential fields or values the
+/// client computes from nothing (a nonce, the time): `known` gives the value of each
+/// name the mock knows already (a value it issued to this login, a credential or a
+/// computed value read before), which must be there as it is; any other name must be a
+/// field of `table` or one of `computed`, and takes the text up to what follows it in
+/// the template. A value computed from others (a digest) is not read: the mock renders
+/// the request again to check it. `Err` says why `text` is not the template, in words
+/// that show no value.
+pub(crate) fn read_template<'t>(
+    template: &'t str,
     text: &str,
     known: &dyn Fn(&str) -> Option<String>,
     table: &CredentialTable,
-) -> Result<Vec<(usize, String)>, String> {
+    computed: &[Computed],
+) -> Result<Vec<(Read<'t>, String)>, String> {
     let pieces = pieces(template)?;
     let literal = |piece: &Piece<'_>| match piece {
         Piece::Text(text) => Some((*text).to_owned()),
@@ -292,10 +306,18 @@ pub(crate) fn read_template(
         let Piece::Name(name) = piece else {
             return Err(not_as_described());
         };
-        let Some(field) = table.field_index(name) else {
-            return Err(format!(
-                "names `{{{name}}}`, which no earlier step of this login bound"
-            ));
+        let what = match (
+            table.field_index(name),
+            computed.iter().find(|c| c.name == *name),
+        ) {
+            (Some(field), _) => Some(Read::Field(field)),
+            (None, Some(value)) if value.function.inputs().is_empty() => Some(Read::Computed(name)),
+            (None, Some(_)) => None,
+            (None, None) => {
+                return Err(format!(
+                    "names `{{{name}}}`, which no earlier step of this login bound"
+                ));
+            }
         };
         let end = match pieces.get(index + 1).map(literal) {
             None => rest.len(),
@@ -309,7 +331,9 @@ pub(crate) fn read_template(
                 ));
             }
         };
-        read.push((field, rest[..end].to_owned()));
+        if let Some(what) = what {
+            read.push((what, rest[..end].to_owned()));
+        }
         rest = &rest[end..];
     }
     if rest.is_empty() {
@@ -329,7 +353,7 @@ pub(crate) fn read_as_accepted(
     known: &dyn Fn(&str) -> Option<String>,
     table: &CredentialTable,
     accepted: &[Vec<Option<String>>],
-) -> Option<Vec<(usize, String)>> {
+) -> Option<Vec<(Read<'static>, String)>> {
     let pieces = pieces(template).ok()?;
     accepted.iter().find_map(|set| {
         let mut rendered = String::new();
@@ -344,7 +368,7 @@ pub(crate) fn read_as_accepted(
                         let index = table.field_index(name)?;
                         let value = set.get(index).cloned().flatten()?;
                         rendered.push_str(&value);
-                        read.push((index, value));
+                        read.push((Read::Field(index), value));
                     }
                 },
             }
@@ -551,7 +575,15 @@ mod tests {
 
     fn read(template: &str, text: &str) -> Result<Vec<(usize, String)>, String> {
         let known = |name: &str| (name == "csrf").then(|| "c-123".to_owned());
-        read_template(template, text, &known, &TABLE)
+        let read = read_template(template, text, &known, &TABLE, &[])?;
+        // No computed value here: every name read is a field.
+        Ok(read
+            .into_iter()
+            .filter_map(|(what, value)| match what {
+                Read::Field(index) => Some((index, value)),
+                Read::Computed(_) => None,
+            })
+            .collect())
     }
 
     #[test]

@@ -112,6 +112,7 @@ const STEPWISE_DESCRIPTION: Description<'static> = Description {
             }],
         },
     ],
+    computed: &[],
     login: endpoint(
         Method::Post,
         "/token",

@@ -8,9 +8,9 @@ pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String,
 pub use url::Url;
 
 pub use crate::description::{
-    AnswerField, AnswerKind, Base, Binding, ConstValue, Constant, Described, Description,
-    EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Header, Interpret,
-    OAuth2Description, Refusal, Sent, SentIn, Step, Values,
+    AnswerField, AnswerKind, Base, Binding, Computed, ConstValue, Constant, Described, Description,
+    Encoding, EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Function, Header,
+    Interpret, OAuth2Description, Refusal, Sent, SentIn, Step, TimeFormat, Values,
 };
 pub use crate::endpoint::endpoint;
 pub use crate::error::{Error, Stage};

@@ -114,6 +114,7 @@
 //! | `one_of((a, b), (c))` | exactly one alternative is given, each whole |
 //! | `response(name = "path")` | more fields of the successful response |
 //! | `error(Variant, status, path, equals, display, doc, fields(..))` | a documented failure, its condition inline as in `success`; `fields(x = field_messages("path"))` keeps per-field messages |
+//! | `computed(name(sha256 = "{nonce}{password}"), ts(now = "unix"))` | values computed once per attempt to log in (`sha256`, `sha512`, `hmac_sha256` with `key`, `base64`, `concat`, `now`, `nonce`, `uuid`; `output` `hex`, `base64`, `base64url`), named `{name}` by any request's templates |
 //! | `crate = "path"` | where `auth_runtime` is, when re-exported under another name |
 //! | field `#[auth(secret, rename = "a.b", requires = other, max_length, length, charset, basic = "user" \| "password")]` | secrets, wire names (dotted: nested JSON), rules, checks, HTTP Basic credentials |
 //!

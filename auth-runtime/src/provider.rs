@@ -7,6 +7,7 @@
 //! compute between its requests is written by hand ([`HandLogin`](crate::HandLogin)),
 //! and sends them through the session's [`LoginClient`](crate::LoginClient).
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret as _, SecretString};
@@ -225,11 +226,15 @@ pub trait Provider: Send + Sync + 'static {
 pub use crate::token::TokenKind;
 
 /// The values the steps of a login read from their answers, by name, for the requests
-/// after them. A secret one (a session id) is taken out of every answer and error the
-/// login meets, and never shown: `Debug` lists the names alone.
+/// after them, and the values the login computed from them (a digest, a nonce). A
+/// secret one (a session id, a digest of a password) is taken out of every answer and
+/// error the login meets, and never shown: `Debug` lists the names alone.
 #[derive(Clone, Default)]
 pub struct Bindings {
     values: Vec<(String, SecretString, bool)>,
+    /// The values computed so far in this attempt (each once, when a request first
+    /// names it), shared by the clones of these bindings: the attempt's.
+    computed: Arc<Mutex<Vec<(String, SecretString, bool)>>>,
     /// Whether a name without a value reads as empty (see [`Bindings::placeholders`]).
     placeholders: bool,
 }
@@ -245,8 +250,8 @@ impl Bindings {
     /// shared store keys by). Such a request is never sent.
     pub fn placeholders() -> Self {
         Bindings {
-            values: Vec::new(),
             placeholders: true,
+            ..Bindings::default()
         }
     }
 
@@ -272,19 +277,61 @@ impl Bindings {
             .map(|(_, value, secret)| (value, *secret))
     }
 
-    /// The secret values, for the scrubbing of answers.
-    pub(crate) fn secrets(&self) -> impl Iterator<Item = &str> {
+    /// The value computed under `name` in this attempt, when it has been, and whether
+    /// it is a secret.
+    pub(crate) fn computed(&self, name: &str) -> Option<(SecretString, bool)> {
+        lock(&self.computed)
+            .iter()
+            .find(|(computed, _, _)| computed == name)
+            .map(|(_, value, secret)| (value.clone(), *secret))
+    }
+
+    /// Keeps `value` as the value computed under `name` for the rest of this attempt
+    /// (replacing an earlier one): the interpreter keeps what it computed, and a mock
+    /// vendor gives what a client computed and sent (its nonce, its clock) to render
+    /// the client's request again.
+    pub fn keep_computed(&self, name: &str, value: SecretString, secret: bool) {
+        let mut computed = lock(&self.computed);
+        computed.retain(|(kept, _, _)| kept != name);
+        computed.push((name.to_owned(), value, secret));
+    }
+
+    /// These bindings with nothing computed yet, shared with no clone: to render a
+    /// request again with other values.
+    pub fn without_computed(&self) -> Bindings {
+        Bindings {
+            values: self.values.clone(),
+            computed: Arc::default(),
+            placeholders: self.placeholders,
+        }
+    }
+
+    /// The secret values, bound and computed, for the scrubbing of answers.
+    pub(crate) fn secrets(&self) -> Vec<SecretString> {
+        let computed = lock(&self.computed);
         self.values
             .iter()
+            .chain(computed.iter())
             .filter(|(_, _, secret)| *secret)
-            .map(|(_, value, _)| value.expose_secret())
+            .map(|(_, value, _)| value.clone())
+            .collect()
     }
+}
+
+/// The values computed so far: a panic elsewhere while holding the lock leaves them
+/// whole (each is pushed at once), so a poisoned lock is read as it is.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl std::fmt::Debug for Bindings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let computed = lock(&self.computed);
         f.debug_list()
             .entries(self.values.iter().map(|(name, _, _)| name))
+            .entries(computed.iter().map(|(name, _, _)| name))
             .finish()
     }
 }

@@ -118,6 +118,7 @@ pub static STEPWISE: Description<'static> = Description {
             }],
         },
     ],
+    computed: &[],
     login: endpoint(
         Method::Post,
         "/token",

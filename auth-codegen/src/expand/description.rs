@@ -7,10 +7,10 @@
 //! compile error here until it is written.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, ConstValue, Constant,
-    CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
-    ExpiryFormat, ExpiryPolicy, FieldSpec, Header, Lifetime, Method, OAuth2Description, Placement,
-    Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step, WireFormat,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Computed, ConstValue, Constant,
+    CredentialTable, Description, Encoding, EndpointDescription, ErrorCase, Expected, ExpiryField,
+    ExpiryFormat, ExpiryPolicy, FieldSpec, Function, Header, Lifetime, Method, OAuth2Description,
+    Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step, TimeFormat, WireFormat,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -44,6 +44,7 @@ impl Writer {
             credentials: _,
             sent,
             steps,
+            computed,
             login,
             logout,
             keepalive,
@@ -60,6 +61,7 @@ impl Writer {
         } = description;
         let sent = self.slice(sent, |s| self.sent(s));
         let steps = self.slice(steps, |s| self.step(s));
+        let computed = self.slice(computed, |c| self.computed(c));
         let login = self.endpoint(login);
         let logout = self.option(logout, |e| self.endpoint(e));
         let keepalive = self.option(keepalive, |e| self.endpoint(e));
@@ -82,6 +84,7 @@ impl Writer {
                     credentials: <#credentials as #p::DynamicCredentials>::TABLE,
                     sent: #sent,
                     steps: #steps,
+                    computed: #computed,
                     login: #login,
                     logout: #logout,
                     keepalive: #keepalive,
@@ -171,6 +174,53 @@ impl Writer {
             SentIn::Templates => quote!(Templates),
         };
         quote!(#p::Sent { path: &[#(#path),*], place: #p::SentIn::#place })
+    }
+
+    fn computed(&self, computed: &Computed<'_>) -> TokenStream {
+        let p = &self.p;
+        let Computed { name, function } = computed;
+        let encoding = |encoding: &Encoding| match encoding {
+            Encoding::Hex => quote!(#p::Encoding::Hex),
+            Encoding::Base64 => quote!(#p::Encoding::Base64),
+            Encoding::Base64Url => quote!(#p::Encoding::Base64Url),
+        };
+        let function = match function {
+            Function::Sha256(input, output) => {
+                let output = encoding(output);
+                quote!(#p::Function::Sha256(#input, #output))
+            }
+            Function::Sha512(input, output) => {
+                let output = encoding(output);
+                quote!(#p::Function::Sha512(#input, #output))
+            }
+            Function::HmacSha256 {
+                key,
+                message,
+                output,
+            } => {
+                let output = encoding(output);
+                quote!(#p::Function::HmacSha256 { key: #key, message: #message, output: #output })
+            }
+            Function::Base64(input, output) => {
+                let output = encoding(output);
+                quote!(#p::Function::Base64(#input, #output))
+            }
+            Function::Concat(input) => quote!(#p::Function::Concat(#input)),
+            Function::Now(format) => {
+                let format = match format {
+                    TimeFormat::UnixSeconds => quote!(UnixSeconds),
+                    TimeFormat::UnixMillis => quote!(UnixMillis),
+                    TimeFormat::Rfc3339 => quote!(Rfc3339),
+                };
+                quote!(#p::Function::Now(#p::TimeFormat::#format))
+            }
+            Function::Nonce(bytes, output) => {
+                let output = encoding(output);
+                quote!(#p::Function::Nonce(#bytes, #output))
+            }
+            Function::Uuid => quote!(#p::Function::Uuid),
+        };
+        quote!(#p::Computed { name: #name, function: #function })
     }
 
     fn endpoint(&self, endpoint: &EndpointDescription<'_>) -> TokenStream {

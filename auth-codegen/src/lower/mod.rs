@@ -11,11 +11,13 @@
 //! other contexts of the key table are each in their own file: `endpoints.rs` (`login`,
 //! `logout`, `keepalive`), `answers.rs` (`token`, `success`, `rejected`), `placement.rs`
 //! (`apply`), `expiry.rs`, `fields.rs` (the credential fields, `one_of`, `response`),
-//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`, `steps.rs` (`step`, `bind`); `values.rs` reads text values, and
+//! `errors.rs` (`error`, `error_fields`), `oauth2.rs`, `steps.rs` (`step`, `bind`),
+//! `computed.rs` (`computed`); `values.rs` reads text values, and
 //! `written.rs` writes entries back as source text, for messages saying what to write.
 
 mod answers;
 mod api_base;
+mod computed;
 mod endpoints;
 mod errors;
 mod expiry;
@@ -32,8 +34,8 @@ use proc_macro2::Ident;
 use crate::errors::Errors;
 use crate::keys::{Context, Source};
 use crate::model::{
-    ApiBase, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location, OAuth2,
-    Placement, Provider, Rejection, ResponseField, Rule, Spanned, Spot, Step, UrlTemplate,
+    ApiBase, Computed, Condition, Endpoint, ErrorCase, Expiry, Field, JsonPath, Lifetime, Location,
+    OAuth2, Placement, Provider, Rejection, ResponseField, Rule, Spanned, Spot, Step, UrlTemplate,
 };
 use crate::source::{Entry, Host, Kind};
 use endpoints::stand_in_endpoint;
@@ -67,6 +69,7 @@ struct Top {
     logout: Option<Endpoint>,
     keepalive: Option<Endpoint>,
     steps: Vec<Step>,
+    computed: Vec<Computed>,
     token: Option<Spot>,
     success: Option<Condition>,
     rejected: Option<Rejection>,
@@ -143,6 +146,7 @@ impl Lowering<'_> {
                 "logout" => top.logout = Some(self.endpoint(&place, item)),
                 "keepalive" => top.keepalive = Some(self.endpoint(&place, item)),
                 "step" => top.steps.extend(self.steps(item)),
+                "computed" => top.computed = self.computed(item),
                 "token" => top.token = self.token(&place, item),
                 "success" => top.success = self.condition(&place, item),
                 "rejected" => top.rejected = self.rejection(&place, item),
@@ -227,6 +231,7 @@ impl Lowering<'_> {
                 .unwrap_or_else(|| syn::parse_quote!(::auth_runtime)),
             base: base?,
             steps: top.steps,
+            computed: top.computed,
             login: login?,
             logout: top.logout,
             keepalive: top.keepalive,
@@ -362,6 +367,7 @@ mod tests {
                 vec![table("bind", vec![table("value", vec![entry])])],
             ),
             Context::ApiBase => table("api_base", vec![entry]),
+            Context::Computed => table("computed", vec![table("value", vec![entry])]),
         }
     }
 

@@ -510,6 +510,7 @@ impl Parts for Description {
             table: self.credentials,
             values,
             bound,
+            computed: self.computed,
         }
     }
 

@@ -16,6 +16,7 @@
 //! So each protocol step (build the login, read the answer, refresh, revoke) is written
 //! once, whichever of the three uses it.
 
+mod compute;
 mod dynamic;
 mod interpret;
 mod probe;
@@ -27,7 +28,7 @@ pub use probe::{ProbedLogin, send_login};
 
 use auth_description as plain;
 
-pub use auth_description::{AnswerKind, ExpiryFormat, SentIn};
+pub use auth_description::{AnswerKind, Encoding, ExpiryFormat, SentIn, TimeFormat};
 
 /// A provider whose whole behaviour is a [`Description`]: every provider the generator
 /// writes.
@@ -60,6 +61,10 @@ pub type ErrorCase = plain::ErrorCase<'static>;
 pub type Step = plain::Step<'static>;
 /// A value a step reads from its answer under a name.
 pub type Binding = plain::Binding<'static>;
+/// A value computed for a login's requests (a digest, an HMAC, the time, a nonce).
+pub type Computed = plain::Computed<'static>;
+/// What a computed value is computed with.
+pub type Function = plain::Function<'static>;
 /// A header a request carries, its value a template.
 pub type Header = plain::Header<'static>;
 pub use crate::provider::ApiBase;

@@ -8,6 +8,7 @@ use crate::hand::LoginAnswer;
 use crate::provider::{Bindings, Provider};
 use crate::redact::Scrubber;
 use crate::transport::{DEFAULT_MAX_BODY, Transport};
+use secrecy::ExposeSecret as _;
 
 /// One login sent as a session sends it, its answers unread: each step's answer, then
 /// how the login ended.
@@ -72,7 +73,7 @@ pub async fn send_login<P: Provider>(
             });
         }
         for secret in bound.secrets() {
-            scrubber.add(secret);
+            scrubber.add(secret.expose_secret());
         }
     }
     let request = provider.login_request_bound(credentials, &bound)?;

@@ -1,11 +1,14 @@
 //! Templates of a description rendered for one request: `{name}` is a credential field
-//! (by its Rust or wire name) or a value an earlier step of the login bound.
+//! (by its Rust or wire name), a value an earlier step of the login bound, or a value
+//! the login computes (`compute.rs`), once per attempt.
+
+use std::borrow::Cow;
 
 use auth_description::{Piece, pieces};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::ConstValue;
+use super::{Computed, ConstValue};
 use crate::credentials::CredentialTable;
 use crate::error::Error;
 use crate::provider::{Bindings, WireValue};
@@ -44,7 +47,13 @@ pub(super) struct Context<'c> {
     /// `values[i]` is credential field `i`'s, when given (none on a logout).
     pub(super) values: &'c [Option<WireValue>],
     pub(super) bound: &'c Bindings,
+    /// The values the login computes.
+    pub(super) computed: &'c [Computed],
 }
+
+/// How deep computed values may name computed values: the generator refuses a cycle,
+/// and this bounds one in a description written by hand.
+const MAX_DEPTH: usize = 16;
 
 impl Context<'_> {
     /// `template` with every name's value: a secret when any of them is.
@@ -107,6 +116,16 @@ impl Context<'_> {
         template: &str,
         encode: &dyn Fn(&str) -> String,
     ) -> Result<(String, bool), Error> {
+        self.text_at(template, encode, 0)
+    }
+
+    /// [`text`](Self::text) inside `depth` computed values.
+    fn text_at(
+        &self,
+        template: &str,
+        encode: &dyn Fn(&str) -> String,
+        depth: usize,
+    ) -> Result<(String, bool), Error> {
         if !template.contains(['{', '}']) {
             return Ok((template.to_owned(), false));
         }
@@ -118,35 +137,70 @@ impl Context<'_> {
                 Piece::Text(part) => text.push_str(part),
                 Piece::Brace(brace) => text.push(brace),
                 Piece::Name(name) => {
-                    let (value, is_secret) = self.value(name)?;
+                    let (value, is_secret) = self.value(name, depth)?;
                     secret |= is_secret;
-                    text.push_str(&encode(value));
+                    text.push_str(&encode(&value));
                 }
             }
         }
         Ok((text, secret))
     }
 
-    /// The value named `name`: a binding first (a step's answer), else a credential
-    /// field.
-    fn value(&self, name: &str) -> Result<(&str, bool), Error> {
+    /// The value named `name`: a binding first (a step's answer), then a computed
+    /// value, else a credential field.
+    fn value(&self, name: &str, depth: usize) -> Result<(Cow<'_, str>, bool), Error> {
         if let Some((value, secret)) = self.bound.get(name) {
-            return Ok((value.expose_secret(), secret));
+            return Ok((Cow::Borrowed(value.expose_secret()), secret));
+        }
+        if let Some(computed) = self.computed.iter().find(|c| c.name == name) {
+            return self.computed(computed, depth);
         }
         let missing = || self.invalid(format!("`{{{name}}}` has no value here"));
         let Some(index) = self.table.field_index(name) else {
             // A request built to be checked, not sent: a step's value is not known yet.
             return match self.bound.are_placeholders() {
-                true => Ok(("", true)),
+                true => Ok((Cow::Borrowed(""), true)),
                 false => Err(missing()),
             };
         };
         match self.values.get(index) {
-            Some(Some(WireValue::Plain(text))) => Ok((text, false)),
-            Some(Some(WireValue::Secret(secret))) => Ok((secret.expose_secret(), true)),
-            Some(Some(WireValue::Json(serde_json::Value::String(text)))) => Ok((text, false)),
+            Some(Some(WireValue::Plain(text))) => Ok((Cow::Borrowed(text), false)),
+            Some(Some(WireValue::Secret(secret))) => {
+                Ok((Cow::Borrowed(secret.expose_secret()), true))
+            }
+            Some(Some(WireValue::Json(serde_json::Value::String(text)))) => {
+                Ok((Cow::Borrowed(text), false))
+            }
             _ => Err(missing()),
         }
+    }
+
+    /// The value `computed` has in this attempt: the one computed when a request first
+    /// named it, else computed now from its templates and kept. A secret when any value
+    /// its templates name is one.
+    fn computed(&self, computed: &Computed, depth: usize) -> Result<(Cow<'_, str>, bool), Error> {
+        if let Some((value, secret)) = self.bound.computed(computed.name) {
+            return Ok((Cow::Owned(value.expose_secret().to_owned()), secret));
+        }
+        if depth >= MAX_DEPTH {
+            return Err(self.invalid(format!(
+                "`{{{}}}` names computed values more than {MAX_DEPTH} deep (a cycle?)",
+                computed.name
+            )));
+        }
+        let mut inputs = Vec::new();
+        let mut secret = false;
+        for template in computed.function.inputs() {
+            let (text, is_secret) = self.text_at(template, &|value| value.to_owned(), depth + 1)?;
+            secret |= is_secret;
+            inputs.push(text);
+        }
+        let value =
+            super::compute::compute(&computed.function, &inputs, self.bound.are_placeholders())
+                .map_err(|why| self.invalid(format!("`{{{}}}`: {why}", computed.name)))?;
+        self.bound
+            .keep_computed(computed.name, SecretString::from(value.clone()), secret);
+        Ok((Cow::Owned(value), secret))
     }
 
     fn invalid(&self, reason: String) -> Error {

@@ -405,7 +405,7 @@ impl<P: Provider> Inner<P> {
                     scrubber.add(refresh.expose_secret());
                 }
                 for secret in bound.secrets() {
-                    scrubber.add(secret);
+                    scrubber.add(secret.expose_secret());
                 }
                 (exchange, scrubber)
             });

@@ -103,6 +103,7 @@ pub use memory::MemoryStore;
 pub use record::{
     MAX_CLOCK_SKEW, MAX_REFUSAL_AGE, MAX_REFUSAL_MESSAGE_BYTES, MAX_TOKEN_BYTES, MAX_TOKEN_LIFETIME,
 };
+pub(crate) use secret::hmac_sha256;
 pub use secret::{InvalidStoreSecret, StoreSecret};
 
 /// A token as kept in a [`TokenStore`]: its value and its wall-clock issue and expiry

@@ -78,8 +78,9 @@ fn derive(secret: &[u8], label: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
-/// An HMAC-SHA-256 under `key`, for the store's key derivation and account keys.
-pub(super) fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
+/// An HMAC-SHA-256 under `key`, for the store's key derivation and account keys, and a
+/// login's computed `hmac_sha256` values.
+pub(crate) fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
     // `new_from_slice` is fallible only for MACs with fixed-size keys; HMAC hashes a
     // longer key and pads a shorter one.
     let mac = Hmac::<Sha256>::new_from_slice(key);

@@ -87,6 +87,7 @@ impl ::auth_runtime::__private::Described for CrmCom {
             },
         ],
         steps: &[],
+        computed: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/crmapi/rest/v2/authentication/token",

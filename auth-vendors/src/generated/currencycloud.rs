@@ -67,6 +67,7 @@ impl ::auth_runtime::__private::Described for Currencycloud {
             },
         ],
         steps: &[],
+        computed: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/v2/authenticate/api",

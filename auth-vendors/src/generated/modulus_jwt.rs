@@ -68,6 +68,7 @@ impl ::auth_runtime::__private::Described for ModulusJwt {
             },
         ],
         steps: &[],
+        computed: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/api/cmn/AuthenticateToken",

@@ -71,6 +71,7 @@ impl ::auth_runtime::__private::Described for OneBox {
             },
         ],
         steps: &[],
+        computed: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/api/authenticate",

@@ -82,6 +82,7 @@ impl ::auth_runtime::__private::Described for Salesforce {
             },
         ],
         steps: &[],
+        computed: &[],
         login: ::auth_runtime::__private::EndpointDescription {
             method: ::auth_runtime::__private::Method::Post,
             path: "/services/oauth2/token",

@@ -1,0 +1,18 @@
+// A computed value no request names.
+use auth_runtime::auth_provider;
+
+#[auth_provider(
+    vendor = "Challenge",
+    base = "{server}",
+    step(challenge, method = "GET", path = "/challenge", bind(nonce = "nonce")),
+    computed(digest(sha256 = "{nonce}{password}"), ts(now = "unix")),
+    login(path = "/token", headers("X-Digest" = "{digest}")),
+    token = "token",
+    apply(bearer),
+)]
+pub struct Challenge {
+    username: String,
+    password: String,
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+// A way of writing bytes that is not one.
+use auth_runtime::auth_provider;
+
+#[auth_provider(
+    vendor = "Challenge",
+    base = "{server}",
+    step(challenge, method = "GET", path = "/challenge", bind(nonce = "nonce")),
+    computed(digest(sha256 = "{nonce}{password}", output = "hexadecimal")),
+    login(path = "/token", headers("X-Digest" = "{digest}")),
+    token = "token",
+    apply(bearer),
+)]
+pub struct Challenge {
+    username: String,
+    password: String,
+}
+
+fn main() {}
