@@ -7,9 +7,9 @@
 //! vendor is on the wire is here.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Computed, ConstValue, Constant,
-    CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
-    ExpiryPolicy, FieldSpec, Function, Header, OAuth2Description, Placement, Rejection, Rule,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Claim, Computed, ConstValue,
+    Constant, CredentialTable, Description, EndpointDescription, ErrorCase, Expected, ExpiryField,
+    ExpiryPolicy, FieldSpec, Function, Header, Jwt, OAuth2Description, Placement, Rejection, Rule,
     RuleShape, Sent, SentIn, Spot, Step,
 };
 use bumpalo::Bump;
@@ -70,6 +70,17 @@ impl model::Provider {
                 model::Function::Now(format) => Function::Now(*format),
                 model::Function::Nonce(bytes, output) => Function::Nonce(*bytes, *output),
                 model::Function::Uuid => Function::Uuid,
+                model::Function::Jwt(jwt) => Function::Jwt(Jwt {
+                    algorithm: jwt.algorithm,
+                    key: to.text(&jwt.key.value),
+                    key_id: jwt.key_id.as_ref().map(|kid| to.text(&kid.value)),
+                    claims: to.slice(jwt.claims.iter().map(|(name, value)| Claim {
+                        name: to.text(name),
+                        value: to.text(&value.value),
+                    })),
+                    lifetime_secs: jwt.lifetime_secs,
+                    backdate_secs: jwt.backdate_secs,
+                }),
             },
         });
         let errors = self.errors.iter().map(|case| ErrorCase {

@@ -327,5 +327,27 @@ fn function(function: &crate::model::Function) -> String {
             format!("{bytes} random bytes, in {}", output.word())
         }
         Function::Uuid => "a random UUID (version 4)".to_owned(),
+        Function::Jwt(jwt) => {
+            let mut text = format!(
+                "a JWT signed {} with the key {}",
+                jwt.algorithm.word(),
+                of(&jwt.key)
+            );
+            if let Some(kid) = &jwt.key_id {
+                text.push_str(&format!(" (`kid` {})", of(kid)));
+            }
+            for (name, value) in &jwt.claims {
+                text.push_str(&format!(", `{name}` {}", of(value)));
+            }
+            match jwt.backdate_secs {
+                0 => text.push_str(", `iat` now"),
+                secs => text.push_str(&format!(", `iat` {secs}s ago")),
+            }
+            text.push_str(&format!(
+                ", `exp` {}s after `iat`, a random `jti`",
+                jwt.lifetime_secs
+            ));
+            text
+        }
     }
 }

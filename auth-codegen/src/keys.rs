@@ -491,8 +491,10 @@ pub(crate) const KEYS: &[Key] = &[
         "values read from the failure's body into the variant: a dotted path (text), or a kind"),
     // OAuth 2.0.
     key(OAuth2, "grant", Text, "grant = \"password\"", "grant = \"password\"",
-        "`password` (fields `username` and `password`) or `client_credentials`; the client authenticates with `basic` fields or `client_id`/`client_secret` fields")
+        "`password` (fields `username` and `password`), `client_credentials`, or `jwt-bearer` (RFC 7523 section 2.1: a computed `assertion`, a signed `jwt`); the client authenticates with `basic` fields or `client_id`/`client_secret` fields, or as `client_auth` says")
         .required(),
+    key(OAuth2, "client_auth", Text, "client_auth = \"private_key_jwt\"", "client_auth = \"private_key_jwt\"",
+        "`secret` (default: `basic` or `client_id`/`client_secret` fields) or `private_key_jwt` (RFC 7523 section 2.2: `client_assertion_type` and a computed `client_assertion`, a signed `jwt`)"),
     key(OAuth2, "revoke", Text, "revoke = \"/revoke\"", "revoke = \"/revoke\"",
         "the token revocation endpoint (RFC 7009), a path appended to `base`: `Session::logout` revokes the refresh token, then the access token there, the client authenticated as on the token endpoint; it is the logout, so no `logout` beside it"),
     // The kind of an error field.
@@ -529,7 +531,7 @@ pub(crate) const KEYS: &[Key] = &[
         "hmac_sha256 = \"{ts}{nonce}\", key = \"{api_secret}\"",
         "HMAC-SHA-256 (RFC 2104) of the template's text under `key`; `output` as `sha256`'s"),
     key(Computed, "key", Text, "key = \"{api_secret}\"", "key = \"{api_secret}\"",
-        "the key of `hmac_sha256`, a template (its text's bytes are the key)"),
+        "the key of `hmac_sha256` or `jwt`, a template: its text's bytes (`hmac_sha256`, `HS256`) or a private key in PEM (`RS256`, `ES256`)"),
     key(Computed, "base64", Text, "basic(base64 = \"{user}:{password}\")", "base64 = \"{user}:{password}\"",
         "the template's text in base64; `output` base64 (default, padded) or base64url (unpadded)"),
     key(Computed, "concat", Text, "pair(concat = \"{user}:{tenant}\")", "concat = \"{user}:{tenant}\"",
@@ -541,6 +543,22 @@ pub(crate) const KEYS: &[Key] = &[
         .expects("a number of bytes from 8 to 64"),
     key(Computed, "uuid", Flag, "request_id(uuid)", "uuid = true",
         "a random UUID (version 4), hyphenated, in lower case"),
+    key(Computed, "jwt", Text,
+        "assertion(jwt = \"RS256\", key = \"{private_key}\", claims(iss = \"{client_email}\"))",
+        "jwt = \"RS256\", key = \"{private_key}\"",
+        "a JWT (RFC 7519) signed with `key`: `RS256`, `ES256` or `HS256`; its `claims`, then `iat` (now), `exp` (`lifetime` later) and a random `jti`; signed afresh on every login (needs auth-runtime's `sign` feature)"),
+    key(Computed, "kid", Text, "kid = \"{private_key_id}\"", "kid = \"{private_key_id}\"",
+        "the `kid` of a `jwt`'s header, a template"),
+    key(Computed, "claims", Map,
+        "claims(iss = \"{client_email}\", aud = \"{token_uri}\")",
+        "claims = { iss = \"{client_email}\", aud = \"{token_uri}\" }",
+        "the claims of a `jwt`, each a string template (`iss`, `sub`, `aud`, `scope`, ...); `iat`, `exp` and `jti` are added"),
+    key(Computed, "lifetime", Number, "lifetime = 600", "lifetime = 600",
+        "seconds from a `jwt`'s `iat` to its `exp` (default 300)")
+        .expects("a number of seconds from 1 to 86400"),
+    key(Computed, "backdate", Number, "backdate = 60", "backdate = 60",
+        "seconds a `jwt`'s `iat` is put before the current time, for a server whose clock is behind (default 0; GitHub advises 60)")
+        .expects("a number of seconds from 0 to 300"),
     key(Computed, "output", Text, "output = \"base64url\"", "output = \"base64url\"",
         "how the bytes of `sha256`, `sha512`, `hmac_sha256`, `base64` or `nonce` are written: `hex`, `base64` or `base64url`"),
 ];

@@ -70,6 +70,8 @@ pub struct ApiBase {
 pub struct OAuth2 {
     /// The grant the token endpoint is asked for.
     pub grant: Grant,
+    /// How the client authenticates there.
+    pub client_auth: ClientAuth,
     /// Where `oauth2` was written.
     pub span: Location,
     /// The path of the revocation endpoint, appended to the base URL, when the server
@@ -84,6 +86,8 @@ pub enum Grant {
     Password,
     /// `client_credentials`: the client's own.
     ClientCredentials,
+    /// The JWT-bearer grant (RFC 7523 section 2.1): a signed JWT as the `assertion`.
+    JwtBearer,
 }
 
 impl Grant {
@@ -92,9 +96,36 @@ impl Grant {
         match self {
             Grant::Password => "password",
             Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "urn:ietf:params:oauth:grant-type:jwt-bearer",
         }
     }
+
+    /// The word `grant = "..."` writes it with.
+    pub fn word(self) -> &'static str {
+        match self {
+            Grant::Password => "password",
+            Grant::ClientCredentials => "client_credentials",
+            Grant::JwtBearer => "jwt-bearer",
+        }
+    }
+
+    /// Every grant, in the order messages list them.
+    pub const ALL: [Grant; 3] = [Grant::Password, Grant::ClientCredentials, Grant::JwtBearer];
 }
+
+/// How an OAuth 2.0 client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// With its secret: HTTP Basic fields, or `client_id` (and `client_secret`) fields;
+    /// none at all for the JWT-bearer grant, whose assertion says who the client is.
+    Secret,
+    /// With a JWT it signs (RFC 7523 section 2.2; OpenID Connect's `private_key_jwt`):
+    /// `client_assertion_type` and a computed `client_assertion`.
+    PrivateKeyJwt,
+}
+
+/// `client_assertion_type` of RFC 7523 section 2.2.
+pub const JWT_CLIENT_ASSERTION: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Where something was written, for diagnostics: a span of Rust source (the attribute
 /// and its struct) or a byte range of a spec file. Validation reports problems at these,
@@ -220,7 +251,7 @@ pub struct Computed {
 
 /// How the bytes of a computed value are written, and how the time is: the
 /// description's own.
-pub use auth_description::{Encoding, TimeFormat};
+pub use auth_description::{Encoding, JwtAlgorithm, TimeFormat};
 
 /// What a computed value is computed with; each input a template.
 #[derive(Debug, Clone)]
@@ -248,6 +279,26 @@ pub enum Function {
     Nonce(u8, Encoding),
     /// A random UUID, version 4.
     Uuid,
+    /// A signed JWT.
+    Jwt(Box<Jwt>),
+}
+
+/// A JWT the login signs: the algorithm, the key's and `kid`'s templates, the claims'
+/// templates (`iat`, `exp` and `jti` are added), the lifetime.
+#[derive(Debug, Clone)]
+pub struct Jwt {
+    /// How it is signed.
+    pub algorithm: JwtAlgorithm,
+    /// The key's template.
+    pub key: Spanned<String>,
+    /// The header's `kid`, a template.
+    pub key_id: Option<Spanned<String>>,
+    /// Each claim's name and template, in the order written.
+    pub claims: Vec<(String, Spanned<String>)>,
+    /// Seconds from `iat` to `exp`.
+    pub lifetime_secs: u32,
+    /// Seconds `iat` is before the current time.
+    pub backdate_secs: u32,
 }
 
 impl Function {
@@ -260,6 +311,10 @@ impl Function {
             | Function::Concat(input) => vec![input],
             Function::HmacSha256 { key, message, .. } => vec![key, message],
             Function::Now(_) | Function::Nonce(..) | Function::Uuid => Vec::new(),
+            Function::Jwt(jwt) => std::iter::once(&jwt.key)
+                .chain(&jwt.key_id)
+                .chain(jwt.claims.iter().map(|(_, value)| value))
+                .collect(),
         }
     }
 }

@@ -8,8 +8,8 @@ use proc_macro2::Ident;
 
 use crate::errors::{Errors, did_you_mean};
 use crate::model::{
-    BasicPart, Computed, ConstValue, Endpoint, Grant, Location, Placement, Provider, Rule, Spanned,
-    Spot, WireFormat, template_names,
+    BasicPart, ClientAuth, Computed, ConstValue, Endpoint, Grant, Location, Placement, Provider,
+    Rule, Spanned, Spot, WireFormat, template_names,
 };
 
 /// Records every problem of `provider` in `errors`.
@@ -362,6 +362,7 @@ fn computed(provider: &Provider, errors: &Errors) {
                 }
             }
         }
+        signing_key(provider, computed, errors);
         if let Some(cycle) = cycle_through(provider, i)
             && cycle.iter().all(|&j| j >= i)
         {
@@ -380,6 +381,34 @@ fn computed(provider: &Provider, errors: &Errors) {
             errors.error(
                 computed.name.span,
                 format!("no request names `{{{name}}}`: use it in a template (a header, the path, a constant) or leave it out"),
+            );
+        }
+    }
+}
+
+/// The key a JWT is signed with is a secret: its template names a value, and every
+/// credential field it names is a secret one, so the key is never shown.
+fn signing_key(provider: &Provider, computed: &Computed, errors: &Errors) {
+    let crate::model::Function::Jwt(jwt) = &computed.function else {
+        return;
+    };
+    let names = template_names(&jwt.key.value);
+    if names.is_empty() {
+        errors.error(
+            jwt.key.span,
+            format!("the key of `{}` is written in the description: name a secret credential field that holds it, such as `key = \"{{private_key}}\"`", computed.name.value),
+        );
+    }
+    for name in names {
+        if let Some(field) = provider
+            .fields
+            .iter()
+            .find(|f| f.ident == name || f.wire_name() == name)
+            && !field.secret
+        {
+            errors.error(
+                jwt.key.span,
+                format!("`{{{name}}}` signs `{}`, so it must be a secret, and the field `{}` is not one: mark it secret (`#[auth(secret)]`, `secret = true`) or drop its `public`", computed.name.value, field.ident),
             );
         }
     }
@@ -926,11 +955,36 @@ fn oauth2(provider: &Provider, errors: &Errors) {
             }
         }
     }
+    // What RFC 7523 sends, under the names it gives them.
+    let sends_value =
+        |name: &str| sends(name) || provider.login.constants.iter().any(|c| c.path == [name]);
+    let jwt = |name: &str| {
+        provider
+            .computed
+            .iter()
+            .any(|c| c.name.value == name && matches!(c.function, crate::model::Function::Jwt(_)))
+    };
+    if oauth2.grant == Grant::JwtBearer && !sends_value("assertion") {
+        errors.error(
+            oauth2.span,
+            "the `jwt-bearer` grant sends an `assertion`: compute it, a signed JWT such as `computed(assertion(jwt = \"RS256\", key = \"{private_key}\", claims(iss = \"{client_email}\", aud = \"...\")))`",
+        );
+    }
+    if oauth2.client_auth == ClientAuth::PrivateKeyJwt && !jwt("client_assertion") {
+        errors.error(
+            oauth2.span,
+            "`private_key_jwt` sends a `client_assertion`: compute it, a JWT signed with the client's key whose `iss` and `sub` are the client id and `aud` the token endpoint, such as `computed(client_assertion(jwt = \"RS256\", key = \"{private_key}\", claims(iss = \"{client_id}\", sub = \"{client_id}\", aud = \"...\")))`",
+        );
+    }
     let basic = provider
         .fields
         .iter()
         .any(|f| f.basic == Some(BasicPart::User));
-    if !basic && !sends("client_id") {
+    // The JWT-bearer grant's assertion says who the client is (RFC 7523 section 3:
+    // client authentication is optional); `private_key_jwt` is the client's own.
+    let authenticated_otherwise =
+        oauth2.grant == Grant::JwtBearer || oauth2.client_auth == ClientAuth::PrivateKeyJwt;
+    if !basic && !sends("client_id") && !authenticated_otherwise {
         errors.error(
             oauth2.span,
             "the OAuth 2.0 client authenticates with HTTP Basic (fields with `basic = \"user\"` and `basic = \"password\"`) or with a `client_id` field (and `client_secret`)",

@@ -215,6 +215,69 @@ pub enum Function<'a> {
     Nonce(u8, Encoding),
     /// A random UUID (RFC 9562 version 4), in its hyphenated lower-case form.
     Uuid,
+    /// A JWT (RFC 7519) signed with a key: what a client presents as its credentials in
+    /// a JWT-bearer grant (RFC 7523), as a GitHub App, or as its `client_assertion`.
+    Jwt(Jwt<'a>),
+}
+
+/// A JWT a login signs, afresh on every attempt: its header names the algorithm (and
+/// `kid` when given); its claims are the templates', then `iat` (the current time, less
+/// `backdate_secs`), `exp` (`lifetime_secs` after `iat`) and `jti` (a random UUID), the
+/// times in seconds since 1970.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jwt<'a> {
+    /// How it is signed.
+    pub algorithm: JwtAlgorithm,
+    /// The key's template: a PEM private key (RS256, ES256) or the secret's text
+    /// (HS256).
+    pub key: Template<'a>,
+    /// The header's `kid`, a template.
+    pub key_id: Option<Template<'a>>,
+    /// The claims besides the times and `jti`, each a string.
+    pub claims: &'a [Claim<'a>],
+    /// How long after `iat` the JWT expires.
+    pub lifetime_secs: u32,
+    /// How long before the current time `iat` is put, for a server whose clock is
+    /// behind (GitHub advises a minute).
+    pub backdate_secs: u32,
+}
+
+/// A claim of a [`Jwt`]: `iss = "{client_email}"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim<'a> {
+    /// The claim's name.
+    pub name: &'a str,
+    /// Its value, a template.
+    pub value: Template<'a>,
+}
+
+/// How a [`Jwt`] is signed (RFC 7518 section 3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, the key an RSA private key in PEM.
+    Rs256,
+    /// ECDSA on P-256 with SHA-256, the key a P-256 private key in PEM (PKCS#8).
+    Es256,
+    /// HMAC with SHA-256, the key the secret's text.
+    Hs256,
+}
+
+impl JwtAlgorithm {
+    /// Its name in a JWT's header, and the word the grammar writes it with.
+    pub fn word(self) -> &'static str {
+        match self {
+            JwtAlgorithm::Rs256 => "RS256",
+            JwtAlgorithm::Es256 => "ES256",
+            JwtAlgorithm::Hs256 => "HS256",
+        }
+    }
+
+    /// Every algorithm, in the order messages list them.
+    pub const ALL: [JwtAlgorithm; 3] = [
+        JwtAlgorithm::Rs256,
+        JwtAlgorithm::Es256,
+        JwtAlgorithm::Hs256,
+    ];
 }
 
 impl<'a> Function<'a> {
@@ -227,6 +290,10 @@ impl<'a> Function<'a> {
             | Function::Concat(input) => vec![input],
             Function::HmacSha256 { key, message, .. } => vec![key, message],
             Function::Now(_) | Function::Nonce(..) | Function::Uuid => Vec::new(),
+            Function::Jwt(jwt) => std::iter::once(jwt.key)
+                .chain(jwt.key_id)
+                .chain(jwt.claims.iter().map(|claim| claim.value))
+                .collect(),
         }
     }
 }

@@ -79,6 +79,8 @@
 //! the live vendor.
 
 mod answer;
+#[cfg(feature = "sign")]
+mod jwt;
 mod vendor;
 mod wire;
 

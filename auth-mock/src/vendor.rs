@@ -26,7 +26,7 @@ use crate::answer::{self, Answer, refusal_case};
 use crate::fault::{Faults, Scope};
 use crate::wire::{
     Read, Received, const_is_template, is_template, presented, read_as_accepted, read_template,
-    template_names,
+    render, template_names,
 };
 use auth_faults::{Counter, lock};
 
@@ -65,6 +65,8 @@ struct Shared {
     refresh_tokens: Mutex<HashSet<String>>,
     /// How far the mock's clock is ahead of the system's.
     ahead: Mutex<Duration>,
+    /// The `jti` of every JWT a login presented: one seen again is a replay.
+    jwt_ids: Mutex<HashSet<String>>,
     /// A lifetime replacing the described one.
     lifetime: Mutex<Option<Duration>>,
     last_refusal: Mutex<Option<String>>,
@@ -147,6 +149,7 @@ impl MockVendor {
             flows: Mutex::new(Vec::new()),
             refresh_tokens: Mutex::new(HashSet::new()),
             ahead: Mutex::new(Duration::ZERO),
+            jwt_ids: Mutex::new(HashSet::new()),
             lifetime: Mutex::new(None),
             last_refusal: Mutex::new(None),
             base_url: std::sync::OnceLock::new(),
@@ -912,6 +915,7 @@ impl Shared {
         for (name, value) in computed {
             bound.keep_computed(name, SecretString::from(value.clone()), true);
         }
+        let jwt_ids = self.signed(credentials, flow, computed)?;
         // Only the URL's path is compared: any loopback base does.
         let base = Base::new(&[], Some("http://127.0.0.1"));
         let expected = if at < description.steps.len() {
@@ -954,7 +958,85 @@ impl Shared {
                 }
             }
         }
+        // A JWT is good for one login: its `jti` seen again is a replay.
+        let mut seen = lock(&self.jwt_ids);
+        if jwt_ids.iter().any(|jti| seen.contains(jti)) {
+            return Err("presents a JWT already presented (its `jti` again)".to_owned());
+        }
+        seen.extend(jwt_ids);
         Ok(())
+    }
+
+    /// The `jti` of each JWT the client signed and sent in this request, when each is
+    /// the one the description signs with `credentials` (see `jwt::verified`); why
+    /// not, in words that show no value.
+    fn signed(
+        &self,
+        credentials: &[Option<String>],
+        flow: &Flow,
+        computed: &[(&'static str, String)],
+    ) -> Result<Vec<String>, String> {
+        let table = self.description.credentials;
+        let known = |name: &str| match flow.bound.get(name) {
+            Some((value, _)) => Some(value.expose_secret().to_owned()),
+            None => computed
+                .iter()
+                .find(|(read, _)| *read == name)
+                .map(|(_, value)| value.clone())
+                .or_else(|| {
+                    table
+                        .field_index(name)
+                        .and_then(|index| credentials.get(index).cloned().flatten())
+                }),
+        };
+        let mut ids = Vec::new();
+        for value in self.description.computed {
+            let auth_description::Function::Jwt(jwt) = value.function else {
+                continue;
+            };
+            let Some((_, token)) = computed.iter().find(|(name, _)| *name == value.name) else {
+                continue;
+            };
+            let inputs = value
+                .function
+                .inputs()
+                .iter()
+                .map(|template| render(template, &known))
+                .collect::<Option<Vec<String>>>()
+                .ok_or_else(|| {
+                    format!("`{{{}}}` names a value the mock does not know", value.name)
+                })?;
+            ids.push(self.verified_jwt(&jwt, token, &inputs, value.name)?);
+        }
+        Ok(ids)
+    }
+
+    #[cfg(feature = "sign")]
+    fn verified_jwt(
+        &self,
+        jwt: &auth_description::Jwt<'_>,
+        token: &str,
+        inputs: &[String],
+        name: &str,
+    ) -> Result<String, String> {
+        let now = self
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        crate::jwt::verified(jwt, token, inputs, now).map_err(|why| format!("`{{{name}}}` {why}"))
+    }
+
+    #[cfg(not(feature = "sign"))]
+    fn verified_jwt(
+        &self,
+        _: &auth_description::Jwt<'_>,
+        _: &str,
+        _: &[String],
+        name: &str,
+    ) -> Result<String, String> {
+        Err(format!(
+            "`{{{name}}}` is a signed JWT, which the mock verifies with its `sign` feature only"
+        ))
     }
 
     /// The names the templates of `endpoint` read: those they name, and those the

@@ -311,7 +311,13 @@ pub(crate) fn read_template<'t>(
             computed.iter().find(|c| c.name == *name),
         ) {
             (Some(field), _) => Some(Read::Field(field)),
-            (None, Some(value)) if value.function.inputs().is_empty() => Some(Read::Computed(name)),
+            // A signed JWT is read as sent, and verified apart (`jwt.rs`).
+            (None, Some(value))
+                if value.function.inputs().is_empty()
+                    || matches!(value.function, auth_description::Function::Jwt(_)) =>
+            {
+                Some(Read::Computed(name))
+            }
             (None, Some(_)) => None,
             (None, None) => {
                 return Err(format!(
@@ -341,6 +347,19 @@ pub(crate) fn read_template<'t>(
     } else {
         Err(not_as_described())
     }
+}
+
+/// `template`'s text, each name's value from `known`; `None` when a name has none.
+pub(crate) fn render(template: &str, known: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let mut text = String::new();
+    for piece in pieces(template).ok()? {
+        match piece {
+            Piece::Text(part) => text.push_str(part),
+            Piece::Brace(brace) => text.push(brace),
+            Piece::Name(name) => text.push_str(&known(name)?),
+        }
+    }
+    Some(text)
 }
 
 /// The credential values `text` carries where `template` names credential fields, read

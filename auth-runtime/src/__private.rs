@@ -8,9 +8,10 @@ pub use std::{clone::Clone, fmt, option::Option, result::Result, string::String,
 pub use url::Url;
 
 pub use crate::description::{
-    AnswerField, AnswerKind, Base, Binding, Computed, ConstValue, Constant, Described, Description,
-    Encoding, EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Function, Header,
-    Interpret, OAuth2Description, Refusal, Sent, SentIn, Step, TimeFormat, Values,
+    AnswerField, AnswerKind, Base, Binding, Claim, Computed, ConstValue, Constant, Described,
+    Description, Encoding, EndpointDescription, ErrorCase, ExpiryField, ExpiryFormat, Function,
+    Header, Interpret, Jwt, JwtAlgorithm, OAuth2Description, Refusal, Sent, SentIn, Step,
+    TimeFormat, Values,
 };
 pub use crate::endpoint::endpoint;
 pub use crate::error::{Error, Stage};
@@ -34,3 +35,26 @@ pub use crate::decode::{
 };
 pub use crate::typestate::{FieldState, Set, Unset};
 pub use serde_core::{Deserialize, Deserializer};
+
+/// Generated code of a vendor whose login signs a JWT names this: without the `sign`
+/// feature it is the one compile error saying which feature to turn on.
+#[cfg(not(feature = "sign"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_sign {
+    ($vendor:literal) => {
+        ::core::compile_error!(::core::concat!(
+            $vendor,
+            "'s login signs a JWT: turn on auth-runtime's `sign` feature (`features = [\"sign\"]` on auth-runtime in Cargo.toml)"
+        ));
+    };
+}
+
+/// Generated code of a vendor whose login signs a JWT names this; with the `sign`
+/// feature it is nothing.
+#[cfg(feature = "sign")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __require_sign {
+    ($vendor:literal) => {};
+}

@@ -279,6 +279,24 @@ impl FieldValues {
         }
     }
 
+    /// Gives the fields a key file names: a JSON object as a vendor hands it out (a
+    /// Google service-account key), each key that is a field's Rust or wire name giving
+    /// that field (a string, or a whole number as its digits), the vendor's other keys
+    /// not read. A file that is not such an object is a problem, named without its text.
+    pub fn read_key_file(&mut self, json: &str) -> Result<(), CredentialsError> {
+        de::key_file(self, json).map_err(|why| {
+            table_error(
+                self.table,
+                vec![problem(
+                    self.table,
+                    ProblemKind::Unreadable,
+                    Vec::new(),
+                    Cow::Owned(format!("the key file {why}")),
+                )],
+            )
+        })
+    }
+
     /// Records `name` as not a credential field.
     pub fn unknown(&mut self, name: &str) {
         self.problems.push(unknown(self.table, name));
@@ -541,38 +559,87 @@ mod de {
             )
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<C, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<C, A::Error> {
             let mut values = FieldValues::new(C::TABLE);
-            let mut read = Vec::new();
-            while let Some(name) = map.next_key::<String>()? {
-                match C::TABLE.field_index(&name) {
-                    Some(index) => {
-                        let field = C::TABLE.fields().get(index);
-                        let seed = ValueSeed {
-                            secret: field.is_some_and(|f| f.is_secret()),
-                            name: field.map_or("?", |f| f.name()),
-                        };
-                        if let Some(value) = map.next_value_seed(seed)? {
-                            read.push((index, value));
-                        }
+            read_map(&mut values, map, Unknown::Refused)?;
+            C::from_values(values).map_err(de::Error::custom)
+        }
+    }
+
+    /// What a map's key that names no field is.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Unknown {
+        /// A problem: credentials name their fields and nothing else.
+        Refused,
+        /// Not read: a vendor's key file has keys of its own.
+        Skipped,
+    }
+
+    /// Gives `values` the fields `map` names (Rust or wire names), each read into a
+    /// `SecretString` at once when the field is a secret, in declaration order.
+    fn read_map<'de, A: MapAccess<'de>>(
+        values: &mut FieldValues,
+        mut map: A,
+        unknown: Unknown,
+    ) -> Result<(), A::Error> {
+        let table = values.table();
+        let mut read = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            match table.field_index(&name) {
+                Some(index) => {
+                    let field = table.fields().get(index);
+                    let seed = ValueSeed {
+                        secret: field.is_some_and(|f| f.is_secret()),
+                        name: field.map_or("?", |f| f.name()),
+                    };
+                    if let Some(value) = map.next_value_seed(seed)? {
+                        read.push((index, value));
                     }
-                    None => {
-                        map.next_value::<de::IgnoredAny>()?;
+                }
+                None => {
+                    map.next_value::<de::IgnoredAny>()?;
+                    if unknown == Unknown::Refused {
                         values.unknown(&name);
                     }
                 }
             }
-            // Given in declaration order, whatever order the source keeps (TOML tables
-            // are sorted): two alternatives name the later-declared one, every time.
-            read.sort_by_key(|(index, _)| *index);
-            for (index, value) in read {
-                match value {
-                    Read::Plain(text) => values.set(index, text),
-                    Read::Secret(secret) => values.set_secret(index, secret),
-                }
-            }
-            C::from_values(values).map_err(de::Error::custom)
         }
+        // Given in declaration order, whatever order the source keeps (TOML tables
+        // are sorted): two alternatives name the later-declared one, every time.
+        read.sort_by_key(|(index, _)| *index);
+        for (index, value) in read {
+            match value {
+                Read::Plain(text) => values.set(index, text),
+                Read::Secret(secret) => values.set_secret(index, secret),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a key file's JSON object into `values`: see [`FieldValues::read_key_file`].
+    pub(super) fn key_file(values: &mut FieldValues, json: &str) -> Result<(), String> {
+        // serde's own message for a value of the wrong type quotes it: say it here.
+        if !json.trim_start().starts_with('{') {
+            return Err("is not a JSON object".to_owned());
+        }
+        struct KeyFile<'v>(&'v mut FieldValues);
+        impl<'de> Visitor<'de> for KeyFile<'_> {
+            type Value = ();
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+                read_map(self.0, map, Unknown::Skipped)
+            }
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        deserializer
+            .deserialize_map(KeyFile(values))
+            .and_then(|()| deserializer.end())
+            // Syntax errors name a line and column, never the text.
+            .map_err(|error| format!("is not JSON that reads: {error}"))
     }
 
     enum Read {

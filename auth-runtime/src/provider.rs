@@ -237,6 +237,9 @@ pub struct Bindings {
     computed: Arc<Mutex<Vec<(String, SecretString, bool)>>>,
     /// Whether a name without a value reads as empty (see [`Bindings::placeholders`]).
     placeholders: bool,
+    /// The wall-clock time of the session's clock when the attempt began, for the
+    /// time values it computes (`now`, a JWT's `iat`); the real time when not given.
+    now: Option<SystemTime>,
 }
 
 impl Bindings {
@@ -258,6 +261,20 @@ impl Bindings {
     /// Whether a name without a value reads as empty: see [`Bindings::placeholders`].
     pub fn are_placeholders(&self) -> bool {
         self.placeholders
+    }
+
+    /// These bindings, computing time values (`now`, a JWT's `iat` and `exp`) at `now`:
+    /// the session gives its clock's wall time, so a test's manual clock moves them.
+    #[must_use]
+    pub fn at(mut self, now: SystemTime) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// The time the values of this attempt are computed at (see [`Bindings::at`]);
+    /// `None` for [`Bindings::placeholders`], whose requests are never sent.
+    pub fn time(&self) -> Option<SystemTime> {
+        (!self.placeholders).then(|| self.now.unwrap_or_else(SystemTime::now))
     }
 
     /// Binds `name` to `value` (replacing an earlier value of that name); `secret` says
@@ -303,6 +320,7 @@ impl Bindings {
             values: self.values.clone(),
             computed: Arc::default(),
             placeholders: self.placeholders,
+            now: self.now,
         }
     }
 

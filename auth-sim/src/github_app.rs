@@ -64,7 +64,7 @@ pub const INSTALLATION_ID: u64 = 4242;
 /// The app's private key as GitHub hands it out (PKCS#1 PEM); a test key, published.
 pub const PRIVATE_KEY_PEM: &str = include_str!("../keys/github_app.pem");
 /// Its public half, with which the simulator verifies app JWTs.
-const PUBLIC_KEY_PEM: &str = include_str!("../keys/github_app.pub.pem");
+pub const PUBLIC_KEY_PEM: &str = include_str!("../keys/github_app.pub.pem");
 
 /// How long after the server's time an app JWT's `exp` may be: ten minutes, and the
 /// minute of drift GitHub's advice to backdate `iat` by sixty seconds allows for.

@@ -63,7 +63,7 @@ pub const PRIVATE_KEY_ID: &str = "5f0c4b1e8a7d4c2f9e3b6a1d0c9e8f7a6b5c4d3e";
 /// key, published.
 pub const PRIVATE_KEY_PEM: &str = include_str!("../keys/google_service_account.pem");
 /// Its public half, with which the simulator verifies assertions.
-const PUBLIC_KEY_PEM: &str = include_str!("../keys/google_service_account.pub.pem");
+pub const PUBLIC_KEY_PEM: &str = include_str!("../keys/google_service_account.pub.pem");
 /// The `aud` Google's own token endpoint expects.
 pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 /// The scope the documentation's examples ask for (read-only Cloud Storage here).

@@ -3,7 +3,9 @@
 //! Ready-made [`auth_runtime`] providers for the vendors authgen ships: **Modulus**
 //! ([`Modulus`], [`ModulusJwt`]), **CRM.COM** ([`CrmCom`]), **Currencycloud**
 //! ([`Currencycloud`]), **OneBox** ([`OneBox`]) and **Salesforce** ([`Salesforce`], whose
-//! login names the API's base). Each is derived from the vendor's own
+//! login names the API's base); and, behind features of their own because their logins
+//! sign a JWT (which turns on `auth-runtime`'s `sign`), **Google** service accounts
+//! (`google`) and **GitHub Apps** (`github-app`). Each is derived from the vendor's own
 //! documentation and tested against `auth-sim`, which emulates each vendor as documented.
 //!
 //! Each vendor has one source, its spec file in the repository's `specs/` directory. The
@@ -190,8 +192,89 @@ pub mod salesforce {
     include!("generated/salesforce.rs");
 }
 
+#[cfg(feature = "github-app")]
+pub mod github_app {
+    //! GitHub Apps: `POST {api}/app/installations/{installation_id}/access_tokens` with
+    //! `Authorization: Bearer <app JWT>` (feature `github-app`).
+    //!
+    //! The login signs a JWT with the app's private key (RS256; `iss` the app's client ID,
+    //! `iat` backdated a minute against clock drift, `exp` nine minutes after it) and buys
+    //! the installation's token with it; every login signs a new one. The answer is
+    //! `{"token": "ghs_...", "expires_at": "<RFC 3339>", ...}`; the token goes on API calls
+    //! as `Authorization: Bearer` and expires after an hour. A JWT GitHub refuses is a 401
+    //! ([`GitHubAppError::Unauthorized`]), an unknown installation a 404
+    //! ([`GitHubAppError::NotFound`]), each with GitHub's `message`. The logout revokes
+    //! the token (`DELETE /installation/token`).
+    //!
+    //! ```no_run
+    //! use auth_vendors::GitHubApp;
+    //! use auth_vendors::auth_runtime::Session;
+    //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    //! let credentials = GitHubApp::credentials()
+    //!     .client_id("Iv23liExample")
+    //!     .installation_id("4242")
+    //!     .private_key(std::fs::read_to_string("app.private-key.pem")?)
+    //!     .build();
+    //! let session = Session::new(GitHubApp::new(auth_vendors::github_app::API), credentials)?;
+    //! let url = format!("{}/installation/repositories", auth_vendors::github_app::API);
+    //! let repositories = session.send(session.request(reqwest::Method::GET, &url)).await?;
+    //! # let _ = repositories;
+    //! # Ok(())
+    //! # }
+    //! ```
+    //!
+    //! Generated from `specs/github_app.toml`, written from GitHub's public documentation.
+
+    /// GitHub's REST API.
+    pub const API: &str = "https://api.github.com";
+
+    include!("generated/github_app.rs");
+}
+
+#[cfg(feature = "google")]
+pub mod google {
+    //! Google service accounts: `POST {server}/token`, the JWT-bearer grant of RFC 7523
+    //! (feature `google`).
+    //!
+    //! The credentials are the service account's key file and the scopes asked for. The
+    //! login signs an assertion with the key file's `private_key` (RS256, `kid` its
+    //! `private_key_id`; `iss` the `client_email`, `aud` the `token_uri`, `scope`, `iat`,
+    //! `exp` ten minutes later) and exchanges it for an access token, sent on API calls
+    //! as `Authorization: Bearer`; every login signs a new one. Refusals are OAuth 2.0
+    //! errors (`invalid_grant` for an assertion Google does not take, with its
+    //! description). The logout revokes the token at `/revoke`.
+    //!
+    //! ```no_run
+    //! use auth_vendors::Google;
+    //! use auth_vendors::auth_runtime::Session;
+    //! use auth_vendors::google::GoogleCredentials;
+    //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    //! let credentials = GoogleCredentials::draft()
+    //!     .key_file(&std::fs::read_to_string("service-account.json")?)?
+    //!     .scope("https://www.googleapis.com/auth/devstorage.read_only")
+    //!     .try_build()?;
+    //! let session = Session::new(Google::new(auth_vendors::google::TOKEN_HOST), credentials)?;
+    //! let url = "https://storage.googleapis.com/storage/v1/b?project=my-project";
+    //! let buckets = session.send(session.request(reqwest::Method::GET, url)).await?;
+    //! # let _ = buckets;
+    //! # Ok(())
+    //! # }
+    //! ```
+    //!
+    //! Generated from `specs/google.toml`, written from Google's public documentation.
+
+    /// Google's OAuth 2.0 token host.
+    pub const TOKEN_HOST: &str = "https://oauth2.googleapis.com";
+
+    include!("generated/google.rs");
+}
+
 pub use crmcom::{CrmCom, CrmComError};
 pub use currencycloud::{Currencycloud, CurrencycloudError};
+#[cfg(feature = "github-app")]
+pub use github_app::{GitHubApp, GitHubAppError};
+#[cfg(feature = "google")]
+pub use google::{Google, GoogleError};
 pub use modulus::{Modulus, ModulusError, ModulusJwt, ModulusJwtError};
 pub use onebox::{OneBox, OneBoxError};
 pub use salesforce::{Salesforce, SalesforceError};

@@ -11,8 +11,12 @@ use std::time::Duration;
 use auth_mock::MockVendor;
 use auth_mock::fault::{Fault, Faults, Scope};
 use auth_runtime::{Clock, DynamicCredentials, Provider, Session, SessionBuilder};
-use auth_sim::{Sim, crmcom, csrf_login, currencycloud, modulus, onebox, salesforce};
-use auth_vendors::{CrmCom, Currencycloud, Modulus, ModulusJwt, OneBox, Salesforce};
+use auth_sim::{
+    Sim, crmcom, csrf_login, currencycloud, github_app, google, modulus, onebox, salesforce,
+};
+use auth_vendors::{
+    CrmCom, Currencycloud, GitHubApp, Google, Modulus, ModulusJwt, OneBox, Salesforce,
+};
 use authgen_tests::csrf_login::CsrfLogin;
 use authgen_tests::on_manual_clock;
 use reqwest::Method;
@@ -195,6 +199,8 @@ enum Vendor {
     OneBox,
     CsrfLogin,
     Salesforce,
+    GitHubApp,
+    Google,
 }
 
 impl Server for OnSim {
@@ -206,6 +212,8 @@ impl Server for OnSim {
             Vendor::OneBox => self.sim.onebox().logins(),
             Vendor::CsrfLogin => self.sim.csrf_login().logins(),
             Vendor::Salesforce => self.sim.salesforce().logins(),
+            Vendor::GitHubApp => self.sim.github_app().logins(),
+            Vendor::Google => self.sim.google().logins(),
         }
     }
     fn logouts(&self) -> u64 {
@@ -214,6 +222,8 @@ impl Server for OnSim {
             Vendor::Currencycloud => self.sim.currencycloud().logouts(),
             Vendor::CsrfLogin => self.sim.csrf_login().logouts(),
             Vendor::Salesforce => self.sim.salesforce().revocations(),
+            Vendor::GitHubApp => self.sim.github_app().revocations(),
+            Vendor::Google => self.sim.google().revocations(),
             Vendor::Modulus | Vendor::OneBox => 0,
         }
     }
@@ -228,6 +238,8 @@ impl Server for OnSim {
             Vendor::OneBox => self.sim.onebox().revoke_all(),
             Vendor::CsrfLogin => self.sim.csrf_login().revoke_all(),
             Vendor::Salesforce => self.sim.salesforce().revoke_all(),
+            Vendor::GitHubApp => self.sim.github_app().revoke_all(),
+            Vendor::Google => self.sim.google().revoke_all(),
         }
     }
     fn faults(&self) -> &Faults {
@@ -238,6 +250,8 @@ impl Server for OnSim {
             Vendor::OneBox => self.sim.onebox().faults(),
             Vendor::CsrfLogin => self.sim.csrf_login().faults(),
             Vendor::Salesforce => self.sim.salesforce().faults(),
+            Vendor::GitHubApp => self.sim.github_app().faults(),
+            Vendor::Google => self.sim.google().faults(),
         }
     }
 }
@@ -516,6 +530,117 @@ async fn salesforce(on_mock: bool) -> Served<Salesforce> {
         configure: |builder| builder.api_hosts(["127.0.0.1"]),
         server,
     }
+}
+
+/// The GitHub App's installation, by its client ID and its key; the wrong key is
+/// another service's.
+const GITHUB_APP_GOOD: Pairs = &[
+    ("client_id", github_app::CLIENT_ID),
+    ("installation_id", "4242"),
+    ("private_key", github_app::PRIVATE_KEY_PEM),
+];
+const GITHUB_APP_WRONG: Pairs = &[
+    ("client_id", github_app::CLIENT_ID),
+    ("installation_id", "4242"),
+    ("private_key", google::PRIVATE_KEY_PEM),
+];
+
+/// A GitHub App: every login signs a new JWT, which the mock verifies with the
+/// public half of the accepted key.
+async fn github_app_installation(on_mock: bool) -> Served<GitHubApp> {
+    let (base, api, server): (String, String, Box<dyn Server>) = if on_mock {
+        let mock = MockVendor::start::<GitHubApp>().await;
+        mock.accept(GITHUB_APP_GOOD.iter().copied())
+            .expect("the accepted credentials are well-formed");
+        mock.set_token_lifetime(github_app::DEFAULT_TOKEN_LIFETIME);
+        let base = mock.base_url();
+        let api = format!("{base}/installation/repositories");
+        (base, api, Box::new(OnMock(mock)))
+    } else {
+        let sim = Arc::new(Sim::start().await);
+        let base = format!("{}{}", sim.base_url(), github_app::PREFIX);
+        let api = format!("{base}{}", github_app::REPOSITORIES_PATH);
+        let which = Vendor::GitHubApp;
+        (base, api, Box::new(OnSim { sim, which }))
+    };
+    Served {
+        provider: GitHubApp::new(&base),
+        good: GITHUB_APP_GOOD,
+        wrong: GITHUB_APP_WRONG,
+        api,
+        lifetime: github_app::DEFAULT_TOKEN_LIFETIME,
+        logouts: 1,
+        configure: |builder| builder,
+        server,
+    }
+}
+
+/// A Google service account, as its key file gives it (the `aud` Google's own token
+/// URI, which the simulator takes too); the wrong key is another service's.
+const GOOGLE_GOOD: Pairs = &[
+    ("client_email", google::CLIENT_EMAIL),
+    ("private_key", google::PRIVATE_KEY_PEM),
+    ("private_key_id", google::PRIVATE_KEY_ID),
+    ("token_uri", google::GOOGLE_TOKEN_URI),
+    ("scope", google::SCOPE),
+];
+const GOOGLE_WRONG: Pairs = &[
+    ("client_email", google::CLIENT_EMAIL),
+    ("private_key", github_app::PRIVATE_KEY_PEM),
+    ("private_key_id", google::PRIVATE_KEY_ID),
+    ("token_uri", google::GOOGLE_TOKEN_URI),
+    ("scope", google::SCOPE),
+];
+
+/// Google: the JWT-bearer grant, a new assertion on every login.
+async fn google_service_account(on_mock: bool) -> Served<Google> {
+    let (base, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
+        let mock = MockVendor::start::<Google>().await;
+        mock.accept(GOOGLE_GOOD.iter().copied())
+            .expect("the accepted credentials are well-formed");
+        mock.set_token_lifetime(google::DEFAULT_TOKEN_LIFETIME);
+        let base = mock.base_url();
+        let server: Box<dyn Server> = Box::new(OnMock(mock));
+        let api = format!("{base}{}", google::BUCKETS_PATH);
+        // The mock issues a refresh token with every OAuth 2.0 login: revoked too.
+        (base, api, server, 2)
+    } else {
+        let sim = Arc::new(Sim::start().await);
+        let base = format!("{}{}", sim.base_url(), google::PREFIX);
+        let api = format!("{base}{}", google::BUCKETS_PATH);
+        let which = Vendor::Google;
+        (base, api, Box::new(OnSim { sim, which }), 1)
+    };
+    Served {
+        provider: Google::new(&base),
+        good: GOOGLE_GOOD,
+        wrong: GOOGLE_WRONG,
+        api,
+        lifetime: google::DEFAULT_TOKEN_LIFETIME,
+        logouts,
+        configure: |builder| builder,
+        server,
+    }
+}
+
+#[tokio::test]
+async fn github_app_on_the_simulator() {
+    suite("GitHub App on auth-sim", || github_app_installation(false)).await;
+}
+
+#[tokio::test]
+async fn github_app_on_its_mock() {
+    suite("GitHub App on its mock", || github_app_installation(true)).await;
+}
+
+#[tokio::test]
+async fn google_on_the_simulator() {
+    suite("Google on auth-sim", || google_service_account(false)).await;
+}
+
+#[tokio::test]
+async fn google_on_its_mock() {
+    suite("Google on its mock", || google_service_account(true)).await;
 }
 
 #[tokio::test]

@@ -7,10 +7,11 @@
 //! compile error here until it is written.
 
 use auth_description::{
-    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Computed, ConstValue, Constant,
-    CredentialTable, Description, Encoding, EndpointDescription, ErrorCase, Expected, ExpiryField,
-    ExpiryFormat, ExpiryPolicy, FieldSpec, Function, Header, Lifetime, Method, OAuth2Description,
-    Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot, Step, TimeFormat, WireFormat,
+    AnswerField, AnswerKind, AnswerTest, ApiBase, Binding, Check, Claim, Computed, ConstValue,
+    Constant, CredentialTable, Description, Encoding, EndpointDescription, ErrorCase, Expected,
+    ExpiryField, ExpiryFormat, ExpiryPolicy, FieldSpec, Function, Header, Jwt, JwtAlgorithm,
+    Lifetime, Method, OAuth2Description, Placement, Rejection, Rule, RuleShape, Sent, SentIn, Spot,
+    Step, TimeFormat, WireFormat,
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -219,6 +220,36 @@ impl Writer {
                 quote!(#p::Function::Nonce(#bytes, #output))
             }
             Function::Uuid => quote!(#p::Function::Uuid),
+            Function::Jwt(jwt) => {
+                let Jwt {
+                    algorithm,
+                    key,
+                    key_id,
+                    claims,
+                    lifetime_secs,
+                    backdate_secs,
+                } = jwt;
+                let algorithm = match algorithm {
+                    JwtAlgorithm::Rs256 => quote!(Rs256),
+                    JwtAlgorithm::Es256 => quote!(Es256),
+                    JwtAlgorithm::Hs256 => quote!(Hs256),
+                };
+                let key_id = match key_id {
+                    Some(kid) => quote!(::core::option::Option::Some(#kid)),
+                    None => quote!(::core::option::Option::None),
+                };
+                let claims = claims
+                    .iter()
+                    .map(|&Claim { name, value }| quote!(#p::Claim { name: #name, value: #value }));
+                quote!(#p::Function::Jwt(#p::Jwt {
+                    algorithm: #p::JwtAlgorithm::#algorithm,
+                    key: #key,
+                    key_id: #key_id,
+                    claims: &[#(#claims),*],
+                    lifetime_secs: #lifetime_secs,
+                    backdate_secs: #backdate_secs,
+                }))
+            }
         };
         quote!(#p::Computed { name: #name, function: #function })
     }

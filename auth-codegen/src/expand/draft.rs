@@ -105,6 +105,20 @@ pub(crate) fn expand(
                 #p::Result::Ok(self)
             }
 
+            /// Sets the fields a key file gives: a JSON object as the vendor hands it
+            /// out (a Google service-account key), each key naming a field by its Rust
+            /// or wire name; the vendor's other keys are not read. Secrets are read
+            /// straight into secret storage.
+            ///
+            /// # Errors
+            ///
+            /// `CredentialsError` when the text is not a JSON object, or a field's
+            /// value is not a string or a whole number; it never quotes the file.
+            pub fn key_file(mut self, json: &str) -> #p::Result<Self, #p::CredentialsError> {
+                self.values.read_key_file(json)?;
+                #p::Result::Ok(self)
+            }
+
             #( #setters )*
 
             /// The credentials, when they keep every rule of the typestate builder.

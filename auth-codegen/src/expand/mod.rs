@@ -27,8 +27,28 @@ pub fn expand(provider: &Provider) -> TokenStream {
         draft::expand(provider, &names, &description),
         response::expand(provider, &names),
         error::expand(provider, &names),
+        requires_signing(provider),
     ];
     quote! { #(#parts)* }
+}
+
+/// A vendor that signs a JWT needs the runtime's `sign` feature: without it, one
+/// compile error at the value that signs, saying which feature to turn on.
+fn requires_signing(provider: &Provider) -> TokenStream {
+    let rt = &provider.runtime;
+    let vendor = &provider.vendor.value;
+    provider
+        .computed
+        .iter()
+        .find(|computed| matches!(computed.function, crate::model::Function::Jwt(_)))
+        .map(|computed| {
+            let span = match computed.name.span {
+                crate::model::Location::Rust(span) => span,
+                crate::model::Location::Spec { .. } => proc_macro2::Span::call_site(),
+            };
+            quote::quote_spanned!(span=> #rt::__require_sign!(#vendor);)
+        })
+        .unwrap_or_default()
 }
 
 /// The names of the generated items, all derived from the provider's.

@@ -54,6 +54,10 @@ pub(crate) fn expand(
     });
 
     let steps = (!description.steps.is_empty()).then(|| steps_fns(provider, names));
+    // The token request with what the attempt bound and computed: needed by a login
+    // of steps and by one whose values are computed (a digest, a signed JWT).
+    let bound = (!description.steps.is_empty() || !description.computed.is_empty())
+        .then(|| login_request_bound_fn(provider, names));
     let description = Writer::new(rt).described(description, name, credentials);
     let decode = decode_fn(provider, names);
     let oauth2 = provider
@@ -153,6 +157,7 @@ pub(crate) fn expand(
 
             #oauth2
             #steps
+            #bound
         }
     }
 }
@@ -183,6 +188,25 @@ fn oauth2_fns(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
             let values = credentials.wire_values();
             self.with_base(|base| {
                 #rt::__private::Interpret::revocation_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, token, kind)
+            })
+            .map_err(::core::convert::From::from)
+        }
+    }
+}
+
+/// The token request given what the attempt's steps bound and its computed values.
+fn login_request_bound_fn(provider: &Provider, names: &Names) -> TokenStream {
+    let rt = &provider.runtime;
+    let Names { credentials, .. } = names;
+    quote! {
+        fn login_request_bound(
+            &self,
+            credentials: &#credentials,
+            bound: &#rt::__private::Bindings,
+        ) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
+            let values = credentials.wire_values();
+            self.with_base(|base| {
+                #rt::__private::Interpret::login_request_bound(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, bound)
             })
             .map_err(::core::convert::From::from)
         }
@@ -225,17 +249,6 @@ fn steps_fns(provider: &Provider, names: &Names) -> TokenStream {
             }
         }
 
-        fn login_request_bound(
-            &self,
-            credentials: &#credentials,
-            bound: &#rt::__private::Bindings,
-        ) -> #rt::__private::Result<#rt::__private::VendorRequest, Self::Error> {
-            let values = credentials.wire_values();
-            self.with_base(|base| {
-                #rt::__private::Interpret::login_request_bound(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, bound)
-            })
-            .map_err(::core::convert::From::from)
-        }
     }
 }
 

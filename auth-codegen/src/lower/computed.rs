@@ -1,11 +1,14 @@
 //! Lowers `computed`: each value a table of one function (`sha256`, `hmac_sha256` with
-//! its `key`, `now`, `nonce`, ...) and how its bytes are written (`output`).
+//! its `key`, `now`, `nonce`, `jwt` with its `key`, `kid`, `claims` and `lifetime`, ...)
+//! and how its bytes are written (`output`).
 
 use super::Lowering;
 use super::resolve::{Item, Place};
 use super::values::template;
 use crate::keys::{Context, Source};
-use crate::model::{Computed, Encoding, Function, Location, Spanned, TimeFormat};
+use crate::model::{
+    Computed, Encoding, Function, Jwt, JwtAlgorithm, Location, Spanned, TimeFormat,
+};
 use crate::source::Kind;
 
 /// The keys of a computed value's table that are functions, in the order messages
@@ -19,7 +22,18 @@ const FUNCTIONS: &[&str] = &[
     "now",
     "nonce",
     "uuid",
+    "jwt",
 ];
+
+/// The claims the signer writes itself.
+const ADDED_CLAIMS: &[&str] = &["iat", "exp", "jti"];
+
+/// A JWT's lifetime when not written, in seconds.
+const JWT_LIFETIME: u32 = 300;
+/// How far back a JWT's `iat` may be put, in seconds.
+const JWT_BACKDATES: std::ops::RangeInclusive<i128> = 0..=300;
+/// The lifetimes a JWT may have, in seconds.
+const JWT_LIFETIMES: std::ops::RangeInclusive<i128> = 1..=86_400;
 
 /// The fewest and the most random bytes a `nonce` may have.
 const NONCE_BYTES: std::ops::RangeInclusive<i128> = 8..=64;
@@ -68,6 +82,9 @@ impl Lowering<'_> {
             let mut function: Option<(&'static str, Location)> = None;
             let (mut input, mut key, mut output) = (None, None, None);
             let (mut now, mut nonce) = (None, None);
+            let (mut algorithm, mut kid, mut claims, mut lifetime) = (None, None, None, None);
+            let mut backdate = None;
+            let mut jwt_only: Vec<(&'static str, Location)> = Vec::new();
             let written = self.visit(&place, entries, |inner| {
                 let name = inner.key.name;
                 if FUNCTIONS.contains(&name) {
@@ -97,6 +114,26 @@ impl Lowering<'_> {
                         format!("{what}: `uuid = false` computes nothing: leave `uuid` out, or give another function"),
                     ),
                     "uuid" => {}
+                    "jwt" => algorithm = Some(inner.text()),
+                    "kid" => {
+                        jwt_only.push((inner.key.name, inner.span));
+                        kid = Some(template(inner.text(), self.errors));
+                    }
+                    "claims" => {
+                        jwt_only.push((inner.key.name, inner.span));
+                        claims = Some(self.claims(&inner));
+                    }
+                    "lifetime" | "backdate" => {
+                        jwt_only.push((inner.key.name, inner.span));
+                        let (range, slot) = match inner.key.name {
+                            "lifetime" => (JWT_LIFETIMES, &mut lifetime),
+                            _ => (JWT_BACKDATES, &mut backdate),
+                        };
+                        match self.number(&inner) {
+                            Some(secs) if range.contains(&secs) => *slot = u32::try_from(secs).ok(),
+                            _ => self.out_of_range(&inner),
+                        }
+                    }
                     _ => input = Some(template(inner.text(), self.errors)),
                 }
             });
@@ -119,11 +156,20 @@ impl Lowering<'_> {
             };
             if let Some(key) = &key
                 && name != "hmac_sha256"
+                && name != "jwt"
             {
                 self.errors.error(
                     key.span,
-                    format!("`key` is the key of `hmac_sha256`; {what} is computed with `{name}`, which takes none"),
+                    format!("`key` is the key of `hmac_sha256` or `jwt`; {what} is computed with `{name}`, which takes none"),
                 );
+            }
+            if name != "jwt" {
+                for (jwt_key, at) in &jwt_only {
+                    self.errors.error(
+                        *at,
+                        format!("`{jwt_key}` is a key of `jwt`; {what} is computed with `{name}`, which takes none"),
+                    );
+                }
             }
             let output = self.output(name, output.as_ref());
             let function = match name {
@@ -155,6 +201,29 @@ impl Lowering<'_> {
                     .and_then(|word| self.time_format(&word))
                     .map(Function::Now),
                 "nonce" => nonce.map(|n| Function::Nonce(n, output)),
+                "jwt" => {
+                    if key.is_none() {
+                        let example = match self.source {
+                            Source::Attribute => "`key = \"{private_key}\"`",
+                            Source::Spec => "`key = \"{private_key}\"` in its table",
+                        };
+                        self.errors.error(
+                            at,
+                            format!("{what}: `jwt` is signed with a `key`, a template naming a secret credential field, such as {example}"),
+                        );
+                    }
+                    match (algorithm.and_then(|word| self.jwt_algorithm(&word)), key) {
+                        (Some(algorithm), Some(key)) => Some(Function::Jwt(Box::new(Jwt {
+                            algorithm,
+                            key,
+                            key_id: kid,
+                            claims: claims.unwrap_or_default(),
+                            lifetime_secs: lifetime.unwrap_or(JWT_LIFETIME),
+                            backdate_secs: backdate.unwrap_or(0),
+                        }))),
+                        _ => None,
+                    }
+                }
                 _ => Some(Function::Uuid),
             };
             out.push(match function {
@@ -208,6 +277,54 @@ impl Lowering<'_> {
             ),
         );
         default
+    }
+
+    /// A `jwt`'s `claims`: each a name and a template; the times and `jti` are the
+    /// signer's.
+    fn claims(&self, item: &super::resolve::Item<'_>) -> Vec<(String, Spanned<String>)> {
+        let mut out: Vec<(String, Spanned<String>)> = Vec::new();
+        for header in self.headers(item) {
+            let name = header.name.value;
+            if ADDED_CLAIMS.contains(&name.as_str()) {
+                self.errors.error(
+                    header.name.span,
+                    format!("`{name}` is written by the signer (`iat` the current time, `exp` `lifetime` seconds later, `jti` a random UUID): leave it out of `claims`"),
+                );
+            } else if out.iter().any(|(seen, _)| *seen == name) {
+                self.errors.error(
+                    header.name.span,
+                    format!("the claim `{name}` is given twice"),
+                );
+            } else {
+                out.push((name, header.value));
+            }
+        }
+        out
+    }
+
+    /// `jwt = "RS256"`'s word.
+    fn jwt_algorithm(&self, word: &Spanned<String>) -> Option<JwtAlgorithm> {
+        let found = JwtAlgorithm::ALL
+            .iter()
+            .find(|a| a.word() == word.value)
+            .copied();
+        if found.is_none() {
+            let words: Vec<&str> = JwtAlgorithm::ALL.iter().map(|a| a.word()).collect();
+            let hint = crate::errors::did_you_mean(&word.value, &words);
+            let list = words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.errors.error(
+                word.span,
+                format!(
+                    "`jwt = \"{}\"` is not an algorithm authgen signs with{hint}\nexpected one of: {list} (RSA or P-256 with a PEM private key, or HMAC with the key's text)",
+                    word.value
+                ),
+            );
+        }
+        found
     }
 
     /// `now = "unix"`'s word.

@@ -37,8 +37,9 @@ impl Lowering<'_> {
         }
     }
 
-    /// `headers("X-CSRF-Token" = "{csrf}")`: each a name and a template.
-    fn headers(&self, item: &Item<'_>) -> Vec<Header> {
+    /// `headers("X-CSRF-Token" = "{csrf}")`: each a name and a template (a JWT's
+    /// `claims` are read the same way).
+    pub(super) fn headers(&self, item: &Item<'_>) -> Vec<Header> {
         let mut out = Vec::new();
         for (key, value) in self.named(item) {
             let Kind::Str(text) = &value.kind else {

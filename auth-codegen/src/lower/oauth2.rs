@@ -10,8 +10,8 @@ use super::{Lowering, Top};
 use crate::errors::did_you_mean;
 use crate::keys::Context;
 use crate::model::{
-    ConstValue, Constant, ErrorCase, Expiry, ExpiryField, ExpiryFormat, Grant, Lifetime, OAuth2,
-    Placement, ResponseField, Spot, ValueKind, WireFormat,
+    ClientAuth, ConstValue, Constant, ErrorCase, Expiry, ExpiryField, ExpiryFormat, Grant,
+    JWT_CLIENT_ASSERTION, Lifetime, OAuth2, Placement, ResponseField, Spot, ValueKind, WireFormat,
 };
 
 impl Lowering<'_> {
@@ -20,23 +20,36 @@ impl Lowering<'_> {
         let place = self.nested(parent, item, Context::OAuth2);
         let mut grant = None;
         let mut revoke = None;
+        let mut client_auth = ClientAuth::Secret;
         self.visit(&place, item.table(), |inner| match inner.key.name {
             "grant" => {
                 let text = inner.text();
-                grant = match text.value.as_str() {
-                    "password" => Some(Grant::Password),
-                    "client_credentials" => Some(Grant::ClientCredentials),
-                    other => {
-                        self.errors.error(
-                            text.span,
-                            format!(
-                                "`{other}` is not a grant authgen asks for: `password` or `client_credentials`{}",
-                                did_you_mean(other, &["password", "client_credentials"])
-                            ),
-                        );
-                        None
-                    }
-                };
+                grant = Grant::ALL.into_iter().find(|g| g.word() == text.value);
+                if grant.is_none() {
+                    let words: Vec<&str> = Grant::ALL.iter().map(|g| g.word()).collect();
+                    self.errors.error(
+                        text.span,
+                        format!(
+                            "`{}` is not a grant authgen asks for: `password`, `client_credentials` or `jwt-bearer`{}",
+                            text.value,
+                            did_you_mean(&text.value, &words)
+                        ),
+                    );
+                }
+            }
+            "client_auth" => {
+                let text = inner.text();
+                match text.value.as_str() {
+                    "secret" => client_auth = ClientAuth::Secret,
+                    "private_key_jwt" => client_auth = ClientAuth::PrivateKeyJwt,
+                    other => self.errors.error(
+                        text.span,
+                        format!(
+                            "`{other}` is not a way the client authenticates: `secret` (HTTP Basic or `client_id`/`client_secret` fields) or `private_key_jwt` (a signed `client_assertion`){}",
+                            did_you_mean(other, &["secret", "private_key_jwt"])
+                        ),
+                    ),
+                }
             }
             "revoke" => {
                 let text = inner.text();
@@ -46,6 +59,7 @@ impl Lowering<'_> {
         });
         Some(OAuth2 {
             grant: grant?,
+            client_auth,
             span: item.span,
             revoke,
         })
@@ -64,15 +78,28 @@ impl Lowering<'_> {
             if !top.login_format_written {
                 login.format = WireFormat::Form;
             }
-            if !login.constants.iter().any(|c| c.path == ["grant_type"]) {
-                login.constants.insert(
-                    0,
-                    Constant {
-                        path: vec!["grant_type".to_owned()],
-                        value: ConstValue::Str(oauth2.grant.grant_type().to_owned()),
-                        span: at,
-                    },
-                );
+            let mut sent = vec![("grant_type", oauth2.grant.grant_type().to_owned())];
+            // A signed JWT goes where RFC 7523 puts it, when the description computes
+            // it under the name the RFC gives (validation says so when it does not).
+            let computes = |name: &str| top.computed.iter().any(|c| c.name.value == name);
+            if oauth2.grant == Grant::JwtBearer && computes("assertion") {
+                sent.push(("assertion", "{assertion}".to_owned()));
+            }
+            if oauth2.client_auth == ClientAuth::PrivateKeyJwt && computes("client_assertion") {
+                sent.push(("client_assertion_type", JWT_CLIENT_ASSERTION.to_owned()));
+                sent.push(("client_assertion", "{client_assertion}".to_owned()));
+            }
+            for (at_index, (name, value)) in sent.into_iter().enumerate() {
+                if !login.constants.iter().any(|c| c.path == [name]) {
+                    login.constants.insert(
+                        at_index.min(login.constants.len()),
+                        Constant {
+                            path: vec![name.to_owned()],
+                            value: ConstValue::Str(value),
+                            span: at,
+                        },
+                    );
+                }
             }
         }
         top.token

@@ -28,7 +28,7 @@ pub use probe::{ProbedLogin, send_login};
 
 use auth_description as plain;
 
-pub use auth_description::{AnswerKind, Encoding, ExpiryFormat, SentIn, TimeFormat};
+pub use auth_description::{AnswerKind, Encoding, ExpiryFormat, JwtAlgorithm, SentIn, TimeFormat};
 
 /// A provider whose whole behaviour is a [`Description`]: every provider the generator
 /// writes.
@@ -65,6 +65,10 @@ pub type Binding = plain::Binding<'static>;
 pub type Computed = plain::Computed<'static>;
 /// What a computed value is computed with.
 pub type Function = plain::Function<'static>;
+/// A JWT a login signs.
+pub type Jwt = plain::Jwt<'static>;
+/// A claim of a [`Jwt`].
+pub type Claim = plain::Claim<'static>;
 /// A header a request carries, its value a template.
 pub type Header = plain::Header<'static>;
 pub use crate::provider::ApiBase;

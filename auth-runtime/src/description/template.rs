@@ -195,9 +195,8 @@ impl Context<'_> {
             secret |= is_secret;
             inputs.push(text);
         }
-        let value =
-            super::compute::compute(&computed.function, &inputs, self.bound.are_placeholders())
-                .map_err(|why| self.invalid(format!("`{{{}}}`: {why}", computed.name)))?;
+        let value = super::compute::compute(&computed.function, &inputs, self.bound.time())
+            .map_err(|why| self.invalid(format!("`{{{}}}`: {why}", computed.name)))?;
         self.bound
             .keep_computed(computed.name, SecretString::from(value.clone()), secret);
         Ok((Cow::Owned(value), secret))

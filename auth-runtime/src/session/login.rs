@@ -241,7 +241,7 @@ impl<P: Provider> Inner<P> {
             let attempt = *attempt;
             // What the login's steps read from their answers, afresh on each attempt:
             // a challenge or CSRF token is good for one login.
-            let mut bound = Bindings::new();
+            let mut bound = Bindings::new().at(self.clock.wall_now());
             for step in 0..self.provider.login_steps() {
                 let request = self
                     .provider

@@ -470,6 +470,25 @@ impl ModulusCredentialsDraft {
         self.values.set_named(name, ::core::convert::Into::into(value))?;
         ::auth_runtime::__private::Result::Ok(self)
     }
+    /// Sets the fields a key file gives: a JSON object as the vendor hands it
+    /// out (a Google service-account key), each key naming a field by its Rust
+    /// or wire name; the vendor's other keys are not read. Secrets are read
+    /// straight into secret storage.
+    ///
+    /// # Errors
+    ///
+    /// `CredentialsError` when the text is not a JSON object, or a field's
+    /// value is not a string or a whole number; it never quotes the file.
+    pub fn key_file(
+        mut self,
+        json: &str,
+    ) -> ::auth_runtime::__private::Result<
+        Self,
+        ::auth_runtime::__private::CredentialsError,
+    > {
+        self.values.read_key_file(json)?;
+        ::auth_runtime::__private::Result::Ok(self)
+    }
     /// Sets `app`. A second value for it is a problem of `try_build()`, as it is a compile error in the typestate builder.
     pub fn app(
         mut self,
