@@ -1,0 +1,403 @@
+//! `RedisStore` where services keep Redis (issue 23): over TLS (`rediss://`, a
+//! certificate authority of the test's own, made by rcgen), with an ACL user, and in a
+//! Redis Cluster of three primaries made by `redis-cli --cluster create`.
+//!
+//! Each test starts its own `redis-server` processes on free loopback ports, in a
+//! temporary directory, and stops them afterwards. Without `redis-server` (or when it
+//! was built without TLS, or cannot make a cluster) a test says on one line that it did
+//! not run, and passes — unless `AUTHGEN_REQUIRE_REDIS=1` (CI), when it fails.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use auth_runtime::store::RedisStoreError;
+use auth_runtime::{Clock, RedisStore, Session, TokenStore};
+use auth_sim::{Sim, modulus};
+use auth_vendors::Modulus;
+use auth_vendors::modulus::ModulusCredentials;
+use authgen_tests::advance;
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+const REPLICAS: usize = 4;
+const TASKS: usize = 25;
+const EXPIRY: Duration = Duration::from_secs(16 * 60);
+
+/// Set to `1` (as CI does) to fail, rather than skip, the tests that need `redis-server`.
+const REQUIRE_REDIS: &str = "AUTHGEN_REQUIRE_REDIS";
+
+fn required() -> bool {
+    std::env::var(REQUIRE_REDIS).as_deref() == Ok("1")
+}
+
+/// Says on stderr, past the harness's capture, that this test did not run and why; or
+/// fails it when `AUTHGEN_REQUIRE_REDIS=1`.
+fn skipped(why: &str) {
+    assert!(!required(), "{REQUIRE_REDIS}=1 but {why}");
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a Redis deployment test");
+    let _ = writeln!(
+        std::io::stderr(),
+        "{test}: skipped: {why} (set {REQUIRE_REDIS}=1 to make this a failure)"
+    );
+}
+
+/// Returns from the test (which then passes) after one line saying why, when `$e` is
+/// `Err(why)` and Redis is not required.
+macro_rules! or_skip {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(why) => return skipped(&why),
+        }
+    };
+}
+
+/// A directory of this test's own, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("authgen-redis-{}-{name}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temporary directory");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A loopback port free now (and, for a cluster node, its bus port 10000 above).
+fn free_port(with_bus: bool) -> u16 {
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free loopback port")
+            .port();
+        if !with_bus {
+            return port;
+        }
+        if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A `redis-server` of this test's own; killed on drop.
+struct Server {
+    port: u16,
+    child: Option<Child>,
+    /// `--tls --cacert <file>` for `redis-cli`, when the server speaks TLS only.
+    cli_tls: Vec<String>,
+}
+
+impl Server {
+    /// Starts `redis-server` on a free port with `args` (the port's argument is added:
+    /// `--port`, or `--tls-port` when `cli_tls` is given), logging to `dir`. `Err` with
+    /// the reason when it cannot run: not installed, or exited (its log says why).
+    fn start(
+        dir: &Path,
+        args: &[String],
+        cli_tls: Vec<String>,
+        bus: bool,
+    ) -> Result<Server, String> {
+        for _ in 0..10 {
+            let port = free_port(bus);
+            let log = dir.join(format!("redis-{port}.log"));
+            let mut command = Command::new("redis-server");
+            if cli_tls.is_empty() {
+                command.args(["--port", &port.to_string()]);
+            } else {
+                command.args(["--port", "0", "--tls-port", &port.to_string()]);
+            }
+            command
+                .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                .args(["--dir", &dir.display().to_string()])
+                .args(["--logfile", &log.display().to_string()])
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let child = match command.spawn() {
+                Ok(child) => child,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err("redis-server not found; install it to run the Redis \
+                                deployment tests"
+                        .into());
+                }
+                Err(e) => panic!("cannot run `redis-server`: {e}"),
+            };
+            let mut server = Server {
+                port,
+                child: Some(child),
+                cli_tls: cli_tls.clone(),
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let exited = server
+                    .child
+                    .as_mut()
+                    .is_some_and(|child| matches!(child.try_wait(), Ok(Some(_))));
+                if exited {
+                    let log = std::fs::read_to_string(&log).unwrap_or_default();
+                    if log.contains("Address already in use") {
+                        break; // another port
+                    }
+                    return Err(format!(
+                        "redis-server refused these settings ({}): {}",
+                        args.join(" "),
+                        log.lines().last().unwrap_or("no log")
+                    ));
+                }
+                if server.cli(&["PING"]).trim() == "PONG" {
+                    return Ok(server);
+                }
+                assert!(Instant::now() < deadline, "redis-server did not start");
+                std::thread::sleep(Duration::from_millis(30));
+            }
+        }
+        panic!("redis-server could not start on a free port in 10 tries");
+    }
+
+    /// What `redis-cli` prints for `args` sent to this server (empty when it cannot run).
+    fn cli(&self, args: &[&str]) -> String {
+        cli(self.port, &self.cli_tls, args)
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn cli(port: u16, tls: &[String], args: &[&str]) -> String {
+    Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(tls)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+fn base(sim: &Sim) -> String {
+    format!("{}{}", sim.base_url(), modulus::prefix(modulus::ACCOUNT))
+}
+
+fn credentials() -> ModulusCredentials {
+    Modulus::credentials()
+        .app(modulus::APP)
+        .secret(modulus::SECRET)
+        .build()
+}
+
+/// A Modulus replica sharing `store` under the account key `acct`.
+fn replica(sim: &Sim, clock: &Clock, store: impl TokenStore) -> Session<Modulus> {
+    Session::builder(
+        Modulus::new(modulus::ACCOUNT).with_base_url(base(sim)),
+        credentials(),
+    )
+    .clock(clock.clone())
+    .store_plaintext(store)
+    .store_key("acct")
+    .build()
+    .expect("session")
+}
+
+/// `TASKS` concurrent callers on every replica; every one must get a token within 20 s.
+async fn storm(replicas: &[Session<Modulus>]) -> Vec<String> {
+    let tasks: Vec<_> = replicas
+        .iter()
+        .flat_map(|session| {
+            (0..TASKS).map(move |_| {
+                let session = session.clone();
+                tokio::spawn(async move {
+                    let token = session.token().await.expect("token");
+                    token.expose_secret().to_owned()
+                })
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(
+            tokio::time::timeout(Duration::from_secs(20), task)
+                .await
+                .expect("no caller hangs")
+                .expect("task"),
+        );
+    }
+    tokens
+}
+
+/// Replicas, each with its own store from `store`, log in once per expiry between them.
+async fn one_login_per_expiry(store: impl Fn() -> RedisStore) {
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, store()))
+        .collect();
+    let tokens = storm(&replicas).await;
+    assert_eq!(
+        sim.modulus().logins(),
+        1,
+        "one login for all on a cold store"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "one token shared");
+
+    // A replica starting later reuses the stored token.
+    let late = replica(&sim, &clock, store());
+    assert_eq!(
+        late.token().await.expect("token").expose_secret(),
+        tokens[0]
+    );
+    assert_eq!(sim.modulus().logins(), 1);
+
+    advance(&sim, &clock, EXPIRY);
+    let renewed = storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 2, "exactly one more after expiry");
+    assert!(renewed.iter().all(|t| *t == renewed[0] && *t != tokens[0]));
+}
+
+// ---------------------------------------------------------------------------------
+// TLS
+
+/// A certificate authority: its certificate (PEM) and the issuer that signs with it.
+fn authority(name: &str) -> (String, CertifiedIssuer<'static, KeyPair>) {
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, name);
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("CA key")).expect("CA");
+    (ca.pem(), ca)
+}
+
+/// A `redis-server` speaking TLS only, with a certificate for `127.0.0.1` and
+/// `localhost` signed by `ca`; the CA's PEM is in `dir/ca.pem` for `redis-cli`.
+fn tls_server(
+    dir: &Path,
+    ca: &(String, CertifiedIssuer<'static, KeyPair>),
+) -> Result<Server, String> {
+    let key = KeyPair::generate().expect("server key");
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server params")
+        .signed_by(&key, &ca.1)
+        .expect("server certificate");
+    let file = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write PEM");
+        path.display().to_string()
+    };
+    let cert = file("server.pem", &cert.pem());
+    let key = file("server.key", &key.serialize_pem());
+    let ca_file = file("ca.pem", &ca.0);
+    let args = [
+        "--tls-cert-file",
+        &cert,
+        "--tls-key-file",
+        &key,
+        "--tls-ca-cert-file",
+        &ca_file,
+        "--tls-auth-clients",
+        "no",
+    ]
+    .map(String::from);
+    Server::start(
+        dir,
+        &args,
+        vec!["--tls".into(), "--cacert".into(), ca_file.clone()],
+        false,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_with_our_own_authority_replicas_log_in_once_per_expiry() {
+    let dir = TempDir::new("tls");
+    let ca = authority("authgen test Redis CA");
+    let server = or_skip!(tls_server(&dir.0, &ca));
+    let url = format!("rediss://127.0.0.1:{}/", server.port);
+    let store = || {
+        RedisStore::builder(&url)
+            .ca_pem(ca.0.as_bytes())
+            .build()
+            .expect("TLS store")
+    };
+    store()
+        .ping()
+        .await
+        .expect("the server's certificate verifies");
+    one_login_per_expiry(store).await;
+    // What the replicas shared went over TLS, into this server.
+    assert_eq!(server.cli(&["EXISTS", "authgen:Modulus:acct"]).trim(), "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_whose_certificate_another_authority_signed_is_refused() {
+    let dir = TempDir::new("tls-other");
+    let ca = authority("authgen test Redis CA");
+    let server = or_skip!(tls_server(&dir.0, &ca));
+    let url = format!("rediss://127.0.0.1:{}/", server.port);
+    let (other, _) = authority("another CA");
+
+    let store = RedisStore::builder(&url)
+        .ca_pem(other.as_bytes())
+        .build()
+        .expect("TLS store");
+    match store.ping().await {
+        Err(RedisStoreError::Tls(message)) => {
+            assert!(message.contains("certificate"), "{message}");
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+    // A session's store calls fail too (the session then logs in on its own).
+    let error = store
+        .load("authgen:Modulus:acct")
+        .await
+        .expect_err("refused");
+    assert!(error.to_string().contains("TLS"), "{error}");
+    // Nor is the server trusted through the system's roots.
+    let system = RedisStore::builder(&url).build().expect("TLS store");
+    assert!(
+        matches!(system.ping().await, Err(RedisStoreError::Tls(_))),
+        "a server our own CA signed is not trusted by the system's roots"
+    );
+    // Nothing reached the server.
+    assert_eq!(server.cli(&["DBSIZE"]).trim(), "0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plain_server_behind_a_rediss_url_is_a_tls_error_not_a_hang() {
+    let dir = TempDir::new("tls-plain");
+    let server = or_skip!(Server::start(&dir.0, &[], Vec::new(), false));
+    let (ca, _) = authority("authgen test Redis CA");
+    let store = RedisStore::builder(&format!("rediss://127.0.0.1:{}/", server.port))
+        .ca_pem(ca.as_bytes())
+        .build()
+        .expect("TLS store");
+    let started = Instant::now();
+    let error = store.ping().await.expect_err("no TLS there");
+    assert!(
+        matches!(
+            error,
+            RedisStoreError::Tls(_) | RedisStoreError::Unreachable(_)
+        ),
+        "{error:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
