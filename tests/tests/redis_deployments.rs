@@ -401,3 +401,105 @@ async fn a_plain_server_behind_a_rediss_url_is_a_tls_error_not_a_hang() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+// ---------------------------------------------------------------------------------
+// ACL
+
+const RIGHT: &str = "r1ght-Pa55word";
+const WRONG: &str = "wr0ng-Pa55word:@/?";
+
+/// A server whose `default` user is off and whose user `authgen` has the password
+/// `RIGHT` and every right.
+fn acl_server(dir: &Path) -> Result<Server, String> {
+    let server = Server::start(dir, &[], Vec::new(), false)?;
+    let set = server.cli(&[
+        "ACL",
+        "SETUSER",
+        "authgen",
+        "on",
+        &format!(">{RIGHT}"),
+        "~*",
+        "+@all",
+    ]);
+    assert_eq!(set.trim(), "OK", "ACL SETUSER");
+    let off = server.cli(&["ACL", "SETUSER", "default", "off"]);
+    assert_eq!(off.trim(), "OK", "ACL SETUSER default off");
+    Ok(server)
+}
+
+/// `error` is the typed refusal of the credentials and shows no password, nor does
+/// the `StoreError` a session would log.
+async fn refused_without_the_password(store: &RedisStore) {
+    let error = store.ping().await.expect_err("wrong password");
+    assert!(matches!(error, RedisStoreError::Auth), "{error:?}");
+    let encoded = "wr0ng-Pa55word%3A%40%2F%3F";
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{store:?}"),
+    ] {
+        for secret in [WRONG, RIGHT, encoded, "wr0ng"] {
+            assert!(!shown.contains(secret), "{shown:?} shows {secret:?}");
+        }
+    }
+    let store_error = store
+        .load("authgen:Modulus:acct")
+        .await
+        .expect_err("refused");
+    for shown in [store_error.to_string(), format!("{store_error:?}")] {
+        assert!(shown.contains("credentials"), "{shown}");
+        assert!(!shown.contains("wr0ng"), "{shown:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_acl_password_is_a_typed_error_that_shows_no_password() {
+    let dir = TempDir::new("acl");
+    let server = or_skip!(acl_server(&dir.0));
+    let url = format!("redis://127.0.0.1:{}/", server.port);
+
+    // Given by the builder.
+    let store = RedisStore::builder(&url)
+        .user("authgen", WRONG)
+        .build()
+        .expect("store");
+    refused_without_the_password(&store).await;
+
+    // Given in the URL (percent-encoded there).
+    let with_url = format!(
+        "redis://authgen:wr0ng-Pa55word%3A%40%2F%3F@127.0.0.1:{}/",
+        server.port
+    );
+    let store = RedisStore::new(&with_url).expect("store");
+    refused_without_the_password(&store).await;
+
+    // No user at all, with the default user off: NOAUTH, the same typed error.
+    let store = RedisStore::new(&url).expect("store");
+    assert!(matches!(store.ping().await, Err(RedisStoreError::Auth)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_right_acl_user_replicas_log_in_once_per_expiry() {
+    let dir = TempDir::new("acl-right");
+    let server = or_skip!(acl_server(&dir.0));
+    // In the URL for some replicas, by the builder (overriding a wrong one in the URL)
+    // for the others.
+    let url = format!("redis://authgen:{RIGHT}@127.0.0.1:{}/", server.port);
+    let wrong_url = format!("redis://authgen:nope@127.0.0.1:{}/", server.port);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let store = || {
+        if next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .is_multiple_of(2)
+        {
+            RedisStore::new(&url).expect("store")
+        } else {
+            RedisStore::builder(&wrong_url)
+                .user("authgen", RIGHT)
+                .build()
+                .expect("store")
+        }
+    };
+    store().ping().await.expect("the right user");
+    one_login_per_expiry(store).await;
+}
