@@ -503,3 +503,165 @@ async fn with_the_right_acl_user_replicas_log_in_once_per_expiry() {
     store().ping().await.expect("the right user");
     one_login_per_expiry(store).await;
 }
+
+// ---------------------------------------------------------------------------------
+// Cluster
+
+/// A Redis Cluster of this test's own: `primaries` primaries, each with `replicas`
+/// replicas, made by `redis-cli --cluster create`.
+struct Cluster {
+    nodes: Vec<Server>,
+}
+
+impl Cluster {
+    fn start(dir: &Path, primaries: usize, replicas: usize) -> Result<Cluster, String> {
+        let mut nodes = Vec::new();
+        for n in 0..primaries * (1 + replicas) {
+            let args = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                &format!("nodes-{n}.conf"),
+                "--cluster-node-timeout",
+                "1000",
+            ]
+            .map(String::from);
+            nodes.push(Server::start(dir, &args, Vec::new(), true)?);
+        }
+        let addresses: Vec<String> = nodes
+            .iter()
+            .map(|node| format!("127.0.0.1:{}", node.port))
+            .collect();
+        let created = Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run `redis-cli --cluster create`: {e}"))?;
+        if !created.status.success() {
+            return Err(format!(
+                "`redis-cli --cluster create` failed: {}",
+                String::from_utf8_lossy(&created.stdout)
+                    .lines()
+                    .chain(String::from_utf8_lossy(&created.stderr).lines())
+                    .last()
+                    .unwrap_or("")
+            ));
+        }
+        let cluster = Cluster { nodes };
+        cluster.wait_until_ok(&cluster.nodes.iter().map(|n| n.port).collect::<Vec<_>>());
+        Ok(cluster)
+    }
+
+    /// Waits until every node in `ports` says the cluster is ok and knows every slot's
+    /// primary.
+    fn wait_until_ok(&self, ports: &[u16]) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for &port in ports {
+            while !cli(port, &[], &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+                assert!(Instant::now() < deadline, "the cluster never came up");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+
+    fn urls(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|node| format!("redis://127.0.0.1:{}/", node.port))
+            .collect()
+    }
+
+    /// The index of the node serving `slot` as primary, as `port`'s node sees it.
+    fn primary_of(&self, slot: u16, port: u16) -> Option<usize> {
+        let nodes = cli(port, &[], &["CLUSTER", "NODES"]);
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
+                continue;
+            }
+            let serves = fields[8..].iter().any(|range| {
+                let mut bounds = range.split('-').filter_map(|b| b.parse::<u16>().ok());
+                match (bounds.next(), bounds.next()) {
+                    (Some(lo), Some(hi)) => (lo..=hi).contains(&slot),
+                    (Some(only), None) => only == slot,
+                    _ => false,
+                }
+            });
+            if serves {
+                let node_port: u16 = fields[1]
+                    .split(['@', ':'])
+                    .nth(1)
+                    .and_then(|p| p.parse().ok())?;
+                return self.nodes.iter().position(|n| n.port == node_port);
+            }
+        }
+        None
+    }
+
+    fn slot(&self, key: &str) -> u16 {
+        cli(self.nodes[0].port, &[], &["CLUSTER", "KEYSLOT", key])
+            .trim()
+            .parse()
+            .expect("a slot")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_cluster_of_three_primaries_replicas_log_in_once_per_expiry() {
+    let dir = TempDir::new("cluster");
+    let cluster = or_skip!(Cluster::start(&dir.0, 3, 0));
+    let urls = cluster.urls();
+    // Each replica knows one node; the others are found from it.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let store = || {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        RedisStore::cluster([urls[n % urls.len()].clone()])
+            .build()
+            .expect("cluster store")
+    };
+    store().ping().await.expect("the cluster answers");
+    one_login_per_expiry(&store).await;
+
+    // The account's keys share a hash tag, so one slot; the token is on its primary.
+    let token = "authgen:{Modulus:acct}";
+    let slot = cluster.slot(token);
+    for key in [
+        "authgen:{Modulus:acct}:lease",
+        "authgen:{Modulus:acct}:refused",
+    ] {
+        assert_eq!(cluster.slot(key), slot, "{key}");
+    }
+    let primary = cluster
+        .primary_of(slot, cluster.nodes[0].port)
+        .expect("a primary");
+    assert_eq!(cluster.nodes[primary].cli(&["EXISTS", token]).trim(), "1");
+    // On a single server the key would have had no braces.
+    let plain = cluster.nodes[primary].cli(&["EXISTS", "authgen:Modulus:acct"]);
+    assert_ne!(plain.trim(), "1");
+
+    // The lease's compare-and-set scripts run in the account's slot.
+    let store = store();
+    let lease = "authgen:Modulus:other:lease";
+    let ttl = Duration::from_secs(30);
+    assert!(store.try_lease(lease, "a", ttl).await.expect("lease"));
+    assert!(!store.try_lease(lease, "b", ttl).await.expect("lease"));
+    assert!(!store.extend_lease(lease, "b", ttl).await.expect("extend"));
+    assert!(store.extend_lease(lease, "a", ttl).await.expect("extend"));
+    store.release(lease, "b").await.expect("release");
+    assert!(!store.try_lease(lease, "b", ttl).await.expect("lease"));
+    store.release(lease, "a").await.expect("release");
+    assert!(store.try_lease(lease, "b", ttl).await.expect("lease"));
+    let slot = cluster.slot("authgen:{Modulus:other}:lease");
+    let primary = cluster
+        .primary_of(slot, cluster.nodes[0].port)
+        .expect("a primary");
+    assert_eq!(
+        cluster.nodes[primary]
+            .cli(&["GET", "authgen:{Modulus:other}:lease"])
+            .trim(),
+        "b"
+    );
+}
