@@ -37,10 +37,9 @@ fn skipped(why: &str) {
     assert!(!required(), "{REQUIRE_REDIS}=1 but {why}");
     let thread = std::thread::current();
     let test = thread.name().unwrap_or("a Redis deployment test");
-    let _ = writeln!(
-        std::io::stderr(),
-        "{test}: skipped: {why} (set {REQUIRE_REDIS}=1 to make this a failure)"
-    );
+    // One write, so that lines of tests skipped at once do not interleave.
+    let line = format!("{test}: skipped: {why} (set {REQUIRE_REDIS}=1 to make this a failure)\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// Returns from the test (which then passes) after one line saying why, when `$e` is
@@ -125,7 +124,7 @@ impl Server {
                 .args(args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null());
-            let child = match command.spawn() {
+            let mut child = match command.spawn() {
                 Ok(child) => child,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err("redis-server not found; install it to run the Redis \
@@ -134,6 +133,12 @@ impl Server {
                 }
                 Err(e) => panic!("cannot run `redis-server`: {e}"),
             };
+            // The tests talk to their servers with redis-cli, installed beside it.
+            if let Err(e) = Command::new("redis-cli").arg("--version").output() {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("redis-cli cannot run ({e}); install redis-server"));
+            }
             let mut server = Server {
                 port,
                 child: Some(child),
@@ -524,6 +529,9 @@ impl Cluster {
                 &format!("nodes-{n}.conf"),
                 "--cluster-node-timeout",
                 "1000",
+                // A replica's first sync starts at once (not 5 s later).
+                "--repl-diskless-sync-delay",
+                "0",
             ]
             .map(String::from);
             nodes.push(Server::start(dir, &args, Vec::new(), true)?);
@@ -552,6 +560,18 @@ impl Cluster {
         }
         let cluster = Cluster { nodes };
         cluster.wait_until_ok(&cluster.nodes.iter().map(|n| n.port).collect::<Vec<_>>());
+        // A replica that never synced with its primary cannot take over from it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for node in &cluster.nodes {
+            loop {
+                let info = node.cli(&["INFO", "replication"]);
+                if info.contains("role:master") || info.contains("master_link_status:up") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "a replica never synced: {info}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         Ok(cluster)
     }
 
@@ -561,7 +581,11 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(30);
         for &port in ports {
             while !cli(port, &[], &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
-                assert!(Instant::now() < deadline, "the cluster never came up");
+                assert!(
+                    Instant::now() < deadline,
+                    "the cluster never came up: {port} sees {}",
+                    cli(port, &[], &["CLUSTER", "NODES"])
+                );
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
@@ -664,4 +688,87 @@ async fn in_a_cluster_of_three_primaries_replicas_log_in_once_per_expiry() {
             .trim(),
         "b"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_killed_during_a_storm_costs_at_most_one_extra_login() {
+    let dir = TempDir::new("cluster-failover");
+    let mut cluster = or_skip!(Cluster::start(&dir.0, 3, 1));
+    let urls = cluster.urls();
+    let store = || {
+        RedisStore::cluster(urls.clone())
+            .timeout(Duration::from_secs(2))
+            .build()
+            .expect("cluster store")
+    };
+    let sim = Sim::start().await;
+    let clock = Clock::manual();
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|_| replica(&sim, &clock, store()))
+        .collect();
+    storm(&replicas).await;
+    assert_eq!(sim.modulus().logins(), 1);
+
+    // The primary serving the account's slot dies while callers keep calling.
+    let slot = cluster.slot("authgen:{Modulus:acct}");
+    let victim = cluster
+        .primary_of(slot, cluster.nodes[0].port)
+        .expect("a primary");
+    // Let the replica catch up with the token first.
+    std::thread::sleep(Duration::from_millis(300));
+    let calls = {
+        let replicas = replicas.clone();
+        tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(3);
+            let mut calls = 0;
+            while Instant::now() < deadline {
+                storm(&replicas).await;
+                calls += 1;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            calls
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    cluster.nodes[victim].stop();
+    let calls = calls.await.expect("callers");
+    assert!(calls > 0, "calls went on");
+    assert_eq!(
+        sim.modulus().logins(),
+        1,
+        "no login while the token is fresh"
+    );
+
+    // A replica takes over the slot; then the token is renewed once between the
+    // replicas (one more when the token or the lease had not reached the new primary).
+    let alive: Vec<u16> = (0..cluster.nodes.len())
+        .filter(|&n| n != victim)
+        .map(|n| cluster.nodes[n].port)
+        .collect();
+    cluster.wait_until_ok(&alive);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cluster
+        .primary_of(slot, alive[0])
+        .is_none_or(|p| p == victim)
+    {
+        assert!(Instant::now() < deadline, "no replica took over");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    advance(&sim, &clock, EXPIRY);
+    let renewed = storm(&replicas).await;
+    let logins = sim.modulus().logins();
+    assert!(
+        (2..=3).contains(&logins),
+        "one login per expiry, at most one extra for the failover: {logins}"
+    );
+    // The replicas share the new token again, and a late one adopts it.
+    let again = storm(&replicas).await;
+    assert!(
+        again.iter().all(|t| *t == again[0]),
+        "one token shared again"
+    );
+    let late = replica(&sim, &clock, store());
+    assert_eq!(late.token().await.expect("token").expose_secret(), again[0]);
+    assert_eq!(sim.modulus().logins(), logins);
+    drop(renewed);
 }
