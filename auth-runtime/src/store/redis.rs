@@ -31,7 +31,7 @@ const REFUSAL_SUFFIX: &str = ":refused";
 ///
 /// [`RedisStore::new`] takes a URL; [`RedisStore::builder`] also takes an ACL user
 /// and, with the feature `redis-tls`, the certificate authority of a `rediss://`
-/// server; [`RedisStore::cluster`] (feature `redis-cluster`) connects to a Redis
+/// server; `RedisStore::cluster` (feature `redis-cluster`) connects to a Redis
 /// Cluster. [`RedisStore::ping`] connects at once and says, as a
 /// [`RedisStoreError`], what went wrong: call it at start-up to fail fast on a wrong
 /// password or an untrusted certificate, which sessions would otherwise only log as
@@ -41,11 +41,15 @@ const REFUSAL_SUFFIX: &str = ":refused";
 /// |---|---|
 /// | `redis://host:6379/0` | plain TCP, database 0 |
 /// | `redis://user:password@host/` | an ACL user (`redis://:password@host/`: the `default` user, `requirepass`) |
-/// | `rediss://host:6380/` | TLS (feature `redis-tls`), checked against the system's roots or [`RedisStoreBuilder::ca_pem`] |
+/// | `rediss://host:6380/` | TLS (feature `redis-tls`), checked against the system's roots or those given to `RedisStoreBuilder::ca_pem` |
 ///
 /// Valkey speaks the same protocol and is expected to work, but is not tested here.
 /// Redis Sentinel is not supported: give the store the primary's address (or a proxy
 /// that follows failovers).
+///
+/// TLS uses rustls with the process's default crypto provider: the one rustls's
+/// features select (aws-lc-rs, as reqwest here), or the one the application installs
+/// with `CryptoProvider::install_default` when its build enables several.
 #[derive(Clone)]
 pub struct RedisStore {
     target: Target,
@@ -225,7 +229,8 @@ fn classify(e: &redis::RedisError, secrets: &[SecretString]) -> RedisStoreError 
 }
 
 /// How to connect a [`RedisStore`]: made by [`RedisStore::builder`] (one server) or
-/// [`RedisStore::cluster`] (a Redis Cluster), finished by [`build`](Self::build).
+/// `RedisStore::cluster` (a Redis Cluster, feature `redis-cluster`), finished by
+/// [`build`](Self::build).
 #[must_use]
 pub struct RedisStoreBuilder {
     urls: Vec<String>,
@@ -283,7 +288,9 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// How long a connection attempt or a command may take (default 1 s).
+    /// How long a connection attempt or a command may take (default 1 s). In a
+    /// cluster, a command that meets a moved slot or a failover is retried, within
+    /// three times this.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -420,7 +427,9 @@ impl RedisStore {
         RedisStoreBuilder::new(nodes.into_iter().map(Into::into).collect(), true)
     }
 
-    /// How long a connection attempt or a command may take (default 1 s).
+    /// How long a connection attempt or a command may take (default 1 s). In a
+    /// cluster, a command that meets a moved slot or a failover is retried, within
+    /// three times this.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
