@@ -13,10 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use auth_runtime::store::RedisStoreError;
-use auth_runtime::{Clock, RedisStore, Session, TokenStore};
-use auth_sim::{Sim, modulus};
-use auth_vendors::Modulus;
+use auth_runtime::{Clock, RedisStore, Session, StoreSecret, TokenStore};
+use auth_sim::{Sim, currencycloud, modulus};
 use auth_vendors::modulus::ModulusCredentials;
+use auth_vendors::{Currencycloud, Modulus};
 use authgen_tests::advance;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
@@ -771,4 +771,126 @@ async fn a_primary_killed_during_a_storm_costs_at_most_one_extra_login() {
     assert_eq!(late.token().await.expect("token").expose_secret(), again[0]);
     assert_eq!(sim.modulus().logins(), logins);
     drop(renewed);
+}
+
+/// A Currencycloud replica logging in with `api_key`, sharing `store` sealed under one
+/// secret.
+fn currencycloud_replica(
+    sim: &Sim,
+    api_key: &str,
+    store: RedisStore,
+    refusal_hold: Duration,
+) -> Session<Currencycloud> {
+    let provider = Currencycloud::new(format!("{}{}", sim.base_url(), currencycloud::PREFIX));
+    let credentials = Currencycloud::credentials()
+        .login_id(currencycloud::LOGIN_ID)
+        .api_key(api_key)
+        .build()
+        .expect("well-formed");
+    Session::builder(provider, credentials)
+        .refusal_hold(refusal_hold)
+        .store(store, StoreSecret::from_bytes([42; 32]))
+        .build()
+        .expect("session")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_cluster_a_refusal_is_shared_and_a_wrong_acl_password_is_a_typed_error() {
+    let dir = TempDir::new("cluster-refusal");
+    let cluster = or_skip!(Cluster::start(&dir.0, 3, 0));
+    let urls = cluster.urls();
+    let sim = Sim::start().await;
+    let wrong_key = "0".repeat(currencycloud::API_KEY_LEN);
+    let hold = Duration::from_secs(60);
+    let replicas: Vec<_> = (0..REPLICAS)
+        .map(|n| {
+            let store = RedisStore::cluster([urls[n % urls.len()].clone()])
+                .build()
+                .expect("cluster store");
+            currencycloud_replica(&sim, &wrong_key, store, hold)
+        })
+        .collect();
+
+    // Every caller of every replica is refused; one login was tried between them.
+    let tasks: Vec<_> = replicas
+        .iter()
+        .flat_map(|session| {
+            (0..TASKS).map(move |_| {
+                let session = session.clone();
+                tokio::spawn(async move { session.token().await.is_err() })
+            })
+        })
+        .collect();
+    for task in tasks {
+        let refused = tokio::time::timeout(Duration::from_secs(20), task)
+            .await
+            .expect("no caller hangs")
+            .expect("task");
+        assert!(refused, "a wrong key is refused");
+    }
+    assert_eq!(
+        sim.currencycloud().failed_logins(),
+        1,
+        "one failed login for all"
+    );
+    assert!(!sim.currencycloud().is_locked());
+    // The refusal (sealed) is in the cluster, under a key of the account's slot.
+    let refusals: Vec<String> = cluster
+        .nodes
+        .iter()
+        .flat_map(|node| {
+            node.cli(&["KEYS", "authgen:{Currencycloud:*}:refused"])
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter(|key| !key.trim().is_empty())
+        .collect();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+
+    // The cluster's nodes now want the ACL user `authgen`.
+    for node in &cluster.nodes {
+        let set = node.cli(&[
+            "ACL",
+            "SETUSER",
+            "authgen",
+            "on",
+            &format!(">{RIGHT}"),
+            "~*",
+            "+@all",
+        ]);
+        assert_eq!(set.trim(), "OK");
+    }
+    for node in &cluster.nodes {
+        assert_eq!(node.cli(&["ACL", "SETUSER", "default", "off"]).trim(), "OK");
+    }
+    let store = RedisStore::cluster(urls.clone())
+        .user("authgen", WRONG)
+        .build()
+        .expect("cluster store");
+    let error = store.ping().await.expect_err("wrong password");
+    assert!(matches!(error, RedisStoreError::Auth), "{error:?}");
+    for shown in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{store:?}"),
+    ] {
+        assert!(
+            !shown.contains("wr0ng") && !shown.contains(RIGHT),
+            "{shown:?}"
+        );
+    }
+    let store = RedisStore::cluster(urls)
+        .user("authgen", RIGHT)
+        .build()
+        .expect("cluster store");
+    store.ping().await.expect("the right user");
+    assert!(
+        store
+            .load_refusal(refusals[0].trim().replace(['{', '}'], "").as_str())
+            .await
+            .expect("read as authgen")
+            .is_some(),
+        "the refusal, read back through the store's own key"
+    );
 }

@@ -208,6 +208,8 @@ fn classify(e: &redis::RedisError, secrets: &[SecretString]) -> RedisStoreError 
         || matches!(code, Some("WRONGPASS" | "NOAUTH"))
         || text.contains("WRONGPASS")
         || text.contains("NOAUTH")
+        // A cluster reports its nodes' failures as text.
+        || text.contains("AuthenticationFailed")
     {
         return RedisStoreError::Auth;
     }
