@@ -295,10 +295,12 @@ fn authority(name: &str) -> (String, CertifiedIssuer<'static, KeyPair>) {
 
 /// A `redis-server` speaking TLS only, with a certificate for `127.0.0.1` and
 /// `localhost` signed by `ca`; the CA's PEM is in `dir/ca.pem` for `redis-cli`.
-fn tls_server(
+/// The settings of a `redis-server` speaking TLS with a certificate for `127.0.0.1`
+/// and `localhost` signed by `ca` (files in `dir`), and `redis-cli`'s TLS arguments.
+fn tls_settings(
     dir: &Path,
     ca: &(String, CertifiedIssuer<'static, KeyPair>),
-) -> Result<Server, String> {
+) -> (Vec<String>, Vec<String>) {
     let key = KeyPair::generate().expect("server key");
     let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
         .expect("server params")
@@ -322,13 +324,19 @@ fn tls_server(
         "--tls-auth-clients",
         "no",
     ]
-    .map(String::from);
-    Server::start(
-        dir,
-        &args,
-        vec!["--tls".into(), "--cacert".into(), ca_file.clone()],
-        false,
-    )
+    .map(String::from)
+    .to_vec();
+    (args, vec!["--tls".into(), "--cacert".into(), ca_file])
+}
+
+/// A `redis-server` speaking TLS only, with a certificate for `127.0.0.1` and
+/// `localhost` signed by `ca`.
+fn tls_server(
+    dir: &Path,
+    ca: &(String, CertifiedIssuer<'static, KeyPair>),
+) -> Result<Server, String> {
+    let (args, cli_tls) = tls_settings(dir, ca);
+    Server::start(dir, &args, cli_tls, false)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -516,13 +524,33 @@ async fn with_the_right_acl_user_replicas_log_in_once_per_expiry() {
 /// replicas, made by `redis-cli --cluster create`.
 struct Cluster {
     nodes: Vec<Server>,
+    /// `redis-cli`'s TLS arguments, when the cluster speaks TLS only.
+    cli_tls: Vec<String>,
 }
 
 impl Cluster {
     fn start(dir: &Path, primaries: usize, replicas: usize) -> Result<Cluster, String> {
+        Self::start_with(dir, primaries, replicas, None)
+    }
+
+    /// [`Cluster::start`], speaking TLS only (between its nodes too) with a
+    /// certificate `ca` signed, when given.
+    fn start_with(
+        dir: &Path,
+        primaries: usize,
+        replicas: usize,
+        ca: Option<&(String, CertifiedIssuer<'static, KeyPair>)>,
+    ) -> Result<Cluster, String> {
+        let (mut tls_args, cli_tls) = match ca {
+            Some(ca) => tls_settings(dir, ca),
+            None => (Vec::new(), Vec::new()),
+        };
+        if ca.is_some() {
+            tls_args.extend(["--tls-cluster", "yes", "--tls-replication", "yes"].map(String::from));
+        }
         let mut nodes = Vec::new();
         for n in 0..primaries * (1 + replicas) {
-            let args = [
+            let mut args = [
                 "--cluster-enabled",
                 "yes",
                 "--cluster-config-file",
@@ -533,14 +561,17 @@ impl Cluster {
                 "--repl-diskless-sync-delay",
                 "0",
             ]
-            .map(String::from);
-            nodes.push(Server::start(dir, &args, Vec::new(), true)?);
+            .map(String::from)
+            .to_vec();
+            args.extend(tls_args.iter().cloned());
+            nodes.push(Server::start(dir, &args, cli_tls.clone(), true)?);
         }
         let addresses: Vec<String> = nodes
             .iter()
             .map(|node| format!("127.0.0.1:{}", node.port))
             .collect();
         let created = Command::new("redis-cli")
+            .args(&cli_tls)
             .arg("--cluster")
             .arg("create")
             .args(&addresses)
@@ -558,7 +589,7 @@ impl Cluster {
                     .unwrap_or("")
             ));
         }
-        let cluster = Cluster { nodes };
+        let cluster = Cluster { nodes, cli_tls };
         cluster.wait_until_ok(&cluster.nodes.iter().map(|n| n.port).collect::<Vec<_>>());
         // A replica that never synced with its primary cannot take over from it.
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -580,11 +611,11 @@ impl Cluster {
     fn wait_until_ok(&self, ports: &[u16]) {
         let deadline = Instant::now() + Duration::from_secs(30);
         for &port in ports {
-            while !cli(port, &[], &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
+            while !cli(port, &self.cli_tls, &["CLUSTER", "INFO"]).contains("cluster_state:ok") {
                 assert!(
                     Instant::now() < deadline,
                     "the cluster never came up: {port} sees {}",
-                    cli(port, &[], &["CLUSTER", "NODES"])
+                    cli(port, &self.cli_tls, &["CLUSTER", "NODES"])
                 );
                 std::thread::sleep(Duration::from_millis(100));
             }
@@ -592,15 +623,20 @@ impl Cluster {
     }
 
     fn urls(&self) -> Vec<String> {
+        let scheme = if self.cli_tls.is_empty() {
+            "redis"
+        } else {
+            "rediss"
+        };
         self.nodes
             .iter()
-            .map(|node| format!("redis://127.0.0.1:{}/", node.port))
+            .map(|node| format!("{scheme}://127.0.0.1:{}/", node.port))
             .collect()
     }
 
     /// The index of the node serving `slot` as primary, as `port`'s node sees it.
     fn primary_of(&self, slot: u16, port: u16) -> Option<usize> {
-        let nodes = cli(port, &[], &["CLUSTER", "NODES"]);
+        let nodes = cli(port, &self.cli_tls, &["CLUSTER", "NODES"]);
         for line in nodes.lines() {
             let fields: Vec<&str> = line.split_whitespace().collect();
             if fields.len() < 9 || !fields[2].contains("master") || fields[2].contains("fail") {
@@ -626,7 +662,8 @@ impl Cluster {
     }
 
     fn slot(&self, key: &str) -> u16 {
-        cli(self.nodes[0].port, &[], &["CLUSTER", "KEYSLOT", key])
+        self.nodes[0]
+            .cli(&["CLUSTER", "KEYSLOT", key])
             .trim()
             .parse()
             .expect("a slot")
@@ -893,4 +930,43 @@ async fn in_a_cluster_a_refusal_is_shared_and_a_wrong_acl_password_is_a_typed_er
             .is_some(),
         "the refusal, read back through the store's own key"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_cluster_over_tls_replicas_log_in_once_per_expiry_and_another_ca_is_refused() {
+    let dir = TempDir::new("cluster-tls");
+    let ca = authority("authgen test Redis CA");
+    let cluster = or_skip!(Cluster::start_with(&dir.0, 3, 0, Some(&ca)));
+    let urls = cluster.urls();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let store = || {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        RedisStore::cluster([urls[n % urls.len()].clone()])
+            .ca_pem(ca.0.as_bytes())
+            .build()
+            .expect("cluster store")
+    };
+    store()
+        .ping()
+        .await
+        .expect("every node's certificate verifies");
+    one_login_per_expiry(&store).await;
+    let slot = cluster.slot("authgen:{Modulus:acct}");
+    let primary = cluster
+        .primary_of(slot, cluster.nodes[0].port)
+        .expect("a primary");
+    assert_eq!(
+        cluster.nodes[primary]
+            .cli(&["EXISTS", "authgen:{Modulus:acct}"])
+            .trim(),
+        "1"
+    );
+
+    let (other, _) = authority("another CA");
+    let store = RedisStore::cluster(urls)
+        .ca_pem(other.as_bytes())
+        .build()
+        .expect("cluster store");
+    let error = store.ping().await.expect_err("another CA");
+    assert!(matches!(error, RedisStoreError::Tls(_)), "{error:?}");
 }
