@@ -584,7 +584,9 @@
 //! | `spec` | `#[auth_provider(spec = "specs/vendor.toml")]` |
 //! | `middleware` | `AuthMiddleware` for `reqwest-middleware` clients |
 //! | `tower` | `AuthLayer` for `tower` services |
-//! | `redis` | `RedisStore`, a token store in Redis |
+//! | `redis` | `RedisStore`, a token store in Redis (one server, ACL users) |
+//! | `redis-tls` | `RedisStore` over TLS (`rediss://`, rustls), with a certificate authority of your own |
+//! | `redis-cluster` | `RedisStore::cluster`, a token store in a Redis Cluster |
 //! | `metrics` | counters and a histogram through the `metrics` facade ([`metrics`]) |
 //!
 //! ## Test against a simulator
@@ -646,9 +648,9 @@ pub use redact::REDACTED;
 pub use retry::RetryPolicy;
 pub use send::ApiRequest;
 pub use session::{API_MAX_BODY, LoggedOut, Session, SessionBuilder, StoredToken};
-#[cfg(feature = "redis")]
-pub use store::RedisStore;
 pub use store::{MemoryStore, SharedRefusal, SharedToken, StoreError, StoreSecret, TokenStore};
+#[cfg(feature = "redis")]
+pub use store::{RedisStore, RedisStoreBuilder, RedisStoreError};
 pub use token::TokenRef;
 pub use transport::DEFAULT_MAX_BODY;
 

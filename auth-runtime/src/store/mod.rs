@@ -98,7 +98,7 @@ mod redis;
 mod secret;
 
 #[cfg(feature = "redis")]
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisStore, RedisStoreBuilder, RedisStoreError};
 pub use memory::MemoryStore;
 pub use record::{
     MAX_CLOCK_SKEW, MAX_REFUSAL_AGE, MAX_REFUSAL_MESSAGE_BYTES, MAX_TOKEN_BYTES, MAX_TOKEN_LIFETIME,
