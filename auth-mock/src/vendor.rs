@@ -798,18 +798,7 @@ impl Shared {
             let Some(text) = &site.received else {
                 return Err(format!("{} is missing", site.place));
             };
-            let known = |name: &str| match flow.bound.get(name) {
-                Some((value, _)) => Some(value.expose_secret().to_owned()),
-                None => computed
-                    .iter()
-                    .find(|(read, _)| *read == name)
-                    .map(|(_, value)| value.clone())
-                    .or_else(|| {
-                        table
-                            .field_index(name)
-                            .and_then(|index| credentials.get(index).cloned().flatten())
-                    }),
-            };
+            let known = |name: &str| known_value(name, flow, &computed, &credentials, table);
             // Values side by side (`{password}{security_token}`) are read against the
             // accepted credentials, when a test gave some.
             let accepted = lock(&self.accepted).clone();
@@ -977,18 +966,7 @@ impl Shared {
         computed: &[(&'static str, String)],
     ) -> Result<Vec<String>, String> {
         let table = self.description.credentials;
-        let known = |name: &str| match flow.bound.get(name) {
-            Some((value, _)) => Some(value.expose_secret().to_owned()),
-            None => computed
-                .iter()
-                .find(|(read, _)| *read == name)
-                .map(|(_, value)| value.clone())
-                .or_else(|| {
-                    table
-                        .field_index(name)
-                        .and_then(|index| credentials.get(index).cloned().flatten())
-                }),
-        };
+        let known = |name: &str| known_value(name, flow, computed, credentials, table);
         let mut ids = Vec::new();
         for value in self.description.computed {
             let auth_description::Function::Jwt(jwt) = value.function else {
@@ -1448,6 +1426,29 @@ fn random_text(bytes: usize) -> String {
 
 fn unix_i64(seconds: u64) -> i64 {
     i64::try_from(seconds).unwrap_or(i64::MAX)
+}
+
+/// The value of `name` the mock knows in a login: one it issued to the login, one the
+/// client computed and sent, or a credential read so far.
+fn known_value(
+    name: &str,
+    flow: &Flow,
+    computed: &[(&'static str, String)],
+    credentials: &[Option<String>],
+    table: &auth_runtime::__private::CredentialTable,
+) -> Option<String> {
+    match flow.bound.get(name) {
+        Some((value, _)) => Some(value.expose_secret().to_owned()),
+        None => computed
+            .iter()
+            .find(|(read, _)| *read == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| {
+                table
+                    .field_index(name)
+                    .and_then(|index| credentials.get(index).cloned().flatten())
+            }),
+    }
 }
 
 #[cfg(test)]

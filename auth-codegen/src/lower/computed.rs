@@ -304,37 +304,42 @@ impl Lowering<'_> {
 
     /// `jwt = "RS256"`'s word.
     fn jwt_algorithm(&self, word: &Spanned<String>) -> Option<JwtAlgorithm> {
-        let found = JwtAlgorithm::ALL
-            .iter()
-            .find(|a| a.word() == word.value)
-            .copied();
-        if found.is_none() {
-            let words: Vec<&str> = JwtAlgorithm::ALL.iter().map(|a| a.word()).collect();
-            let hint = crate::errors::did_you_mean(&word.value, &words);
-            let list = words
-                .iter()
-                .map(|w| format!("\"{w}\""))
-                .collect::<Vec<_>>()
-                .join(", ");
-            self.errors.error(
-                word.span,
-                format!(
-                    "`jwt = \"{}\"` is not an algorithm authgen signs with{hint}\nexpected one of: {list} (RSA or P-256 with a PEM private key, or HMAC with the key's text)",
-                    word.value
-                ),
-            );
-        }
-        found
+        self.word_among(
+            word,
+            &JwtAlgorithm::ALL,
+            JwtAlgorithm::word,
+            "jwt",
+            "an algorithm authgen signs with",
+            "RSA or P-256 with a PEM private key, or HMAC with the key's text",
+        )
     }
 
     /// `now = "unix"`'s word.
     fn time_format(&self, word: &Spanned<String>) -> Option<TimeFormat> {
-        let found = TimeFormat::ALL
-            .iter()
-            .find(|f| f.word() == word.value)
-            .copied();
+        self.word_among(
+            word,
+            &TimeFormat::ALL,
+            TimeFormat::word,
+            "now",
+            "a way the time is written",
+            "seconds, milliseconds since 1970, or an RFC 3339 time in UTC",
+        )
+    }
+
+    /// The one of `all` whose word `key = "..."` wrote; else reported: not `what`, with
+    /// "did you mean", the words expected and what they mean (`gloss`).
+    fn word_among<T: Copy>(
+        &self,
+        word: &Spanned<String>,
+        all: &[T],
+        word_of: fn(T) -> &'static str,
+        key: &str,
+        what: &str,
+        gloss: &str,
+    ) -> Option<T> {
+        let found = all.iter().copied().find(|&t| word_of(t) == word.value);
         if found.is_none() {
-            let words: Vec<&str> = TimeFormat::ALL.iter().map(|f| f.word()).collect();
+            let words: Vec<&str> = all.iter().map(|&t| word_of(t)).collect();
             let hint = crate::errors::did_you_mean(&word.value, &words);
             let list = words
                 .iter()
@@ -344,7 +349,7 @@ impl Lowering<'_> {
             self.errors.error(
                 word.span,
                 format!(
-                    "`now = \"{}\"` is not a way the time is written{hint}\nexpected one of: {list} (seconds, milliseconds since 1970, or an RFC 3339 time in UTC)",
+                    "`{key} = \"{}\"` is not {what}{hint}\nexpected one of: {list} ({gloss})",
                     word.value
                 ),
             );
