@@ -112,6 +112,7 @@ impl model::Provider {
             oauth2: self.oauth2.as_ref().map(|oauth2| OAuth2Description {
                 grant: oauth2.grant.grant_type(),
                 revoke: oauth2.revoke.as_ref().map(|p| to.text(&p.template.value)),
+                dpop: oauth2.dpop,
             }),
             success: self.success.as_ref().map(|c| to.test(c)),
             token: to.spot(&self.token),

@@ -493,6 +493,8 @@ pub(crate) const KEYS: &[Key] = &[
     key(OAuth2, "grant", Text, "grant = \"password\"", "grant = \"password\"",
         "`password` (fields `username` and `password`), `client_credentials`, or `jwt-bearer` (RFC 7523 section 2.1: a computed `assertion`, a signed `jwt`); the client authenticates with `basic` fields or `client_id`/`client_secret` fields, or as `client_auth` says")
         .required(),
+    key(OAuth2, "dpop", Flag, "dpop", "dpop = true",
+        "tokens bound to a key the session holds (DPoP, RFC 9449): a signed proof on the token, refresh and revocation requests and on every API call, the token as `Authorization: DPoP`, server nonces answered; needs auth-runtime's `sign` feature"),
     key(OAuth2, "client_auth", Text, "client_auth = \"private_key_jwt\"", "client_auth = \"private_key_jwt\"",
         "`secret` (default: `basic` or `client_id`/`client_secret` fields) or `private_key_jwt` (RFC 7523 section 2.2: `client_assertion_type` and a computed `client_assertion`, a signed `jwt`)"),
     key(OAuth2, "revoke", Text, "revoke = \"/revoke\"", "revoke = \"/revoke\"",

@@ -72,6 +72,8 @@ pub struct OAuth2 {
     pub grant: Grant,
     /// How the client authenticates there.
     pub client_auth: ClientAuth,
+    /// Tokens bound to the session's key by DPoP (RFC 9449).
+    pub dpop: bool,
     /// Where `oauth2` was written.
     pub span: Location,
     /// The path of the revocation endpoint, appended to the base URL, when the server

@@ -955,6 +955,22 @@ fn oauth2(provider: &Provider, errors: &Errors) {
             }
         }
     }
+    // RFC 9449 section 7.1: a DPoP-bound token goes as `Authorization: DPoP` and nowhere
+    // else (in a query or a body it would go without its proof's binding).
+    let placement = &provider.placement;
+    let dpop_placement = placement.header.as_deref() == Some("Authorization")
+        && placement.scheme.as_deref() == Some("DPoP")
+        && !placement.bearer
+        && placement.more_headers.is_empty()
+        && placement.cookie.is_none()
+        && placement.query.is_none()
+        && placement.body_field.is_none();
+    if oauth2.dpop && !dpop_placement && !placement.refused {
+        errors.error(
+            placement.span.unwrap_or(oauth2.span),
+            "`dpop` binds the token to the session's key, and it goes as `Authorization: DPoP <token>` with a proof (RFC 9449 section 7.1): leave `apply` out",
+        );
+    }
     // What RFC 7523 sends, under the names it gives them.
     let sends_value =
         |name: &str| sends(name) || provider.login.constants.iter().any(|c| c.path == [name]);

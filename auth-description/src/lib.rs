@@ -449,6 +449,10 @@ pub struct OAuth2Description<'a> {
     pub grant: &'a str,
     /// The path of the revocation endpoint (RFC 7009), when the server has one.
     pub revoke: Option<&'a str>,
+    /// Tokens bound to the session's key by DPoP (RFC 9449): a proof on the token,
+    /// refresh and revocation requests and on every API call, the token sent as
+    /// `Authorization: DPoP`, and only a `DPoP` token type taken.
+    pub dpop: bool,
 }
 
 /// Where and how a login answer states its token's expiry.

@@ -45,7 +45,7 @@ macro_rules! __require_sign {
     ($vendor:literal) => {
         ::core::compile_error!(::core::concat!(
             $vendor,
-            "'s login signs a JWT: turn on auth-runtime's `sign` feature (`features = [\"sign\"]` on auth-runtime in Cargo.toml)"
+            " signs JWTs (a login's assertion, or DPoP proofs): turn on auth-runtime's `sign` feature (`features = [\"sign\"]` on auth-runtime in Cargo.toml)"
         ));
     };
 }

@@ -156,12 +156,14 @@ pub enum Error {
         /// What is wrong with it (never the token itself).
         reason: String,
     },
-    /// An OAuth 2.0 server issued a token of a type the session does not send (RFC
-    /// 6749 section 7.1): it sends `Bearer` tokens (RFC 6750) only, and a `DPoP` token
-    /// sent as one would go without its proof. The token was not cached. An answer
-    /// without `token_type` is taken as `Bearer`.
+    /// An OAuth 2.0 server issued a token of another type than the session sends (RFC
+    /// 6749 section 7.1): `Bearer` tokens (RFC 6750), or `DPoP` tokens for a vendor
+    /// that binds them (`oauth2(dpop)`, RFC 9449 section 5; a bearer token there was
+    /// not bound to the key, and a `DPoP` token sent as a bearer one would go without
+    /// its proof). The token was not cached. An answer without `token_type` is taken
+    /// as the type asked for.
     #[error(
-        "{vendor}: the login answered with a `{token_type}` token, and only `Bearer` tokens are sent"
+        "{vendor}: the login answered with a `{token_type}` token, which is not the type the session asked for and sends (`Bearer`, or `DPoP` where the vendor binds tokens)"
     )]
     UnsupportedTokenType {
         /// The vendor's name.

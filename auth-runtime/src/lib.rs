@@ -602,6 +602,8 @@ mod clock;
 pub mod credentials;
 mod decode;
 pub mod description;
+#[cfg(feature = "sign")]
+mod dpop;
 mod endpoint;
 mod error;
 mod expiry;
@@ -628,6 +630,8 @@ pub mod __private;
 
 pub use clock::Clock;
 pub use credentials::{CredentialsError, DynamicCredentials};
+#[cfg(feature = "sign")]
+pub use dpop::{DpopKey, DpopKeyError};
 pub use error::{
     ERROR_KEYS, ERROR_VALUE_CHARS, EXCERPT_CHARS, Error, MESSAGE_CHARS, Stage, excerpt,
 };

@@ -173,6 +173,14 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
 
+    /// Whether the vendor binds its tokens to a key the session holds (DPoP, RFC 9449):
+    /// the session then signs a proof for the token, refresh and revocation requests
+    /// and for every API call (feature `sign`), and answers a server's nonce. `false`
+    /// unless overridden.
+    fn dpop(&self) -> bool {
+        false
+    }
+
     /// The logout request that retires `token`, if the vendor has one. The session
     /// applies the token to it the vendor's way.
     fn logout_request(&self) -> Result<Option<VendorRequest>, Self::Error> {
@@ -525,7 +533,7 @@ impl std::fmt::Debug for WireValue {
 }
 
 /// One field of a request body: its wire name split at dots, and its value.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct WireField {
     /// The wire name's segments: `access_token_identifier.identifier` is two.
     pub path: &'static [&'static str],
@@ -535,7 +543,7 @@ pub struct WireField {
 
 /// A request a provider asks the session to send (login, logout or keep-alive). Start
 /// from [`VendorRequest::new`] and set what the vendor needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VendorRequest {
     /// HTTP method.

@@ -173,10 +173,22 @@ where
     let vendor = session.provider().vendor();
     let url = request.destination(vendor).map_err(P::Error::from)?;
     let target = session.target(&url)?;
-    let replay = request.duplicate();
-    let (request, generation, origin) = carry_token(session, request, &target).await?;
+    let mut replay = request.duplicate();
+    let (request, mut generation, origin) = carry_token(session, request, &target).await?;
     let response = send(request).await.map_err(Failed::Sending)?;
-    let (response, rejected) = inspect(session, &origin, response).await?;
+    let (mut response, mut rejected) = inspect(session, &origin, response).await?;
+    // A resource server asking for a DPoP nonce (RFC 9449 section 9) is asked again
+    // with it, once, with the same token.
+    if rejected
+        && session.dpop_nonce_asked(&origin, response.status(), response.headers())
+        && let Some(again) = replay.take()
+    {
+        replay = again.duplicate();
+        let (again, again_generation, origin) = carry_token(session, again, &target).await?;
+        generation = again_generation;
+        let answer = send(again).await.map_err(Failed::Sending)?;
+        (response, rejected) = inspect(session, &origin, answer).await?;
+    }
     if !rejected {
         return Ok(response);
     }
@@ -250,7 +262,9 @@ async fn carry_token<P: Provider, Q: Outgoing>(
         session.provider().placement(),
         token.expose_secret(),
     )?;
+    // The vendor's DPoP proof first (RFC 9449 section 7.1), then its own hook's.
     request.sign(vendor, token.expose_secret(), |view| {
+        session.prove_api_request(view).map_err(P::Error::from)?;
         session.provider().sign_request(session.credentials(), view)
     })?;
     Ok((request, token.generation(), origin))

@@ -48,6 +48,19 @@
 //!
 //! The protected endpoint answers 401 with `WWW-Authenticate: Bearer
 //! error="invalid_token"` for a token that is unknown, revoked or expired.
+//!
+//! With [`OAuth2::set_dpop`] the server binds tokens to the client's key (DPoP, RFC
+//! 9449): the token, revocation and protected endpoints each want a proof (checked as
+//! section 4.3 says, see `dpop.rs`), tokens are issued as `token_type` `DPoP` bound to
+//! the proof key's thumbprint (section 6), and the protected endpoint takes a token
+//! only as `Authorization: DPoP` with a proof by that key whose `ath` is the token's
+//! hash (section 7.1): a bound token presented as a bearer token, or with another
+//! key's proof, is refused. A bad proof is 400 `invalid_dpop_proof` at the token
+//! endpoint (section 5) and 401 with `WWW-Authenticate: DPoP error="invalid_dpop_proof"`
+//! at the protected one (section 7.1). With [`OAuth2::set_dpop_nonce`] proofs must carry
+//! the server's nonce: without it, 400 `use_dpop_nonce` (section 8) or 401 with
+//! `WWW-Authenticate: DPoP error="use_dpop_nonce"` (section 9), the nonce in a
+//! `DPoP-Nonce` header.
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -57,14 +70,14 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use serde_json::json;
 
 use crate::util::{self, Counter, Flag, lock};
-use crate::{Shared, SimClock, VendorCommon};
+use crate::{Shared, SimClock, VendorCommon, dpop};
 
 /// Stands in for the server's host.
 pub const PREFIX: &str = "/oauth2";
@@ -103,6 +116,8 @@ struct Access {
     expires_at: Instant,
     /// The refresh token issued with it, if any.
     refresh: Option<String>,
+    /// The thumbprint of the key it is bound to (DPoP), if any.
+    jkt: Option<String>,
 }
 
 /// What a revoked token was, as the server knew it.
@@ -152,6 +167,13 @@ pub struct OAuth2 {
     /// Every refresh token ever issued, to notice one sent where it must not go.
     issued_refresh: Mutex<Vec<String>>,
     refresh_tokens_on_api: Counter,
+    /// Whether tokens are bound to the client's key (DPoP).
+    dpop: Flag,
+    proofs: dpop::Proofs,
+    /// Why each refused proof was refused, in order.
+    dpop_refusals: Mutex<Vec<String>>,
+    /// The endpoints that took a good proof, in order (`token`, `revoke`, `me`).
+    dpop_proofs: Mutex<Vec<&'static str>>,
 }
 
 impl Deref for OAuth2 {
@@ -179,6 +201,10 @@ impl OAuth2 {
             grants: Mutex::new(Vec::new()),
             issued_refresh: Mutex::new(Vec::new()),
             refresh_tokens_on_api: Counter::default(),
+            dpop: Flag::default(),
+            proofs: dpop::Proofs::default(),
+            dpop_refusals: Mutex::new(Vec::new()),
+            dpop_proofs: Mutex::new(Vec::new()),
         };
         server.access_revocable.set(true);
         server
@@ -229,6 +255,92 @@ impl OAuth2 {
         *lock(&self.token_type) = token_type.to_owned();
     }
 
+    /// Binds tokens to the client's key (DPoP, RFC 9449): proofs required on the
+    /// token, revocation and protected endpoints, tokens issued as `DPoP` (default off).
+    pub fn set_dpop(&self, required: bool) {
+        self.dpop.set(required);
+    }
+
+    /// Makes proofs carry `nonce` (or none again): RFC 9449 sections 8 and 9.
+    pub fn set_dpop_nonce(&self, nonce: Option<&str>) {
+        self.proofs.set_nonce(nonce.map(str::to_owned));
+    }
+
+    /// Why each refused DPoP proof was refused (`use_dpop_nonce`, or what was wrong).
+    pub fn dpop_refusals(&self) -> Vec<String> {
+        lock(&self.dpop_refusals).clone()
+    }
+
+    /// The endpoint of every good DPoP proof, in order: `token`, `revoke` or `me`.
+    pub fn dpop_proofs(&self) -> Vec<&'static str> {
+        lock(&self.dpop_proofs).clone()
+    }
+
+    /// The thumbprints of the keys the access tokens valid now are bound to.
+    pub fn bound_thumbprints(&self) -> Vec<String> {
+        let now = self.clock.instant();
+        lock(&self.access)
+            .values()
+            .filter(|a| now < a.expires_at)
+            .filter_map(|a| a.jkt.clone())
+            .collect()
+    }
+
+    /// The thumbprint of a good proof on this request, or the answer refusing it.
+    fn proven(
+        &self,
+        endpoint: &'static str,
+        headers: &HeaderMap,
+        method: &Method,
+        uri: &Uri,
+        token: Option<&str>,
+    ) -> Result<String, Box<Response>> {
+        match self
+            .proofs
+            .check(headers, method, uri, token, self.clock.unix_now())
+        {
+            Ok(jkt) => {
+                lock(&self.dpop_proofs).push(endpoint);
+                Ok(jkt)
+            }
+            Err(refused) => {
+                let (code, description) = match refused {
+                    dpop::Refused::Nonce => ("use_dpop_nonce", "a DPoP nonce is required"),
+                    dpop::Refused::Invalid(why) => ("invalid_dpop_proof", why),
+                };
+                lock(&self.dpop_refusals).push(match refused {
+                    dpop::Refused::Nonce => code.to_owned(),
+                    dpop::Refused::Invalid(why) => why.to_owned(),
+                });
+                let mut response = match token {
+                    // Section 7.1 and 9: a protected resource answers 401 with a challenge.
+                    Some(_) => {
+                        let mut response =
+                            util::json(StatusCode::UNAUTHORIZED, json!({"error": code}));
+                        let challenge = format!("DPoP error=\"{code}\", algs=\"ES256\"");
+                        if let Ok(value) = HeaderValue::from_str(&challenge) {
+                            response
+                                .headers_mut()
+                                .insert(header::WWW_AUTHENTICATE, value);
+                        }
+                        response
+                    }
+                    // Sections 5 and 8: the token endpoint answers 400 with the error.
+                    None => util::json(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": code, "error_description": description}),
+                    ),
+                };
+                if let Some(nonce) = self.proofs.nonce()
+                    && let Ok(value) = HeaderValue::from_str(&nonce)
+                {
+                    response.headers_mut().insert("dpop-nonce", value);
+                }
+                Err(Box::new(no_store(response)))
+            }
+        }
+    }
+
     /// Every refresh token issued so far, in order (spent and revoked ones too).
     pub fn issued_refresh_tokens(&self) -> Vec<String> {
         lock(&self.issued_refresh).clone()
@@ -263,20 +375,25 @@ impl OAuth2 {
         lock(&self.refresh).clear();
     }
 
-    fn issue(&self, scope: &str, with_refresh: bool) -> serde_json::Value {
+    fn issue(&self, scope: &str, with_refresh: bool, jkt: Option<String>) -> serde_json::Value {
         let access = util::random_hex(20, false);
         let lifetime = self.lifetime.get();
         let refresh = with_refresh.then(|| util::random_hex(20, false));
+        let token_type = match jkt {
+            Some(_) => "DPoP".to_owned(),
+            None => lock(&self.token_type).clone(),
+        };
         lock(&self.access).insert(
             access.clone(),
             Access {
                 expires_at: util::later(self.clock.instant(), lifetime),
                 refresh: refresh.clone(),
+                jkt,
             },
         );
         let mut body = json!({
             "access_token": access,
-            "token_type": lock(&self.token_type).clone(),
+            "token_type": token_type,
             "expires_in": lifetime.as_secs(),
             "scope": scope,
         });
@@ -288,12 +405,14 @@ impl OAuth2 {
         body
     }
 
-    fn valid(&self, token: Option<&str>) -> bool {
-        let Some(token) = token else { return false };
+    /// Whether `token` is an access token valid now, and the key it is bound to.
+    fn valid(&self, token: Option<&str>) -> Option<Option<String>> {
+        let token = token?;
         let now = self.clock.instant();
         lock(&self.access)
             .get(token)
-            .is_some_and(|a| now < a.expires_at)
+            .filter(|a| now < a.expires_at)
+            .map(|a| a.jkt.clone())
     }
 }
 
@@ -414,9 +533,22 @@ fn scope(pairs: &[(String, String)]) -> Result<String, ()> {
     }
 }
 
-async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let server = &s.oauth2;
     server.login_received().await;
+    let jkt = match server.dpop.get() {
+        true => match server.proven("token", &headers, &method, &uri, None) {
+            Ok(jkt) => Some(jkt),
+            Err(refused) => return *refused,
+        },
+        false => None,
+    };
     let pairs = util::form_pairs(&body).unwrap_or_default();
     let grant = util::form_value(&pairs, "grant_type").unwrap_or_default();
     lock(&server.grants).push(grant.to_owned());
@@ -447,11 +579,11 @@ async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) ->
                 );
             }
             server.logins.inc();
-            server.issue(&scope, true)
+            server.issue(&scope, true, jkt)
         }
         "client_credentials" => {
             server.logins.inc();
-            server.issue(&scope, false)
+            server.issue(&scope, false, jkt)
         }
         "refresh_token" => {
             let Some(refresh) = util::form_value(&pairs, "refresh_token") else {
@@ -463,7 +595,7 @@ async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) ->
                 return error("invalid_grant", "the refresh token is invalid", basic_used);
             }
             server.refreshes.inc();
-            server.issue(&scope, true)
+            server.issue(&scope, true, jkt)
         }
         "" => return error("invalid_request", "grant_type is required", basic_used),
         _ => {
@@ -477,8 +609,19 @@ async fn token(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) ->
     no_store(util::json(StatusCode::OK, answer))
 }
 
-async fn revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let server = &s.oauth2;
+    if server.dpop.get()
+        && let Err(refused) = server.proven("revoke", &headers, &method, &uri, None)
+    {
+        return *refused;
+    }
     let pairs = util::form_pairs(&body).unwrap_or_default();
     let basic = match authenticate_client(&headers, &pairs) {
         Ok(basic) => basic,
@@ -525,7 +668,12 @@ async fn revoke(State(s): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -
     util::json(StatusCode::OK, json!({}))
 }
 
-async fn me(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Response {
+async fn me(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let server = &s.oauth2;
     server.api_calls.inc();
     let seen = headers
@@ -540,14 +688,42 @@ async fn me(State(s): State<Arc<Shared>>, uri: Uri, headers: HeaderMap) -> Respo
     if seen {
         server.refresh_tokens_on_api.inc();
     }
-    if !server.valid(util::bearer(&headers)) {
+    let refused = |challenge: &'static str| {
         server.rejected_api_calls.inc();
         let mut response = util::json(StatusCode::UNAUTHORIZED, json!({"error": "invalid_token"}));
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            HeaderValue::from_static(challenge),
         );
-        return response;
+        response
+    };
+    // A token bound to a key goes as `Authorization: DPoP` with that key's proof
+    // (RFC 9449 section 7.1); as a bearer token it is refused, as a leaked one would be.
+    let presented = util::bearer(&headers)
+        .map(|token| (token, false))
+        .or_else(|| dpop_token(&headers).map(|token| (token, true)));
+    let Some((token, as_dpop)) = presented else {
+        return refused("Bearer error=\"invalid_token\"");
+    };
+    match server.valid(Some(token)) {
+        None => refused("Bearer error=\"invalid_token\""),
+        Some(None) if !as_dpop => util::json(StatusCode::OK, json!({"subject": USERNAME})),
+        Some(None) => refused("Bearer error=\"invalid_token\""),
+        Some(Some(_)) if !as_dpop => refused("DPoP error=\"invalid_token\", algs=\"ES256\""),
+        Some(Some(bound)) => match server.proven("me", &headers, &method, &uri, Some(token)) {
+            Ok(jkt) if jkt == bound => util::json(StatusCode::OK, json!({"subject": USERNAME})),
+            Ok(_) => refused("DPoP error=\"invalid_token\", algs=\"ES256\""),
+            Err(refusal) => {
+                server.rejected_api_calls.inc();
+                *refusal
+            }
+        },
     }
-    util::json(StatusCode::OK, json!({"subject": USERNAME}))
+}
+
+/// The token of `Authorization: DPoP <token>` (RFC 9449 section 7.1).
+fn dpop_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("dpop") && !token.trim().is_empty()).then(|| token.trim())
 }

@@ -313,7 +313,7 @@ async fn a_token_type_other_than_bearer_fails_the_login_by_name_and_bearer_is_re
     }
     assert_eq!(
         error.to_string(),
-        "OAuth2 server: the login answered with a `DPoP` token, and only `Bearer` tokens are sent"
+        "OAuth2 server: the login answered with a `DPoP` token, which is not the type the session asked for and sends (`Bearer`, or `DPoP` where the vendor binds tokens)"
     );
     // Not cached, never sent.
     let url = format!("{}{}", host(&sim), oauth2::ME_PATH);

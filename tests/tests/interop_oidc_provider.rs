@@ -4,7 +4,9 @@
 //! The `client_credentials` grant with `client_secret_basic` (secrets holding the
 //! characters RFC 6749 section 2.3.1's encoding changes) and `client_secret_post`, one
 //! login for many callers, RFC 7009 revocation at logout, a token revoked or expired at
-//! the server, a wrong secret, and a refused revocation.
+//! the server, a wrong secret, a refused revocation, and DPoP (RFC 9449): tokens bound
+//! to the session's key by the provider, which checks the token request's proof and
+//! hands out nonces.
 //!
 //! Each test starts its own server (`server.mjs` in the fixture, with the clients and
 //! features the test needs; configured through the provider's documented options only)
@@ -534,5 +536,82 @@ async fn a_refused_revocation_shows_the_servers_error_and_description() {
     assert!(
         !shown.contains(&token) && !shown.contains(secret),
         "{shown}"
+    );
+}
+
+/// The `client_credentials` grant with DPoP (RFC 9449): the token bound to the
+/// session's key by oidc-provider, which checks the token request's proof itself.
+#[auth_provider(
+    vendor = "oidc-provider",
+    base = "{issuer}",
+    login(path = "/token"),
+    oauth2(grant = "client_credentials", revoke = "/token/revocation", dpop)
+)]
+pub struct DpopClient {
+    /// The client's identifier.
+    #[auth(basic = "user")]
+    client_id: String,
+    /// The client's secret.
+    #[auth(secret, basic = "password")]
+    client_secret: String,
+}
+
+fn dpop_session(server: &OidcProvider, id: &str, secret: &str) -> Session<DpopClient> {
+    let credentials = DpopClient::credentials()
+        .client_id(id)
+        .client_secret(secret)
+        .build();
+    Session::new(DpopClient::new(server.issuer()), credentials).expect("session")
+}
+
+#[tokio::test]
+async fn dpop_binds_the_token_and_every_call_carries_a_proof_the_server_takes() {
+    let (id, secret) = SPECIAL[0];
+    let server = provider_or_skip!(json!({
+        "clients": clients("client_secret_basic", &[(id, secret)]),
+        "revocation": true,
+    }));
+    let session = Arc::new(dpop_session(&server, id, secret));
+    let url = server.url("/api/me");
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let (session, url) = (Arc::clone(&session), url.clone());
+            tokio::spawn(async move { session.send(session.get(&url)).await })
+        })
+        .collect();
+    for call in calls {
+        let response = call.await.expect("joined").expect("sent");
+        assert_eq!(response.status(), 200);
+    }
+    let stats = server.stats().await;
+    assert_eq!(stats["issued"], 1, "{stats}");
+    assert_eq!(
+        stats["bound_tokens"], 1,
+        "the token is bound to the key: {stats}"
+    );
+    assert_eq!(stats["dpop_api_proofs"], 20, "{stats}");
+    assert_eq!(stats["dpop_refusals"], json!([]), "{stats}");
+    // The token alone, as a bearer token, is refused: it is bound.
+    let token = access_token(session.as_ref()).await;
+    assert_eq!(server.me_with(&token).await, 401);
+    session.logout().await.expect("revoked");
+    assert_eq!(server.counts().await[1], 1, "revoked at logout");
+}
+
+#[tokio::test]
+async fn a_dpop_nonce_the_token_endpoint_asks_for_is_sent_on_one_retry() {
+    let (id, secret) = SPECIAL[0];
+    let server = provider_or_skip!(json!({
+        "clients": clients("client_secret_basic", &[(id, secret)]),
+        "dpop_nonce": true,
+    }));
+    let session = dpop_session(&server, id, secret);
+    let (status, _) = me(&server, &session).await;
+    assert_eq!(status, 200);
+    assert_eq!(server.grant_errors().await, ["use_dpop_nonce"]);
+    let stats = server.stats().await;
+    assert_eq!(
+        (stats["issued"].as_u64(), stats["bound_tokens"].as_u64()),
+        (Some(1), Some(1))
     );
 }

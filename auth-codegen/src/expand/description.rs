@@ -352,9 +352,13 @@ impl Writer {
 
     fn oauth2(&self, oauth2: &OAuth2Description<'_>) -> TokenStream {
         let p = &self.p;
-        let OAuth2Description { grant, revoke } = oauth2;
+        let OAuth2Description {
+            grant,
+            revoke,
+            dpop,
+        } = oauth2;
         let revoke = self.option(revoke, |path| quote!(#path));
-        quote!(#p::OAuth2Description { grant: #grant, revoke: #revoke })
+        quote!(#p::OAuth2Description { grant: #grant, revoke: #revoke, dpop: #dpop })
     }
 
     fn expiry_field(&self, field: &ExpiryField<'_>) -> TokenStream {

@@ -32,17 +32,24 @@ pub fn expand(provider: &Provider) -> TokenStream {
     quote! { #(#parts)* }
 }
 
-/// A vendor that signs a JWT needs the runtime's `sign` feature: without it, one
-/// compile error at the value that signs, saying which feature to turn on.
+/// A vendor that signs a JWT (a computed `jwt`, DPoP proofs) needs the runtime's `sign`
+/// feature: without it, one compile error at what signs, saying which feature to turn
+/// on.
 fn requires_signing(provider: &Provider) -> TokenStream {
     let rt = &provider.runtime;
     let vendor = &provider.vendor.value;
-    provider
+    let signs = provider
         .computed
         .iter()
         .find(|computed| matches!(computed.function, crate::model::Function::Jwt(_)))
-        .map(|computed| {
-            let span = match computed.name.span {
+        .map(|computed| computed.name.span)
+        .or_else(|| {
+            let oauth2 = provider.oauth2.as_ref()?;
+            oauth2.dpop.then_some(oauth2.span)
+        });
+    signs
+        .map(|at| {
+            let span = match at {
                 crate::model::Location::Rust(span) => span,
                 crate::model::Location::Spec { .. } => proc_macro2::Span::call_site(),
             };

@@ -166,7 +166,20 @@ pub(crate) fn expand(
 /// request: the description's, with the credentials' values.
 fn oauth2_fns(provider: &Provider, credentials: &syn::Ident) -> TokenStream {
     let rt = &provider.runtime;
+    let dpop = provider
+        .oauth2
+        .as_ref()
+        .is_some_and(|oauth2| oauth2.dpop)
+        .then(|| {
+            quote!(
+                fn dpop(&self) -> bool {
+                    true
+                }
+            )
+        });
     quote! {
+        #dpop
+
         fn refresh_request(
             &self,
             credentials: &#credentials,

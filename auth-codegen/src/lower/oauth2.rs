@@ -21,6 +21,7 @@ impl Lowering<'_> {
         let mut grant = None;
         let mut revoke = None;
         let mut client_auth = ClientAuth::Secret;
+        let mut dpop = false;
         self.visit(&place, item.table(), |inner| match inner.key.name {
             "grant" => {
                 let text = inner.text();
@@ -37,6 +38,7 @@ impl Lowering<'_> {
                     );
                 }
             }
+            "dpop" => dpop = inner.flag(),
             "client_auth" => {
                 let text = inner.text();
                 match text.value.as_str() {
@@ -60,6 +62,7 @@ impl Lowering<'_> {
         Some(OAuth2 {
             grant: grant?,
             client_auth,
+            dpop,
             span: item.span,
             revoke,
         })
@@ -104,10 +107,20 @@ impl Lowering<'_> {
         }
         top.token
             .get_or_insert_with(|| Spot::Json(json_path("access_token", at, self.errors)));
-        top.placement.get_or_insert_with(|| Placement {
-            bearer: true,
-            span: Some(at),
-            ..Placement::default()
+        // RFC 6750's bearer token; a DPoP-bound one goes as `Authorization: DPoP`
+        // (RFC 9449 section 7.1).
+        top.placement.get_or_insert_with(|| match oauth2.dpop {
+            false => Placement {
+                bearer: true,
+                span: Some(at),
+                ..Placement::default()
+            },
+            true => Placement {
+                header: Some("Authorization".to_owned()),
+                scheme: Some("DPoP".to_owned()),
+                span: Some(at),
+                ..Placement::default()
+            },
         });
         let expiry = top.expiry.get_or_insert(Expiry {
             lifetime: Lifetime::Unknown,

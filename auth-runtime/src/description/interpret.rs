@@ -109,6 +109,8 @@ const CLIENT_FIELDS: &[&str] = &["client_id", "client_secret"];
 
 /// The OAuth 2.0 token type the session sends (RFC 6750).
 const BEARER: &str = "Bearer";
+/// The token type of a DPoP-bound access token (RFC 9449 section 5).
+const DPOP: &str = "DPoP";
 
 /// The one reading of a [`Description`]: every request it describes, and what its
 /// login answers mean. Generated providers call it through their `DESCRIPTION`,
@@ -379,10 +381,12 @@ impl Interpret for Description {
             .token(self.token, &self.token_shown())
             .map_err(Refusal::Runtime)?;
         // RFC 6749 section 7.1: a client uses a token only if it knows its type, whose
-        // name is case-insensitive. The session sends bearer tokens (RFC 6750).
-        if self.oauth2.is_some()
+        // name is case-insensitive. The session sends bearer tokens (RFC 6750), or
+        // DPoP-bound ones when it asked for them (RFC 9449 section 5: a server that
+        // answers DPoP with a bearer token has not bound it).
+        if let Some(oauth2) = self.oauth2
             && let Some(token_type) = response.message(&["token_type"])
-            && !token_type.eq_ignore_ascii_case(BEARER)
+            && !token_type.eq_ignore_ascii_case(if oauth2.dpop { DPOP } else { BEARER })
         {
             return Err(Refusal::Runtime(Error::UnsupportedTokenType {
                 vendor: self.vendor,

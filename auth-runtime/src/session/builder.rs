@@ -44,6 +44,9 @@ pub struct SessionBuilder<P: Provider> {
     store_lease: Duration,
     refusal_hold: Duration,
     store_secret: Option<StoreSecret>,
+    /// The key DPoP proofs are signed with, when given.
+    #[cfg(feature = "sign")]
+    dpop_key: Option<crate::dpop::DpopKey>,
     /// HTTP clients already built for another session of the same configuration (a
     /// pool's), used instead of building new ones.
     pub(crate) shared_transport: Option<Transport>,
@@ -259,6 +262,16 @@ impl<P: Provider> SessionBuilder<P> {
         self.refusal_hold(hold)
     }
 
+    /// The key DPoP proofs are signed with, for a vendor that binds its tokens to one
+    /// (`oauth2(dpop)`, RFC 9449): by default each session makes its own; replicas
+    /// sharing a token store must be given the same key (the build refuses a shared
+    /// store without one), as every token is bound to it. Ignored for other vendors.
+    #[cfg(feature = "sign")]
+    pub fn dpop_key(mut self, key: crate::dpop::DpopKey) -> Self {
+        self.dpop_key = Some(key);
+        self
+    }
+
     /// Builds the session. It logs in lazily, on the first call that needs a token.
     pub fn build(self) -> Result<Session<P>, P::Error> {
         let vendor = self.provider.vendor();
@@ -338,6 +351,10 @@ impl<P: Provider> SessionBuilder<P> {
             })?),
             false => None,
         };
+        #[cfg(feature = "sign")]
+        let proofs = super::proof::proofs(&self.provider, self.dpop_key, shared.is_some())?;
+        #[cfg(not(feature = "sign"))]
+        let proofs = super::proof::proofs(&self.provider, None, shared.is_some())?;
         let inner = Arc::new(Inner {
             provider: self.provider,
             credentials: self.credentials,
@@ -361,6 +378,7 @@ impl<P: Provider> SessionBuilder<P> {
             login_limit: self.login_limit,
             account: self.account,
             metrics: crate::metrics::Metrics::new(vendor),
+            proofs,
         });
         if let Some(stored) = self.restore {
             inner.restore(stored);
@@ -396,6 +414,8 @@ impl<P: Provider> Session<P> {
             store_lease: Duration::from_secs(30),
             refusal_hold: Duration::from_secs(300),
             store_secret: None,
+            #[cfg(feature = "sign")]
+            dpop_key: None,
             shared_transport: None,
             login_limit: None,
             account: None,

@@ -236,6 +236,7 @@ impl<P: Provider> Inner<P> {
             span,
             reason,
         } = *trace;
+        let mut nonce_given = false;
         'attempts: loop {
             *attempt += 1;
             let attempt = *attempt;
@@ -279,6 +280,9 @@ impl<P: Provider> Inner<P> {
             if let Some(format) = self.login_format {
                 request.format = format;
             }
+            self.prove(&mut request)
+                .map_err(|error| Failure::transient(error.into()))?;
+            let token_origin = request.url.origin();
             let (exchange, scrubber) = match self
                 .send_attempt(
                     client, request, &bound, held, deadline, attempt, span, reason,
@@ -289,6 +293,18 @@ impl<P: Provider> Inner<P> {
                 Sent::Retry => continue 'attempts,
                 Sent::Failed(failure) => return Err(failure),
             };
+            // A token endpoint asking for a DPoP nonce is asked again with it, once.
+            if !nonce_given
+                && self.dpop_nonce(
+                    &token_origin,
+                    exchange.status,
+                    &exchange.headers,
+                    &exchange.body,
+                )
+            {
+                nonce_given = true;
+                continue 'attempts;
+            }
             return match self.provider.decode_login(&exchange.reply()) {
                 Ok(login) => Ok(login),
                 Err(error) => {
@@ -482,7 +498,10 @@ impl<P: Provider> Inner<P> {
                 return None;
             }
         };
-        let (exchange, mut scrubber) = match client.exchange(request).await {
+        let sent = self
+            .exchange_proven(request, |r| client.exchange(r).boxed(), |(e, _)| e)
+            .await;
+        let (exchange, mut scrubber) = match sent {
             Ok(answered) => answered,
             Err(error) => {
                 span.in_scope(|| tracing::warn!(error = %error, "refresh failed; logging in"));

@@ -6,6 +6,7 @@
 mod background;
 mod builder;
 mod login;
+mod proof;
 mod requests;
 mod shared;
 
@@ -144,6 +145,8 @@ struct Inner<P: Provider> {
     account: Option<String>,
     /// The session's metric handles (feature `metrics`; nothing without it).
     metrics: crate::metrics::Metrics,
+    /// The DPoP key and the servers' nonces, when the vendor binds its tokens.
+    proofs: proof::Proofs,
 }
 
 impl<P: Provider> Session<P> {

@@ -1,5 +1,6 @@
 //! API requests through the session, keep-alive and logout.
 
+use futures::FutureExt as _;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use tracing::Instrument as _;
@@ -271,10 +272,14 @@ impl<P: Provider> Session<P> {
         self.check_destination(&request.url)?;
         let scrubber = Scrubber::for_request(&request).with(tokens);
         let started = std::time::Instant::now();
+        let transport = &self.inner.transport;
         let exchange = self
             .inner
-            .transport
-            .exchange(vendor, Stage::Logout, request, None)
+            .exchange_proven(
+                request,
+                |r| transport.exchange(vendor, Stage::Logout, r, None).boxed(),
+                |e| e,
+            )
             .await?;
         let status = exchange.status;
         let elapsed_ms = elapsed_ms(started);

@@ -133,6 +133,7 @@ impl ::auth_runtime::__private::Described for Google {
         oauth2: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::OAuth2Description {
             grant: "urn:ietf:params:oauth:grant-type:jwt-bearer",
             revoke: ::auth_runtime::__private::Option::Some("/revoke"),
+            dpop: false,
         }),
         success: ::auth_runtime::__private::Option::None,
         token: ::auth_runtime::__private::Spot::Json(&["access_token"]),

@@ -108,6 +108,7 @@ impl ::auth_runtime::__private::Described for Salesforce {
         oauth2: ::auth_runtime::__private::Option::Some(::auth_runtime::__private::OAuth2Description {
             grant: "password",
             revoke: ::auth_runtime::__private::Option::Some("/services/oauth2/revoke"),
+            dpop: false,
         }),
         success: ::auth_runtime::__private::Option::None,
         token: ::auth_runtime::__private::Spot::Json(&["access_token"]),
