@@ -1230,7 +1230,8 @@ impl Shared {
 
     /// Whether the OAuth 2.0 client authenticated as an accepted credential set has it
     /// (HTTP Basic, or `client_id` and `client_secret` in the body); with no set
-    /// accepted, any client is.
+    /// accepted, or no client authentication in the description (a JWT-bearer login's
+    /// assertion says who the client is), any client is.
     fn client_authenticated(&self, received: &Received) -> bool {
         let description = self.description;
         let fields = description.credentials.fields();
@@ -1239,9 +1240,12 @@ impl Shared {
             .iter()
             .zip(fields)
             .enumerate()
+            // A field sent only inside templates (the JWT-bearer grant's `client_id`, in
+            // the assertion) is not how the client authenticates.
             .filter(|(_, (sent, field))| {
                 matches!(sent.place, SentIn::BasicUser | SentIn::BasicPassword)
-                    || ["client_id", "client_secret"].contains(&field.wire())
+                    || (sent.place != SentIn::Templates
+                        && ["client_id", "client_secret"].contains(&field.wire()))
             })
             .map(|(index, (sent, _))| (index, received.credential(sent)))
             .collect();

@@ -190,6 +190,20 @@ pub mod salesforce {
     pub const TEST_LOGIN: &str = "https://test.salesforce.com";
 
     include!("generated/salesforce.rs");
+
+    /// The JWT bearer flow (feature `salesforce-jwt`): [`SalesforceJwt`].
+    #[cfg(feature = "salesforce-jwt")]
+    mod jwt {
+        //! Salesforce's JWT bearer flow for server-to-server integration: the login
+        //! signs an assertion (RS256; `iss` the consumer key, `sub` the user's name,
+        //! `aud` the login host, `exp` three minutes on) with the key of the
+        //! certificate uploaded to the connected app, every login a new one; the answer
+        //! names the instance as the username-password flow's does. Generated from
+        //! `specs/salesforce_jwt.toml`, written from Salesforce's public documentation.
+        include!("generated/salesforce_jwt.rs");
+    }
+    #[cfg(feature = "salesforce-jwt")]
+    pub use jwt::*;
 }
 
 #[cfg(feature = "github-app")]
@@ -278,3 +292,5 @@ pub use google::{Google, GoogleError};
 pub use modulus::{Modulus, ModulusError, ModulusJwt, ModulusJwtError};
 pub use onebox::{OneBox, OneBoxError};
 pub use salesforce::{Salesforce, SalesforceError};
+#[cfg(feature = "salesforce-jwt")]
+pub use salesforce::{SalesforceJwt, SalesforceJwtError};

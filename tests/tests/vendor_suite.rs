@@ -16,6 +16,7 @@ use auth_sim::{
 };
 use auth_vendors::{
     CrmCom, Currencycloud, GitHubApp, Google, Modulus, ModulusJwt, OneBox, Salesforce,
+    SalesforceJwt,
 };
 use authgen_tests::csrf_login::CsrfLogin;
 use authgen_tests::on_manual_clock;
@@ -641,6 +642,63 @@ async fn google_on_the_simulator() {
 #[tokio::test]
 async fn google_on_its_mock() {
     suite("Google on its mock", || google_service_account(true)).await;
+}
+
+const SALESFORCE_JWT_GOOD: Pairs = &[
+    ("client_id", salesforce::CONSUMER_KEY),
+    ("username", salesforce::USERNAME),
+    ("audience", "https://login.salesforce.com"),
+    ("private_key", salesforce::PRIVATE_KEY_PEM),
+];
+const SALESFORCE_JWT_WRONG: Pairs = &[
+    ("client_id", salesforce::CONSUMER_KEY),
+    ("username", salesforce::USERNAME),
+    ("audience", "https://login.salesforce.com"),
+    ("private_key", github_app::PRIVATE_KEY_PEM),
+];
+
+/// Salesforce's JWT bearer flow: a new assertion on every login; the API on the
+/// instance the answer names.
+async fn salesforce_jwt(on_mock: bool) -> Served<SalesforceJwt> {
+    let (login, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
+        let mock = MockVendor::start::<SalesforceJwt>().await;
+        mock.accept(SALESFORCE_JWT_GOOD.iter().copied())
+            .expect("the accepted credentials are well-formed");
+        mock.set_token_lifetime(salesforce::DEFAULT_TOKEN_LIFETIME);
+        let base = mock.base_url();
+        let api = format!("{base}{}", salesforce::LIMITS_PATH);
+        (base, api, Box::new(OnMock(mock)), 2)
+    } else {
+        let sim = Arc::new(Sim::start().await);
+        let login = format!("{}{}", sim.base_url(), salesforce::PREFIX);
+        let api = format!(
+            "{}{}",
+            sim.salesforce().instance_url(0),
+            salesforce::LIMITS_PATH
+        );
+        let which = Vendor::Salesforce;
+        (login, api, Box::new(OnSim { sim, which }), 1)
+    };
+    Served {
+        provider: SalesforceJwt::new(login),
+        good: SALESFORCE_JWT_GOOD,
+        wrong: SALESFORCE_JWT_WRONG,
+        api,
+        lifetime: salesforce::DEFAULT_TOKEN_LIFETIME,
+        logouts,
+        configure: |builder| builder.api_hosts(["127.0.0.1"]),
+        server,
+    }
+}
+
+#[tokio::test]
+async fn salesforce_jwt_on_the_simulator() {
+    suite("Salesforce (JWT) on auth-sim", || salesforce_jwt(false)).await;
+}
+
+#[tokio::test]
+async fn salesforce_jwt_on_its_mock() {
+    suite("Salesforce (JWT) on its mock", || salesforce_jwt(true)).await;
 }
 
 #[tokio::test]
