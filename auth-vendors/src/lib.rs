@@ -191,7 +191,6 @@ pub mod salesforce {
 
     include!("generated/salesforce.rs");
 
-    /// The JWT bearer flow (feature `salesforce-jwt`): [`SalesforceJwt`].
     #[cfg(feature = "salesforce-jwt")]
     mod jwt {
         //! Salesforce's JWT bearer flow for server-to-server integration: the login
