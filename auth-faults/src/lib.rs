@@ -29,6 +29,9 @@
 //! (`revoke_all`), and a clock skew between client and server (the server's clock
 //! moved ahead or behind).
 
+#[cfg(feature = "dpop")]
+pub mod dpop;
+
 use std::sync::Mutex;
 use std::time::Duration;
 

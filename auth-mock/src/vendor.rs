@@ -67,6 +67,10 @@ struct Shared {
     ahead: Mutex<Duration>,
     /// The `jti` of every JWT a login presented: one seen again is a replay.
     jwt_ids: Mutex<HashSet<String>>,
+    /// The DPoP proofs seen and the nonce proofs must carry (a description with
+    /// `oauth2(dpop)`).
+    #[cfg(feature = "sign")]
+    proofs: auth_faults::dpop::Proofs,
     /// A lifetime replacing the described one.
     lifetime: Mutex<Option<Duration>>,
     last_refusal: Mutex<Option<String>>,
@@ -117,10 +121,12 @@ impl std::fmt::Debug for Flow {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Issued {
     issued: SystemTime,
     last_use: SystemTime,
+    /// The thumbprint of the key it is bound to (DPoP), if any.
+    jkt: Option<String>,
 }
 
 impl MockVendor {
@@ -150,6 +156,8 @@ impl MockVendor {
             refresh_tokens: Mutex::new(HashSet::new()),
             ahead: Mutex::new(Duration::ZERO),
             jwt_ids: Mutex::new(HashSet::new()),
+            #[cfg(feature = "sign")]
+            proofs: auth_faults::dpop::Proofs::default(),
             lifetime: Mutex::new(None),
             last_refusal: Mutex::new(None),
             base_url: std::sync::OnceLock::new(),
@@ -247,6 +255,13 @@ impl MockVendor {
     /// Moves the mock's clock ahead: tokens whose lifetime has passed are rejected.
     pub fn advance(&self, by: Duration) {
         *lock(&self.shared.ahead) += by;
+    }
+
+    /// Makes DPoP proofs carry `nonce` (or none again), for a description that binds
+    /// tokens (`oauth2(dpop)`): RFC 9449 sections 8 and 9.
+    #[cfg(feature = "sign")]
+    pub fn set_dpop_nonce(&self, nonce: Option<&str>) {
+        self.shared.proofs.set_nonce(nonce.map(str::to_owned));
     }
 
     /// Tokens issued from now on live `lifetime`, whatever the description says.
@@ -502,7 +517,7 @@ impl Shared {
 
     /// A new token, recorded as issued now: a JWT with `iat` and `exp` when the
     /// description reads `exp`, else random text.
-    fn issue(&self) -> String {
+    fn issue(&self, jkt: Option<String>) -> String {
         let now = self.now();
         let random = random_text(32);
         let token = if self.description.expiry.jwt_exp {
@@ -530,6 +545,7 @@ impl Shared {
             Issued {
                 issued: now,
                 last_use: now,
+                jkt,
             },
         );
         token
@@ -575,9 +591,11 @@ impl Shared {
             let refresh = random_text(32);
             lock(&self.refresh_tokens).insert(refresh.clone());
             answer.put(Spot::Json(&["refresh_token"]), Value::String(refresh));
+            let dpop = description.oauth2.is_some_and(|oauth2| oauth2.dpop);
+            let token_type = if dpop { "DPoP" } else { "Bearer" };
             answer.put(
                 Spot::Json(&["token_type"]),
-                Value::String("Bearer".to_owned()),
+                Value::String(token_type.to_owned()),
             );
         }
         for field in description.response_fields {
@@ -618,10 +636,15 @@ impl Shared {
             Ok(received) => received,
             Err(why) => return refuse(why),
         };
+        // RFC 9449 section 5: the token endpoint binds what it issues to the proof's key.
+        let jkt = match self.proven(parts, None) {
+            Ok(jkt) => jkt,
+            Err(refused) => return *refused,
+        };
         if description.oauth2.is_some()
             && received.text(&["grant_type"], false).as_deref() == Some("refresh_token")
         {
-            return self.refresh(&received);
+            return self.refresh(&received, jkt);
         }
         if let Err(why) = check_shape(&description.login, description.sent, &received) {
             return refuse(why);
@@ -635,7 +658,7 @@ impl Shared {
             return self.refuse(at, why, message);
         }
         self.counts.logins.inc();
-        let token = self.issue();
+        let token = self.issue(jkt);
         self.success(&token)
     }
 
@@ -1125,7 +1148,7 @@ impl Shared {
 
     /// OAuth 2.0's refresh grant: a known refresh token is traded for a new token and a
     /// new refresh token (rotation); an unknown one is `invalid_grant`.
-    fn refresh(&self, received: &Received) -> Response {
+    fn refresh(&self, received: &Received, jkt: Option<String>) -> Response {
         if !self.client_authenticated(received) {
             self.counts.refused.inc();
             let why = "the client's credentials are not accepted";
@@ -1140,13 +1163,20 @@ impl Shared {
             return invalid("invalid_grant", why);
         }
         self.counts.refreshes.inc();
-        let token = self.issue();
+        let token = self.issue(jkt);
         self.success(&token)
     }
 
     async fn api(&self, parts: &Parts, body: &[u8]) -> Response {
         self.counts.api_calls.inc();
         let token = presented(&self.description.placement, parts, body).await;
+        // A bound token only with a proof by its key (RFC 9449 section 7.1).
+        if let Some(token) = &token
+            && let Err(refused) = self.proven_for(parts, token)
+        {
+            self.counts.rejected.inc();
+            return *refused;
+        }
         if token.as_deref().is_some_and(|t| self.use_token(t)) {
             let mut answer = Answer::new(200);
             answer.put(Spot::Json(&["mock"]), Value::String("ok".to_owned()));
@@ -1204,6 +1234,9 @@ impl Shared {
     /// The client authenticates as on the token endpoint.
     async fn revoke(&self, parts: &Parts, body: axum::body::Bytes) -> Response {
         self.counts.revocations.inc();
+        if let Err(refused) = self.proven(parts, None) {
+            return *refused;
+        }
         let received = match Received::read(
             parts,
             body,
@@ -1226,6 +1259,91 @@ impl Shared {
             lock(&self.refresh_tokens).remove(&token);
         }
         axum::http::StatusCode::OK.into_response()
+    }
+
+    /// The thumbprint of the key a good DPoP proof on this request was signed with,
+    /// for a description that binds tokens (`None` for one that does not); else the
+    /// answer refusing it: 400 `invalid_dpop_proof` or `use_dpop_nonce` at the token
+    /// and revocation endpoints (sections 5 and 8), 401 with a `WWW-Authenticate: DPoP`
+    /// challenge for an API call with `token` (sections 7.1 and 9), with the nonce
+    /// when the mock hands them out.
+    #[cfg(feature = "sign")]
+    fn proven(&self, parts: &Parts, token: Option<&str>) -> Result<Option<String>, Box<Response>> {
+        use auth_faults::dpop::Refused;
+        if !self.description.oauth2.is_some_and(|oauth2| oauth2.dpop) {
+            return Ok(None);
+        }
+        let now = self
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let refused = match self
+            .proofs
+            .check(&parts.headers, &parts.method, &parts.uri, token, now)
+        {
+            Ok(jkt) => return Ok(Some(jkt)),
+            Err(refused) => refused,
+        };
+        let (code, why) = match refused {
+            Refused::Nonce => ("use_dpop_nonce", "a DPoP nonce is required"),
+            Refused::Invalid(why) => ("invalid_dpop_proof", why),
+        };
+        *lock(&self.last_refusal) = Some(why.to_owned());
+        let mut response = match token {
+            None => invalid(code, why),
+            Some(_) => {
+                let mut response = (
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    axum::Json(serde_json::json!({"error": code})),
+                )
+                    .into_response();
+                if let Ok(value) = axum::http::HeaderValue::from_str(&format!(
+                    "DPoP error=\"{code}\", algs=\"ES256\""
+                )) {
+                    response
+                        .headers_mut()
+                        .insert(axum::http::header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+        };
+        if let Some(nonce) = self.proofs.nonce()
+            && let Ok(value) = axum::http::HeaderValue::from_str(&nonce)
+        {
+            response.headers_mut().insert("dpop-nonce", value);
+        }
+        Err(Box::new(response))
+    }
+
+    /// Without the `sign` feature the mock checks no DPoP proof: a description that
+    /// binds tokens is refused, saying so.
+    #[cfg(not(feature = "sign"))]
+    fn proven(&self, _: &Parts, _: Option<&str>) -> Result<Option<String>, Box<Response>> {
+        match self.description.oauth2.is_some_and(|oauth2| oauth2.dpop) {
+            true => Err(Box::new(invalid(
+                "invalid_dpop_proof",
+                "the mock checks DPoP proofs with its `sign` feature only",
+            ))),
+            false => Ok(None),
+        }
+    }
+
+    /// A DPoP proof on an API call with `token`, by the key `token` is bound to.
+    fn proven_for(&self, parts: &Parts, token: &str) -> Result<(), Box<Response>> {
+        let bound = lock(&self.tokens)
+            .get(token)
+            .and_then(|issued| issued.jkt.clone());
+        let Some(bound) = bound else {
+            // Unbound (or unknown: the token check answers that).
+            return Ok(());
+        };
+        match self.proven(parts, Some(token))? {
+            Some(jkt) if jkt == bound => Ok(()),
+            _ => Err(Box::new(
+                answer::rejection(self.description, "the DPoP proof is by another key")
+                    .into_response(),
+            )),
+        }
     }
 
     /// Whether the OAuth 2.0 client authenticated as an accepted credential set has it

@@ -42,7 +42,6 @@ pub mod cookie_session;
 pub mod crmcom;
 pub mod csrf_login;
 pub mod currencycloud;
-mod dpop;
 pub mod fault;
 pub mod github_app;
 pub mod google;

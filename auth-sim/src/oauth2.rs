@@ -77,7 +77,8 @@ use base64::Engine as _;
 use serde_json::json;
 
 use crate::util::{self, Counter, Flag, lock};
-use crate::{Shared, SimClock, VendorCommon, dpop};
+use crate::{Shared, SimClock, VendorCommon};
+use auth_faults::dpop;
 
 /// Stands in for the server's host.
 pub const PREFIX: &str = "/oauth2";

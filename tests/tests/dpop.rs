@@ -315,3 +315,51 @@ async fn replicas_sharing_a_store_share_one_key() {
         [key.thumbprint().to_owned()]
     );
 }
+
+/// The mock of a description with DPoP binds tokens and checks proofs as the
+/// simulator does: the session's calls go through, the bare token does not, and a
+/// nonce it hands out is answered.
+#[tokio::test]
+async fn the_mock_of_a_dpop_description_binds_tokens_and_checks_proofs() {
+    let mock = auth_mock::MockVendor::start::<Bound>().await;
+    mock.accept([
+        ("client_id", oauth2::CLIENT_ID),
+        ("client_secret", oauth2::CLIENT_SECRET),
+        ("username", oauth2::USERNAME),
+        ("password", oauth2::PASSWORD),
+    ])
+    .expect("well-formed");
+    mock.set_dpop_nonce(Some("mock-nonce-1"));
+    let session = Session::new(Bound::new(mock.base_url()), credentials()).expect("session");
+    let url = format!("{}/api/data", mock.base_url());
+    for _ in 0..3 {
+        let response = session.send(session.request(Method::GET, &url)).await;
+        assert_eq!(response.expect("sent").status(), 200);
+    }
+    assert_eq!(mock.logins(), 1);
+    let token = session
+        .token()
+        .await
+        .expect("token")
+        .expose_secret()
+        .to_owned();
+    let client = reqwest::Client::new();
+    for authorization in [format!("Bearer {token}"), format!("DPoP {token}")] {
+        let status = client
+            .get(&url)
+            .header("Authorization", authorization)
+            .send()
+            .await
+            .expect("sent")
+            .status();
+        assert_eq!(status, 401);
+    }
+    // A new nonce: one retry, no new login; the revocation proven too.
+    mock.set_dpop_nonce(Some("mock-nonce-2"));
+    let response = session.send(session.request(Method::GET, &url)).await;
+    assert_eq!(response.expect("sent").status(), 200);
+    assert_eq!(mock.logins(), 1);
+    assert_eq!(mock.rejected(), 3, "two bare tokens, one nonce asked for");
+    session.logout().await.expect("revoked");
+    assert_eq!(mock.revocations(), 2);
+}

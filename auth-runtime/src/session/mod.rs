@@ -145,7 +145,9 @@ struct Inner<P: Provider> {
     account: Option<String>,
     /// The session's metric handles (feature `metrics`; nothing without it).
     metrics: crate::metrics::Metrics,
-    /// The DPoP key and the servers' nonces, when the vendor binds its tokens.
+    /// The DPoP key and the servers' nonces, when the vendor binds its tokens (nothing
+    /// to read without the `sign` feature).
+    #[cfg_attr(not(feature = "sign"), allow(dead_code))]
     proofs: proof::Proofs,
 }
 

@@ -1,5 +1,6 @@
-//! DPoP proofs as a server checks them (RFC 9449 section 4.3), for the OAuth 2.0
-//! server's token, revocation and protected endpoints: one `DPoP` header holding a JWT
+//! DPoP proofs as a server checks them (RFC 9449 section 4.3), for the token,
+//! revocation and protected endpoints of auth-sim's OAuth 2.0 server and of auth-mock's
+//! mock of a description with DPoP (feature `dpop`): one `DPoP` header holding a JWT
 //! whose header has `typ` `dpop+jwt`, `alg` ES256 and a public `jwk` (no private
 //! member), signed by that key; `htm` the request's method, `htu` its URL without query
 //! and fragment (compared by host and path: the simulator may sit behind a TLS front);
@@ -18,42 +19,42 @@ use jsonwebtoken::jwk::AlgorithmParameters;
 use serde_json::Value;
 use sha2::Digest as _;
 
-use crate::util::lock;
+use crate::lock;
 
 /// How far a proof's `iat` may be from the server's time.
 const IAT_WINDOW_SECS: u64 = 60;
 
 /// Why a proof is refused: a nonce is wanted, or the proof is not good.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Refused {
+pub enum Refused {
     /// No nonce, or not the server's current one: `use_dpop_nonce`.
     Nonce,
     /// `invalid_dpop_proof`, with why.
     Invalid(&'static str),
 }
 
-/// The server's memory of proofs: the `jti`s seen, the current nonce.
+/// A server's memory of proofs: the `jti`s seen, the current nonce.
 #[derive(Debug, Default)]
-pub(crate) struct Proofs {
+pub struct Proofs {
     seen: Mutex<HashSet<String>>,
     nonce: Mutex<Option<String>>,
 }
 
 impl Proofs {
     /// Starts handing out nonces (a new one each call), or stops.
-    pub(crate) fn set_nonce(&self, nonce: Option<String>) {
+    pub fn set_nonce(&self, nonce: Option<String>) {
         *lock(&self.nonce) = nonce;
     }
 
     /// The nonce proofs must carry now, if the server hands them out.
-    pub(crate) fn nonce(&self) -> Option<String> {
+    pub fn nonce(&self) -> Option<String> {
         lock(&self.nonce).clone()
     }
 
     /// The thumbprint of the key that signed the request's proof, when the proof is
     /// good for `method` on `uri` at `now` (seconds), with the hash of `token` on a
     /// protected call.
-    pub(crate) fn check(
+    pub fn check(
         &self,
         headers: &HeaderMap,
         method: &Method,
