@@ -144,11 +144,18 @@ fn report(description: &Description, answer: &LoginAnswer) -> (u8, String) {
             if let Some(field) = &description.expiry_field {
                 missing += looks.expect(&mut out, "expiry", field.spot);
             }
-            if description.oauth2.is_some() {
-                missing += looks.expect(&mut out, "refresh token", Spot::Json(&["refresh_token"]));
+            // RFC 6749 section 5.1: an OAuth 2.0 answer may leave out the refresh token,
+            // and the scope when it is the one asked for.
+            let oauth2 = description.oauth2.is_some();
+            if oauth2 {
+                looks.optional(&mut out, "refresh token", Spot::Json(&["refresh_token"]));
             }
             for field in description.response_fields {
-                missing += looks.expect(&mut out, field.name, Spot::Json(field.path));
+                let spot = Spot::Json(field.path);
+                match oauth2 && field.path == ["scope"] {
+                    true => looks.optional(&mut out, field.name, spot),
+                    false => missing += looks.expect(&mut out, field.name, spot),
+                }
             }
             if missing == 0 {
                 let _ = writeln!(out, "ok: the answer is as the spec describes it");
@@ -275,6 +282,19 @@ impl Looks<'_> {
     }
 
     /// Reports a value the spec reads at `spot`; 1 when it is missing.
+    /// Says where `what`, which an answer may leave out, is, or that it is left out.
+    fn optional(&self, out: &mut String, what: &str, spot: Spot) {
+        let shape = self.shape(spot);
+        let _ = match self.read(spot) {
+            Some(_) => writeln!(out, "  {what} at {}: {shape}", shown(spot)),
+            None => writeln!(
+                out,
+                "  {what} at {}: {shape} (optional: RFC 6749 section 5.1)",
+                shown(spot)
+            ),
+        };
+    }
+
     fn expect(&self, out: &mut String, what: &str, spot: Spot) -> usize {
         let _ = writeln!(out, "  {what} at {}: {}", shown(spot), self.shape(spot));
         if self.read(spot).is_some() {

@@ -400,3 +400,32 @@ async fn probe_reports_each_step_and_where_a_value_it_binds_is_missing() {
         "{everything}"
     );
 }
+
+/// A spec whose login signs a JWT (Google's service accounts): probed with the key in an
+/// environment variable; neither the key nor the assertion is ever printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_signs_the_assertion_of_a_jwt_bearer_login() {
+    use auth_sim::google;
+    let sim = Sim::start().await;
+    let server = format!("server={}{}", sim.base_url(), google::PREFIX);
+    let env = [
+        ("AUTHGEN_CLIENT_EMAIL", google::CLIENT_EMAIL),
+        ("AUTHGEN_PRIVATE_KEY", google::PRIVATE_KEY_PEM),
+        ("AUTHGEN_PRIVATE_KEY_ID", google::PRIVATE_KEY_ID),
+        ("AUTHGEN_TOKEN_URI", google::GOOGLE_TOKEN_URI),
+        ("AUTHGEN_SCOPE", google::SCOPE),
+    ];
+    let out = authgen(&["probe", "specs/google.toml", "--setting", &server], &env).await;
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("ok: the answer is as the spec describes it"),
+        "{stdout}"
+    );
+    assert_eq!(sim.google().logins(), 1);
+    let line = google::PRIVATE_KEY_PEM.lines().nth(1).expect("a PEM body");
+    for shown in [&stdout, &stderr] {
+        assert!(!shown.contains(line), "the key is never shown: {shown}");
+        assert!(!shown.contains("eyJ"), "no JWT is shown: {shown}");
+    }
+}

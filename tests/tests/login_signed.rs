@@ -218,3 +218,64 @@ async fn the_mock_refuses_a_replayed_assertion_and_one_for_another_audience() {
     }
     assert_eq!(mock.logins(), 3);
 }
+
+/// An OAuth 2.0 client authenticating with a JWT it signs (`private_key_jwt`, RFC 7523
+/// section 2.2), ES256.
+#[auth_runtime::auth_provider(
+    vendor = "Assertive",
+    base = "{server}",
+    login(path = "/token"),
+    oauth2(grant = "client_credentials", client_auth = "private_key_jwt"),
+    computed(client_assertion(
+        jwt = "ES256",
+        key = "{private_key}",
+        claims(iss = "{client_id}", sub = "{client_id}", aud = "{token_url}"),
+        lifetime = 60,
+    ))
+)]
+pub struct Assertive {
+    client_id: String,
+    private_key: String,
+    token_url: String,
+}
+
+#[tokio::test]
+async fn private_key_jwt_authenticates_the_client_with_a_fresh_es256_assertion() {
+    let mock = MockVendor::start::<Assertive>().await;
+    let key = rcgen::KeyPair::generate()
+        .expect("a P-256 key")
+        .serialize_pem();
+    let token_url = format!("{}/token", mock.base_url());
+    mock.accept([
+        ("client_id", "svc-1"),
+        ("private_key", key.as_str()),
+        ("token_url", token_url.as_str()),
+    ])
+    .expect("well-formed");
+    let credentials = |pem: &str| {
+        AssertiveCredentials::from_pairs([
+            ("client_id", "svc-1"),
+            ("private_key", pem),
+            ("token_url", token_url.as_str()),
+        ])
+        .expect("credentials")
+    };
+    for _ in 0..2 {
+        // Two sessions, two logins: a fresh assertion each (the mock refuses a jti twice).
+        let session =
+            Session::new(Assertive::new(mock.base_url()), credentials(&key)).expect("session");
+        session
+            .token()
+            .await
+            .expect("a token for the client's own assertion");
+    }
+    assert_eq!(mock.logins(), 2);
+    // Another key: the client is not authenticated.
+    let other = rcgen::KeyPair::generate().expect("a key").serialize_pem();
+    let session =
+        Session::new(Assertive::new(mock.base_url()), credentials(&other)).expect("session");
+    let error = session.token().await.expect_err("another key");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(key_line(&other)), "{shown}");
+    assert_eq!(mock.logins(), 2);
+}

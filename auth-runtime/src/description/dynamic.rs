@@ -359,6 +359,10 @@ impl Provider for DynamicProvider {
         self.description.api_base.as_ref()
     }
 
+    fn dpop(&self) -> bool {
+        self.description.oauth2.is_some_and(|oauth2| oauth2.dpop)
+    }
+
     fn logout_request(&self) -> Result<Option<VendorRequest>, DynamicError> {
         Ok(self.with_base(|base| self.description.logout_request(base))?)
     }
