@@ -153,7 +153,9 @@ impl model::Provider {
                 .any(|name| field.ident == name || field.wire_name() == *name)
     }
 
-    /// The names every template of the login's requests and computed values names.
+    /// The names every template of the login's requests and computed values names. (A
+    /// logout's or keep-alive's templates do not count: a field they name is still sent
+    /// in the login as any other.)
     pub(crate) fn template_names(&self) -> Vec<&str> {
         let computed = self
             .computed
@@ -164,8 +166,6 @@ impl model::Provider {
             .iter()
             .map(|step| &step.endpoint)
             .chain([&self.login])
-            .chain(self.logout.iter())
-            .chain(self.keepalive.iter())
             .flat_map(|endpoint| endpoint.templates())
             .map(|template| template.text)
             .chain(computed)

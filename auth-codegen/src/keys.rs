@@ -391,7 +391,7 @@ pub(crate) const KEYS: &[Key] = &[
     key(Endpoint, "headers", Map,
         "headers(\"X-CSRF-Token\" = \"{csrf}\")",
         "headers = { \"X-CSRF-Token\" = \"{csrf}\" }",
-        "headers the request carries, each a template: `{name}` is a credential field (by its Rust or wire name) or a value an earlier step bound, `{{` and `}}` are braces; the path and the string constants are templates too. A logout or keep-alive is sent without the credentials, after the login: its templates name nothing"),
+        "headers the request carries, each a template: `{name}` is a credential field (by its Rust or wire name) or a value an earlier step bound, `{{` and `}}` are braces; the path and the string constants are templates too. A logout or keep-alive, sent after the login, names the credential fields and what the login's steps bound (not the computed values, which are each login attempt's)"),
     key(Endpoint, "constants", Constants,
         "constants(grant_type = \"password\", auth.methods = [\"password\"])",
         "constants = { grant_type = \"password\", auth.methods = [\"password\"] }",

@@ -519,8 +519,9 @@ fn needs(provider: &Provider, computed: &Computed) -> Needs {
 }
 
 /// What each template names: a credential field (by its Rust or wire name) or a value
-/// bound by an earlier step; nothing in a logout's or keep-alive's, sent without the
-/// credentials after the login; and no secret inside a list constant.
+/// bound by an earlier step (in a logout's or keep-alive's, by any step of the token's
+/// login); no computed value in a logout's or keep-alive's (each is computed for one
+/// login attempt); and no secret inside a list constant.
 fn templates(provider: &Provider, errors: &Errors) {
     let bound_by = |name: &str| {
         provider
@@ -575,19 +576,20 @@ fn templates(provider: &Provider, errors: &Errors) {
                             }
                         }
                         Err(what) => {
-                            if let Some(read) = needs
+                            let read = needs
                                 .fields
                                 .first()
-                                .or(needs.bindings.first().map(|(b, _)| b))
-                            {
-                                errors.error(
-                                    template.span,
-                                    format!(
-                                        "`{{{name}}}` is computed from `{{{read}}}`: the {what} is sent after the login and without the credentials, so what it names reads no credential field and no bound value"
-                                    ),
-                                );
-                                continue;
-                            }
+                                .or(needs.bindings.first().map(|(b, _)| b));
+                            let from = read
+                                .map(|read| format!(" from `{{{read}}}`"))
+                                .unwrap_or_default();
+                            errors.error(
+                                template.span,
+                                format!(
+                                    "`{{{name}}}` is computed{from} once per attempt to log in, and the {what} is sent after the login: name the credential fields or the values the steps bind themselves"
+                                ),
+                            );
+                            continue;
                         }
                     }
                     if let Some(secret) = needs.secret
@@ -608,15 +610,8 @@ fn templates(provider: &Provider, errors: &Errors) {
                         setting_in_path(name, template.span, errors);
                         continue;
                     }
-                    Err(what) => {
-                        errors.error(
-                            template.span,
-                            format!(
-                                "`{{{name}}}`: the {what} is sent after the login and without the credentials, so its templates name no credential field and no bound value (`{{{{` and `}}}}` write braces)"
-                            ),
-                        );
-                        continue;
-                    }
+                    // Sent after the login: every step has bound its values.
+                    Err(_) => steps,
                 };
                 let secret = match (field, binder) {
                     (Some(field), _) => field
@@ -669,15 +664,15 @@ fn templates(provider: &Provider, errors: &Errors) {
                             true => (" and", ""),
                             false => (",", " and no computed value"),
                         };
-                        let here = if at < steps {
-                            "this step"
-                        } else {
-                            "the token request"
+                        let bound = match position {
+                            Ok(at) if at < steps => "no value bound by a step before this step",
+                            Ok(_) => "no value bound by a step before the token request",
+                            Err(_) => "no value a step of the login binds",
                         };
                         errors.error(
                             template.span,
                             format!(
-                                "`{{{name}}}` names no credential field{also} no value bound by a step before {here}{computed}{hint}"
+                                "`{{{name}}}` names no credential field{also} {bound}{computed}{hint}"
                             ),
                         );
                         continue;

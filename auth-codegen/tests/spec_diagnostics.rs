@@ -413,10 +413,10 @@ fn an_error_of_a_step_names_one() {
 #[test]
 fn steps_are_checked_at_their_place() {
     // Two steps of one name, a value bound twice, a step without a path, a secret in a
-    // list, a template in a keep-alive, a broken template.
+    // list, a keep-alive's template naming nothing known, a broken template.
     let text = stepwise_with(
         "[[step]]\nname = \"csrf\"\nmethod = \"GET\"\npath = \"/csrf\"\nbind = { csrf = \"csrf\" }\n",
-        "keepalive = { path = \"/ping\", headers = { \"X-Csrf\" = \"{csrf}\" } }\n\n\
+        "keepalive = { path = \"/ping\", headers = { \"X-Csrf\" = \"{csrv}\" } }\n\n\
          [[step]]\nname = \"csrf\"\nmethod = \"GET\"\npath = \"/csrf\"\nbind = { csrf = \"csrf\" }\n\n\
          [[step]]\nname = \"csrf\"\nquery = { both = [\"{password}\"], broken = \"{x\" }\nbind = { csrf = \"csrf\" }\n",
     );
@@ -428,7 +428,7 @@ fn steps_are_checked_at_their_place() {
             "stepwise.toml:21:8: the step `csrf` is declared twice",
             "stepwise.toml:23:10: `csrf` is bound twice (first by the step `csrf`): a template names one value",
             "stepwise.toml:22:11: `{password}` is a secret (the credential field `password`), and a list's JSON value would show it: send it in a string constant of its own",
-            "stepwise.toml:12:54: `{csrf}`: the keep-alive is sent after the login and without the credentials, so its templates name no credential field and no bound value (`{{` and `}}` write braces)",
+            "stepwise.toml:12:54: `{csrv}` names no credential field and no value a step of the login binds; did you mean `csrf`?",
         ]
     );
 }

@@ -193,6 +193,39 @@ pub trait Provider: Send + Sync + 'static {
         Ok(None)
     }
 
+    /// The logout request as the session sends it: with the credentials and what the
+    /// steps of the token's login bound (`DELETE /sessions/{session_id}`), for a
+    /// vendor whose logout names them; [`logout_request`](Self::logout_request) unless
+    /// overridden. The session checks [`logout_request`](Self::logout_request)'s URL
+    /// against the vendor's origins when it is built, and sends this one.
+    ///
+    /// # Errors
+    ///
+    /// As [`logout_request`](Self::logout_request).
+    fn logout_request_with(
+        &self,
+        credentials: &Self::Credentials,
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Self::Error> {
+        let _ = (credentials, bound);
+        self.logout_request()
+    }
+
+    /// The keep-alive request as the session sends it, as
+    /// [`logout_request_with`](Self::logout_request_with) is the logout's.
+    ///
+    /// # Errors
+    ///
+    /// As [`keepalive_request`](Self::keepalive_request).
+    fn keepalive_request_with(
+        &self,
+        credentials: &Self::Credentials,
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Self::Error> {
+        let _ = (credentials, bound);
+        self.keepalive_request()
+    }
+
     /// The request that revokes `token` (OAuth 2.0 token revocation, RFC 7009), if the
     /// vendor has one; `kind` says which of the session's tokens it is. The request
     /// carries the token itself (in its body: the session applies nothing to it) and

@@ -146,12 +146,34 @@ pub(crate) fn expand(
             }
 
             fn logout_request(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
-                self.with_base(|base| #rt::__private::Interpret::logout_request(<Self as #rt::__private::Described>::DESCRIPTION, base))
+                let checked = #rt::__private::Bindings::placeholders();
+                self.with_base(|base| #rt::__private::Interpret::logout_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &[], &checked))
                     .map_err(::core::convert::From::from)
             }
 
             fn keepalive_request(&self) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
-                self.with_base(|base| #rt::__private::Interpret::keepalive_request(<Self as #rt::__private::Described>::DESCRIPTION, base))
+                let checked = #rt::__private::Bindings::placeholders();
+                self.with_base(|base| #rt::__private::Interpret::keepalive_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &[], &checked))
+                    .map_err(::core::convert::From::from)
+            }
+
+            fn logout_request_with(
+                &self,
+                credentials: &#credentials,
+                bound: &#rt::__private::Bindings,
+            ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
+                let values = credentials.wire_values();
+                self.with_base(|base| #rt::__private::Interpret::logout_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, bound))
+                    .map_err(::core::convert::From::from)
+            }
+
+            fn keepalive_request_with(
+                &self,
+                credentials: &#credentials,
+                bound: &#rt::__private::Bindings,
+            ) -> #rt::__private::Result<#rt::__private::Option<#rt::__private::VendorRequest>, Self::Error> {
+                let values = credentials.wire_values();
+                self.with_base(|base| #rt::__private::Interpret::keepalive_request(<Self as #rt::__private::Described>::DESCRIPTION, base, &values, bound))
                     .map_err(::core::convert::From::from)
             }
 

@@ -364,11 +364,35 @@ impl Provider for DynamicProvider {
     }
 
     fn logout_request(&self) -> Result<Option<VendorRequest>, DynamicError> {
-        Ok(self.with_base(|base| self.description.logout_request(base))?)
+        let checked = Bindings::placeholders();
+        Ok(self.with_base(|base| self.description.logout_request(base, &[], &checked))?)
     }
 
     fn keepalive_request(&self) -> Result<Option<VendorRequest>, DynamicError> {
-        Ok(self.with_base(|base| self.description.keepalive_request(base))?)
+        let checked = Bindings::placeholders();
+        Ok(self.with_base(|base| self.description.keepalive_request(base, &[], &checked))?)
+    }
+
+    fn logout_request_with(
+        &self,
+        credentials: &DynamicValues,
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, DynamicError> {
+        Ok(self.with_base(|base| {
+            self.description
+                .logout_request(base, &credentials.values, bound)
+        })?)
+    }
+
+    fn keepalive_request_with(
+        &self,
+        credentials: &DynamicValues,
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, DynamicError> {
+        Ok(self.with_base(|base| {
+            self.description
+                .keepalive_request(base, &credentials.values, bound)
+        })?)
     }
 
     fn revocation_request(

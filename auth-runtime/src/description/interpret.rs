@@ -168,19 +168,30 @@ pub trait Interpret {
         bound: &mut Bindings,
     ) -> Result<(), Refusal>;
 
-    /// The logout request, where the vendor has one.
+    /// The logout request, where the vendor has one, its templates naming the
+    /// credential values (`values[i]` is field `i`'s) and what the login's steps bound.
     ///
     /// # Errors
     ///
     /// As [`Interpret::login_request`].
-    fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error>;
+    fn logout_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Error>;
 
-    /// The keep-alive request, where the vendor has one.
+    /// The keep-alive request, where the vendor has one, as the logout's.
     ///
     /// # Errors
     ///
     /// As [`Interpret::login_request`].
-    fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error>;
+    fn keepalive_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Error>;
 
     /// OAuth 2.0's `refresh_token` grant (RFC 6749 section 6), for an OAuth 2.0 login.
     ///
@@ -302,18 +313,28 @@ impl Interpret for Description {
     }
 
     /// The logout request, where the vendor has one.
-    fn logout_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+    fn logout_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Error> {
         self.logout
             .as_ref()
-            .map(|endpoint| self.request(base, endpoint, &self.context(&[], &Bindings::new())))
+            .map(|endpoint| self.request(base, endpoint, &self.context(values, bound)))
             .transpose()
     }
 
     /// The keep-alive request, where the vendor has one.
-    fn keepalive_request(&self, base: &Base<'_>) -> Result<Option<VendorRequest>, Error> {
+    fn keepalive_request(
+        &self,
+        base: &Base<'_>,
+        values: &[Option<WireValue>],
+        bound: &Bindings,
+    ) -> Result<Option<VendorRequest>, Error> {
         self.keepalive
             .as_ref()
-            .map(|endpoint| self.request(base, endpoint, &self.context(&[], &Bindings::new())))
+            .map(|endpoint| self.request(base, endpoint, &self.context(values, bound)))
             .transpose()
     }
 

@@ -324,8 +324,14 @@ impl<P: Provider> SessionBuilder<P> {
         // The vendor's origins are those of its own endpoints; building them here also
         // refuses a bad endpoint (a hostile placeholder value, plain http) before any I/O.
         let login = self.provider.login_request(&self.credentials)?;
-        let logout = self.provider.logout_request()?;
-        let keepalive = self.provider.keepalive_request()?;
+        // Built to be checked: what the steps bind is not known yet.
+        let checked = Bindings::placeholders();
+        let logout = self
+            .provider
+            .logout_request_with(&self.credentials, &checked)?;
+        let keepalive = self
+            .provider
+            .keepalive_request_with(&self.credentials, &checked)?;
         let endpoints = [Some(&login), logout.as_ref(), keepalive.as_ref()];
         let mut origins = Origins::of(
             endpoints
@@ -378,6 +384,7 @@ impl<P: Provider> SessionBuilder<P> {
             login_limit: self.login_limit,
             account: self.account,
             metrics: crate::metrics::Metrics::new(vendor),
+            last_bound: Mutex::new(Bindings::new()),
             proofs,
         });
         if let Some(stored) = self.restore {

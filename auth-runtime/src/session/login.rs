@@ -306,7 +306,14 @@ impl<P: Provider> Inner<P> {
                 continue 'attempts;
             }
             return match self.provider.decode_login(&exchange.reply()) {
-                Ok(login) => Ok(login),
+                Ok(login) => {
+                    // For a logout or keep-alive that names what the steps bound.
+                    *self
+                        .last_bound
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = bound;
+                    Ok(login)
+                }
                 Err(error) => {
                     let error = self.scrubbed_error(&scrubber, &exchange.reply(), error);
                     Err(self.refused(error, &exchange, attempt, started, span, reason))

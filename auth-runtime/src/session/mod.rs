@@ -145,6 +145,9 @@ struct Inner<P: Provider> {
     account: Option<String>,
     /// The session's metric handles (feature `metrics`; nothing without it).
     metrics: crate::metrics::Metrics,
+    /// What the steps of the latest login bound, for a logout or keep-alive that names
+    /// it (`DELETE /sessions/{session_id}`); empty after a token adopted or restored.
+    last_bound: Mutex<crate::provider::Bindings>,
     /// The DPoP key and the servers' nonces, when the vendor binds its tokens (nothing
     /// to read without the `sign` feature).
     #[cfg_attr(not(feature = "sign"), allow(dead_code))]

@@ -172,6 +172,14 @@ impl<P: Provider> Inner<P> {
         }
     }
 
+    /// What the steps of the latest login bound.
+    pub(super) fn last_bound(&self) -> crate::provider::Bindings {
+        self.last_bound
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Whether the vendor's tokens are bound to the session's key.
     pub(crate) fn binds_tokens(&self) -> bool {
         self.provider.dpop()

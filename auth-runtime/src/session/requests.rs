@@ -137,7 +137,12 @@ impl<P: Provider> Session<P> {
         if !current.is_valid(self.inner.clock.now_ms()) {
             return Ok(());
         }
-        let Some(request) = self.inner.provider.keepalive_request()? else {
+        let bound = self.inner.last_bound();
+        let Some(request) = self
+            .inner
+            .provider
+            .keepalive_request_with(&self.inner.credentials, &bound)?
+        else {
             return Ok(());
         };
         let placement = self.endpoint_placement(&request);
@@ -323,7 +328,12 @@ impl<P: Provider> Session<P> {
     /// whether it has.
     async fn log_out(&self, current: &Cached, tokens: &Scrubber) -> Result<bool, P::Error> {
         let vendor = self.provider().vendor();
-        let Some(request) = self.inner.provider.logout_request()? else {
+        let bound = self.inner.last_bound();
+        let Some(request) = self
+            .inner
+            .provider
+            .logout_request_with(&self.inner.credentials, &bound)?
+        else {
             return Ok(false);
         };
         let placement = self.endpoint_placement(&request);

@@ -333,9 +333,12 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
+        let checked = ::auth_runtime::__private::Bindings::placeholders();
         self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
                 <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
                 base,
+                &[],
+                &checked,
             ))
             .map_err(::core::convert::From::from)
     }
@@ -345,9 +348,46 @@ impl ::auth_runtime::__private::Provider for Currencycloud {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
+        let checked = ::auth_runtime::__private::Bindings::placeholders();
         self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
                 <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
                 base,
+                &[],
+                &checked,
+            ))
+            .map_err(::core::convert::From::from)
+    }
+    fn logout_request_with(
+        &self,
+        credentials: &CurrencycloudCredentials,
+        bound: &::auth_runtime::__private::Bindings,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        let values = credentials.wire_values();
+        self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+                bound,
+            ))
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request_with(
+        &self,
+        credentials: &CurrencycloudCredentials,
+        bound: &::auth_runtime::__private::Bindings,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        let values = credentials.wire_values();
+        self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+                bound,
             ))
             .map_err(::core::convert::From::from)
     }

@@ -260,9 +260,12 @@ impl ::auth_runtime::__private::Provider for Modulus {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
+        let checked = ::auth_runtime::__private::Bindings::placeholders();
         self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
                 <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
                 base,
+                &[],
+                &checked,
             ))
             .map_err(::core::convert::From::from)
     }
@@ -272,9 +275,46 @@ impl ::auth_runtime::__private::Provider for Modulus {
         ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
         Self::Error,
     > {
+        let checked = ::auth_runtime::__private::Bindings::placeholders();
         self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
                 <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
                 base,
+                &[],
+                &checked,
+            ))
+            .map_err(::core::convert::From::from)
+    }
+    fn logout_request_with(
+        &self,
+        credentials: &ModulusCredentials,
+        bound: &::auth_runtime::__private::Bindings,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        let values = credentials.wire_values();
+        self.with_base(|base| ::auth_runtime::__private::Interpret::logout_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+                bound,
+            ))
+            .map_err(::core::convert::From::from)
+    }
+    fn keepalive_request_with(
+        &self,
+        credentials: &ModulusCredentials,
+        bound: &::auth_runtime::__private::Bindings,
+    ) -> ::auth_runtime::__private::Result<
+        ::auth_runtime::__private::Option<::auth_runtime::__private::VendorRequest>,
+        Self::Error,
+    > {
+        let values = credentials.wire_values();
+        self.with_base(|base| ::auth_runtime::__private::Interpret::keepalive_request(
+                <Self as ::auth_runtime::__private::Described>::DESCRIPTION,
+                base,
+                &values,
+                bound,
             ))
             .map_err(::core::convert::From::from)
     }

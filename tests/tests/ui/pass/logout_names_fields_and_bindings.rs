@@ -1,4 +1,4 @@
-// A logout is sent after the login, without the credentials: its templates name no field.
+// A logout and a keep-alive name a credential field and a value a step of the login bound.
 use auth_runtime::auth_provider;
 
 #[auth_provider(
@@ -7,7 +7,8 @@ use auth_runtime::auth_provider;
     login(path = "/token", headers("X-Session" = "{session}")),
     token = "token",
     apply(bearer),
-    logout(path = "/logout", headers("X-User" = "{username}")),
+    logout(method = "DELETE", path = "/sessions/{session}", headers("X-User" = "{username}")),
+    keepalive(path = "/keepalive", headers("X-Session" = "{session}")),
     step(csrf, method = "GET", path = "/csrf", bind(csrf = "csrf")),
     step(
         session,
