@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_mock::MockVendor;
-use auth_runtime::{DynamicCredentials, Session};
+use auth_runtime::{DynamicCredentials, ExposeSecret as _, Session};
 use auth_sim::{Sim, github_app, google};
 use auth_vendors::google::GoogleCredentials;
 use auth_vendors::{GitHubApp, Google};
@@ -278,4 +278,106 @@ async fn private_key_jwt_authenticates_the_client_with_a_fresh_es256_assertion()
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(key_line(&other)), "{shown}");
     assert_eq!(mock.logins(), 2);
+}
+
+/// A store of the test's own keeping every record it is given, in plain text by
+/// choice, so that what reaches a store can be read.
+#[derive(Default)]
+struct Kept {
+    inner: auth_runtime::MemoryStore,
+    records: std::sync::Mutex<Vec<String>>,
+}
+
+impl auth_runtime::store::TokenStore for Kept {
+    fn load<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Option<auth_runtime::store::SharedToken>, auth_runtime::store::StoreError>,
+    > {
+        self.inner.load(key)
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a auth_runtime::store::SharedToken,
+    ) -> futures::future::BoxFuture<'a, Result<(), auth_runtime::store::StoreError>> {
+        let refresh = token
+            .refresh_token
+            .as_ref()
+            .map(|r| r.expose_secret().to_owned());
+        self.records.lock().expect("records").push(format!(
+            "{key} {} {refresh:?} {:?}",
+            token.token.expose_secret(),
+            token.api_base
+        ));
+        self.inner.save(key, token)
+    }
+
+    fn try_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+        ttl: Duration,
+    ) -> futures::future::BoxFuture<'a, Result<bool, auth_runtime::store::StoreError>> {
+        self.inner.try_lease(key, holder, ttl)
+    }
+
+    fn release<'a>(
+        &'a self,
+        key: &'a str,
+        holder: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), auth_runtime::store::StoreError>> {
+        self.inner.release(key, holder)
+    }
+}
+
+#[tokio::test]
+async fn neither_the_key_nor_an_assertion_reaches_the_logs_or_the_store() {
+    let logs = authgen_tests::Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = Sim::start().await;
+    let server = format!("{}{}", sim.base_url(), google::PREFIX);
+    let store = Arc::new(Kept::default());
+    let session = Session::builder(Google::new(&server), google_credentials())
+        .store_plaintext(Arc::clone(&store))
+        .build()
+        .expect("session");
+    let api = format!("{server}{}", google::BUCKETS_PATH);
+    let response = session.send(session.request(Method::GET, &api)).await;
+    assert_eq!(response.expect("sent").status(), 200);
+    session.logout().await.expect("revoked");
+    // A refused assertion (another key) is logged too.
+    let wrong = GoogleCredentials::draft()
+        .key_file(&json!({"private_key": github_app::PRIVATE_KEY_PEM}).to_string())
+        .expect("a key file")
+        .client_email(google::CLIENT_EMAIL)
+        .private_key_id(google::PRIVATE_KEY_ID)
+        .token_uri(google::GOOGLE_TOKEN_URI)
+        .scope(google::SCOPE)
+        .try_build()
+        .expect("credentials");
+    let refused = Session::new(Google::new(&server), wrong).expect("session");
+    refused.token().await.expect_err("another key");
+
+    let records = store.records.lock().expect("records").join("\n");
+    assert!(!records.is_empty(), "the token reached the store");
+    let logged = logs.text();
+    assert!(logged.contains("login"), "the logins were logged: {logged}");
+    for key in [google::PRIVATE_KEY_PEM, github_app::PRIVATE_KEY_PEM] {
+        for text in [&records, &logged] {
+            assert!(!text.contains(key_line(key)), "a key in {text}");
+        }
+    }
+    for text in [&records, &logged] {
+        assert!(!text.contains("eyJ"), "an assertion in {text}");
+    }
 }
