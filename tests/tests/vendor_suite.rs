@@ -496,12 +496,17 @@ const SALESFORCE_WRONG: Pairs = &[
     ("security_token", salesforce::SECURITY_TOKEN),
 ];
 
-/// Salesforce: the API is on the instance the login names, which the test servers put
-/// on 127.0.0.1 (an API host only for these sessions).
-async fn salesforce(on_mock: bool) -> Served<Salesforce> {
+/// Salesforce, either flow: the API is on the instance the login names, which the test
+/// servers put on 127.0.0.1 (an API host only for these sessions).
+async fn salesforce_flow<P: Provider + auth_mock::Described>(
+    on_mock: bool,
+    good: Pairs,
+    wrong: Pairs,
+    provider: fn(String) -> P,
+) -> Served<P> {
     let (login, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
-        let mock = MockVendor::start::<Salesforce>().await;
-        mock.accept(SALESFORCE_GOOD.iter().copied())
+        let mock = MockVendor::start::<P>().await;
+        mock.accept(good.iter().copied())
             .expect("the accepted credentials are well-formed");
         // The answer states no lifetime: the mock's sessions last as Salesforce's do.
         mock.set_token_lifetime(salesforce::DEFAULT_TOKEN_LIFETIME);
@@ -522,15 +527,20 @@ async fn salesforce(on_mock: bool) -> Served<Salesforce> {
         (login, api, Box::new(OnSim { sim, which }), 1)
     };
     Served {
-        provider: Salesforce::new(login),
-        good: SALESFORCE_GOOD,
-        wrong: SALESFORCE_WRONG,
+        provider: provider(login),
+        good,
+        wrong,
         api,
         lifetime: salesforce::DEFAULT_TOKEN_LIFETIME,
         logouts,
         configure: |builder| builder.api_hosts(["127.0.0.1"]),
         server,
     }
+}
+
+/// Salesforce's username-password flow.
+async fn salesforce(on_mock: bool) -> Served<Salesforce> {
+    salesforce_flow(on_mock, SALESFORCE_GOOD, SALESFORCE_WRONG, Salesforce::new).await
 }
 
 /// The GitHub App's installation, by its client ID and its key; the wrong key is
@@ -657,38 +667,15 @@ const SALESFORCE_JWT_WRONG: Pairs = &[
     ("private_key", github_app::PRIVATE_KEY_PEM),
 ];
 
-/// Salesforce's JWT bearer flow: a new assertion on every login; the API on the
-/// instance the answer names.
+/// Salesforce's JWT bearer flow: a new assertion on every login.
 async fn salesforce_jwt(on_mock: bool) -> Served<SalesforceJwt> {
-    let (login, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
-        let mock = MockVendor::start::<SalesforceJwt>().await;
-        mock.accept(SALESFORCE_JWT_GOOD.iter().copied())
-            .expect("the accepted credentials are well-formed");
-        mock.set_token_lifetime(salesforce::DEFAULT_TOKEN_LIFETIME);
-        let base = mock.base_url();
-        let api = format!("{base}{}", salesforce::LIMITS_PATH);
-        (base, api, Box::new(OnMock(mock)), 2)
-    } else {
-        let sim = Arc::new(Sim::start().await);
-        let login = format!("{}{}", sim.base_url(), salesforce::PREFIX);
-        let api = format!(
-            "{}{}",
-            sim.salesforce().instance_url(0),
-            salesforce::LIMITS_PATH
-        );
-        let which = Vendor::Salesforce;
-        (login, api, Box::new(OnSim { sim, which }), 1)
-    };
-    Served {
-        provider: SalesforceJwt::new(login),
-        good: SALESFORCE_JWT_GOOD,
-        wrong: SALESFORCE_JWT_WRONG,
-        api,
-        lifetime: salesforce::DEFAULT_TOKEN_LIFETIME,
-        logouts,
-        configure: |builder| builder.api_hosts(["127.0.0.1"]),
-        server,
-    }
+    salesforce_flow(
+        on_mock,
+        SALESFORCE_JWT_GOOD,
+        SALESFORCE_JWT_WRONG,
+        SalesforceJwt::new,
+    )
+    .await
 }
 
 #[tokio::test]
