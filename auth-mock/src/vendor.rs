@@ -587,12 +587,15 @@ impl Shared {
                 }
             }
         }
-        if description.oauth2.is_some() {
-            let refresh = random_text(32);
-            lock(&self.refresh_tokens).insert(refresh.clone());
-            answer.put(Spot::Json(&["refresh_token"]), Value::String(refresh));
-            let dpop = description.oauth2.is_some_and(|oauth2| oauth2.dpop);
-            let token_type = if dpop { "DPoP" } else { "Bearer" };
+        if let Some(oauth2) = description.oauth2 {
+            // An assertion grant buys its next token with a new assertion, not a
+            // refresh token (as Google and Salesforce answer the JWT-bearer grant).
+            if oauth2.grant != JWT_BEARER {
+                let refresh = random_text(32);
+                lock(&self.refresh_tokens).insert(refresh.clone());
+                answer.put(Spot::Json(&["refresh_token"]), Value::String(refresh));
+            }
+            let token_type = if oauth2.dpop { "DPoP" } else { "Bearer" };
             answer.put(
                 Spot::Json(&["token_type"]),
                 Value::String(token_type.to_owned()),
@@ -1527,6 +1530,9 @@ fn plain_values(values: FieldValues) -> Result<Vec<Option<String>>, CredentialsE
     let mut checked = values.finish()?;
     Ok((0..count).map(|index| checked.plain_opt(index)).collect())
 }
+
+/// The JWT-bearer grant's `grant_type` (RFC 7523 section 2.1).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// An OAuth 2.0 error answer (RFC 6749 section 5.2): 401 for `invalid_client`, else 400.
 fn invalid(error: &str, description: &str) -> Response {

@@ -381,3 +381,49 @@ async fn neither_the_key_nor_an_assertion_reaches_the_logs_or_the_store() {
         assert!(!text.contains("eyJ"), "an assertion in {text}");
     }
 }
+
+#[tokio::test]
+async fn on_the_mock_twenty_callers_one_assertion_and_one_new_one_after_expiry() {
+    let mock = MockVendor::start::<Google>().await;
+    let good = [
+        ("client_email", google::CLIENT_EMAIL),
+        ("private_key", google::PRIVATE_KEY_PEM),
+        ("private_key_id", google::PRIVATE_KEY_ID),
+        ("token_uri", google::GOOGLE_TOKEN_URI),
+        ("scope", google::SCOPE),
+    ];
+    mock.accept(good).expect("well-formed");
+    mock.set_token_lifetime(Duration::from_secs(600));
+    let (session, clock) = on_manual_clock(Session::builder(
+        Google::new(mock.base_url()),
+        GoogleCredentials::from_pairs(good).expect("credentials"),
+    ));
+    let session = Arc::new(session);
+    let api = format!("{}/storage/v1/b", mock.base_url());
+    let calls = |n| {
+        (0..n)
+            .map(|_| {
+                let (session, api) = (session.clone(), api.clone());
+                tokio::spawn(async move { session.send(session.request(Method::GET, &api)).await })
+            })
+            .collect::<Vec<_>>()
+    };
+    for call in futures::future::join_all(calls(20)).await {
+        assert_eq!(call.expect("joined").expect("sent").status(), 200);
+    }
+    assert_eq!(mock.logins(), 1);
+    // Expired on both clocks: one new login, whose assertion the mock takes (a `jti`
+    // it has seen would be refused).
+    let past = Duration::from_secs(601);
+    clock.advance(past);
+    mock.advance(past);
+    for call in futures::future::join_all(calls(20)).await {
+        assert_eq!(call.expect("joined").expect("sent").status(), 200);
+    }
+    assert_eq!(mock.logins(), 2, "one new assertion for twenty callers");
+    assert_eq!(
+        mock.refreshes(),
+        0,
+        "no refresh token for an assertion grant"
+    );
+}

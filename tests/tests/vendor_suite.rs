@@ -498,11 +498,14 @@ const SALESFORCE_WRONG: Pairs = &[
 
 /// Salesforce, either flow: the API is on the instance the login names, which the test
 /// servers put on 127.0.0.1 (an API host only for these sessions).
+/// `mock_logouts`: the revocations a logout makes on the mock (2 where it issues a
+/// refresh token with the access token, 1 for the JWT bearer flow, which gets none).
 async fn salesforce_flow<P: Provider + auth_mock::Described>(
     on_mock: bool,
     good: Pairs,
     wrong: Pairs,
     provider: fn(String) -> P,
+    mock_logouts: u64,
 ) -> Served<P> {
     let (login, api, server, logouts): (String, String, Box<dyn Server>, u64) = if on_mock {
         let mock = MockVendor::start::<P>().await;
@@ -513,8 +516,7 @@ async fn salesforce_flow<P: Provider + auth_mock::Described>(
         let base = mock.base_url();
         let server: Box<dyn Server> = Box::new(OnMock(mock));
         let api = format!("{base}{}", salesforce::LIMITS_PATH);
-        // The mock issues a refresh token with every OAuth 2.0 login: revoked too.
-        (base, api, server, 2)
+        (base, api, server, mock_logouts)
     } else {
         let sim = Arc::new(Sim::start().await);
         let login = format!("{}{}", sim.base_url(), salesforce::PREFIX);
@@ -540,7 +542,15 @@ async fn salesforce_flow<P: Provider + auth_mock::Described>(
 
 /// Salesforce's username-password flow.
 async fn salesforce(on_mock: bool) -> Served<Salesforce> {
-    salesforce_flow(on_mock, SALESFORCE_GOOD, SALESFORCE_WRONG, Salesforce::new).await
+    // The mock issues a refresh token with the password flow's token: revoked too.
+    salesforce_flow(
+        on_mock,
+        SALESFORCE_GOOD,
+        SALESFORCE_WRONG,
+        Salesforce::new,
+        2,
+    )
+    .await
 }
 
 /// The GitHub App's installation, by its client ID and its key; the wrong key is
@@ -613,8 +623,8 @@ async fn google_service_account(on_mock: bool) -> Served<Google> {
         let base = mock.base_url();
         let server: Box<dyn Server> = Box::new(OnMock(mock));
         let api = format!("{base}{}", google::BUCKETS_PATH);
-        // The mock issues a refresh token with every OAuth 2.0 login: revoked too.
-        (base, api, server, 2)
+        // No refresh token for an assertion grant: the access token alone is revoked.
+        (base, api, server, 1)
     } else {
         let sim = Arc::new(Sim::start().await);
         let base = format!("{}{}", sim.base_url(), google::PREFIX);
@@ -674,6 +684,7 @@ async fn salesforce_jwt(on_mock: bool) -> Served<SalesforceJwt> {
         SALESFORCE_JWT_GOOD,
         SALESFORCE_JWT_WRONG,
         SalesforceJwt::new,
+        1,
     )
     .await
 }
