@@ -228,13 +228,19 @@ impl<P: Provider> Session<P> {
     }
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
+    // Inlined into the caller: a call, its frame and the `Option<TokenRef>` returned
+    // through memory cost as much as the check itself.
+    #[inline]
     pub fn cached_token(&self) -> Option<TokenRef> {
-        let now = self.inner.clock.recent_ms();
-        let current = self.inner.current.load();
-        current.is_fresh(now).then(|| {
+        let inner = &*self.inner;
+        let now = inner.clock.recent_ms();
+        let current = inner.current.load();
+        if current.is_fresh(now) {
             current.touch(now);
-            TokenRef { inner: current }
-        })
+            Some(TokenRef { inner: current })
+        } else {
+            None
+        }
     }
 
     /// Forgets the current token; the next call logs in again.
