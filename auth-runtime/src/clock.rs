@@ -129,27 +129,31 @@ fn coarse_ms() -> u64 {
 ///
 /// [`IDLE_TICKS`]: recent::IDLE_TICKS
 pub(crate) mod recent {
-    use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
     use std::time::Duration;
 
     pub(crate) const TICK: Duration = Duration::from_millis(5);
     /// One second without a read stops the ticker.
     pub(crate) const IDLE_TICKS: u32 = 200;
 
-    /// The counter and its read flag, together on a cache line of their own: one
-    /// address to find, and no other static's writes evict them.
+    /// The counter and its read flag in one word, on a cache line of its own (no other
+    /// static's writes evict it): `coarse_ms() << 1 | UNREAD` as of the last tick, or
+    /// [`NO_TICKER`] while no ticker runs. A read is one load and one test of the low
+    /// bit: clear, the counter is current and already read since the tick; set, the
+    /// read takes the slow path, which clears it (a shared write at most once per tick,
+    /// not once per read) or reads the clock when no ticker runs.
     #[repr(align(64))]
     struct Counter {
-        /// `coarse_ms() + 1` as of the last tick; 0 while no ticker runs.
-        ms: AtomicU64,
-        /// Set by the first read after a tick, cleared by the ticker: a shared write at
-        /// most once per tick, not once per read.
-        read_since_tick: AtomicBool,
+        word: AtomicU64,
     }
 
+    /// The low bit of the counter: set by each tick, cleared by the first read after it.
+    const UNREAD: u64 = 1;
+    /// The counter while no ticker runs (its low bit set, so reads take the slow path).
+    const NO_TICKER: u64 = u64::MAX;
+
     static COUNTER: Counter = Counter {
-        ms: AtomicU64::new(0),
-        read_since_tick: AtomicBool::new(false),
+        word: AtomicU64::new(NO_TICKER),
     };
     static TICKER: AtomicU8 = AtomicU8::new(STOPPED);
     const STOPPED: u8 = 0;
@@ -159,15 +163,30 @@ pub(crate) mod recent {
 
     #[inline]
     pub(crate) fn now_ms() -> u64 {
-        let ms = COUNTER.ms.load(Ordering::Relaxed);
-        if ms != 0 {
-            if !COUNTER.read_since_tick.load(Ordering::Relaxed) {
-                COUNTER.read_since_tick.store(true, Ordering::Relaxed);
-            }
-            return ms - 1;
+        let word = COUNTER.word.load(Ordering::Relaxed);
+        if word & UNREAD == 0 {
+            return word >> 1;
         }
-        start();
-        super::coarse_ms()
+        first_read(word)
+    }
+
+    /// A read of `word` with its low bit set: the first since the tick, or no ticker.
+    #[cold]
+    #[inline(never)]
+    fn first_read(word: u64) -> u64 {
+        if word == NO_TICKER {
+            start();
+            return super::coarse_ms();
+        }
+        // Tells the ticker it was read. Failing means the ticker has just stored a new
+        // tick, which the next read marks as read: either way the counter is not stale.
+        let _ = COUNTER.word.compare_exchange(
+            word,
+            word & !UNREAD,
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+        word >> 1
     }
 
     #[cold]
@@ -190,16 +209,18 @@ pub(crate) mod recent {
     fn run() {
         let mut unread_ticks = 0;
         while unread_ticks < IDLE_TICKS {
-            COUNTER.ms.store(super::coarse_ms() + 1, Ordering::Relaxed);
+            COUNTER
+                .word
+                .store(super::coarse_ms() << 1 | UNREAD, Ordering::Relaxed);
             std::thread::sleep(TICK);
-            if COUNTER.read_since_tick.swap(false, Ordering::Relaxed) {
+            if COUNTER.word.load(Ordering::Relaxed) & UNREAD == 0 {
                 unread_ticks = 0;
             } else {
                 unread_ticks += 1;
             }
         }
         // Readers fall back to the clock first; only then may a new ticker start.
-        COUNTER.ms.store(0, Ordering::Relaxed);
+        COUNTER.word.store(NO_TICKER, Ordering::Relaxed);
         TICKER.store(STOPPED, Ordering::Release);
     }
 

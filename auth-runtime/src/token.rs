@@ -20,17 +20,15 @@ pub(crate) struct Cached {
     /// The lifetime and refresh margin it was issued with (ms), for [`Cached::renew`].
     lifetime: u64,
     margin: u64,
-    /// For idle expiry: how far a use pushes the expiry, the margin kept, and the last
-    /// recorded use. A use is recorded only when it moved by `touch_step` since the last
-    /// one, so the hot path almost never writes shared memory.
-    idle: Option<Idle>,
+    /// For idle expiry: from this time on (ms), a use is recorded and renews the
+    /// expiry; `u64::MAX` for a token that is not renewed by use. A recorded use moves
+    /// it a step (a hundredth of the lifetime) past the use, so the hot path compares
+    /// one value and writes shared memory at most once per step, not once per use.
+    touch_at: AtomicU64,
+    /// For idle expiry: that step (ms); 0 for a token not renewed by use.
+    touch_step: u64,
     /// The base of later API calls the login named, admitted (`api_base`).
     pub(crate) api_base: Option<url::Url>,
-}
-
-struct Idle {
-    touch_step: u64,
-    last_use: AtomicU64,
 }
 
 impl Cached {
@@ -43,7 +41,8 @@ impl Cached {
             expires_at: AtomicU64::new(0),
             lifetime: 0,
             margin: 0,
-            idle: None,
+            touch_at: AtomicU64::new(u64::MAX),
+            touch_step: 0,
             api_base: None,
         })
     }
@@ -72,16 +71,19 @@ impl Cached {
                 expires_at: AtomicU64::new(u64::MAX),
                 lifetime: u64::MAX,
                 margin: 0,
-                idle: None,
+                touch_at: AtomicU64::new(u64::MAX),
+                touch_step: 0,
                 api_base: None,
             };
         };
         let lifetime = millis(lifetime);
         let margin = millis(margin).min(lifetime);
-        let idle = idle.then(|| Idle {
-            touch_step: (lifetime / 100).max(1),
-            last_use: AtomicU64::new(now),
-        });
+        let touch_step = if idle { (lifetime / 100).max(1) } else { 0 };
+        let touch_at = if idle {
+            now.saturating_add(touch_step)
+        } else {
+            u64::MAX
+        };
         Cached {
             secret,
             generation,
@@ -89,7 +91,8 @@ impl Cached {
             expires_at: AtomicU64::new(now.saturating_add(lifetime)),
             lifetime,
             margin,
-            idle,
+            touch_at: AtomicU64::new(touch_at),
+            touch_step,
             api_base: None,
         }
     }
@@ -121,21 +124,29 @@ impl Cached {
             return;
         }
         self.count_from(now);
-        if let Some(idle) = &self.idle {
-            idle.last_use.store(now, Ordering::Relaxed);
+        if self.touch_step != 0 {
+            self.touch_at
+                .store(now.saturating_add(self.touch_step), Ordering::Relaxed);
         }
     }
 
-    /// Records a use at `now`, renewing an idle expiry when the use moved by a full step.
+    /// Records a use at `now`, renewing an idle expiry when the use moved by a full step
+    /// since the last one recorded: one load and a comparison, and no write at all
+    /// within a step (nor ever for a token not renewed by use).
     #[inline]
     pub(crate) fn touch(&self, now: u64) {
-        if let Some(idle) = &self.idle {
-            let last = idle.last_use.load(Ordering::Relaxed);
-            if now >= last.saturating_add(idle.touch_step) {
-                idle.last_use.store(now, Ordering::Relaxed);
-                self.count_from(now);
-            }
+        if now >= self.touch_at.load(Ordering::Relaxed) {
+            self.record_use(now);
         }
+    }
+
+    /// [`Cached::touch`] past the step: the use moves the next step and the expiry.
+    #[cold]
+    #[inline(never)]
+    fn record_use(&self, now: u64) {
+        self.touch_at
+            .store(now.saturating_add(self.touch_step), Ordering::Relaxed);
+        self.count_from(now);
     }
 
     /// Sets the expiry and refresh times as if the token had been issued at `now`.

@@ -15,6 +15,14 @@
 //! code is stale (`AUTHGEN_BLESS=1 cargo test -p auth-codegen --test vendors_generated`
 //! refreshes it).
 //!
+//! Each vendor is behind a feature of its own, all on by default (`crmcom`,
+//! `currencycloud`, `modulus`, `onebox`, `salesforce`); a crate that uses one compiles
+//! only that one's code with `default-features = false` and the vendor's feature:
+//!
+//! ```toml
+//! auth-vendors = { version = "0.1", default-features = false, features = ["crmcom"] }
+//! ```
+//!
 //! A [`Session`](auth_runtime::Session) comes from `auth-runtime`, re-exported here as
 //! [`auth_runtime`]; add `auth-runtime` yourself (`default-features = false` is enough)
 //! when you also use its optional features (`middleware`, `tower`, `redis`) or derive a
@@ -77,6 +85,7 @@
 
 pub use auth_runtime;
 
+#[cfg(feature = "crmcom")]
 pub mod crmcom {
     //! CRM.COM: `POST {server}/crmapi/rest/v2/authentication/token`.
     //!
@@ -100,6 +109,7 @@ pub mod crmcom {
     include!("generated/crmcom.rs");
 }
 
+#[cfg(feature = "currencycloud")]
 pub mod currencycloud {
     //! Currencycloud: `POST {host}/v2/authenticate/api`.
     //!
@@ -123,6 +133,7 @@ pub mod currencycloud {
     include!("generated/currencycloud.rs");
 }
 
+#[cfg(feature = "modulus")]
 pub mod modulus {
     //! Modulus: `POST https://{account}.modulus.biz/api/cmn/Authenticate`.
     //!
@@ -143,6 +154,7 @@ pub mod modulus {
     include!("generated/modulus_jwt.rs");
 }
 
+#[cfg(feature = "onebox")]
 pub mod onebox {
     //! OneBox: `POST {host}/api/authenticate`.
     //!
@@ -162,6 +174,7 @@ pub mod onebox {
     include!("generated/onebox.rs");
 }
 
+#[cfg(feature = "salesforce")]
 pub mod salesforce {
     //! Salesforce: `POST {login}/services/oauth2/token`, the OAuth 2.0 username-password
     //! flow.
@@ -282,14 +295,19 @@ pub mod google {
     include!("generated/google.rs");
 }
 
+#[cfg(feature = "crmcom")]
 pub use crmcom::{CrmCom, CrmComError};
+#[cfg(feature = "currencycloud")]
 pub use currencycloud::{Currencycloud, CurrencycloudError};
 #[cfg(feature = "github-app")]
 pub use github_app::{GitHubApp, GitHubAppError};
 #[cfg(feature = "google")]
 pub use google::{Google, GoogleError};
+#[cfg(feature = "modulus")]
 pub use modulus::{Modulus, ModulusError, ModulusJwt, ModulusJwtError};
+#[cfg(feature = "onebox")]
 pub use onebox::{OneBox, OneBoxError};
+#[cfg(feature = "salesforce")]
 pub use salesforce::{Salesforce, SalesforceError};
 #[cfg(feature = "salesforce-jwt")]
 pub use salesforce::{SalesforceJwt, SalesforceJwtError};

@@ -37,23 +37,48 @@ async fn one_login(sim: &Sim) -> Duration {
     start.elapsed()
 }
 
-/// `TASKS` callers at once; returns each caller's wait.
-async fn storm(session: &Session<CrmCom>) -> Vec<Duration> {
+/// What one storm measured.
+struct Storm {
+    /// Each caller's wait, from its first poll to its token.
+    waits: Vec<Duration>,
+    /// From the first spawn to the last: spawning alone.
+    spawn: Duration,
+    /// From the first caller's first poll to the first token: the one login, as long
+    /// as it takes among the storm's tasks.
+    login: Duration,
+    /// From the first caller's token to the last's: waking the waiters after the one
+    /// login (every caller asks before the login ends, so all of them wait for it).
+    wake: Duration,
+}
+
+/// `TASKS` callers at once; returns each caller's wait, and the spawning and the
+/// wake-up apart.
+async fn storm(session: &Session<CrmCom>) -> Storm {
+    let spawning = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| {
             let session = session.clone();
             tokio::spawn(async move {
                 let start = Instant::now();
                 session.token().await.expect("token");
-                start.elapsed()
+                (start, Instant::now())
             })
         })
         .collect();
-    let mut waits = Vec::with_capacity(TASKS);
+    let spawn = spawning.elapsed();
+    let mut spans = Vec::with_capacity(TASKS);
     for task in tasks {
-        waits.push(task.await.expect("task"));
+        spans.push(task.await.expect("task"));
     }
-    waits
+    let first_start = spans.iter().map(|s| s.0).min().expect("tasks");
+    let first = spans.iter().map(|s| s.1).min().expect("tasks");
+    let last = spans.iter().map(|s| s.1).max().expect("tasks");
+    Storm {
+        waits: spans.iter().map(|(start, end)| *end - *start).collect(),
+        spawn,
+        login: first.saturating_duration_since(first_start),
+        wake: last - first,
+    }
 }
 
 /// A session whose token has just expired (both clocks moved past its hour).
@@ -66,18 +91,30 @@ async fn expired(sim: &Sim) -> Session<CrmCom> {
     session
 }
 
-fn report(name: &str, waits: &mut [Duration], logins: &[u64], login: Duration) {
-    let p50 = quantile(waits, 0.50);
-    let p99 = quantile(waits, 0.99);
-    let max = quantile(waits, 1.0);
+fn report(name: &str, storms: Vec<Storm>, logins: &[u64], login: Duration) {
     let ratio = |d: Duration| d.as_secs_f64() / login.as_secs_f64();
+    let mut spawns: Vec<Duration> = storms.iter().map(|s| s.spawn).collect();
+    let mut wakes: Vec<Duration> = storms.iter().map(|s| s.wake).collect();
+    let mut storm_logins: Vec<Duration> = storms.iter().map(|s| s.login).collect();
+    let mut waits: Vec<Duration> = storms.into_iter().flat_map(|s| s.waits).collect();
+    let p50 = quantile(&mut waits, 0.50);
+    let p99 = quantile(&mut waits, 0.99);
+    let max = quantile(&mut waits, 1.0);
+    let spawn = quantile(&mut spawns, 0.5);
+    let wake = quantile(&mut wakes, 0.5);
+    let storm_login = quantile(&mut storm_logins, 0.5);
     println!(
         "storm/{name}: {TASKS} tasks x {} rounds, logins per storm {logins:?}, \
-         p50 {p50:.2?} ({:.2}x login), p99 {p99:.2?} ({:.2}x login), max {max:.2?} ({:.2}x login)",
+         p50 {p50:.2?} ({:.2}x login), p99 {p99:.2?} ({:.2}x login), max {max:.2?} ({:.2}x login); \
+         spawning {spawn:.2?} ({:.2}x login), the login among the tasks (first poll to first token) \
+         {storm_login:.2?} ({:.2}x login), wake-up (first token to last) {wake:.2?} ({:.2}x login), medians of the storms",
         logins.len(),
         ratio(p50),
         ratio(p99),
         ratio(max),
+        ratio(spawn),
+        ratio(storm_login),
+        ratio(wake),
     );
 }
 
@@ -101,24 +138,24 @@ fn storms(c: &mut Criterion) {
         let login = quantile(&mut singles, 0.5);
         println!("storm/baseline: one login (server delay {LOGIN_DELAY:?}) takes {login:.2?} (median of {ROUNDS})");
 
-        let (mut waits, mut logins) = (Vec::new(), Vec::new());
+        let (mut storms, mut logins) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let (session, _) = session(&sim);
             let before = sim.crmcom().logins();
-            waits.extend(storm(&session).await);
+            storms.push(storm(&session).await);
             logins.push(sim.crmcom().logins() - before);
         }
-        report("cold", &mut waits, &logins, login);
+        report("cold", storms, &logins, login);
         assert!(logins.iter().all(|&n| n == 1), "one login per storm");
 
-        let (mut waits, mut logins) = (Vec::new(), Vec::new());
+        let (mut storms, mut logins) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let session = expired(&sim).await;
             let before = sim.crmcom().logins();
-            waits.extend(storm(&session).await);
+            storms.push(storm(&session).await);
             logins.push(sim.crmcom().logins() - before);
         }
-        report("expired", &mut waits, &logins, login);
+        report("expired", storms, &logins, login);
         assert!(logins.iter().all(|&n| n == 1), "one login per storm");
     });
 

@@ -16,7 +16,7 @@ pub use builder::SessionBuilder;
 use login::elapsed_ms;
 use shared::SharedStore;
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -103,8 +103,86 @@ pub enum LoggedOut {
 /// providers with a [`rejection`](Provider::rejection) test, only for JSON bodies).
 pub const API_MAX_BODY: usize = 16 * 1024 * 1024;
 
+/// What a login ends with, for every caller that waited for it.
+type Landed<P> = Result<Arc<Cached>, Failure<<P as Provider>::Error>>;
+
 /// A login in progress, awaited by every caller that needs a token meanwhile.
-type Flight<P> = Shared<BoxFuture<'static, Result<Arc<Cached>, Failure<<P as Provider>::Error>>>>;
+///
+/// One caller drives it (polls the login); the others wait for `ended` and read the
+/// result once it is there. So the login's own wake-ups (its connection, its answer)
+/// wake only the driver, not every waiter, and at the end the waiters are woken by a
+/// [`tokio::sync::Notify`] (in batches, its lock released between them) instead of
+/// all at once under one lock. A driver that is dropped (its caller cancelled) hands
+/// the login over: it clears `driven` and wakes the waiters, one of which drives the
+/// same login on from where it stood (`Shared` keeps it), so no waiter is stranded.
+struct Flight<P: Provider> {
+    login: Shared<BoxFuture<'static, Landed<P>>>,
+    /// Whether a caller is driving the login.
+    driven: AtomicBool,
+    /// Told when the login has ended, or when its driver is gone.
+    ended: tokio::sync::Notify,
+}
+
+impl<P: Provider> Flight<P> {
+    fn new(login: BoxFuture<'static, Landed<P>>) -> Self {
+        Flight {
+            login: login.shared(),
+            driven: AtomicBool::new(false),
+            ended: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Whether the login has ended (its result is there).
+    fn has_ended(&self) -> bool {
+        self.login.peek().is_some()
+    }
+
+    /// Waits for the login's end, driving it when nobody does: `Ok` when it landed a
+    /// token (see [`Session::landed`]), else its failure.
+    async fn join(&self) -> Result<(), Failure<P::Error>> {
+        loop {
+            // Created before looking: a `notify_waiters` after this line wakes it.
+            let ended = self.ended.notified();
+            if let Some(result) = self.login.peek() {
+                return match result {
+                    Ok(_) => Ok(()),
+                    Err(failure) => Err(failure.clone()),
+                };
+            }
+            if self
+                .driven
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+            {
+                return self.drive().await.map(drop);
+            }
+            ended.await;
+        }
+    }
+
+    /// Polls the login to its end; wakes the waiters then, or when dropped before it.
+    async fn drive(&self) -> Landed<P> {
+        struct Driver<'a, P: Provider> {
+            flight: &'a Flight<P>,
+            done: bool,
+        }
+        impl<P: Provider> Drop for Driver<'_, P> {
+            fn drop(&mut self) {
+                if !self.done {
+                    self.flight.driven.store(false, Ordering::Release);
+                }
+                self.flight.ended.notify_waiters();
+            }
+        }
+        let mut driver = Driver {
+            flight: self,
+            done: false,
+        };
+        let result = self.login.clone().await;
+        driver.done = true;
+        result
+    }
+}
 
 struct Inner<P: Provider> {
     provider: P,
@@ -130,7 +208,7 @@ struct Inner<P: Provider> {
     origins: Origins,
     /// The login in flight, if any. A plain mutex: it is held only to look at or
     /// replace the slot, never across an await.
-    flight: Mutex<Option<Flight<P>>>,
+    flight: Mutex<Option<Arc<Flight<P>>>>,
     /// Wakes the background refresher when a token arrives.
     logged_in: Arc<tokio::sync::Notify>,
     /// The store shared with other sessions of the same account, if any.
@@ -195,9 +273,7 @@ impl<P: Provider> Session<P> {
         drop(current);
         self.inner.metrics.token_waited();
         match self.refresh(stale).await {
-            Ok(fresh) => Ok(TokenRef {
-                inner: arc_swap::Guard::from_inner(fresh),
-            }),
+            Ok(fresh) => Ok(fresh),
             Err(failure) => self.keep_valid_token(failure),
         }
     }
@@ -236,13 +312,19 @@ impl<P: Provider> Session<P> {
     }
 
     /// The current token if it is fresh, without logging in: the synchronous hot path.
+    // Inlined into the caller: a call, its frame and the `Option<TokenRef>` returned
+    // through memory cost as much as the check itself.
+    #[inline]
     pub fn cached_token(&self) -> Option<TokenRef> {
-        let now = self.inner.clock.recent_ms();
-        let current = self.inner.current.load();
-        current.is_fresh(now).then(|| {
+        let inner = &*self.inner;
+        let now = inner.clock.recent_ms();
+        let current = inner.current.load();
+        if current.is_fresh(now) {
             current.touch(now);
-            TokenRef { inner: current }
-        })
+            Some(TokenRef { inner: current })
+        } else {
+            None
+        }
     }
 
     /// Forgets the current token; the next call logs in again.
@@ -274,7 +356,7 @@ impl<P: Provider> Session<P> {
     }
 
     /// Joins the login in flight, or starts one, to replace the token of generation `stale`.
-    async fn refresh(&self, stale: u64) -> Result<Arc<Cached>, Failure<P::Error>> {
+    async fn refresh(&self, stale: u64) -> Result<TokenRef, Failure<P::Error>> {
         let flight = {
             let mut slot = self
                 .inner
@@ -285,10 +367,12 @@ impl<P: Provider> Session<P> {
             let now = self.inner.clock.now_ms();
             let current = self.inner.current.load_full();
             if current.generation != stale && current.is_fresh(now) {
-                return Ok(current);
+                return Ok(TokenRef {
+                    inner: arc_swap::Guard::from_inner(current),
+                });
             }
             match slot.as_ref() {
-                Some(flight) if flight.peek().is_none() => flight.clone(),
+                Some(flight) if !flight.has_ended() => Arc::clone(flight),
                 _ => {
                     // A recent failure answers for the vendor until its hold passes.
                     if let Some(failure) = self.inner.gate().holding(now) {
@@ -297,18 +381,33 @@ impl<P: Provider> Session<P> {
                     let inner = Arc::clone(&self.inner);
                     // The flight outlives its starter's span: it carries its own.
                     let span = inner.span();
-                    let flight: Flight<P> = async move { inner.login_guarded().await }
-                        .instrument(span)
-                        .boxed()
-                        .shared();
-                    *slot = Some(flight.clone());
+                    let flight = Arc::new(Flight::new(
+                        async move { inner.login_guarded().await }
+                            .instrument(span)
+                            .boxed(),
+                    ));
+                    *slot = Some(Arc::clone(&flight));
                     flight
                 }
             }
         };
-        // `Shared` is driven by whichever waiter polls it, so a cancelled caller does
-        // not strand the others; the next caller to arrive resumes it.
-        flight.await
+        // Driven by one caller at a time, so a cancelled caller does not strand the
+        // others: the next waiter, or the next caller to arrive, drives it on.
+        flight.join().await?;
+        Ok(self.landed(&flight))
+    }
+
+    /// The token a flight that succeeded landed: read from the cache (an arc-swap
+    /// guard: no reference count written by the many waiters of a storm) while it is
+    /// still the session's current token, else the flight's own.
+    fn landed(&self, flight: &Flight<P>) -> TokenRef {
+        let current = self.inner.current.load();
+        match flight.login.peek() {
+            Some(Ok(landed)) if !Arc::ptr_eq(&current, landed) => TokenRef {
+                inner: arc_swap::Guard::from_inner(Arc::clone(landed)),
+            },
+            _ => TokenRef { inner: current },
+        }
     }
 }
 
