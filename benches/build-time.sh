@@ -5,8 +5,9 @@
 #   base      depends only on reqwest (the workspace's features) + tokio + serde_json
 #   derive    (a) derives one vendor of its own with #[auth_provider], via auth-runtime
 #   vendors   (b) uses one ready-made vendor (CRM.COM) via auth-vendors (+ auth-runtime
-#             without default features); for a tree that predates auth-vendors, via
-#             auth-runtime's `vendors` feature, as the crate was then used
+#             without default features), naming its feature alone where each vendor
+#             has one; for a tree that predates auth-vendors, via auth-runtime's
+#             `vendors` feature, as the crate was then used
 #
 #   benches/build-time.sh                    # this tree, RUNS=3 rounds
 #   benches/build-time.sh --before 2b81c57   # also (a) and (b) from the tree at a commit
@@ -119,7 +120,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 RUST
 
-  if [[ -d $ROOT/auth-vendors ]]; then
+  if grep -q '^crmcom = ' "$ROOT/auth-vendors/Cargo.toml" 2>/dev/null; then
+    # Each vendor a feature of its own: the crate names the one it uses, as the README
+    # shows.
+    VENDORS_DEPS="auth-vendors = { path = \"$ROOT/auth-vendors\", default-features = false, features = [\"crmcom\"] }
+auth-runtime = { path = \"$ROOT/auth-runtime\", default-features = false }"
+    VENDOR_PATH=auth_vendors::CrmCom
+  elif [[ -d $ROOT/auth-vendors ]]; then
     VENDORS_DEPS="auth-vendors = { path = \"$ROOT/auth-vendors\" }
 auth-runtime = { path = \"$ROOT/auth-runtime\", default-features = false }"
     VENDOR_PATH=auth_vendors::CrmCom
