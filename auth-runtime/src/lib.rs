@@ -588,6 +588,7 @@
 //! | `redis-tls` | `RedisStore` over TLS (`rediss://`, rustls), with a certificate authority of your own |
 //! | `redis-cluster` | `RedisStore::cluster`, a token store in a Redis Cluster |
 //! | `metrics` | counters and a histogram through the `metrics` facade ([`metrics`]) |
+//! | `sign` | signed JWTs in a login (`jwt` computed values: the JWT-bearer grant, `private_key_jwt`, GitHub Apps) and DPoP-bound tokens (`oauth2(dpop)`, `DpopKey`), with the crypto the TLS stack builds |
 //!
 //! ## Test against a simulator
 //!
